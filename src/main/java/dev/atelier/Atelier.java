@@ -1,0 +1,111 @@
+package dev.atelier;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command line: {@code serve}, {@code migrate}, {@code --help}. */
+public final class Atelier {
+
+    private static final String USAGE = """
+            Usage: java -jar atelier.jar <command> [options]
+
+            Commands:
+              serve      start the server (embedded PostgreSQL unless DATABASE_URL is set)
+              migrate    apply the database migrations and exit
+
+            Options:
+              --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
+              --port N         HTTP port for serve (default %d)
+              --host ADDR      address to bind for serve (default 127.0.0.1)
+              --help           show this help
+
+            Environment:
+              DATABASE_URL        use this PostgreSQL (15+) instead of the embedded one
+                                  (postgres://user:pass@host:5432/db or jdbc:postgresql://...)
+              ATELIER_JWT_SECRET  JWT signing secret (default: created in the data directory)
+              ATELIER_DATA_DIR, ATELIER_PORT, ATELIER_HOST   defaults for the options above
+            """.formatted(Settings.DEFAULT_DATA_DIRECTORY, Settings.DEFAULT_PORT);
+
+    private Atelier() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (rest.isEmpty() || rest.contains("--help") || rest.contains("-h") || rest.get(0).equals("help")) {
+            out.print(USAGE);
+            return rest.isEmpty() ? 2 : 0;
+        }
+        String command = rest.remove(0);
+        Settings settings;
+        try {
+            settings = parseOptions(Settings.fromEnvironment(System.getenv()), rest);
+        } catch (IllegalArgumentException e) {
+            err.println("atelier: " + e.getMessage());
+            err.println("Run 'java -jar atelier.jar --help' for usage.");
+            return 2;
+        }
+        try {
+            switch (command) {
+                case "serve" -> {
+                    Server server = Server.start(settings);
+                    server.printBanner(out);
+                    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atelier-shutdown"));
+                    server.awaitShutdown();
+                    return 0;
+                }
+                case "migrate" -> {
+                    out.println(Server.migrateOnly(settings));
+                    return 0;
+                }
+                default -> {
+                    err.println("atelier: unknown command '" + command + "'");
+                    err.print(USAGE);
+                    return 2;
+                }
+            }
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            err.println("atelier: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static Settings parseOptions(Settings settings, List<String> options) {
+        Settings result = settings;
+        for (int i = 0; i < options.size(); i++) {
+            String option = options.get(i);
+            String value = option.contains("=") ? option.substring(option.indexOf('=') + 1) : null;
+            String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+            if (value == null) {
+                if (i + 1 >= options.size()) {
+                    throw new IllegalArgumentException("option " + name + " needs a value");
+                }
+                value = options.get(++i);
+            }
+            result = switch (name) {
+                case "--data-dir" -> result.withDataDirectory(Path.of(value));
+                case "--port" -> result.withPort(parsePort(value));
+                case "--host" -> result.withHost(value);
+                default -> throw new IllegalArgumentException("unknown option " + name);
+            };
+        }
+        return result;
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--port must be a number from 0 to 65535, not '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.atelier;
+
+import dev.atelier.platform.auth.JwtKeys;
+import dev.atelier.platform.db.DataDirectory;
+import dev.atelier.platform.db.Database;
+import dev.atelier.platform.db.DatabaseTarget;
+import dev.atelier.platform.db.DatabaseUrl;
+import dev.atelier.platform.db.EmbeddedDatabase;
+import dev.atelier.platform.db.Migrations;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.springframework.boot.Banner;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A running Atelier: the locked data directory, the database (embedded or external), the migrated
+ * schema, the request pool and the HTTP application, started in that order and closed in reverse.
+ */
+public final class Server implements AutoCloseable {
+
+    private static final int POOL_SIZE = 16;
+
+    private final DataDirectory dataDirectory;
+    private final EmbeddedDatabase embedded;
+    private final DatabaseTarget target;
+    private final Database database;
+    private final JwtKeys keys;
+    private final ConfigurableApplicationContext context;
+    private final String host;
+    private final int port;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private Server(DataDirectory dataDirectory, EmbeddedDatabase embedded, DatabaseTarget target, Database database,
+                   JwtKeys keys, ConfigurableApplicationContext context, String host) {
+        this.dataDirectory = dataDirectory;
+        this.embedded = embedded;
+        this.target = target;
+        this.database = database;
+        this.keys = keys;
+        this.context = context;
+        this.host = host;
+        this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    public static Server start(Settings settings) {
+        DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory());
+        EmbeddedDatabase embedded = null;
+        Database database = null;
+        try {
+            JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
+            DatabaseTarget target;
+            if (settings.databaseUrl() != null) {
+                target = DatabaseUrl.parse(settings.databaseUrl());
+            } else {
+                embedded = EmbeddedDatabase.start(dataDirectory);
+                target = embedded.target();
+            }
+            Migrations.apply(target, keys.databasePassword());
+            database = Database.connect(target, keys.databasePassword(), POOL_SIZE);
+            Database db = database;
+            ConfigurableApplicationContext context = new SpringApplicationBuilder(AtelierApplication.class)
+                    .bannerMode(Banner.Mode.OFF)
+                    .logStartupInfo(false)
+                    .initializers(ctx -> {
+                        ctx.getBeanFactory().registerSingleton("database", db);
+                        ctx.getBeanFactory().registerSingleton("jwtKeys", keys);
+                        ctx.getBeanFactory().registerSingleton("settings", settings);
+                    })
+                    .properties(Map.of(
+                            "server.port", Integer.toString(settings.port()),
+                            "server.address", settings.host()))
+                    .run();
+            return new Server(dataDirectory, embedded, target, database, keys, context, settings.host());
+        } catch (RuntimeException e) {
+            if (database != null) {
+                database.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            dataDirectory.close();
+            throw e;
+        }
+    }
+
+    /** Applies the migrations to the configured database and says what it did. */
+    static String migrateOnly(Settings settings) {
+        try (DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory())) {
+            JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
+            EmbeddedDatabase embedded = settings.databaseUrl() == null ? EmbeddedDatabase.start(dataDirectory) : null;
+            try {
+                DatabaseTarget target = embedded != null ? embedded.target() : DatabaseUrl.parse(settings.databaseUrl());
+                MigrateResult result = Migrations.apply(target, keys.databasePassword());
+                return result.migrationsExecuted == 0
+                        ? "Database is up to date (schema version " + result.targetSchemaVersion + ")."
+                        : "Applied " + result.migrationsExecuted + " migration(s); schema version is now "
+                          + result.targetSchemaVersion + ".";
+            } finally {
+                if (embedded != null) {
+                    embedded.close();
+                }
+            }
+        }
+    }
+
+    public String apiUrl() {
+        return "http://" + host + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String anonKey() {
+        return keys.anonKey();
+    }
+
+    public String serviceRoleKey() {
+        return keys.serviceRoleKey();
+    }
+
+    /** The database as its owner sees it: for migrations, tests and administration, never for requests. */
+    public DatabaseTarget databaseTarget() {
+        return target;
+    }
+
+    void printBanner(PrintStream out) {
+        out.println();
+        out.println("Atelier is running.");
+        out.println();
+        out.println("         API URL: " + apiUrl());
+        out.println("        REST URL: " + apiUrl() + "/rest/v1");
+        out.println("        Auth URL: " + apiUrl() + "/auth/v1");
+        out.println("      Health URL: " + apiUrl() + "/health");
+        out.println("        Database: " + (embedded != null
+                ? "embedded PostgreSQL, data in " + dataDirectory.resolve("postgres")
+                : target.host() + ":" + target.port() + "/" + target.database()));
+        out.println("        anon key: " + keys.anonKey());
+        out.println("service_role key: " + keys.serviceRoleKey());
+        out.println();
+        out.flush();
+    }
+
+    void awaitShutdown() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        try {
+            context.close();
+        } finally {
+            database.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            dataDirectory.close();
+            stopped.countDown();
+        }
+    }
+}
