@@ -119,7 +119,7 @@ public final class JwtKeys {
         try {
             jwt = SignedJWT.parse(token);
         } catch (ParseException e) {
-            throw new InvalidTokenException("PGRST301", "JWSError (CompactDecodeError Invalid number of parts: expected 3 parts)");
+            throw new InvalidTokenException("PGRST301", "JWSError (CompactDecodeError the token is not a compact JWS)");
         }
         if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
             throw new InvalidTokenException("PGRST301", "JWSError JWSInvalidSignature");

@@ -1,0 +1,2 @@
+/** Atelier: the command line and the server that runs the platform and the five apps on PostgreSQL. */
+package dev.atelier;

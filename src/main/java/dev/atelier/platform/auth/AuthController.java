@@ -1,0 +1,188 @@
+package dev.atelier.platform.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.platform.db.Caller;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jooq.exception.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** GoTrue's endpoints as {@code @supabase/supabase-js}'s auth client calls them, with GoTrue's error shape. */
+@RestController
+@RequestMapping(path = "/auth/v1", produces = MediaType.APPLICATION_JSON_VALUE)
+class AuthController {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthController.class);
+    private static final int MAX_BODY_CHARS = 64 * 1024;
+
+    private final AuthService auth;
+    private final CallerResolver callers;
+    private final ObjectMapper json;
+
+    AuthController(AuthService auth, CallerResolver callers, ObjectMapper json) {
+        this.auth = auth;
+        this.callers = callers;
+        this.json = json;
+    }
+
+    @PostMapping("/signup")
+    Map<String, Object> signUp(@RequestBody(required = false) String body) throws SQLException {
+        JsonNode request = parse(body);
+        return auth.signUp(text(request, "email"), text(request, "password"), object(request, "data"));
+    }
+
+    @PostMapping("/token")
+    Map<String, Object> token(@RequestParam(name = "grant_type", required = false) String grantType,
+                              @RequestBody(required = false) String body) throws SQLException {
+        JsonNode request = parse(body);
+        if ("password".equals(grantType)) {
+            return auth.signInWithPassword(text(request, "email"), text(request, "password"));
+        }
+        if ("refresh_token".equals(grantType)) {
+            return auth.refresh(text(request, "refresh_token"));
+        }
+        throw AuthError.badRequest("validation_failed",
+                "unsupported_grant_type: grant_type must be password or refresh_token");
+    }
+
+    @GetMapping("/user")
+    Map<String, Object> user(@RequestHeader(name = "Authorization", required = false) String authorization)
+            throws SQLException {
+        return auth.user(userCaller(authorization));
+    }
+
+    @PutMapping("/user")
+    Map<String, Object> updateUser(@RequestHeader(name = "Authorization", required = false) String authorization,
+                                   @RequestBody(required = false) String body) throws SQLException {
+        JsonNode request = parse(body);
+        if (request.hasNonNull("email")) {
+            throw new AuthError(422, "feature_not_available", "Changing the e-mail address is not supported yet");
+        }
+        return auth.updateUser(userCaller(authorization), text(request, "password"), object(request, "data"));
+    }
+
+    @PostMapping("/logout")
+    ResponseEntity<Void> logout(@RequestHeader(name = "Authorization", required = false) String authorization,
+                                @RequestParam(name = "scope", required = false) String scope) throws SQLException {
+        auth.logout(userCaller(authorization), scope);
+        return ResponseEntity.noContent().build();
+    }
+
+    @GetMapping("/settings")
+    Map<String, Object> settings() {
+        return Map.of(
+                "external", Map.of("email", true, "phone", false, "anonymous_users", false),
+                "disable_signup", false,
+                "mailer_autoconfirm", true,
+                "phone_autoconfirm", false,
+                "sms_provider", "");
+    }
+
+    @GetMapping("/health")
+    Map<String, Object> health() {
+        return Map.of("name", "GoTrue", "version", "atelier", "description", "Atelier's GoTrue-compatible auth");
+    }
+
+    private Caller userCaller(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            throw AuthError.unauthorized("This endpoint requires a Bearer token");
+        }
+        try {
+            return callers.resolve(authorization, null);
+        } catch (InvalidTokenException e) {
+            throw new AuthError(403, "bad_jwt", "invalid JWT: unable to parse or verify signature, " + e.getMessage());
+        }
+    }
+
+    private JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            return json.createObjectNode();
+        }
+        if (body.length() > MAX_BODY_CHARS) {
+            throw new AuthError(413, "request_too_large", "Request body too large");
+        }
+        try {
+            JsonNode node = json.readTree(body);
+            if (!node.isObject()) {
+                throw AuthError.badRequest("bad_json", "Could not parse request body as JSON: expected an object");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw AuthError.badRequest("bad_json", "Could not parse request body as JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode request, String field) {
+        JsonNode node = request.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw AuthError.badRequest("validation_failed", field + " must be a string");
+        }
+        return node.asText();
+    }
+
+    private Map<String, Object> object(JsonNode request, String field) {
+        JsonNode node = request.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw AuthError.badRequest("validation_failed", field + " must be a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = json.convertValue(node, Map.class);
+        return map;
+    }
+
+    @ExceptionHandler(AuthError.class)
+    ResponseEntity<Map<String, Object>> authError(AuthError e) {
+        return error(e.status, e.errorCode, e.getMessage());
+    }
+
+    @ExceptionHandler(DataAccessException.class)
+    ResponseEntity<Map<String, Object>> databaseError(DataAccessException e) {
+        if ("23505".equals(e.sqlState())) {
+            // Two sign-ups with one e-mail raced past the existence check; the unique index decided.
+            return error(422, "user_already_exists", "User already registered");
+        }
+        log.error("auth request failed in the database", e);
+        return error(500, "unexpected_failure", "Internal server error");
+    }
+
+    @ExceptionHandler(SQLException.class)
+    ResponseEntity<Map<String, Object>> sqlError(SQLException e) {
+        log.error("auth request failed in the database", e);
+        boolean unavailable = e.getSQLState() != null && e.getSQLState().startsWith("08");
+        return error(unavailable ? 503 : 500, "unexpected_failure",
+                unavailable ? "The database is unavailable" : "Internal server error");
+    }
+
+    @ExceptionHandler(org.springframework.web.HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Map<String, Object>> unsupportedMediaType(Exception e) {
+        return error(415, "validation_failed", "Content-Type must be application/json");
+    }
+
+    private static ResponseEntity<Map<String, Object>> error(int status, String code, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", status);
+        body.put("error_code", code);
+        body.put("msg", message);
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+    }
+}

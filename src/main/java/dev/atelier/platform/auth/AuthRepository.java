@@ -1,0 +1,109 @@
+package dev.atelier.platform.auth;
+
+import static dev.atelier.jooq.auth.Tables.REFRESH_TOKENS;
+import static dev.atelier.jooq.auth.Tables.SESSIONS;
+import static dev.atelier.jooq.auth.Tables.USERS;
+
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Records;
+import org.jooq.SelectField;
+import org.jooq.impl.DSL;
+
+/** Reads and writes the auth schema inside a transaction running as {@code atelier_auth}. */
+final class AuthRepository {
+
+    private static final SelectField<AuthUser> USER = DSL.row(USERS.ID, USERS.AUD, USERS.ROLE, USERS.EMAIL,
+            USERS.ENCRYPTED_PASSWORD, USERS.EMAIL_CONFIRMED_AT, USERS.LAST_SIGN_IN_AT,
+            USERS.RAW_APP_META_DATA.cast(String.class), USERS.RAW_USER_META_DATA.cast(String.class),
+            USERS.BANNED_UNTIL, USERS.CREATED_AT, USERS.UPDATED_AT).mapping(AuthUser::new);
+
+    private final DSLContext dsl;
+
+    AuthRepository(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    AuthUser insertUser(String email, String passwordHash, String userMetadataJson, OffsetDateTime now) {
+        return dsl.insertInto(USERS)
+                .set(USERS.EMAIL, email)
+                .set(USERS.ENCRYPTED_PASSWORD, passwordHash)
+                .set(USERS.EMAIL_CONFIRMED_AT, now)
+                .set(USERS.LAST_SIGN_IN_AT, now)
+                .set(USERS.RAW_APP_META_DATA, JSONB.valueOf("{\"provider\":\"email\",\"providers\":[\"email\"]}"))
+                .set(USERS.RAW_USER_META_DATA, JSONB.valueOf(userMetadataJson))
+                .returningResult(USER)
+                .fetchOne(Records.mapping(u -> u));
+    }
+
+    Optional<AuthUser> findByEmail(String email) {
+        return dsl.select(USER).from(USERS).where(DSL.lower(USERS.EMAIL).eq(email.toLowerCase()))
+                .fetchOptional(Records.mapping(u -> u));
+    }
+
+    Optional<AuthUser> findById(UUID id) {
+        return dsl.select(USER).from(USERS).where(USERS.ID.eq(id)).fetchOptional(Records.mapping(u -> u));
+    }
+
+    AuthUser update(UUID id, String passwordHash, String userMetadataJson, OffsetDateTime now) {
+        var update = dsl.update(USERS).set(USERS.UPDATED_AT, now);
+        if (passwordHash != null) {
+            update = update.set(USERS.ENCRYPTED_PASSWORD, passwordHash);
+        }
+        if (userMetadataJson != null) {
+            // GoTrue merges the given keys into the existing metadata.
+            update = update.set(USERS.RAW_USER_META_DATA,
+                    DSL.field("{0} || {1}", USERS.RAW_USER_META_DATA.getDataType(),
+                            USERS.RAW_USER_META_DATA, DSL.val(JSONB.valueOf(userMetadataJson))));
+        }
+        return update.where(USERS.ID.eq(id)).returningResult(USER).fetchOne(Records.mapping(u -> u));
+    }
+
+    void recordSignIn(UUID userId, OffsetDateTime now) {
+        dsl.update(USERS).set(USERS.LAST_SIGN_IN_AT, now).where(USERS.ID.eq(userId)).execute();
+    }
+
+    UUID createSession(UUID userId) {
+        return dsl.insertInto(SESSIONS).set(SESSIONS.USER_ID, userId).returning(SESSIONS.ID).fetchOne(SESSIONS.ID);
+    }
+
+    void insertRefreshToken(String tokenHash, UUID userId, UUID sessionId, String parentHash) {
+        dsl.insertInto(REFRESH_TOKENS)
+                .set(REFRESH_TOKENS.TOKEN_HASH, tokenHash)
+                .set(REFRESH_TOKENS.USER_ID, userId)
+                .set(REFRESH_TOKENS.SESSION_ID, sessionId)
+                .set(REFRESH_TOKENS.PARENT_HASH, parentHash)
+                .execute();
+    }
+
+    /** The token row, locked so that two concurrent refreshes with one token cannot both succeed. */
+    Optional<StoredRefreshToken> lockRefreshToken(String tokenHash) {
+        return dsl.select(REFRESH_TOKENS.USER_ID, REFRESH_TOKENS.SESSION_ID, REFRESH_TOKENS.REVOKED)
+                .from(REFRESH_TOKENS)
+                .where(REFRESH_TOKENS.TOKEN_HASH.eq(tokenHash))
+                .forUpdate()
+                .fetchOptional(Records.mapping(StoredRefreshToken::new));
+    }
+
+    void revokeRefreshToken(String tokenHash, OffsetDateTime now) {
+        dsl.update(REFRESH_TOKENS).set(REFRESH_TOKENS.REVOKED, true).set(REFRESH_TOKENS.UPDATED_AT, now)
+                .where(REFRESH_TOKENS.TOKEN_HASH.eq(tokenHash)).execute();
+    }
+
+    void deleteSession(UUID sessionId) {
+        dsl.deleteFrom(SESSIONS).where(SESSIONS.ID.eq(sessionId)).execute();
+    }
+
+    void deleteSessionsOf(UUID userId, UUID except) {
+        dsl.deleteFrom(SESSIONS)
+                .where(SESSIONS.USER_ID.eq(userId))
+                .and(except == null ? DSL.noCondition() : SESSIONS.ID.ne(except))
+                .execute();
+    }
+
+    record StoredRefreshToken(UUID userId, UUID sessionId, boolean revoked) {
+    }
+}

@@ -1,0 +1,291 @@
+package dev.atelier.platform.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.db.Database;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.stereotype.Service;
+
+/**
+ * Sign-up, password sign-in, refresh-token rotation and sign-out, with GoTrue's semantics: a
+ * refresh token works once; presenting a used one again revokes its whole session, since only a
+ * thief or a replay would do that.
+ */
+@Service
+class AuthService {
+
+    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+    private static final int MIN_PASSWORD_LENGTH = 6;
+    private static final int MAX_PASSWORD_LENGTH = 72; // bcrypt ignores bytes past 72
+    /** Hashed against when the e-mail is unknown, so timing does not reveal which accounts exist. */
+    private static final String DUMMY_HASH = new BCryptPasswordEncoder(10).encode("not a real password");
+
+    private final Database database;
+    private final JwtKeys keys;
+    private final Clock clock;
+    private final ObjectMapper json;
+    private final BCryptPasswordEncoder passwords = new BCryptPasswordEncoder(10);
+    private final SecureRandom random = new SecureRandom();
+    private final long accessTokenSeconds;
+
+    AuthService(Database database, JwtKeys keys, Clock clock, ObjectMapper json,
+                @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds) {
+        this.database = database;
+        this.keys = keys;
+        this.clock = clock;
+        this.json = json;
+        this.accessTokenSeconds = accessTokenSeconds;
+    }
+
+    Map<String, Object> signUp(String email, String password, Map<String, Object> data) throws SQLException {
+        String normalized = requireEmail(email);
+        requirePassword(password);
+        String hash = passwords.encode(password);
+        String metadata = toJson(data == null ? Map.of() : data);
+        return inAuthTransaction(repo -> {
+            if (repo.findByEmail(normalized).isPresent()) {
+                throw new AuthError(422, "user_already_exists", "User already registered");
+            }
+            AuthUser user = repo.insertUser(normalized, hash, metadata, now());
+            return newSession(repo, user);
+        });
+    }
+
+    Map<String, Object> signInWithPassword(String email, String password) throws SQLException {
+        if (email == null || email.isBlank() || password == null || password.isEmpty()) {
+            throw AuthError.badRequest("validation_failed", "missing email or phone");
+        }
+        String normalized = email.trim().toLowerCase();
+        return inAuthTransaction(repo -> {
+            AuthUser user = repo.findByEmail(normalized).orElse(null);
+            String hash = user == null || user.encryptedPassword() == null ? DUMMY_HASH : user.encryptedPassword();
+            boolean matches = passwords.matches(password, hash);
+            if (user == null || !matches) {
+                throw AuthError.invalidCredentials();
+            }
+            if (user.bannedUntil() != null && user.bannedUntil().toInstant().isAfter(clock.instant())) {
+                throw new AuthError(400, "user_banned", "User is banned");
+            }
+            repo.recordSignIn(user.id(), now());
+            return newSession(repo, user);
+        });
+    }
+
+    Map<String, Object> refresh(String refreshToken) throws SQLException {
+        if (refreshToken == null || refreshToken.isBlank()) {
+            throw AuthError.badRequest("validation_failed", "refresh_token required");
+        }
+        String hash = sha256(refreshToken);
+        return inAuthTransaction(repo -> {
+            AuthRepository.StoredRefreshToken stored = repo.lockRefreshToken(hash)
+                    .orElseThrow(() -> AuthError.badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"));
+            if (stored.revoked()) {
+                repo.deleteSession(stored.sessionId());
+                throw AuthError.badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
+            }
+            AuthUser user = repo.findById(stored.userId())
+                    .orElseThrow(() -> AuthError.badRequest("user_not_found", "User not found"));
+            repo.revokeRefreshToken(hash, now());
+            return session(repo, user, stored.sessionId(), hash);
+        });
+    }
+
+    Map<String, Object> user(Caller caller) throws SQLException {
+        UUID id = requireUser(caller);
+        return inAuthTransaction(repo -> userJson(repo.findById(id)
+                .orElseThrow(() -> new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist"))));
+    }
+
+    Map<String, Object> updateUser(Caller caller, String password, Map<String, Object> data) throws SQLException {
+        UUID id = requireUser(caller);
+        if (password != null) {
+            requirePassword(password);
+        }
+        String hash = password == null ? null : passwords.encode(password);
+        String metadata = data == null ? null : toJson(data);
+        return inAuthTransaction(repo -> userJson(repo.update(id, hash, metadata, now())));
+    }
+
+    void logout(Caller caller, String scope) throws SQLException {
+        UUID id = requireUser(caller);
+        UUID session = sessionOf(caller);
+        String effective = scope == null || scope.isBlank() ? "global" : scope;
+        if (!List.of("global", "local", "others").contains(effective)) {
+            throw AuthError.badRequest("validation_failed", "Unsupported logout scope \"" + scope + "\"");
+        }
+        inAuthTransaction(repo -> {
+            switch (effective) {
+                case "local" -> {
+                    if (session != null) {
+                        repo.deleteSession(session);
+                    }
+                }
+                case "others" -> repo.deleteSessionsOf(id, session);
+                default -> repo.deleteSessionsOf(id, null);
+            }
+            return null;
+        });
+    }
+
+    private Map<String, Object> newSession(AuthRepository repo, AuthUser user) {
+        return session(repo, user, repo.createSession(user.id()), null);
+    }
+
+    private Map<String, Object> session(AuthRepository repo, AuthUser user, UUID sessionId, String parentHash) {
+        String refreshToken = randomToken();
+        repo.insertRefreshToken(sha256(refreshToken), user.id(), sessionId, parentHash);
+        Instant issued = clock.instant();
+        Instant expires = issued.plusSeconds(accessTokenSeconds);
+        Map<String, Object> userJson = userJson(user);
+        String accessToken = keys.sign(new JWTClaimsSet.Builder()
+                .issuer(JwtKeys.ISSUER)
+                .subject(user.id().toString())
+                .audience(user.aud())
+                .issueTime(Date.from(issued))
+                .expirationTime(Date.from(expires))
+                .claim("role", user.role())
+                .claim("email", user.email())
+                .claim("phone", "")
+                .claim("app_metadata", userJson.get("app_metadata"))
+                .claim("user_metadata", userJson.get("user_metadata"))
+                .claim("aal", "aal1")
+                .claim("amr", List.of(Map.of("method", "password", "timestamp", issued.getEpochSecond())))
+                .claim("session_id", sessionId.toString())
+                .claim("is_anonymous", false)
+                .build());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", accessToken);
+        body.put("token_type", "bearer");
+        body.put("expires_in", accessTokenSeconds);
+        body.put("expires_at", expires.getEpochSecond());
+        body.put("refresh_token", refreshToken);
+        body.put("user", userJson);
+        return body;
+    }
+
+    private Map<String, Object> userJson(AuthUser user) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", user.id().toString());
+        body.put("aud", user.aud());
+        body.put("role", user.role());
+        body.put("email", user.email());
+        body.put("email_confirmed_at", iso(user.emailConfirmedAt()));
+        body.put("phone", "");
+        body.put("confirmed_at", iso(user.emailConfirmedAt()));
+        body.put("last_sign_in_at", iso(user.lastSignInAt()));
+        body.put("app_metadata", fromJson(user.appMetadataJson()));
+        body.put("user_metadata", fromJson(user.userMetadataJson()));
+        body.put("identities", List.of());
+        body.put("created_at", iso(user.createdAt()));
+        body.put("updated_at", iso(user.updatedAt()));
+        body.put("is_anonymous", false);
+        return body;
+    }
+
+    private <T> T inAuthTransaction(AuthWork<T> work) throws SQLException {
+        return database.transaction(Caller.authAdmin(), tx -> work.run(new AuthRepository(tx.dsl())));
+    }
+
+    private static UUID requireUser(Caller caller) {
+        if (caller.subject() == null) {
+            throw new AuthError(403, "bad_jwt", "invalid claim: missing sub claim");
+        }
+        try {
+            return UUID.fromString(caller.subject());
+        } catch (IllegalArgumentException e) {
+            throw new AuthError(403, "bad_jwt", "invalid claim: sub claim must be a UUID");
+        }
+    }
+
+    private UUID sessionOf(Caller caller) {
+        try {
+            Object id = json.readTree(caller.claimsJson()).path("session_id").asText(null);
+            return id == null ? null : UUID.fromString(id.toString());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String requireEmail(String email) {
+        if (email == null || email.isBlank()) {
+            throw AuthError.badRequest("validation_failed", "To signup, please provide your email");
+        }
+        String normalized = email.trim().toLowerCase();
+        if (normalized.length() > 255 || !EMAIL.matcher(normalized).matches()) {
+            throw AuthError.badRequest("validation_failed", "Unable to validate email address: invalid format");
+        }
+        return normalized;
+    }
+
+    private static void requirePassword(String password) {
+        if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
+            throw new AuthError(422, "weak_password", "Password should be at least " + MIN_PASSWORD_LENGTH + " characters.");
+        }
+        if (password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_LENGTH) {
+            throw new AuthError(422, "weak_password", "Password cannot be longer than " + MAX_PASSWORD_LENGTH + " bytes.");
+        }
+    }
+
+    private String randomToken() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static String sha256(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
+    }
+
+    private static String iso(OffsetDateTime t) {
+        return t == null ? null : t.toInstant().toString();
+    }
+
+    private String toJson(Map<String, Object> value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (Exception e) {
+            throw AuthError.badRequest("validation_failed", "data must be a JSON object");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> fromJson(String value) {
+        try {
+            return value == null ? Map.of() : json.readValue(value, Map.class);
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    @FunctionalInterface
+    private interface AuthWork<T> {
+        T run(AuthRepository repo);
+    }
+}

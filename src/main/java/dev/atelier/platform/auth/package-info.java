@@ -1,0 +1,2 @@
+/** Identities, sign-up and sign-in, and the JWTs that carry a caller's role into every database transaction. */
+package dev.atelier.platform.auth;

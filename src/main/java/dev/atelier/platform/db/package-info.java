@@ -1,0 +1,2 @@
+/** The PostgreSQL the server runs on: embedded or external, migrated as the owner, used through a pool that owns nothing. */
+package dev.atelier.platform.db;

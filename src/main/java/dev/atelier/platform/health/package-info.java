@@ -1,0 +1,2 @@
+/** Health checks for supervisors and load balancers. */
+package dev.atelier.platform.health;

@@ -1,0 +1,126 @@
+package dev.atelier.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.Server;
+import dev.atelier.Settings;
+import dev.atelier.platform.db.DatabaseTarget;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * One real Atelier per test JVM: embedded PostgreSQL in a fresh temporary data directory and the
+ * whole HTTP application on a free port. Tests talk to it over HTTP exactly as clients do, and
+ * may look underneath through {@link #ownerDataSource()}.
+ */
+public final class TestServer {
+
+    private static TestServer instance;
+
+    private final Server server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    private TestServer(Server server) {
+        this.server = server;
+    }
+
+    public static synchronized TestServer get() {
+        if (instance == null) {
+            try {
+                Path dataDirectory = Files.createTempDirectory("atelier-test-");
+                Server server = Server.start(new Settings(dataDirectory, "127.0.0.1", 0,
+                        System.getenv("ATELIER_TEST_DATABASE_URL"), null));
+                instance = new TestServer(server);
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-shutdown"));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return instance;
+    }
+
+    public String baseUrl() {
+        return server.apiUrl();
+    }
+
+    public String anonKey() {
+        return server.anonKey();
+    }
+
+    public String serviceKey() {
+        return server.serviceRoleKey();
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    public ObjectMapper json() {
+        return json;
+    }
+
+    /** The database as its owner: to check what really is in the tables, bypassing RLS. */
+    public DataSource ownerDataSource() {
+        DatabaseTarget target = server.databaseTarget();
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(target.jdbcUrl());
+        ds.setUser(target.ownerUser());
+        if (target.ownerPassword() != null) {
+            ds.setPassword(target.ownerPassword());
+        }
+        return ds;
+    }
+
+    /** The request pool's login role, to prove what it can and cannot see with raw SQL. */
+    public DataSource authenticatorDataSource(String password) {
+        PGSimpleDataSource ds = (PGSimpleDataSource) ownerDataSource();
+        ds.setUser("atelier_authenticator");
+        ds.setPassword(password);
+        return ds;
+    }
+
+    /** Signs a new user up through /auth/v1/signup and returns who they are. */
+    public TestUser signUp(String email, String password) {
+        JsonNode session = postJson("/auth/v1/signup", Map.of("email", email, "password", password), 200);
+        return new TestUser(UUID.fromString(session.path("user").path("id").asText()), email,
+                session.path("access_token").asText(), session.path("refresh_token").asText());
+    }
+
+    /** A user with a unique e-mail, for tests that just need somebody. */
+    public TestUser newUser() {
+        return signUp("user-" + UUID.randomUUID() + "@example.test", "correct horse battery");
+    }
+
+    private JsonNode postJson(String path, Object body, int expectedStatus) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                    .header("Content-Type", "application/json")
+                    .header("apikey", anonKey())
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != expectedStatus) {
+                throw new AssertionError("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+            }
+            return json.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A signed-up user: id, e-mail and the tokens of their first session. */
+    public record TestUser(UUID id, String email, String accessToken, String refreshToken) {
+    }
+}
