@@ -24,8 +24,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
 -- they do not edit or remove them. Without UPDATE/DELETE the data API answers 42501 (403)
 -- instead of silently touching zero rows.
 GRANT SELECT, INSERT ON infinitestories.play_events TO authenticated;
-GRANT SELECT, INSERT ON infinitestories.api_usage TO authenticated;
-GRANT SELECT, INSERT, UPDATE ON infinitestories.rate_limits TO authenticated;
+-- Usage and rate-limit rows are metering: users read their own, only the server (service_role)
+-- writes them, or a user could reset their own window or pre-empt a request_id.
+GRANT SELECT ON infinitestories.api_usage TO authenticated;
+GRANT SELECT ON infinitestories.rate_limits TO authenticated;
 
 GRANT SELECT ON infinitestories.custom_events TO anon;
 
@@ -147,24 +149,14 @@ CREATE POLICY "Users can record plays of own stories" ON infinitestories.play_ev
                     WHERE s.id = play_events.story_id AND s.user_id = (select auth.uid())));
 
 -- ---------------------------------------------------------------------------------------------
--- api_usage and rate_limits: the user's own rows.
+-- api_usage and rate_limits: users read their own rows; the server writes them.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE POLICY "Users can view own api usage" ON infinitestories.api_usage
     FOR SELECT USING ((select auth.uid()) = user_id);
 
-CREATE POLICY "Users can insert own api usage" ON infinitestories.api_usage
-    FOR INSERT WITH CHECK ((select auth.uid()) = user_id);
-
 CREATE POLICY "Users can view own rate limits" ON infinitestories.rate_limits
     FOR SELECT USING ((select auth.uid()) = user_id);
-
-CREATE POLICY "Users can insert own rate limits" ON infinitestories.rate_limits
-    FOR INSERT WITH CHECK ((select auth.uid()) = user_id);
-
-CREATE POLICY "Users can update own rate limits" ON infinitestories.rate_limits
-    FOR UPDATE USING ((select auth.uid()) = user_id)
-    WITH CHECK ((select auth.uid()) = user_id);
 
 -- ---------------------------------------------------------------------------------------------
 -- Service role: full access everywhere; the only access at all to cache_entries, content_flags

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.Server;
 import dev.atelier.Settings;
+import dev.atelier.platform.auth.JwtKeys;
 import dev.atelier.platform.db.DatabaseTarget;
 import java.io.IOException;
 import java.net.URI;
@@ -27,11 +28,13 @@ public final class TestServer {
     private static TestServer instance;
 
     private final Server server;
+    private final Path dataDirectory;
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
-    private TestServer(Server server) {
+    private TestServer(Server server, Path dataDirectory) {
         this.server = server;
+        this.dataDirectory = dataDirectory;
     }
 
     public static synchronized TestServer get() {
@@ -40,7 +43,7 @@ public final class TestServer {
                 Path dataDirectory = Files.createTempDirectory("atelier-test-");
                 Server server = Server.start(new Settings(dataDirectory, "127.0.0.1", 0,
                         System.getenv("ATELIER_TEST_DATABASE_URL"), null));
-                instance = new TestServer(server);
+                instance = new TestServer(server, dataDirectory);
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-shutdown"));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -81,11 +84,11 @@ public final class TestServer {
         return ds;
     }
 
-    /** The request pool's login role, to prove what it can and cannot see with raw SQL. */
-    public DataSource authenticatorDataSource(String password) {
+    /** A real login as the request pool's role, to prove what it can and cannot do with raw SQL. */
+    public DataSource loginRoleDataSource() {
         PGSimpleDataSource ds = (PGSimpleDataSource) ownerDataSource();
         ds.setUser("atelier_authenticator");
-        ds.setPassword(password);
+        ds.setPassword(JwtKeys.load(null, dataDirectory).databasePassword());
         return ds;
     }
 

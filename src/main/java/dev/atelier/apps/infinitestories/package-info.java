@@ -1,0 +1,2 @@
+/** InfiniteStories: personalised bedtime stories; its data lives in the infinitestories schema and is served by the data API. */
+package dev.atelier.apps.infinitestories;

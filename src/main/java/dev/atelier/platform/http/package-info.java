@@ -1,0 +1,2 @@
+/** HTTP concerns shared by every surface: cross-origin access. */
+package dev.atelier.platform.http;
