@@ -1,0 +1,129 @@
+package dev.atelier;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** {@code atelier} as a separate JVM, so tests can stop it, kill it with SIGKILL and start it again. */
+final class ServerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
+
+    private ServerProcess(Process process) {
+        this.process = process;
+        drain(process.getInputStream(), stdout);
+        drain(process.getErrorStream(), stderr);
+    }
+
+    static ServerProcess start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Atelier.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().remove("DATABASE_URL");
+        return new ServerProcess(builder.start());
+    }
+
+    /** Waits for the start-up banner and returns the API URL it printed. */
+    String awaitApiUrl(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String line : stdout) {
+                if (line.contains("service_role key:")) {
+                    return stdout.stream().filter(l -> l.trim().startsWith("API URL:"))
+                            .map(l -> l.substring(l.indexOf("http"))).findFirst().orElseThrow();
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("the server exited with " + process.exitValue() + ": " + String.join("\n", stderr));
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no start-up banner within " + timeout + "; stderr: " + String.join("\n", stderr));
+    }
+
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the process did not exit within " + timeout);
+        }
+        Thread.sleep(100); // let the drain threads read the last lines
+        return process.exitValue();
+    }
+
+    /** SIGTERM: the orderly stop a supervisor sends. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        awaitExit(Duration.ofSeconds(60));
+    }
+
+    /** SIGKILL: no shutdown hooks run, the embedded postmaster is left behind. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    String stdout() {
+        return String.join("\n", stdout);
+    }
+
+    String stderr() {
+        return String.join("\n", stderr);
+    }
+
+    static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> postJson(String url, String apikey, String json) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json").header("apikey", apikey)
+                        .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void drain(java.io.InputStream in, List<String> sink) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    sink.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
