@@ -95,18 +95,23 @@ class AuthService {
             throw AuthError.badRequest("validation_failed", "refresh_token required");
         }
         String hash = sha256(refreshToken);
-        return inAuthTransaction(repo -> {
+        Map<String, Object> session = inAuthTransaction(repo -> {
             AuthRepository.StoredRefreshToken stored = repo.lockRefreshToken(hash)
                     .orElseThrow(() -> AuthError.badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"));
             if (stored.revoked()) {
+                // Committed before the error is reported: the session must stay revoked.
                 repo.deleteSession(stored.sessionId());
-                throw AuthError.badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
+                return null;
             }
             AuthUser user = repo.findById(stored.userId())
                     .orElseThrow(() -> AuthError.badRequest("user_not_found", "User not found"));
             repo.revokeRefreshToken(hash, now());
             return session(repo, user, stored.sessionId(), hash);
         });
+        if (session == null) {
+            throw AuthError.badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
+        }
+        return session;
     }
 
     Map<String, Object> user(Caller caller) throws SQLException {
