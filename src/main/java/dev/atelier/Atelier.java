@@ -25,6 +25,7 @@ public final class Atelier {
               DATABASE_URL        use this PostgreSQL (15+) instead of the embedded one
                                   (postgres://user:pass@host:5432/db or jdbc:postgresql://...)
               ATELIER_JWT_SECRET  JWT signing secret (default: created in the data directory)
+              ATELIER_ENCRYPTION_KEYS  keys for secrets at rest, id:base64key,... (default: data directory)
               ATELIER_DATA_DIR, ATELIER_PORT, ATELIER_HOST   defaults for the options above
             """.formatted(Settings.DEFAULT_DATA_DIRECTORY, Settings.DEFAULT_PORT);
 

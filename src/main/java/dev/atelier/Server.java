@@ -1,6 +1,7 @@
 package dev.atelier;
 
 import dev.atelier.platform.auth.JwtKeys;
+import dev.atelier.platform.crypto.Keyring;
 import dev.atelier.platform.db.DataDirectory;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.db.DatabaseTarget;
@@ -13,6 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.logging.LoggingSystem;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -47,11 +50,19 @@ public final class Server implements AutoCloseable {
     }
 
     public static Server start(Settings settings) {
+        // logback.xml already governs logging from the first line; Boot re-initialising it mid-start
+        // would drop messages logged by the pool and the database in between.
+        System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger(); // Tomcat logs through java.util.logging
+            SLF4JBridgeHandler.install();
+        }
         DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory());
         EmbeddedDatabase embedded = null;
         Database database = null;
         try {
             JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
+            Keyring keyring = Keyring.load(settings.encryptionKeys(), dataDirectory.root());
             DatabaseTarget target;
             if (settings.databaseUrl() != null) {
                 target = DatabaseUrl.parse(settings.databaseUrl());
@@ -68,6 +79,7 @@ public final class Server implements AutoCloseable {
                     .initializers(ctx -> {
                         ctx.getBeanFactory().registerSingleton("database", db);
                         ctx.getBeanFactory().registerSingleton("jwtKeys", keys);
+                        ctx.getBeanFactory().registerSingleton("keyring", keyring);
                         ctx.getBeanFactory().registerSingleton("settings", settings);
                     })
                     .properties(Map.of(

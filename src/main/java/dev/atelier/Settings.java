@@ -11,8 +11,10 @@ import java.util.Map;
  * @param port          the HTTP port
  * @param databaseUrl   an external PostgreSQL (postgres:// or jdbc:postgresql:), or null for the embedded one
  * @param jwtSecret     a fixed JWT secret, or null to use (and create) the one in the data directory
+ * @param encryptionKeys keys for secrets at rest ("id:base64,..."), or null for the data directory's
  */
-public record Settings(Path dataDirectory, String host, int port, String databaseUrl, String jwtSecret) {
+public record Settings(Path dataDirectory, String host, int port, String databaseUrl, String jwtSecret,
+                       String encryptionKeys) {
 
     public static final int DEFAULT_PORT = 54321;
     public static final String DEFAULT_DATA_DIRECTORY = "atelier-data";
@@ -22,19 +24,20 @@ public record Settings(Path dataDirectory, String host, int port, String databas
                 env.getOrDefault("ATELIER_HOST", "127.0.0.1"),
                 Integer.parseInt(env.getOrDefault("ATELIER_PORT", Integer.toString(DEFAULT_PORT))),
                 blankToNull(env.get("DATABASE_URL")),
-                blankToNull(env.get("ATELIER_JWT_SECRET")));
+                blankToNull(env.get("ATELIER_JWT_SECRET")),
+                blankToNull(env.get("ATELIER_ENCRYPTION_KEYS")));
     }
 
     Settings withDataDirectory(Path dir) {
-        return new Settings(dir, host, port, databaseUrl, jwtSecret);
+        return new Settings(dir, host, port, databaseUrl, jwtSecret, encryptionKeys);
     }
 
     Settings withPort(int newPort) {
-        return new Settings(dataDirectory, host, newPort, databaseUrl, jwtSecret);
+        return new Settings(dataDirectory, host, newPort, databaseUrl, jwtSecret, encryptionKeys);
     }
 
     Settings withHost(String newHost) {
-        return new Settings(dataDirectory, newHost, port, databaseUrl, jwtSecret);
+        return new Settings(dataDirectory, newHost, port, databaseUrl, jwtSecret, encryptionKeys);
     }
 
     private static String blankToNull(String s) {

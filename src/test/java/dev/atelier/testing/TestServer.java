@@ -42,7 +42,7 @@ public final class TestServer {
             try {
                 Path dataDirectory = Files.createTempDirectory("atelier-test-");
                 Server server = Server.start(new Settings(dataDirectory, "127.0.0.1", 0,
-                        System.getenv("ATELIER_TEST_DATABASE_URL"), null));
+                        System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
                 instance = new TestServer(server, dataDirectory);
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-shutdown"));
             } catch (IOException e) {
