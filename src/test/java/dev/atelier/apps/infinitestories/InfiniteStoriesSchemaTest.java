@@ -132,8 +132,8 @@ class InfiniteStoriesSchemaTest {
     void aPlayEventRaisesPlayCountAndLastPlayedAt() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
             int before = Integer.parseInt(queryString(conn, "select play_count from infinitestories.stories where id = '" + storyA + "'"));
-            asUser(conn, userA, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')");
-            asUser(conn, userA, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')");
+            asUser(userA, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')");
+            asUser(userA, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')");
             assertThat(Integer.parseInt(queryString(conn, "select play_count from infinitestories.stories where id = '" + storyA + "'")))
                     .isEqualTo(before + 2);
             assertThat(queryString(conn, "select last_played_at is not null from infinitestories.stories where id = '" + storyA + "'"))
@@ -144,7 +144,7 @@ class InfiniteStoriesSchemaTest {
     @Test
     void aUserCannotRecordAPlayOfAnotherUsersStory() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
-            assertThatThrownBy(() -> asUser(conn, userB,
+            assertThatThrownBy(() -> asUser(userB,
                     "insert into infinitestories.play_events (story_id) values ('" + storyA + "')"))
                     .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
         }
@@ -154,10 +154,10 @@ class InfiniteStoriesSchemaTest {
     void auditLogRecordsWhoChangedWhat() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
             String name = "Audited-" + UUID.randomUUID().toString().substring(0, 8);
-            asUser(conn, userA, "insert into infinitestories.heroes (user_id, name, primary_trait, secondary_trait) values ('"
+            asUser(userA, "insert into infinitestories.heroes (user_id, name, primary_trait, secondary_trait) values ('"
                     + userA + "', '" + name + "', 'bold', 'shy')");
-            asUser(conn, userA, "update infinitestories.heroes set special_ability = 'flight' where name = '" + name + "'");
-            asUser(conn, userA, "delete from infinitestories.heroes where name = '" + name + "'");
+            asUser(userA, "update infinitestories.heroes set special_ability = 'flight' where name = '" + name + "'");
+            asUser(userA, "delete from infinitestories.heroes where name = '" + name + "'");
             try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
                     "select operation, user_id, changed_data->>'special_ability' from infinitestories.audit_log "
                     + "where table_name = 'heroes' and changed_data->>'name' = '" + name + "' order by created_at, operation desc")) {
@@ -209,19 +209,19 @@ class InfiniteStoriesSchemaTest {
         }
     }
 
-    private static void asUser(Connection conn, UUID user, String sql) throws SQLException {
-        boolean autoCommit = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (Statement st = conn.createStatement()) {
-            st.execute("set local role authenticated");
-            st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}', true)");
-            st.execute(sql);
-            conn.commit();
-        } catch (SQLException e) {
-            conn.rollback();
-            throw e;
-        } finally {
-            conn.setAutoCommit(autoCommit);
+    /** Runs one statement as a request for {@code user} would: logged in as the pool's role, switched to authenticated. */
+    private static void asUser(UUID user, String sql) throws SQLException {
+        try (Connection conn = server.loginRoleDataSource().getConnection()) {
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement()) {
+                st.execute("set local role authenticated");
+                st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}', true)");
+                st.execute(sql);
+                conn.commit();
+            } catch (SQLException e) {
+                conn.rollback();
+                throw e;
+            }
         }
     }
 
