@@ -3,6 +3,10 @@ package dev.atelier.platform.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.platform.db.Caller;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +19,6 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -27,7 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
 class AuthController {
 
     private static final Logger log = LoggerFactory.getLogger(AuthController.class);
-    private static final int MAX_BODY_CHARS = 64 * 1024;
+    private static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final AuthService auth;
     private final CallerResolver callers;
@@ -40,14 +43,14 @@ class AuthController {
     }
 
     @PostMapping("/signup")
-    Map<String, Object> signUp(@RequestBody(required = false) String body) throws SQLException {
+    Map<String, Object> signUp(HttpServletRequest body) throws SQLException {
         JsonNode request = parse(body);
         return auth.signUp(text(request, "email"), text(request, "password"), object(request, "data"));
     }
 
     @PostMapping("/token")
     Map<String, Object> token(@RequestParam(name = "grant_type", required = false) String grantType,
-                              @RequestBody(required = false) String body) throws SQLException {
+                              HttpServletRequest body) throws SQLException {
         JsonNode request = parse(body);
         if ("password".equals(grantType)) {
             return auth.signInWithPassword(text(request, "email"), text(request, "password"));
@@ -67,7 +70,7 @@ class AuthController {
 
     @PutMapping("/user")
     Map<String, Object> updateUser(@RequestHeader(name = "Authorization", required = false) String authorization,
-                                   @RequestBody(required = false) String body) throws SQLException {
+                                   HttpServletRequest body) throws SQLException {
         JsonNode request = parse(body);
         if (request.hasNonNull("email")) {
             throw new AuthError(422, "feature_not_available", "Changing the e-mail address is not supported yet");
@@ -108,12 +111,20 @@ class AuthController {
         }
     }
 
-    private JsonNode parse(String body) {
-        if (body == null || body.isBlank()) {
-            return json.createObjectNode();
+    /** Reads at most {@link #MAX_BODY_BYTES}, so an oversized body costs no more memory than that. */
+    private JsonNode parse(HttpServletRequest request) {
+        String body;
+        try (InputStream in = request.getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new AuthError(413, "request_too_large", "Request body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            body = new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw AuthError.badRequest("bad_json", "Could not read the request body");
         }
-        if (body.length() > MAX_BODY_CHARS) {
-            throw new AuthError(413, "request_too_large", "Request body too large");
+        if (body.isBlank()) {
+            return json.createObjectNode();
         }
         try {
             JsonNode node = json.readTree(body);

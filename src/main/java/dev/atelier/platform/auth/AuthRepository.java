@@ -93,6 +93,10 @@ final class AuthRepository {
                 .where(REFRESH_TOKENS.TOKEN_HASH.eq(tokenHash)).execute();
     }
 
+    boolean sessionExists(UUID sessionId) {
+        return dsl.fetchExists(SESSIONS, SESSIONS.ID.eq(sessionId));
+    }
+
     void deleteSession(UUID sessionId) {
         dsl.deleteFrom(SESSIONS).where(SESSIONS.ID.eq(sessionId)).execute();
     }

@@ -116,8 +116,16 @@ class AuthService {
 
     Map<String, Object> user(Caller caller) throws SQLException {
         UUID id = requireUser(caller);
-        return inAuthTransaction(repo -> userJson(repo.findById(id)
-                .orElseThrow(() -> new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist"))));
+        UUID session = sessionOf(caller);
+        return inAuthTransaction(repo -> {
+            // As GoTrue does: a signed-out session's access token no longer identifies anyone here,
+            // which is how an app notices a sign-out made on another device.
+            if (session != null && !repo.sessionExists(session)) {
+                throw new AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist");
+            }
+            return userJson(repo.findById(id)
+                    .orElseThrow(() -> new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist")));
+        });
     }
 
     Map<String, Object> updateUser(Caller caller, String password, Map<String, Object> data) throws SQLException {

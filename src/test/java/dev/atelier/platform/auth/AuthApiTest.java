@@ -107,6 +107,9 @@ class AuthApiTest {
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(logout.statusCode()).isEqualTo(204);
         assertThat(refresh(user.refreshToken()).statusCode()).isEqualTo(400);
+        HttpResponse<String> afterLogout = get("/auth/v1/user", user.accessToken());
+        assertThat(afterLogout.statusCode()).isEqualTo(403);
+        assertThat(json(afterLogout).path("error_code").asText()).isEqualTo("session_not_found");
     }
 
     @Test

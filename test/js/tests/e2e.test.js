@@ -1,0 +1,23 @@
+// The one test file: starts a single Atelier server (a JVM with embedded PostgreSQL takes
+// seconds to start) and runs every scenario module against it. Scenario modules live in
+// ./scenarios and are not test files themselves, so `node --test tests/` loads only this one.
+import { after, before, describe } from 'node:test';
+import { startServer, stopServer } from './support/server.js';
+import * as auth from './scenarios/auth.js';
+import * as ownership from './scenarios/ownership.js';
+import * as queries from './scenarios/queries.js';
+import * as rpc from './scenarios/rpc.js';
+import * as tokens from './scenarios/tokens.js';
+import * as http from './scenarios/http.js';
+
+describe('Atelier through @supabase/supabase-js', () => {
+  before(startServer, { timeout: 120_000 });
+  after(stopServer, { timeout: 60_000 });
+
+  auth.register();
+  ownership.register();
+  queries.register();
+  rpc.register();
+  tokens.register();
+  http.register();
+});

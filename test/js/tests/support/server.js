@@ -1,0 +1,156 @@
+// Starts one Atelier server (the real jar, embedded PostgreSQL, a fresh data directory) for the
+// whole run and stops it afterwards. The scenarios read the URL and the keys from `server`.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const JS_ROOT = resolve(HERE, '..', '..'); // test/js
+const REPO_ROOT = resolve(JS_ROOT, '..', '..');
+const STARTUP_TIMEOUT_MS = 60_000;
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/**
+ * A fixed signing secret (48 characters), given to the server as ATELIER_JWT_SECRET, so the suite
+ * can sign tokens of its own: an expired one to see PGRST303, a valid one as a control.
+ */
+export const JWT_SECRET = 'atelier-e2e-jwt-secret-0123456789abcdefghijklmno';
+
+/** Filled in by startServer(): url, anonKey, serviceKey, dataDir, logFile. */
+export const server = {
+  url: null,
+  anonKey: null,
+  serviceKey: null,
+  dataDir: null,
+  logFile: join(JS_ROOT, 'atelier-server.log'),
+};
+
+let child = null;
+let exited = null; // resolves with { code, signal } when the JVM is gone
+let output = ''; // stdout + stderr, for the banner and for error messages
+
+function jarPath() {
+  return process.env.ATELIER_JAR
+    ? resolve(process.env.ATELIER_JAR)
+    : join(REPO_ROOT, 'target', 'atelier.jar');
+}
+
+async function freePort() {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address();
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+function tail(text, lines = 40) {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function banner(name) {
+  const match = output.match(new RegExp(`^\\s*${name}:\\s*(\\S+)\\s*$`, 'm'));
+  return match ? match[1] : null;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function startServer() {
+  const jar = jarPath();
+  if (!existsSync(jar)) {
+    throw new Error(`Atelier jar not found at ${jar}: run mvn package first (in ${REPO_ROOT}), `
+      + 'or point ATELIER_JAR at a built jar');
+  }
+  server.dataDir = mkdtempSync(join(tmpdir(), 'atelier-js-e2e-'));
+  const port = await freePort();
+  const env = { ...process.env, ATELIER_JWT_SECRET: JWT_SECRET };
+  // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
+  // someone's real data and make the row counts below meaningless.
+  delete env.DATABASE_URL;
+
+  const log = createWriteStream(server.logFile);
+  child = spawn('java', ['-jar', jar, 'serve', '--data-dir', server.dataDir,
+    '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  exited = new Promise((resolveExit) => {
+    child.on('exit', (code, signal) => resolveExit({ code, signal }));
+    child.on('error', (error) => resolveExit({ code: null, signal: null, error }));
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      output += chunk;
+      log.write(chunk);
+    });
+  }
+  process.once('exit', killNow);
+
+  let gone = null;
+  exited.then((e) => { gone = e; });
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let healthy = false;
+  let lastHealth = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (gone) {
+      throw new Error(`Atelier exited before it was ready (code ${gone.code}, signal ${gone.signal}`
+        + `${gone.error ? `, ${gone.error.message}` : ''}). Output:\n${tail(output)}`);
+    }
+    server.url = banner('API URL');
+    server.anonKey = banner('anon key');
+    server.serviceKey = banner('service_role key');
+    if (server.url && server.anonKey && server.serviceKey) {
+      try {
+        const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(5_000) });
+        lastHealth = `HTTP ${res.status} ${await res.text()}`;
+        if (res.status === 200) {
+          healthy = true;
+          break;
+        }
+      } catch (error) {
+        lastHealth = String(error.cause ?? error);
+      }
+    }
+    await sleep(200);
+  }
+  if (!healthy) {
+    await stopServer();
+    const seen = server.url ? `GET /health last said: ${lastHealth}` : 'the banner (API URL, anon key, service_role key) never appeared';
+    throw new Error(`Atelier did not become healthy within ${STARTUP_TIMEOUT_MS / 1000} s (${seen}). `
+      + `Output:\n${tail(output)}`);
+  }
+}
+
+function killNow() {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+  }
+}
+
+export async function stopServer() {
+  if (child) {
+    process.removeListener('exit', killNow);
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGTERM runs the server's shutdown hook, which stops the embedded PostgreSQL cleanly;
+      // SIGKILL would orphan the postmaster.
+      child.kill('SIGTERM');
+      let timer;
+      const stopped = await Promise.race([
+        exited,
+        new Promise((r) => { timer = setTimeout(() => r(null), SHUTDOWN_TIMEOUT_MS); }),
+      ]);
+      clearTimeout(timer);
+      if (!stopped) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    child = null;
+  }
+  if (server.dataDir && !process.env.ATELIER_KEEP_DATA) {
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
