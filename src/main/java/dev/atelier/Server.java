@@ -135,6 +135,11 @@ public final class Server implements AutoCloseable {
         return keys.serviceRoleKey();
     }
 
+    /** A component of the running application, for administration and tests. */
+    public <T> T component(Class<T> type) {
+        return context.getBean(type);
+    }
+
     /** The database as its owner sees it: for migrations, tests and administration, never for requests. */
     public DatabaseTarget databaseTarget() {
         return target;

@@ -6,6 +6,7 @@ package dev.atelier.jooq;
 
 import dev.atelier.jooq.auth.Auth;
 import dev.atelier.jooq.infinitestories.Infinitestories;
+import dev.atelier.jooq.moodscale.Moodscale;
 
 import java.util.Arrays;
 import java.util.List;
@@ -39,6 +40,11 @@ public class DefaultCatalog extends CatalogImpl {
     public final Infinitestories INFINITESTORIES = Infinitestories.INFINITESTORIES;
 
     /**
+     * The schema <code>moodscale</code>.
+     */
+    public final Moodscale MOODSCALE = Moodscale.MOODSCALE;
+
+    /**
      * No further instances allowed
      */
     private DefaultCatalog() {
@@ -49,7 +55,8 @@ public class DefaultCatalog extends CatalogImpl {
     public final List<Schema> getSchemas() {
         return Arrays.asList(
             Auth.AUTH,
-            Infinitestories.INFINITESTORIES
+            Infinitestories.INFINITESTORIES,
+            Moodscale.MOODSCALE
         );
     }
 

@@ -64,6 +64,11 @@ public final class TestServer {
         return server.serviceRoleKey();
     }
 
+    /** A component of the running application (a service facade), to check server-side effects. */
+    public <T> T component(Class<T> type) {
+        return server.component(type);
+    }
+
     public HttpClient http() {
         return http;
     }

@@ -23,7 +23,7 @@ import org.jooq.meta.jaxb.Target;
 public final class JooqCodegen {
 
     /** The schemas the Java code queries with generated types; the data API needs none. */
-    static final List<String> SCHEMAS = List.of("auth", "infinitestories");
+    static final List<String> SCHEMAS = List.of("auth", "infinitestories", "moodscale");
     static final String PACKAGE = "dev.atelier.jooq";
 
     private JooqCodegen() {
@@ -52,7 +52,12 @@ public final class JooqCodegen {
                                     .withJavaTimeTypes(true)
                                     .withRecords(true)
                                     .withPojos(false)
-                                    .withRoutines(false))
+                                    .withRoutines(false)
+                                    // Path types break when two schemas' "users" tables reference
+                                    // each other (auth.users <- moodscale.users); we join explicitly.
+                                    .withImplicitJoinPathTableSubtypes(false)
+                                    .withImplicitJoinPathsToOne(false)
+                                    .withImplicitJoinPathsToMany(false))
                             .withTarget(new Target()
                                     .withPackageName(PACKAGE)
                                     .withDirectory(outputDirectory.toString())

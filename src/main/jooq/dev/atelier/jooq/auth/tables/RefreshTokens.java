@@ -7,8 +7,6 @@ package dev.atelier.jooq.auth.tables;
 import dev.atelier.jooq.auth.Auth;
 import dev.atelier.jooq.auth.Indexes;
 import dev.atelier.jooq.auth.Keys;
-import dev.atelier.jooq.auth.tables.Sessions.SessionsPath;
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.auth.tables.records.RefreshTokensRecord;
 
 import java.time.OffsetDateTime;
@@ -22,12 +20,9 @@ import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Identity;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -131,39 +126,6 @@ public class RefreshTokens extends TableImpl<RefreshTokensRecord> {
         this(DSL.name("refresh_tokens"), null);
     }
 
-    public <O extends Record> RefreshTokens(Table<O> path, ForeignKey<O, RefreshTokensRecord> childPath, InverseForeignKey<O, RefreshTokensRecord> parentPath) {
-        super(path, childPath, parentPath, REFRESH_TOKENS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class RefreshTokensPath extends RefreshTokens implements Path<RefreshTokensRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> RefreshTokensPath(Table<O> path, ForeignKey<O, RefreshTokensRecord> childPath, InverseForeignKey<O, RefreshTokensRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private RefreshTokensPath(Name alias, Table<RefreshTokensRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public RefreshTokensPath as(String alias) {
-            return new RefreshTokensPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public RefreshTokensPath as(Name alias) {
-            return new RefreshTokensPath(alias, this);
-        }
-
-        @Override
-        public RefreshTokensPath as(Table<?> alias) {
-            return new RefreshTokensPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Auth.AUTH;
@@ -192,30 +154,6 @@ public class RefreshTokens extends TableImpl<RefreshTokensRecord> {
     @Override
     public List<ForeignKey<RefreshTokensRecord, ?>> getReferences() {
         return Arrays.asList(Keys.REFRESH_TOKENS__REFRESH_TOKENS_SESSION_ID_FKEY, Keys.REFRESH_TOKENS__REFRESH_TOKENS_USER_ID_FKEY);
-    }
-
-    private transient SessionsPath _sessions;
-
-    /**
-     * Get the implicit join path to the <code>auth.sessions</code> table.
-     */
-    public SessionsPath sessions() {
-        if (_sessions == null)
-            _sessions = new SessionsPath(this, Keys.REFRESH_TOKENS__REFRESH_TOKENS_SESSION_ID_FKEY, null);
-
-        return _sessions;
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.REFRESH_TOKENS__REFRESH_TOKENS_USER_ID_FKEY, null);
-
-        return _users;
     }
 
     @Override

@@ -7,8 +7,6 @@ package dev.atelier.jooq.auth.tables;
 import dev.atelier.jooq.auth.Auth;
 import dev.atelier.jooq.auth.Indexes;
 import dev.atelier.jooq.auth.Keys;
-import dev.atelier.jooq.auth.tables.RefreshTokens.RefreshTokensPath;
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.auth.tables.records.SessionsRecord;
 
 import java.time.OffsetDateTime;
@@ -21,12 +19,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -110,39 +105,6 @@ public class Sessions extends TableImpl<SessionsRecord> {
         this(DSL.name("sessions"), null);
     }
 
-    public <O extends Record> Sessions(Table<O> path, ForeignKey<O, SessionsRecord> childPath, InverseForeignKey<O, SessionsRecord> parentPath) {
-        super(path, childPath, parentPath, SESSIONS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class SessionsPath extends Sessions implements Path<SessionsRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> SessionsPath(Table<O> path, ForeignKey<O, SessionsRecord> childPath, InverseForeignKey<O, SessionsRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private SessionsPath(Name alias, Table<SessionsRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public SessionsPath as(String alias) {
-            return new SessionsPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public SessionsPath as(Name alias) {
-            return new SessionsPath(alias, this);
-        }
-
-        @Override
-        public SessionsPath as(Table<?> alias) {
-            return new SessionsPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Auth.AUTH;
@@ -161,31 +123,6 @@ public class Sessions extends TableImpl<SessionsRecord> {
     @Override
     public List<ForeignKey<SessionsRecord, ?>> getReferences() {
         return Arrays.asList(Keys.SESSIONS__SESSIONS_USER_ID_FKEY);
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.SESSIONS__SESSIONS_USER_ID_FKEY, null);
-
-        return _users;
-    }
-
-    private transient RefreshTokensPath _refreshTokens;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>auth.refresh_tokens</code> table
-     */
-    public RefreshTokensPath refreshTokens() {
-        if (_refreshTokens == null)
-            _refreshTokens = new RefreshTokensPath(this, null, Keys.REFRESH_TOKENS__REFRESH_TOKENS_SESSION_ID_FKEY.getInverseKey());
-
-        return _refreshTokens;
     }
 
     @Override

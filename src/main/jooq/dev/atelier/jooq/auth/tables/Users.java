@@ -6,15 +6,7 @@ package dev.atelier.jooq.auth.tables;
 
 import dev.atelier.jooq.auth.Auth;
 import dev.atelier.jooq.auth.Keys;
-import dev.atelier.jooq.auth.tables.RefreshTokens.RefreshTokensPath;
-import dev.atelier.jooq.auth.tables.Sessions.SessionsPath;
 import dev.atelier.jooq.auth.tables.records.UsersRecord;
-import dev.atelier.jooq.infinitestories.tables.ApiUsage.ApiUsagePath;
-import dev.atelier.jooq.infinitestories.tables.ContentFlags.ContentFlagsPath;
-import dev.atelier.jooq.infinitestories.tables.CustomEvents.CustomEventsPath;
-import dev.atelier.jooq.infinitestories.tables.Heroes.HeroesPath;
-import dev.atelier.jooq.infinitestories.tables.PlayEvents.PlayEventsPath;
-import dev.atelier.jooq.infinitestories.tables.Stories.StoriesPath;
 
 import java.time.OffsetDateTime;
 import java.util.Arrays;
@@ -25,14 +17,10 @@ import java.util.UUID;
 import org.jooq.Check;
 import org.jooq.Condition;
 import org.jooq.Field;
-import org.jooq.ForeignKey;
-import org.jooq.InverseForeignKey;
 import org.jooq.JSONB;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -157,39 +145,6 @@ public class Users extends TableImpl<UsersRecord> {
         this(DSL.name("users"), null);
     }
 
-    public <O extends Record> Users(Table<O> path, ForeignKey<O, UsersRecord> childPath, InverseForeignKey<O, UsersRecord> parentPath) {
-        super(path, childPath, parentPath, USERS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class UsersPath extends Users implements Path<UsersRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> UsersPath(Table<O> path, ForeignKey<O, UsersRecord> childPath, InverseForeignKey<O, UsersRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private UsersPath(Name alias, Table<UsersRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public UsersPath as(String alias) {
-            return new UsersPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public UsersPath as(Name alias) {
-            return new UsersPath(alias, this);
-        }
-
-        @Override
-        public UsersPath as(Table<?> alias) {
-            return new UsersPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Auth.AUTH;
@@ -198,110 +153,6 @@ public class Users extends TableImpl<UsersRecord> {
     @Override
     public UniqueKey<UsersRecord> getPrimaryKey() {
         return Keys.USERS_PKEY;
-    }
-
-    private transient RefreshTokensPath _refreshTokens;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>auth.refresh_tokens</code> table
-     */
-    public RefreshTokensPath refreshTokens() {
-        if (_refreshTokens == null)
-            _refreshTokens = new RefreshTokensPath(this, null, Keys.REFRESH_TOKENS__REFRESH_TOKENS_USER_ID_FKEY.getInverseKey());
-
-        return _refreshTokens;
-    }
-
-    private transient SessionsPath _sessions;
-
-    /**
-     * Get the implicit to-many join path to the <code>auth.sessions</code>
-     * table
-     */
-    public SessionsPath sessions() {
-        if (_sessions == null)
-            _sessions = new SessionsPath(this, null, Keys.SESSIONS__SESSIONS_USER_ID_FKEY.getInverseKey());
-
-        return _sessions;
-    }
-
-    private transient ApiUsagePath _apiUsage;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.api_usage</code> table
-     */
-    public ApiUsagePath apiUsage() {
-        if (_apiUsage == null)
-            _apiUsage = new ApiUsagePath(this, null, dev.atelier.jooq.infinitestories.Keys.API_USAGE__API_USAGE_USER_ID_FKEY.getInverseKey());
-
-        return _apiUsage;
-    }
-
-    private transient ContentFlagsPath _contentFlags;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.content_flags</code> table
-     */
-    public ContentFlagsPath contentFlags() {
-        if (_contentFlags == null)
-            _contentFlags = new ContentFlagsPath(this, null, dev.atelier.jooq.infinitestories.Keys.CONTENT_FLAGS__CONTENT_FLAGS_REVIEWED_BY_FKEY.getInverseKey());
-
-        return _contentFlags;
-    }
-
-    private transient CustomEventsPath _customEvents;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.custom_events</code> table
-     */
-    public CustomEventsPath customEvents() {
-        if (_customEvents == null)
-            _customEvents = new CustomEventsPath(this, null, dev.atelier.jooq.infinitestories.Keys.CUSTOM_EVENTS__CUSTOM_EVENTS_USER_ID_FKEY.getInverseKey());
-
-        return _customEvents;
-    }
-
-    private transient HeroesPath _heroes;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.heroes</code> table
-     */
-    public HeroesPath heroes() {
-        if (_heroes == null)
-            _heroes = new HeroesPath(this, null, dev.atelier.jooq.infinitestories.Keys.HEROES__HEROES_USER_ID_FKEY.getInverseKey());
-
-        return _heroes;
-    }
-
-    private transient PlayEventsPath _playEvents;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.play_events</code> table
-     */
-    public PlayEventsPath playEvents() {
-        if (_playEvents == null)
-            _playEvents = new PlayEventsPath(this, null, dev.atelier.jooq.infinitestories.Keys.PLAY_EVENTS__PLAY_EVENTS_USER_ID_FKEY.getInverseKey());
-
-        return _playEvents;
-    }
-
-    private transient StoriesPath _stories;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.stories</code> table
-     */
-    public StoriesPath stories() {
-        if (_stories == null)
-            _stories = new StoriesPath(this, null, dev.atelier.jooq.infinitestories.Keys.STORIES__STORIES_USER_ID_FKEY.getInverseKey());
-
-        return _stories;
     }
 
     @Override

@@ -4,7 +4,6 @@
 package dev.atelier.jooq.infinitestories.tables;
 
 
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
@@ -22,13 +21,10 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.JSONB;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -153,39 +149,6 @@ public class ApiUsage extends TableImpl<ApiUsageRecord> {
         this(DSL.name("api_usage"), null);
     }
 
-    public <O extends Record> ApiUsage(Table<O> path, ForeignKey<O, ApiUsageRecord> childPath, InverseForeignKey<O, ApiUsageRecord> parentPath) {
-        super(path, childPath, parentPath, API_USAGE);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class ApiUsagePath extends ApiUsage implements Path<ApiUsageRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> ApiUsagePath(Table<O> path, ForeignKey<O, ApiUsageRecord> childPath, InverseForeignKey<O, ApiUsageRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private ApiUsagePath(Name alias, Table<ApiUsageRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public ApiUsagePath as(String alias) {
-            return new ApiUsagePath(DSL.name(alias), this);
-        }
-
-        @Override
-        public ApiUsagePath as(Name alias) {
-            return new ApiUsagePath(alias, this);
-        }
-
-        @Override
-        public ApiUsagePath as(Table<?> alias) {
-            return new ApiUsagePath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -209,18 +172,6 @@ public class ApiUsage extends TableImpl<ApiUsageRecord> {
     @Override
     public List<ForeignKey<ApiUsageRecord, ?>> getReferences() {
         return Arrays.asList(Keys.API_USAGE__API_USAGE_USER_ID_FKEY);
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.API_USAGE__API_USAGE_USER_ID_FKEY, null);
-
-        return _users;
     }
 
     @Override

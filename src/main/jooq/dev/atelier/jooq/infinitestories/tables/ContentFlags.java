@@ -4,7 +4,6 @@
 package dev.atelier.jooq.infinitestories.tables;
 
 
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
@@ -22,12 +21,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -154,39 +150,6 @@ public class ContentFlags extends TableImpl<ContentFlagsRecord> {
         this(DSL.name("content_flags"), null);
     }
 
-    public <O extends Record> ContentFlags(Table<O> path, ForeignKey<O, ContentFlagsRecord> childPath, InverseForeignKey<O, ContentFlagsRecord> parentPath) {
-        super(path, childPath, parentPath, CONTENT_FLAGS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class ContentFlagsPath extends ContentFlags implements Path<ContentFlagsRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> ContentFlagsPath(Table<O> path, ForeignKey<O, ContentFlagsRecord> childPath, InverseForeignKey<O, ContentFlagsRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private ContentFlagsPath(Name alias, Table<ContentFlagsRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public ContentFlagsPath as(String alias) {
-            return new ContentFlagsPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public ContentFlagsPath as(Name alias) {
-            return new ContentFlagsPath(alias, this);
-        }
-
-        @Override
-        public ContentFlagsPath as(Table<?> alias) {
-            return new ContentFlagsPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -205,18 +168,6 @@ public class ContentFlags extends TableImpl<ContentFlagsRecord> {
     @Override
     public List<ForeignKey<ContentFlagsRecord, ?>> getReferences() {
         return Arrays.asList(Keys.CONTENT_FLAGS__CONTENT_FLAGS_REVIEWED_BY_FKEY);
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.CONTENT_FLAGS__CONTENT_FLAGS_REVIEWED_BY_FKEY, null);
-
-        return _users;
     }
 
     @Override

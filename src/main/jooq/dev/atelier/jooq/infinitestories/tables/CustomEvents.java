@@ -4,11 +4,9 @@
 package dev.atelier.jooq.infinitestories.tables;
 
 
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.Stories.StoriesPath;
 import dev.atelier.jooq.infinitestories.tables.records.CustomEventsRecord;
 
 import java.time.OffsetDateTime;
@@ -22,12 +20,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -169,39 +164,6 @@ public class CustomEvents extends TableImpl<CustomEventsRecord> {
         this(DSL.name("custom_events"), null);
     }
 
-    public <O extends Record> CustomEvents(Table<O> path, ForeignKey<O, CustomEventsRecord> childPath, InverseForeignKey<O, CustomEventsRecord> parentPath) {
-        super(path, childPath, parentPath, CUSTOM_EVENTS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class CustomEventsPath extends CustomEvents implements Path<CustomEventsRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> CustomEventsPath(Table<O> path, ForeignKey<O, CustomEventsRecord> childPath, InverseForeignKey<O, CustomEventsRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private CustomEventsPath(Name alias, Table<CustomEventsRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public CustomEventsPath as(String alias) {
-            return new CustomEventsPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public CustomEventsPath as(Name alias) {
-            return new CustomEventsPath(alias, this);
-        }
-
-        @Override
-        public CustomEventsPath as(Table<?> alias) {
-            return new CustomEventsPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -220,31 +182,6 @@ public class CustomEvents extends TableImpl<CustomEventsRecord> {
     @Override
     public List<ForeignKey<CustomEventsRecord, ?>> getReferences() {
         return Arrays.asList(Keys.CUSTOM_EVENTS__CUSTOM_EVENTS_USER_ID_FKEY);
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.CUSTOM_EVENTS__CUSTOM_EVENTS_USER_ID_FKEY, null);
-
-        return _users;
-    }
-
-    private transient StoriesPath _stories;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.stories</code> table
-     */
-    public StoriesPath stories() {
-        if (_stories == null)
-            _stories = new StoriesPath(this, null, Keys.STORIES__STORIES_CUSTOM_EVENT_ID_FKEY.getInverseKey());
-
-        return _stories;
     }
 
     @Override

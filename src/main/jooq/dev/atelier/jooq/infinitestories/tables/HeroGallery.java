@@ -7,7 +7,6 @@ package dev.atelier.jooq.infinitestories.tables;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.Heroes.HeroesPath;
 import dev.atelier.jooq.infinitestories.tables.records.HeroGalleryRecord;
 
 import java.time.OffsetDateTime;
@@ -20,12 +19,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -131,39 +127,6 @@ public class HeroGallery extends TableImpl<HeroGalleryRecord> {
         this(DSL.name("hero_gallery"), null);
     }
 
-    public <O extends Record> HeroGallery(Table<O> path, ForeignKey<O, HeroGalleryRecord> childPath, InverseForeignKey<O, HeroGalleryRecord> parentPath) {
-        super(path, childPath, parentPath, HERO_GALLERY);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class HeroGalleryPath extends HeroGallery implements Path<HeroGalleryRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> HeroGalleryPath(Table<O> path, ForeignKey<O, HeroGalleryRecord> childPath, InverseForeignKey<O, HeroGalleryRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private HeroGalleryPath(Name alias, Table<HeroGalleryRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public HeroGalleryPath as(String alias) {
-            return new HeroGalleryPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public HeroGalleryPath as(Name alias) {
-            return new HeroGalleryPath(alias, this);
-        }
-
-        @Override
-        public HeroGalleryPath as(Table<?> alias) {
-            return new HeroGalleryPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -182,19 +145,6 @@ public class HeroGallery extends TableImpl<HeroGalleryRecord> {
     @Override
     public List<ForeignKey<HeroGalleryRecord, ?>> getReferences() {
         return Arrays.asList(Keys.HERO_GALLERY__HERO_GALLERY_HERO_ID_FKEY);
-    }
-
-    private transient HeroesPath _heroes;
-
-    /**
-     * Get the implicit join path to the <code>infinitestories.heroes</code>
-     * table.
-     */
-    public HeroesPath heroes() {
-        if (_heroes == null)
-            _heroes = new HeroesPath(this, Keys.HERO_GALLERY__HERO_GALLERY_HERO_ID_FKEY, null);
-
-        return _heroes;
     }
 
     @Override

@@ -4,12 +4,9 @@
 package dev.atelier.jooq.infinitestories.tables;
 
 
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.HeroGallery.HeroGalleryPath;
-import dev.atelier.jooq.infinitestories.tables.Stories.StoriesPath;
 import dev.atelier.jooq.infinitestories.tables.records.HeroesRecord;
 
 import java.time.OffsetDateTime;
@@ -23,13 +20,10 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.JSONB;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -164,39 +158,6 @@ public class Heroes extends TableImpl<HeroesRecord> {
         this(DSL.name("heroes"), null);
     }
 
-    public <O extends Record> Heroes(Table<O> path, ForeignKey<O, HeroesRecord> childPath, InverseForeignKey<O, HeroesRecord> parentPath) {
-        super(path, childPath, parentPath, HEROES);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class HeroesPath extends Heroes implements Path<HeroesRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> HeroesPath(Table<O> path, ForeignKey<O, HeroesRecord> childPath, InverseForeignKey<O, HeroesRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private HeroesPath(Name alias, Table<HeroesRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public HeroesPath as(String alias) {
-            return new HeroesPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public HeroesPath as(Name alias) {
-            return new HeroesPath(alias, this);
-        }
-
-        @Override
-        public HeroesPath as(Table<?> alias) {
-            return new HeroesPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -215,44 +176,6 @@ public class Heroes extends TableImpl<HeroesRecord> {
     @Override
     public List<ForeignKey<HeroesRecord, ?>> getReferences() {
         return Arrays.asList(Keys.HEROES__HEROES_USER_ID_FKEY);
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.HEROES__HEROES_USER_ID_FKEY, null);
-
-        return _users;
-    }
-
-    private transient HeroGalleryPath _heroGallery;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.hero_gallery</code> table
-     */
-    public HeroGalleryPath heroGallery() {
-        if (_heroGallery == null)
-            _heroGallery = new HeroGalleryPath(this, null, Keys.HERO_GALLERY__HERO_GALLERY_HERO_ID_FKEY.getInverseKey());
-
-        return _heroGallery;
-    }
-
-    private transient StoriesPath _stories;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.stories</code> table
-     */
-    public StoriesPath stories() {
-        if (_stories == null)
-            _stories = new StoriesPath(this, null, Keys.STORIES__STORIES_HERO_ID_FKEY.getInverseKey());
-
-        return _stories;
     }
 
     @Override

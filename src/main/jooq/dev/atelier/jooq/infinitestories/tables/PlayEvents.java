@@ -4,11 +4,9 @@
 package dev.atelier.jooq.infinitestories.tables;
 
 
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.Stories.StoriesPath;
 import dev.atelier.jooq.infinitestories.tables.records.PlayEventsRecord;
 
 import java.time.OffsetDateTime;
@@ -22,12 +20,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -119,39 +114,6 @@ public class PlayEvents extends TableImpl<PlayEventsRecord> {
         this(DSL.name("play_events"), null);
     }
 
-    public <O extends Record> PlayEvents(Table<O> path, ForeignKey<O, PlayEventsRecord> childPath, InverseForeignKey<O, PlayEventsRecord> parentPath) {
-        super(path, childPath, parentPath, PLAY_EVENTS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class PlayEventsPath extends PlayEvents implements Path<PlayEventsRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> PlayEventsPath(Table<O> path, ForeignKey<O, PlayEventsRecord> childPath, InverseForeignKey<O, PlayEventsRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private PlayEventsPath(Name alias, Table<PlayEventsRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public PlayEventsPath as(String alias) {
-            return new PlayEventsPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public PlayEventsPath as(Name alias) {
-            return new PlayEventsPath(alias, this);
-        }
-
-        @Override
-        public PlayEventsPath as(Table<?> alias) {
-            return new PlayEventsPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -170,31 +132,6 @@ public class PlayEvents extends TableImpl<PlayEventsRecord> {
     @Override
     public List<ForeignKey<PlayEventsRecord, ?>> getReferences() {
         return Arrays.asList(Keys.PLAY_EVENTS__PLAY_EVENTS_STORY_ID_FKEY, Keys.PLAY_EVENTS__PLAY_EVENTS_USER_ID_FKEY);
-    }
-
-    private transient StoriesPath _stories;
-
-    /**
-     * Get the implicit join path to the <code>infinitestories.stories</code>
-     * table.
-     */
-    public StoriesPath stories() {
-        if (_stories == null)
-            _stories = new StoriesPath(this, Keys.PLAY_EVENTS__PLAY_EVENTS_STORY_ID_FKEY, null);
-
-        return _stories;
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.PLAY_EVENTS__PLAY_EVENTS_USER_ID_FKEY, null);
-
-        return _users;
     }
 
     @Override

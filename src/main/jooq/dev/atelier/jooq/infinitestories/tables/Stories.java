@@ -4,15 +4,9 @@
 package dev.atelier.jooq.infinitestories.tables;
 
 
-import dev.atelier.jooq.auth.tables.Users.UsersPath;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.CustomEvents.CustomEventsPath;
-import dev.atelier.jooq.infinitestories.tables.Heroes.HeroesPath;
-import dev.atelier.jooq.infinitestories.tables.PlayEvents.PlayEventsPath;
-import dev.atelier.jooq.infinitestories.tables.StoryIllustrations.StoryIllustrationsPath;
-import dev.atelier.jooq.infinitestories.tables.StoryScenes.StoryScenesPath;
 import dev.atelier.jooq.infinitestories.tables.records.StoriesRecord;
 
 import java.time.OffsetDateTime;
@@ -26,13 +20,10 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.JSONB;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -198,39 +189,6 @@ public class Stories extends TableImpl<StoriesRecord> {
         this(DSL.name("stories"), null);
     }
 
-    public <O extends Record> Stories(Table<O> path, ForeignKey<O, StoriesRecord> childPath, InverseForeignKey<O, StoriesRecord> parentPath) {
-        super(path, childPath, parentPath, STORIES);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class StoriesPath extends Stories implements Path<StoriesRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> StoriesPath(Table<O> path, ForeignKey<O, StoriesRecord> childPath, InverseForeignKey<O, StoriesRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private StoriesPath(Name alias, Table<StoriesRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public StoriesPath as(String alias) {
-            return new StoriesPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public StoriesPath as(Name alias) {
-            return new StoriesPath(alias, this);
-        }
-
-        @Override
-        public StoriesPath as(Table<?> alias) {
-            return new StoriesPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -249,83 +207,6 @@ public class Stories extends TableImpl<StoriesRecord> {
     @Override
     public List<ForeignKey<StoriesRecord, ?>> getReferences() {
         return Arrays.asList(Keys.STORIES__STORIES_CUSTOM_EVENT_ID_FKEY, Keys.STORIES__STORIES_HERO_ID_FKEY, Keys.STORIES__STORIES_USER_ID_FKEY);
-    }
-
-    private transient CustomEventsPath _customEvents;
-
-    /**
-     * Get the implicit join path to the
-     * <code>infinitestories.custom_events</code> table.
-     */
-    public CustomEventsPath customEvents() {
-        if (_customEvents == null)
-            _customEvents = new CustomEventsPath(this, Keys.STORIES__STORIES_CUSTOM_EVENT_ID_FKEY, null);
-
-        return _customEvents;
-    }
-
-    private transient HeroesPath _heroes;
-
-    /**
-     * Get the implicit join path to the <code>infinitestories.heroes</code>
-     * table.
-     */
-    public HeroesPath heroes() {
-        if (_heroes == null)
-            _heroes = new HeroesPath(this, Keys.STORIES__STORIES_HERO_ID_FKEY, null);
-
-        return _heroes;
-    }
-
-    private transient UsersPath _users;
-
-    /**
-     * Get the implicit join path to the <code>auth.users</code> table.
-     */
-    public UsersPath users() {
-        if (_users == null)
-            _users = new UsersPath(this, Keys.STORIES__STORIES_USER_ID_FKEY, null);
-
-        return _users;
-    }
-
-    private transient PlayEventsPath _playEvents;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.play_events</code> table
-     */
-    public PlayEventsPath playEvents() {
-        if (_playEvents == null)
-            _playEvents = new PlayEventsPath(this, null, Keys.PLAY_EVENTS__PLAY_EVENTS_STORY_ID_FKEY.getInverseKey());
-
-        return _playEvents;
-    }
-
-    private transient StoryIllustrationsPath _storyIllustrations;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.story_illustrations</code> table
-     */
-    public StoryIllustrationsPath storyIllustrations() {
-        if (_storyIllustrations == null)
-            _storyIllustrations = new StoryIllustrationsPath(this, null, Keys.STORY_ILLUSTRATIONS__STORY_ILLUSTRATIONS_STORY_ID_FKEY.getInverseKey());
-
-        return _storyIllustrations;
-    }
-
-    private transient StoryScenesPath _storyScenes;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.story_scenes</code> table
-     */
-    public StoryScenesPath storyScenes() {
-        if (_storyScenes == null)
-            _storyScenes = new StoryScenesPath(this, null, Keys.STORY_SCENES__STORY_SCENES_STORY_ID_FKEY.getInverseKey());
-
-        return _storyScenes;
     }
 
     @Override

@@ -7,8 +7,6 @@ package dev.atelier.jooq.infinitestories.tables;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.Stories.StoriesPath;
-import dev.atelier.jooq.infinitestories.tables.StoryScenes.StoryScenesPath;
 import dev.atelier.jooq.infinitestories.tables.records.StoryIllustrationsRecord;
 
 import java.time.OffsetDateTime;
@@ -22,13 +20,10 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.JSONB;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -172,39 +167,6 @@ public class StoryIllustrations extends TableImpl<StoryIllustrationsRecord> {
         this(DSL.name("story_illustrations"), null);
     }
 
-    public <O extends Record> StoryIllustrations(Table<O> path, ForeignKey<O, StoryIllustrationsRecord> childPath, InverseForeignKey<O, StoryIllustrationsRecord> parentPath) {
-        super(path, childPath, parentPath, STORY_ILLUSTRATIONS);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class StoryIllustrationsPath extends StoryIllustrations implements Path<StoryIllustrationsRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> StoryIllustrationsPath(Table<O> path, ForeignKey<O, StoryIllustrationsRecord> childPath, InverseForeignKey<O, StoryIllustrationsRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private StoryIllustrationsPath(Name alias, Table<StoryIllustrationsRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public StoryIllustrationsPath as(String alias) {
-            return new StoryIllustrationsPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public StoryIllustrationsPath as(Name alias) {
-            return new StoryIllustrationsPath(alias, this);
-        }
-
-        @Override
-        public StoryIllustrationsPath as(Table<?> alias) {
-            return new StoryIllustrationsPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -223,32 +185,6 @@ public class StoryIllustrations extends TableImpl<StoryIllustrationsRecord> {
     @Override
     public List<ForeignKey<StoryIllustrationsRecord, ?>> getReferences() {
         return Arrays.asList(Keys.STORY_ILLUSTRATIONS__STORY_ILLUSTRATIONS_SCENE_ID_FKEY, Keys.STORY_ILLUSTRATIONS__STORY_ILLUSTRATIONS_STORY_ID_FKEY);
-    }
-
-    private transient StoryScenesPath _storyScenes;
-
-    /**
-     * Get the implicit join path to the
-     * <code>infinitestories.story_scenes</code> table.
-     */
-    public StoryScenesPath storyScenes() {
-        if (_storyScenes == null)
-            _storyScenes = new StoryScenesPath(this, Keys.STORY_ILLUSTRATIONS__STORY_ILLUSTRATIONS_SCENE_ID_FKEY, null);
-
-        return _storyScenes;
-    }
-
-    private transient StoriesPath _stories;
-
-    /**
-     * Get the implicit join path to the <code>infinitestories.stories</code>
-     * table.
-     */
-    public StoriesPath stories() {
-        if (_stories == null)
-            _stories = new StoriesPath(this, Keys.STORY_ILLUSTRATIONS__STORY_ILLUSTRATIONS_STORY_ID_FKEY, null);
-
-        return _stories;
     }
 
     @Override

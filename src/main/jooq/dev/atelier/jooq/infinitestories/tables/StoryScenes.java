@@ -7,8 +7,6 @@ package dev.atelier.jooq.infinitestories.tables;
 import dev.atelier.jooq.infinitestories.Indexes;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.infinitestories.Keys;
-import dev.atelier.jooq.infinitestories.tables.Stories.StoriesPath;
-import dev.atelier.jooq.infinitestories.tables.StoryIllustrations.StoryIllustrationsPath;
 import dev.atelier.jooq.infinitestories.tables.records.StoryScenesRecord;
 
 import java.math.BigDecimal;
@@ -23,12 +21,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
-import org.jooq.InverseForeignKey;
 import org.jooq.Name;
-import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
-import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -145,39 +140,6 @@ public class StoryScenes extends TableImpl<StoryScenesRecord> {
         this(DSL.name("story_scenes"), null);
     }
 
-    public <O extends Record> StoryScenes(Table<O> path, ForeignKey<O, StoryScenesRecord> childPath, InverseForeignKey<O, StoryScenesRecord> parentPath) {
-        super(path, childPath, parentPath, STORY_SCENES);
-    }
-
-    /**
-     * A subtype implementing {@link Path} for simplified path-based joins.
-     */
-    public static class StoryScenesPath extends StoryScenes implements Path<StoryScenesRecord> {
-
-        private static final long serialVersionUID = 1L;
-        public <O extends Record> StoryScenesPath(Table<O> path, ForeignKey<O, StoryScenesRecord> childPath, InverseForeignKey<O, StoryScenesRecord> parentPath) {
-            super(path, childPath, parentPath);
-        }
-        private StoryScenesPath(Name alias, Table<StoryScenesRecord> aliased) {
-            super(alias, aliased);
-        }
-
-        @Override
-        public StoryScenesPath as(String alias) {
-            return new StoryScenesPath(DSL.name(alias), this);
-        }
-
-        @Override
-        public StoryScenesPath as(Name alias) {
-            return new StoryScenesPath(alias, this);
-        }
-
-        @Override
-        public StoryScenesPath as(Table<?> alias) {
-            return new StoryScenesPath(alias.getQualifiedName(), this);
-        }
-    }
-
     @Override
     public Schema getSchema() {
         return aliased() ? null : Infinitestories.INFINITESTORIES;
@@ -201,32 +163,6 @@ public class StoryScenes extends TableImpl<StoryScenesRecord> {
     @Override
     public List<ForeignKey<StoryScenesRecord, ?>> getReferences() {
         return Arrays.asList(Keys.STORY_SCENES__STORY_SCENES_STORY_ID_FKEY);
-    }
-
-    private transient StoriesPath _stories;
-
-    /**
-     * Get the implicit join path to the <code>infinitestories.stories</code>
-     * table.
-     */
-    public StoriesPath stories() {
-        if (_stories == null)
-            _stories = new StoriesPath(this, Keys.STORY_SCENES__STORY_SCENES_STORY_ID_FKEY, null);
-
-        return _stories;
-    }
-
-    private transient StoryIllustrationsPath _storyIllustrations;
-
-    /**
-     * Get the implicit to-many join path to the
-     * <code>infinitestories.story_illustrations</code> table
-     */
-    public StoryIllustrationsPath storyIllustrations() {
-        if (_storyIllustrations == null)
-            _storyIllustrations = new StoryIllustrationsPath(this, null, Keys.STORY_ILLUSTRATIONS__STORY_ILLUSTRATIONS_SCENE_ID_FKEY.getInverseKey());
-
-        return _storyIllustrations;
     }
 
     @Override
