@@ -9,6 +9,7 @@ import * as queries from './scenarios/queries.js';
 import * as rpc from './scenarios/rpc.js';
 import * as tokens from './scenarios/tokens.js';
 import * as http from './scenarios/http.js';
+import * as apps from './scenarios/apps.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -20,4 +21,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   rpc.register();
   tokens.register();
   http.register();
+  apps.register();
 });
