@@ -64,6 +64,15 @@ public final class TestServer {
         return server.serviceRoleKey();
     }
 
+    /** The server's JWT secret, for tests that sign their own tokens (expired, odd claims). */
+    public String jwtSecret() {
+        try {
+            return Files.readString(dataDirectory.resolve("jwt-secret")).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the test server's JWT secret", e);
+        }
+    }
+
     /** A component of the running application (a service facade), to check server-side effects. */
     public <T> T component(Class<T> type) {
         return server.component(type);

@@ -1,0 +1,43 @@
+package dev.atelier.platform.rest;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code Accept: text/csv} for reads: a header line of the output keys, then one line per row with
+ * every value quoted (embedded resources appear as their JSON text), built in PostgreSQL like the
+ * JSON body.
+ */
+final class CsvSql {
+
+    private CsvSql() {
+    }
+
+    static Sql page(ReadPlan root, Sql from, boolean exactCount) {
+        String header = root.outputs.stream().map(o -> quote(o.key())).collect(Collectors.joining(","));
+        Sql sql = new Sql().sql("SELECT ").param(header).sql("::text || coalesce(E'\\n' || string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
+        if (exactCount) {
+            sql.sql("(").append(ReadSql.count(root, from)).sql(")");
+        } else {
+            sql.sql("NULL::bigint");
+        }
+        return sql.sql(" AS total FROM (").append(ReadSql.level(root, from, List.of(), true, line(root.outputs)))
+                .sql(") AS _p");
+    }
+
+    private static Sql line(List<ReadPlan.Output> outputs) {
+        Sql sql = new Sql();
+        for (int i = 0; i < outputs.size(); i++) {
+            sql.sql(i == 0 ? "" : " || ',' || ")
+                    .sql("coalesce('\"' || replace((").append(outputs.get(i).value()).sql(")::text, '\"', '\"\"') || '\"', '')");
+        }
+        if (outputs.isEmpty()) {
+            sql.sql("''");
+        }
+        return sql.sql(" AS line");
+    }
+
+    private static String quote(String value) {
+        return "\"" + value.replace("\"", "\"\"") + "\"";
+    }
+}

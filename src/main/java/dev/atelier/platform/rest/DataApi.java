@@ -1,0 +1,107 @@
+package dev.atelier.platform.rest;
+
+import dev.atelier.platform.auth.CallerResolver;
+import dev.atelier.platform.auth.InvalidTokenException;
+import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.db.Database;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Data API's front door for everything under /rest/v1. It is a servlet filter rather than an
+ * MVC controller so that it owns the whole exchange: every method (including OPTIONS preflights
+ * and methods MVC would answer itself), the body (read with a size cap) and every error, which is
+ * always PostgREST's JSON. A client's mistake is a 4xx; only a server fault is a 5xx, and is logged.
+ */
+public final class DataApi implements Filter {
+
+    static final String BASE = "/rest/v1";
+    private static final Logger log = LoggerFactory.getLogger(DataApi.class);
+
+    private final SchemaCache cache;
+    private final CallerResolver callers;
+    private final long maxBodyBytes;
+    private final RelationHandler relations;
+    private final RpcHandler routines;
+    private final OpenApi openApi;
+
+    public DataApi(SchemaCache cache, Database database, CallerResolver callers, long maxBodyBytes) {
+        this.cache = cache;
+        this.callers = callers;
+        this.maxBodyBytes = maxBodyBytes;
+        Executor executor = new Executor(database);
+        this.relations = new RelationHandler(executor);
+        this.routines = new RpcHandler(executor, relations);
+        this.openApi = new OpenApi(executor);
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest req = (HttpServletRequest) request;
+        HttpServletResponse res = (HttpServletResponse) response;
+        String path = req.getRequestURI().substring(req.getContextPath().length());
+        if (!path.equals(BASE) && !path.startsWith(BASE + "/")) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Cors.decorate(req, res);
+        if ("OPTIONS".equalsIgnoreCase(req.getMethod())) {
+            // Preflights and plain OPTIONS alike: which methods and headers this API takes.
+            Cors.preflight(req, res);
+            return;
+        }
+        Reply reply;
+        boolean anonymous = true;
+        try {
+            Caller caller = resolve(req);
+            anonymous = "anon".equals(caller.role());
+            ApiRequest api = ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes);
+            Catalog catalog = cache.current();
+            reply = switch (api.kind) {
+                case ROOT -> openApi.handle(api, catalog);
+                case RELATION -> relations.handle(api, knownOrReloaded(catalog, c -> c.table(api.schema, api.name) != null));
+                case ROUTINE -> routines.handle(api, knownOrReloaded(catalog, c -> !c.routines(api.schema, api.name).isEmpty()));
+            };
+        } catch (ApiError e) {
+            if (e.status >= 500 && e.status != 503) {
+                log.warn("{} {} answered {} {}: {}", req.getMethod(), path, e.status, e.code, e.getMessage());
+            }
+            reply = Reply.error(e);
+        } catch (SQLException e) {
+            ApiError error = PgErrors.from(e, anonymous);
+            if (error.status >= 500) {
+                log.error("{} {} failed in the database: {} {}", req.getMethod(), path, e.getSQLState(), e.getMessage(), e);
+            }
+            reply = Reply.error(error);
+        } catch (RuntimeException | StackOverflowError e) {
+            log.error("{} {} failed", req.getMethod(), path, e);
+            reply = Reply.error(new ApiError(500, "PGRSTX00", "Internal server error", null, null));
+        }
+        reply.write(res, "HEAD".equalsIgnoreCase(req.getMethod()));
+    }
+
+    private Catalog knownOrReloaded(Catalog catalog, java.util.function.Predicate<Catalog> knows) {
+        return knows.test(catalog) ? catalog : cache.afterMiss(catalog);
+    }
+
+    private Caller resolve(HttpServletRequest req) {
+        try {
+            return callers.resolve(req.getHeader("Authorization"), req.getHeader("apikey"));
+        } catch (InvalidTokenException e) {
+            String description = e.getMessage().replace("\"", "'");
+            throw new ApiError(401, e.code(), e.getMessage(), null, null)
+                    .withHeader("WWW-Authenticate",
+                            "Bearer error=\"invalid_token\", error_description=\"" + description + "\"");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.atelier.platform.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+/**
+ * PostgreSQL errors as PostgREST reports them: the server's SQLSTATE, message, detail and hint as
+ * {@code code, message, details, hint}, and PostgREST's SQLSTATE-to-HTTP table for the status.
+ */
+final class PgErrors {
+
+    private PgErrors() {
+    }
+
+    static ApiError from(SQLException e, boolean anonymous) {
+        if (e instanceof SQLTransientConnectionException) {
+            // Hikari gave up waiting for a free connection.
+            return new ApiError(504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null);
+        }
+        ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+        String state = server != null ? server.getSQLState() : e.getSQLState();
+        if (server == null) {
+            if (state != null && state.startsWith("08")) {
+                return new ApiError(503, "PGRST000", "Database connection error. Retrying the connection.", e.getMessage(), null);
+            }
+            if (state != null && state.startsWith("22")) {
+                // Raised by the driver itself while binding (e.g. a value it cannot encode): still the client's value.
+                return new ApiError(400, state, e.getMessage(), null, null);
+            }
+            return new ApiError(500, state == null ? "PGRSTX00" : state, e.getMessage(), null, null);
+        }
+        String message = server.getMessage();
+        String detail = server.getDetail();
+        String hint = server.getHint();
+        if ("PGRST".equals(state)) {
+            return raisedPgrst(message, detail);
+        }
+        int status = status(state, message, anonymous);
+        ApiError error = new ApiError(status, state, message, detail, hint);
+        return status == 401 ? error.withHeader("WWW-Authenticate", "Bearer") : error;
+    }
+
+    static int status(String state, String message, boolean anonymous) {
+        if (state == null || state.length() != 5) {
+            return 500;
+        }
+        switch (state) {
+            case "23503", "23505":
+                return 409;
+            case "25006":
+                return 405;
+            case "21000":
+                return message != null && message.endsWith("requires a WHERE clause") ? 400 : 500;
+            case "22023":
+                return message != null && message.startsWith("role") && message.endsWith("does not exist") ? 401 : 400;
+            case "53400":
+                return 500;
+            case "57P01":
+                return 503;
+            case "P0001":
+                return 400;
+            case "42883":
+                return message != null && message.startsWith("function xmlagg(") ? 406 : 404;
+            case "42P01":
+                return 404;
+            case "42P17":
+                return 500;
+            case "42501":
+                return anonymous ? 401 : 403;
+            default:
+                break;
+        }
+        if (state.startsWith("PT")) {
+            // RAISE ... USING ERRCODE = 'PT402' sets the HTTP status, as in PostgREST.
+            try {
+                int code = Integer.parseInt(state.substring(2));
+                return code >= 100 && code <= 599 ? code : 500;
+            } catch (NumberFormatException ignored) {
+                return 500;
+            }
+        }
+        return switch (state.substring(0, 2)) {
+            case "08", "53" -> 503;
+            case "09", "25", "2D", "38", "39", "3B", "40", "54", "55", "57", "58", "F0", "HV", "P0", "XX" -> 500;
+            case "0L", "0P", "28" -> 403;
+            default -> 400;
+        };
+    }
+
+    /** RAISE SQLSTATE 'PGRST' USING MESSAGE = '{"code":..,"message":..}', DETAIL = '{"status":..,"headers":{..}}'. */
+    private static ApiError raisedPgrst(String message, String detail) {
+        try {
+            JsonNode m = Payload.mapper().readTree(message);
+            JsonNode d = Payload.mapper().readTree(detail == null ? "" : detail);
+            if (m == null || !m.hasNonNull("code") || !m.hasNonNull("message") || d == null || !d.has("status")) {
+                throw new IllegalArgumentException("incomplete");
+            }
+            ApiError error = new ApiError(d.get("status").asInt(500), m.get("code").asText(), m.get("message").asText(),
+                    m.hasNonNull("details") ? m.get("details").asText() : null,
+                    m.hasNonNull("hint") ? m.get("hint").asText() : null);
+            if (d.has("headers") && d.get("headers").isObject()) {
+                for (var it = d.get("headers").fields(); it.hasNext(); ) {
+                    var h = it.next();
+                    error = error.withHeader(h.getKey(), h.getValue().asText());
+                }
+            }
+            return error;
+        } catch (Exception e) {
+            return new ApiError(500, "PGRST121", "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+                    "Invalid JSON value for MESSAGE or DETAIL",
+                    "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.");
+        }
+    }
+}

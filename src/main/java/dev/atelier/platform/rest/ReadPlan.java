@@ -1,0 +1,62 @@
+package dev.atelier.platform.rest;
+
+import dev.atelier.platform.rest.Catalog.Column;
+import dev.atelier.platform.rest.Catalog.Relationship;
+import dev.atelier.platform.rest.Catalog.Table;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One level of a read, resolved against the catalog: what it outputs (as JSON keys and SQL
+ * expressions), how it is filtered, ordered and cut, and the embedded levels below it. The root
+ * reads the requested table, function result or mutated rows; every other level is one embedding.
+ */
+final class ReadPlan {
+
+    /** The relation whose relationships embedding follows; null for a function's ad-hoc composite. */
+    final Table table;
+    final Map<String, Column> columns;
+    /** How errors name it, as PostgreSQL would: the relation's name. */
+    final String displayName;
+    /** The SQL alias of its rows, "t0", "t1", ...: generated, never taken from the request. */
+    final String alias;
+
+    final List<Output> outputs = new ArrayList<>();
+    final List<Sql> conditions = new ArrayList<>();
+    /** Conditions on embedded results ({@code rel=not.is.null}); they need the embeddings joined. */
+    final List<Sql> embedConditions = new ArrayList<>();
+    final List<Sql> orderBy = new ArrayList<>();
+    Long limit;
+    Long offset;
+    final List<ReadPlan> embeds = new ArrayList<>();
+
+    // Set on embedded levels only.
+    Relationship relationship;
+    String key;
+    String relationName;
+    boolean inner;
+    /** The alias of the lateral subquery that carries this level's JSON into its parent, "e1", ... */
+    String lateral;
+    /** Columns handed up to the parent for ordering by a to-one relation ("o1" AS ...). */
+    final List<Sql> exposed = new ArrayList<>();
+    /** A spread ({@code ...rel(cols)}): its outputs are columns of its lateral, not one JSON value. */
+    boolean spread;
+    /** True when the parent's row set depends on this level (!inner, or a null filter on it). */
+    boolean restrictsParent;
+
+    ReadPlan(Table table, Map<String, Column> columns, String displayName, String alias) {
+        this.table = table;
+        this.columns = columns;
+        this.displayName = displayName;
+        this.alias = alias;
+    }
+
+    boolean toMany() {
+        return relationship != null && !relationship.cardinality().toOne();
+    }
+
+    /** A JSON key of the row object and the SQL that computes its value. */
+    record Output(String key, Sql value) {
+    }
+}

@@ -1,0 +1,160 @@
+package dev.atelier.platform.rest;
+
+import dev.atelier.platform.rest.Catalog.Junction;
+import dev.atelier.platform.rest.Catalog.Relationship;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders a {@link ReadPlan} as one statement that builds the response JSON inside PostgreSQL, as
+ * PostgREST does: each row becomes {@code json_build_object(key, value, ...)} (keys are bind
+ * values), embeddings are LATERAL subqueries (a row object for to-one, a {@code json_agg} array
+ * for to-many), and the page is aggregated with {@code json_agg} into a single text value.
+ */
+final class ReadSql {
+
+    /** json_build_object takes at most 100 arguments: 50 key/value pairs. */
+    private static final int PAIRS_PER_CALL = 50;
+
+    private ReadSql() {
+    }
+
+    /**
+     * {@code body} (the JSON array as text), {@code page_total} and {@code total} (the exact count
+     * of matching rows when asked for, else null) in one row.
+     *
+     * @param ownConditions false when the root rows were already filtered (a mutation's RETURNING)
+     */
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, boolean ownConditions) {
+        Sql sql = new Sql().sql("SELECT coalesce(json_agg(_p.j), '[]')::text AS body, count(*) AS page_total, ");
+        if (exactCount) {
+            sql.sql("(").append(count(root, from)).sql(")");
+        } else {
+            sql.sql("NULL::bigint");
+        }
+        return sql.sql(" AS total FROM (").append(level(root, from, List.of(), ownConditions)).sql(") AS _p");
+    }
+
+    /** How many rows match, ignoring limit and offset, joining only the embeddings that can drop parent rows. */
+    static Sql count(ReadPlan root, Sql from) {
+        return new Sql().sql("SELECT count(*) FROM ").append(matching(root, from));
+    }
+
+    /** The row source of {@link #count}, for EXPLAIN when the count may be an estimate. */
+    static Sql planned(ReadPlan root, Sql from) {
+        return new Sql().sql("SELECT 1 FROM ").append(matching(root, from));
+    }
+
+    private static Sql matching(ReadPlan root, Sql from) {
+        Sql sql = new Sql().append(from);
+        for (ReadPlan embed : root.embeds) {
+            if (embed.restrictsParent) {
+                sql.append(lateral(root, embed));
+            }
+        }
+        List<Sql> conditions = new ArrayList<>(root.conditions);
+        conditions.addAll(root.embedConditions);
+        return sql.append(where(conditions, List.of()));
+    }
+
+    /** One level's rows: its JSON object per row, its embeddings joined, its filters, order and range. */
+    static Sql level(ReadPlan level, Sql from, List<Sql> joinConditions, boolean ownConditions) {
+        // A spread hands its values up as separate columns (its "exposed" ones); it needs no object of its own.
+        Sql row = level.spread ? Sql.of("NULL::json AS j") : new Sql().append(rowObject(level.outputs)).sql(" AS j");
+        return level(level, from, joinConditions, ownConditions, row);
+    }
+
+    /** As above, with {@code row} (an expression with its alias) instead of the JSON object. */
+    static Sql level(ReadPlan level, Sql from, List<Sql> joinConditions, boolean ownConditions, Sql row) {
+        Sql sql = new Sql().sql("SELECT ").append(row);
+        for (Sql exposed : level.exposed) {
+            sql.sql(", ").append(exposed);
+        }
+        sql.sql(" FROM ").append(from);
+        for (ReadPlan embed : level.embeds) {
+            sql.append(lateral(level, embed));
+        }
+        if (!ownConditions) {
+            return sql.append(where(level.embedConditions, joinConditions));
+        }
+        List<Sql> conditions = new ArrayList<>(level.conditions);
+        conditions.addAll(level.embedConditions);
+        sql.append(where(conditions, joinConditions));
+        if (!level.orderBy.isEmpty()) {
+            sql.sql(" ORDER BY ").join(level.orderBy, ", ");
+        }
+        if (level.limit != null) {
+            sql.sql(" LIMIT ").param(level.limit);
+        }
+        if (level.offset != null) {
+            sql.sql(" OFFSET ").param(level.offset);
+        }
+        return sql;
+    }
+
+    private static Sql where(List<Sql> conditions, List<Sql> joinConditions) {
+        List<Sql> all = new ArrayList<>(joinConditions);
+        all.addAll(conditions);
+        if (all.isEmpty()) {
+            return new Sql();
+        }
+        List<Sql> wrapped = all.stream().map(c -> new Sql().sql("(").append(c).sql(")")).toList();
+        return new Sql().sql(" WHERE ").join(wrapped, " AND ");
+    }
+
+    private static Sql lateral(ReadPlan parent, ReadPlan child) {
+        Relationship r = child.relationship;
+        Sql from = new Sql().qualified(r.target().schema(), r.target().name()).sql(" AS ").ident(child.alias);
+        List<Sql> join = new ArrayList<>();
+        Junction junction = r.junction();
+        if (junction == null) {
+            for (int i = 0; i < r.sourceColumns().size(); i++) {
+                join.add(new Sql().ident(child.alias).sql(".").ident(r.targetColumns().get(i)).sql(" = ")
+                        .ident(parent.alias).sql(".").ident(r.sourceColumns().get(i)));
+            }
+        } else {
+            String jAlias = "j" + child.alias;
+            from.sql(" JOIN ").qualified(junction.table().schema(), junction.table().name()).sql(" AS ").ident(jAlias).sql(" ON ");
+            List<Sql> on = new ArrayList<>();
+            for (int i = 0; i < junction.toTarget().columns().size(); i++) {
+                on.add(new Sql().ident(jAlias).sql(".").ident(junction.toTarget().columns().get(i)).sql(" = ")
+                        .ident(child.alias).sql(".").ident(junction.toTarget().foreignColumns().get(i)));
+            }
+            from.join(on, " AND ");
+            for (int i = 0; i < junction.toSource().columns().size(); i++) {
+                join.add(new Sql().ident(jAlias).sql(".").ident(junction.toSource().columns().get(i)).sql(" = ")
+                        .ident(parent.alias).sql(".").ident(junction.toSource().foreignColumns().get(i)));
+            }
+        }
+        Sql body = level(child, from, join, true);
+        String joinType = child.inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
+        Sql sql = new Sql().sql(joinType);
+        if (child.toMany()) {
+            sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (").append(body).sql(") AS _e) AS ")
+                    .ident(child.lateral)
+                    .sql(child.inner ? " ON json_array_length(" + Sql.quote(child.lateral) + ".j) > 0" : " ON TRUE");
+        } else {
+            sql.append(body).sql(") AS ").ident(child.lateral).sql(" ON TRUE");
+        }
+        return sql;
+    }
+
+    /** {@code json_build_object(?, v1, ?, v2, ...)}, split and spliced as text past 50 pairs so that order is kept. */
+    static Sql rowObject(List<ReadPlan.Output> outputs) {
+        if (outputs.isEmpty()) {
+            return Sql.of("'{}'::json");
+        }
+        Sql merged = null;
+        for (int start = 0; start < outputs.size(); start += PAIRS_PER_CALL) {
+            Sql call = new Sql().sql("json_build_object(");
+            List<ReadPlan.Output> chunk = outputs.subList(start, Math.min(outputs.size(), start + PAIRS_PER_CALL));
+            for (int i = 0; i < chunk.size(); i++) {
+                call.sql(i == 0 ? "" : ", ").param(chunk.get(i).key()).sql("::text, ").append(chunk.get(i).value());
+            }
+            call.sql(")");
+            merged = merged == null ? call
+                    : new Sql().sql("(left(").append(merged).sql("::text, -1) || ', ' || right(").append(call).sql("::text, -1))::json");
+        }
+        return merged;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.atelier.platform.rest;
+
+import dev.atelier.platform.rest.Catalog.Parameter;
+import dev.atelier.platform.rest.Catalog.Routine;
+import java.util.List;
+
+/**
+ * Function calls for /rpc. Named arguments arrive as one JSON object bound once; PostgreSQL's
+ * {@code json_to_record} turns it into typed columns (typed by the catalog's parameter types) that
+ * feed the call in named notation, so JSON-to-type conversion is PostgreSQL's, as in PostgREST.
+ */
+final class RpcSql {
+
+    private RpcSql() {
+    }
+
+    /** A call: the FROM items that provide its arguments (or null) and the call expression itself. */
+    record Call(Sql argumentSource, Sql invocation) {
+
+        /** FROM clause for a set- or composite-returning call, its rows aliased {@code alias(columns)}. */
+        Sql from(String aliasAndColumns) {
+            Sql sql = new Sql();
+            if (argumentSource != null) {
+                sql.append(argumentSource).sql(" CROSS JOIN LATERAL ");
+            }
+            return sql.append(invocation).sql(" AS ").sql(aliasAndColumns);
+        }
+    }
+
+    static Call named(Routine routine, List<Parameter> used, String argumentsJson) {
+        Sql invocation = new Sql().qualified(routine.schema(), routine.name()).sql("(");
+        if (used.isEmpty()) {
+            return new Call(null, invocation.sql(")"));
+        }
+        Sql source = new Sql().sql("json_to_record(").param(argumentsJson).sql("::json) AS _args(");
+        for (int i = 0; i < used.size(); i++) {
+            Parameter p = used.get(i);
+            // The type text is format_type() output from the catalog, not request input.
+            source.sql(i == 0 ? "" : ", ").ident(p.name()).sql(" ").sql(p.type());
+            invocation.sql(i == 0 ? "" : ", ").sql(p.variadic() ? "VARIADIC " : "").ident(p.name()).sql(" := _args.").ident(p.name());
+        }
+        source.sql(")");
+        return new Call(source, invocation.sql(")"));
+    }
+
+    /** A function of one json/jsonb parameter called with the whole body. */
+    static Call singleObject(Routine routine, String body) {
+        Parameter p = routine.parameters().get(0);
+        Sql invocation = new Sql().qualified(routine.schema(), routine.name()).sql("(").param(body).sql("::")
+                .sql(p.type().equals("jsonb") ? "jsonb" : "json").sql(")");
+        return new Call(null, invocation);
+    }
+
+    /** A scalar result as one JSON value. */
+    static Sql scalar(Call call) {
+        Sql sql = new Sql().sql("SELECT to_json(").append(call.invocation()).sql(")::text AS body, 1::bigint AS page_total, NULL::bigint AS total");
+        if (call.argumentSource() != null) {
+            sql.sql(" FROM ").append(call.argumentSource());
+        }
+        return sql;
+    }
+
+    /** A set of scalars as a JSON array, cut by limit and offset. */
+    static Sql scalarSet(Call call, Long limit, Long offset) {
+        Sql sql = new Sql().sql("SELECT coalesce(json_agg(_v.v), '[]')::text AS body, count(*) AS page_total, NULL::bigint AS total FROM (SELECT _s.v FROM ")
+                .append(call.from("_s(v)"));
+        if (limit != null) {
+            sql.sql(" LIMIT ").param(limit);
+        }
+        if (offset != null) {
+            sql.sql(" OFFSET ").param(offset);
+        }
+        return sql.sql(") AS _v");
+    }
+
+    static Sql voidCall(Call call) {
+        Sql sql = new Sql().sql("SELECT ").append(call.invocation());
+        if (call.argumentSource() != null) {
+            sql.sql(" FROM ").append(call.argumentSource());
+        }
+        return sql;
+    }
+}

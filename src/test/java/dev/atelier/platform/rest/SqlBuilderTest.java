@@ -1,0 +1,194 @@
+package dev.atelier.platform.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.atelier.platform.rest.Catalog.Column;
+import dev.atelier.platform.rest.Catalog.ForeignKey;
+import dev.atelier.platform.rest.Catalog.Table;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The SQL builders against a small hand-made catalog, without a database. */
+class SqlBuilderTest {
+
+    private static final String EVIL = "x'); DROP TABLE heroes; --";
+
+    private static Column column(String name, String type) {
+        return new Column(name, type, type, 'S', true, null, null, false, List.of());
+    }
+
+    private static Table table(String name, List<String> pk, String... columns) {
+        Map<String, Column> cols = new LinkedHashMap<>();
+        for (String c : columns) {
+            cols.put(c, column(c, c.equals("data") ? "jsonb" : "text"));
+        }
+        return new Table("s", name, 'r', true, true, true, null, cols, pk, List.of());
+    }
+
+    private static final Table HEROES = table("heroes", List.of("id"), "id", "name", "data");
+    private static final Table STORIES = table("stories", List.of("id"), "id", "hero_id", "editor_id", "title");
+    private static final Table SCENES = table("scenes", List.of("id"), "id", "story_id", "n");
+    private static final Catalog CATALOG = new Catalog(List.of("s"), List.of(HEROES, STORIES, SCENES), List.of(
+            new ForeignKey("stories_hero_id_fkey", "s", "stories", List.of("hero_id"), "s", "heroes", List.of("id")),
+            new ForeignKey("stories_editor_id_fkey", "s", "stories", List.of("editor_id"), "s", "heroes", List.of("id")),
+            new ForeignKey("scenes_story_id_fkey", "s", "scenes", List.of("story_id"), "s", "stories", List.of("id"))),
+            List.of());
+
+    private static ReadPlan plan(Table table, String query) {
+        return new ReadPlanner(CATALOG, "s").plan(table, table.columns(), table.name(), QueryParams.parse(query, Set.of()));
+    }
+
+    private static Sql page(Table table, String query) {
+        ReadPlan root = plan(table, query);
+        return ReadSql.page(root, new Sql().qualified("s", table.name()).sql(" AS ").ident(root.alias), true, true);
+    }
+
+    @Test
+    void requestValuesAreBindParametersNeverSqlText() {
+        String encoded = java.net.URLEncoder.encode(EVIL, java.nio.charset.StandardCharsets.UTF_8);
+        String quoted = java.net.URLEncoder.encode("\"" + EVIL + "\"", java.nio.charset.StandardCharsets.UTF_8);
+        Sql sql = page(HEROES, "select=alias:name,data->>k&name=eq." + encoded + "&or=(name.like." + quoted
+                + ",name.in.(" + quoted + "))&data->" + quoted + "=eq.1&order=name.desc&limit=3");
+        assertThat(sql.text()).doesNotContain("DROP").doesNotContain("alias");
+        assertThat(sql.params()).contains(EVIL, "alias", 3L);
+        assertThat(sql.text().chars().filter(c -> c == '?').count()).isEqualTo(sql.params().size());
+    }
+
+    @Test
+    void toOneEmbeddingIsALateralRowObjectAndToManyAnAggregatedArray() {
+        String toOne = page(SCENES, "select=n,stories(title)").text();
+        assertThat(toOne).contains("LEFT JOIN LATERAL (SELECT json_build_object(").doesNotContain("json_agg(_e.j)");
+        assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"story_id\"");
+        String toMany = page(STORIES, "select=title,scenes(n)").text();
+        assertThat(toMany).contains("coalesce(json_agg(_e.j), '[]'::json)");
+        assertThat(toMany).contains("\"t1\".\"story_id\" = \"t0\".\"id\"");
+    }
+
+    @Test
+    void innerEmbeddingOfToManyDropsParentsWithEmptyArrays() {
+        String sql = page(STORIES, "select=title,scenes!inner(n)").text();
+        assertThat(sql).contains("INNER JOIN LATERAL").contains("json_array_length(\"e1\".j) > 0");
+    }
+
+    @Test
+    void embeddedFiltersOrderAndLimitStayInsideTheEmbedding() {
+        Sql sql = page(STORIES, "select=title,scenes(n)&scenes.n=gt.1&scenes.order=n.desc&scenes.limit=2");
+        String text = sql.text();
+        int lateral = text.indexOf("LEFT JOIN LATERAL");
+        assertThat(text.indexOf("\"t1\".\"n\" > ?", lateral)).isPositive();
+        assertThat(text.indexOf("ORDER BY \"t1\".\"n\" DESC", lateral)).isPositive();
+        assertThat(sql.params()).contains("1", 2L);
+    }
+
+    @Test
+    void twoForeignKeysToTheSameTableAreAmbiguousUntilHinted() {
+        assertThatThrownBy(() -> plan(STORIES, "select=heroes(name)")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.status).isEqualTo(300);
+            assertThat(e.code).isEqualTo("PGRST201");
+            assertThat(e.details.toString()).contains("stories_hero_id_fkey").contains("stories_editor_id_fkey");
+            assertThat(e.hint).contains("'heroes!stories_hero_id_fkey'");
+        });
+        assertThat(plan(STORIES, "select=heroes!stories_editor_id_fkey(name)").embeds.get(0).relationship.constraint())
+                .isEqualTo("stories_editor_id_fkey");
+        assertThat(plan(STORIES, "select=heroes!hero_id(name)").embeds.get(0).relationship.constraint())
+                .isEqualTo("stories_hero_id_fkey");
+        assertThat(plan(STORIES, "select=editor:editor_id(name)").embeds.get(0).relationship.constraint())
+                .isEqualTo("stories_editor_id_fkey");
+    }
+
+    @Test
+    void anUnrelatedTableIsPgrst200WithASuggestion() {
+        assertThatThrownBy(() -> plan(SCENES, "select=storys(title)")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.status).isEqualTo(400);
+            assertThat(e.code).isEqualTo("PGRST200");
+            assertThat(e.getMessage()).isEqualTo("Could not find a relationship between 'scenes' and 'storys' in the schema cache");
+            assertThat(e.hint).isEqualTo("Perhaps you meant 'stories' instead of 'storys'.");
+        });
+    }
+
+    @Test
+    void unknownColumnsAreRefusedAsPostgresqlWouldRefuseThem() {
+        assertThatThrownBy(() -> plan(HEROES, "select=nope")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.code).isEqualTo("42703");
+            assertThat(e.getMessage()).isEqualTo("column heroes.nope does not exist");
+        });
+        assertThatThrownBy(() -> plan(HEROES, "order=nope")).isInstanceOf(ApiError.class);
+        assertThatThrownBy(() -> plan(STORIES, "select=title,scenes(nope)")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).isEqualTo("column scenes.nope does not exist"));
+    }
+
+    @Test
+    void aFilterOnAnEmbeddingThatIsNotSelectedIsPgrst108() {
+        assertThatThrownBy(() -> plan(STORIES, "scenes.n=eq.1")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.code).isEqualTo("PGRST108");
+            assertThat(e.hint).isEqualTo("Verify that 'scenes' is included in the 'select' query parameter.");
+        });
+    }
+
+    @Test
+    void anEmbeddingItselfTakesOnlyIsNullFilters() {
+        ReadPlan root = plan(STORIES, "select=title,scenes(n)&scenes=not.is.null");
+        assertThat(root.embedConditions).hasSize(1);
+        assertThat(root.embeds.get(0).restrictsParent).isTrue();
+        assertThatThrownBy(() -> plan(STORIES, "select=title,scenes(n)&scenes=eq.1"))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST120"));
+    }
+
+    @Test
+    void orderingByAToManyEmbeddingIsPgrst118() {
+        assertThatThrownBy(() -> plan(STORIES, "select=title,scenes(n)&order=scenes(n)"))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST118"));
+        String sql = ReadSql.page(plan(SCENES, "select=n,stories(title)&order=stories(title).desc"),
+                Sql.of("\"s\".\"scenes\" AS \"t0\""), false, true).text();
+        assertThat(sql).contains("ORDER BY \"e1\".\"o1\" DESC");
+    }
+
+    @Test
+    void castsAreLimitedToKnownTypes() {
+        assertThat(page(HEROES, "select=name::text").text()).contains("CAST(\"t0\".\"name\" AS text)");
+        assertThatThrownBy(() -> plan(HEROES, "select=name::pg_catalog.text")).isInstanceOf(ApiError.class);
+        assertThatThrownBy(() -> plan(HEROES, "select=name::evil")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.code).isEqualTo("42704");
+            assertThat(e.getMessage()).isEqualTo("type \"evil\" does not exist");
+        });
+    }
+
+    @Test
+    void rowObjectsBeyondFiftyColumnsAreSplicedInOrder() {
+        List<ReadPlan.Output> outputs = new java.util.ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            outputs.add(new ReadPlan.Output("k" + i, Sql.of("1")));
+        }
+        String sql = ReadSql.rowObject(outputs).text();
+        assertThat(sql.split("json_build_object\\(", -1)).hasSize(4);
+        assertThat(sql).startsWith("(left((left(json_build_object(");
+    }
+
+    @Test
+    void insertWritesOnlyThePayloadsColumnsAndUpsertsOnTheKey() {
+        Sql sql = MutationSql.insert(HEROES, List.of("id", "name"), "[{\"id\":1,\"name\":\"" + EVIL + "\"}]", false,
+                MutationSql.Conflict.MERGE, List.of("id"));
+        assertThat(sql.text()).startsWith("INSERT INTO \"s\".\"heroes\" AS \"t0\" (\"id\", \"name\") SELECT _r.\"id\", _r.\"name\"")
+                .contains("ON CONFLICT (\"id\") DO UPDATE SET \"id\" = EXCLUDED.\"id\", \"name\" = EXCLUDED.\"name\"")
+                .doesNotContain("DROP");
+        assertThat(MutationSql.insert(HEROES, List.of("name"), "[]", false, MutationSql.Conflict.IGNORE, List.of("id")).text())
+                .endsWith("ON CONFLICT (\"id\") DO NOTHING");
+    }
+
+    @Test
+    void limitedUpdatesPickRowsByCtidInOrder() {
+        ReadPlan root = plan(HEROES, "name=eq.a&order=name&limit=2");
+        String sql = MutationSql.delete(HEROES, root).text();
+        assertThat(sql).contains("ctid = ANY(ARRAY(SELECT \"t0\".ctid FROM \"s\".\"heroes\" AS \"t0\" WHERE")
+                .contains("ORDER BY \"t0\".\"name\" LIMIT ?");
+    }
+
+    @Test
+    void identifiersAreQuotedWithEmbeddedQuotesDoubled() {
+        assertThat(Sql.quote("we\"ird")).isEqualTo("\"we\"\"ird\"");
+    }
+}
