@@ -7,6 +7,7 @@ package dev.atelier.jooq;
 import dev.atelier.jooq.auth.Auth;
 import dev.atelier.jooq.infinitestories.Infinitestories;
 import dev.atelier.jooq.moodscale.Moodscale;
+import dev.atelier.jooq.rotation.Rotation;
 
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +46,11 @@ public class DefaultCatalog extends CatalogImpl {
     public final Moodscale MOODSCALE = Moodscale.MOODSCALE;
 
     /**
+     * The schema <code>rotation</code>.
+     */
+    public final Rotation ROTATION = Rotation.ROTATION;
+
+    /**
      * No further instances allowed
      */
     private DefaultCatalog() {
@@ -56,7 +62,8 @@ public class DefaultCatalog extends CatalogImpl {
         return Arrays.asList(
             Auth.AUTH,
             Infinitestories.INFINITESTORIES,
-            Moodscale.MOODSCALE
+            Moodscale.MOODSCALE,
+            Rotation.ROTATION
         );
     }
 

@@ -23,7 +23,7 @@ import org.jooq.meta.jaxb.Target;
 public final class JooqCodegen {
 
     /** The schemas the Java code queries with generated types; the data API needs none. */
-    static final List<String> SCHEMAS = List.of("auth", "infinitestories", "moodscale");
+    static final List<String> SCHEMAS = List.of("auth", "infinitestories", "moodscale", "rotation");
     static final String PACKAGE = "dev.atelier.jooq";
 
     private JooqCodegen() {

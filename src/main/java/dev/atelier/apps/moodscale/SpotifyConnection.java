@@ -120,9 +120,6 @@ public class SpotifyConnection {
     }
 
     private static UUID requireUser(Caller caller) {
-        if (!"authenticated".equals(caller.role()) || caller.subject() == null) {
-            throw Problem.unauthorized("sign in first: this endpoint needs a user's access token");
-        }
-        return UUID.fromString(caller.subject());
+        return caller.userId().orElseThrow(Problem::signInRequired);
     }
 }

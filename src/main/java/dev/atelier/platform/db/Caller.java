@@ -1,6 +1,8 @@
 package dev.atelier.platform.db;
 
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Who a transaction runs as: the database role it switches to and the JWT claims that policies
@@ -21,6 +23,18 @@ public record Caller(String role, String subject, String claimsJson) {
         }
         if (claimsJson == null || claimsJson.isEmpty()) {
             claimsJson = "{\"role\":\"" + role + "\"}";
+        }
+    }
+
+    /** The signed-in user's id, or empty for anon and service keys. */
+    public Optional<UUID> userId() {
+        if (!"authenticated".equals(role) || subject == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(UUID.fromString(subject));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

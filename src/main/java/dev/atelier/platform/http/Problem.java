@@ -25,6 +25,11 @@ public final class Problem extends RuntimeException {
         return new Problem(401, "Unauthorized", detail, null);
     }
 
+    /** For endpoints that act for a signed-in user: the caller has no user access token. */
+    public static Problem signInRequired() {
+        return unauthorized("sign in first: this endpoint needs a user's access token");
+    }
+
     public static Problem forbidden(String detail) {
         return new Problem(403, "Forbidden", detail, null);
     }

@@ -1,0 +1,116 @@
+package dev.atelier.apps.rotation;
+
+import static dev.atelier.jooq.rotation.Tables.DISCOGS_TOKENS;
+import static dev.atelier.jooq.rotation.Tables.USERS;
+
+import dev.atelier.platform.crypto.Keyring;
+import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.db.Database;
+import dev.atelier.platform.http.Problem;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Records;
+import org.springframework.stereotype.Service;
+
+/**
+ * A user's Discogs account link. OAuth 1.0a gives a token and a secret (a personal access token has
+ * no secret); both are sealed with the platform keyring, bound to their column and owner, before
+ * they reach rotation.discogs_tokens. Users may see and delete their link through the data API but
+ * never read the sealed columns.
+ */
+@Service
+public class DiscogsConnection {
+
+    private final Database database;
+    private final Keyring keyring;
+
+    DiscogsConnection(Database database, Keyring keyring) {
+        this.database = database;
+        this.keyring = keyring;
+    }
+
+    /** What a client may know about its link. */
+    public record Status(boolean connected, String username, String tokenType) {
+    }
+
+    /** The opened credentials, for the server's own Discogs calls. */
+    public record Credentials(String username, String accessToken, String accessSecret) {
+    }
+
+    Status connect(Caller caller, String username, String accessToken, String accessSecret) throws SQLException {
+        UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
+        if (username == null || username.isBlank()) {
+            throw Problem.badInput("username", "username (the Discogs account name) is required");
+        }
+        if (accessToken == null || accessToken.isBlank()) {
+            throw Problem.badInput("access_token", "access_token is required");
+        }
+        String tokenType = accessSecret == null || accessSecret.isBlank() ? "personal" : "oauth";
+        return database.transaction(Caller.serviceRole(), tx -> {
+            DSLContext dsl = tx.dsl();
+            int userId = appUserId(dsl, identity);
+            boolean takenByOther = dsl.fetchExists(DISCOGS_TOKENS,
+                    DISCOGS_TOKENS.USERNAME.eq(username).and(DISCOGS_TOKENS.USER_ID.ne(userId)));
+            if (takenByOther) {
+                throw Problem.conflict("the Discogs account " + username + " is linked to another Rotation user");
+            }
+            Keyring.Sealed token = keyring.seal(accessToken, context("access_token_encrypted", userId));
+            Keyring.Sealed secret = tokenType.equals("oauth")
+                    ? keyring.seal(accessSecret, context("access_secret_encrypted", userId)) : null;
+            // One link per user: a new one replaces the old.
+            dsl.deleteFrom(DISCOGS_TOKENS).where(DISCOGS_TOKENS.USER_ID.eq(userId)).execute();
+            dsl.insertInto(DISCOGS_TOKENS)
+                    .set(DISCOGS_TOKENS.USER_ID, userId)
+                    .set(DISCOGS_TOKENS.USERNAME, username)
+                    .set(DISCOGS_TOKENS.ACCESS_TOKEN_ENCRYPTED, token.bytes())
+                    .set(DISCOGS_TOKENS.ACCESS_SECRET_ENCRYPTED, secret == null ? null : secret.bytes())
+                    .set(DISCOGS_TOKENS.ENCRYPTION_KEY_ID, token.keyId())
+                    .set(DISCOGS_TOKENS.TOKEN_TYPE, tokenType)
+                    .execute();
+            return new Status(true, username, tokenType);
+        });
+    }
+
+    Status status(Caller caller) throws SQLException {
+        UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
+        return database.transaction(Caller.serviceRole(), tx -> tx.dsl()
+                .select(DISCOGS_TOKENS.USERNAME, DISCOGS_TOKENS.TOKEN_TYPE)
+                .from(DISCOGS_TOKENS).join(USERS).on(USERS.ID.eq(DISCOGS_TOKENS.USER_ID))
+                .where(USERS.AUTH_USER_ID.eq(identity))
+                .fetchOptional(Records.mapping((username, type) -> new Status(true, username, type)))
+                .orElse(new Status(false, null, null)));
+    }
+
+    /** Opens a user's credentials for a server-side Discogs call and records the use. */
+    public Optional<Credentials> credentialsOf(UUID identity) throws SQLException {
+        return database.transaction(Caller.serviceRole(), tx -> {
+            DSLContext dsl = tx.dsl();
+            Optional<Credentials> credentials = dsl
+                    .select(DISCOGS_TOKENS.USER_ID, DISCOGS_TOKENS.USERNAME, DISCOGS_TOKENS.ACCESS_TOKEN_ENCRYPTED,
+                            DISCOGS_TOKENS.ACCESS_SECRET_ENCRYPTED, DISCOGS_TOKENS.ENCRYPTION_KEY_ID)
+                    .from(DISCOGS_TOKENS).join(USERS).on(USERS.ID.eq(DISCOGS_TOKENS.USER_ID))
+                    .where(USERS.AUTH_USER_ID.eq(identity))
+                    .fetchOptional(Records.mapping((userId, username, token, secret, keyId) -> new Credentials(username,
+                            keyring.open(new Keyring.Sealed(keyId, token), context("access_token_encrypted", userId)),
+                            secret == null ? null
+                                    : keyring.open(new Keyring.Sealed(keyId, secret), context("access_secret_encrypted", userId)))));
+            credentials.ifPresent(c -> dsl.update(DISCOGS_TOKENS).set(DISCOGS_TOKENS.LAST_USED_AT, OffsetDateTime.now())
+                    .where(DISCOGS_TOKENS.USERNAME.eq(c.username())).execute());
+            return credentials;
+        });
+    }
+
+    private static int appUserId(DSLContext dsl, UUID identity) {
+        return dsl.select(USERS.ID).from(USERS).where(USERS.AUTH_USER_ID.eq(identity))
+                .fetchOptional(Records.mapping(id -> id))
+                .orElseThrow(() -> Problem.notFound("no Rotation user for this account"));
+    }
+
+    /** The AAD documented in docs/apps/rotation.md: rotation.discogs_tokens.column:user id. */
+    private static String context(String column, int userId) {
+        return "rotation.discogs_tokens." + column + ":" + userId;
+    }
+}
