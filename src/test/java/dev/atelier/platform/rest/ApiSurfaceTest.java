@@ -1,5 +1,7 @@
 package dev.atelier.platform.rest;
 
+import dev.atelier.testing.Rest;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package dev.atelier.platform.rest;
 
+import dev.atelier.testing.Rest;
+
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;

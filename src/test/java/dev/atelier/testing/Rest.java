@@ -1,8 +1,7 @@
-package dev.atelier.platform.rest;
+package dev.atelier.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.atelier.testing.TestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Raw HTTP against /rest/v1 of the test server, with the headers supabase-js would send. */
-final class Rest {
+/** Raw HTTP against /rest/v1 of the test server, with the headers supabase-js would send (profile via {@link #with}). */
+public final class Rest {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private final TestServer server = TestServer.get();
     private final String token;
@@ -25,51 +24,51 @@ final class Rest {
         this.token = token;
     }
 
-    static Rest anon() {
+    public static Rest anon() {
         return new Rest(null);
     }
 
-    static Rest service() {
+    public static Rest service() {
         return new Rest(TestServer.get().serviceKey());
     }
 
-    static Rest as(String accessToken) {
+    public static Rest as(String accessToken) {
         return new Rest(accessToken);
     }
 
     /** A copy of this client that also sends {@code name: value}; Prefer values accumulate, others replace. */
-    Rest with(String name, String value) {
+    public Rest with(String name, String value) {
         Rest copy = new Rest(token);
         copy.headers.putAll(headers);
         copy.headers.merge(name, value, (old, added) -> name.equalsIgnoreCase("Prefer") ? old + ", " + added : added);
         return copy;
     }
 
-    Response get(String path) {
+    public Response get(String path) {
         return send("GET", path, null);
     }
 
-    Response head(String path) {
+    public Response head(String path) {
         return send("HEAD", path, null);
     }
 
-    Response post(String path, String body) {
+    public Response post(String path, String body) {
         return send("POST", path, body);
     }
 
-    Response patch(String path, String body) {
+    public Response patch(String path, String body) {
         return send("PATCH", path, body);
     }
 
-    Response put(String path, String body) {
+    public Response put(String path, String body) {
         return send("PUT", path, body);
     }
 
-    Response delete(String path) {
+    public Response delete(String path) {
         return send("DELETE", path, null);
     }
 
-    Response send(String method, String path, String body) {
+    public Response send(String method, String path, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/rest/v1" + escape(path)))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
@@ -96,7 +95,7 @@ final class Rest {
      * Percent-encodes what a URI may not contain ({@code {}[]^|"<>} and the like) and leaves the rest,
      * including existing escapes, as written: tests write query strings as PostgREST documents them.
      */
-    static String escape(String pathAndQuery) {
+    public static String escape(String pathAndQuery) {
         StringBuilder out = new StringBuilder();
         for (byte b : pathAndQuery.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
@@ -106,7 +105,7 @@ final class Rest {
         return out.toString();
     }
 
-    static String json(Object value) {
+    public static String json(Object value) {
         try {
             return JSON.writeValueAsString(value);
         } catch (IOException e) {
@@ -114,20 +113,20 @@ final class Rest {
         }
     }
 
-    record Response(HttpResponse<String> raw) {
-        int status() {
+    public record Response(HttpResponse<String> raw) {
+        public int status() {
             return raw.statusCode();
         }
 
-        String body() {
+        public String body() {
             return raw.body();
         }
 
-        String header(String name) {
+        public String header(String name) {
             return raw.headers().firstValue(name).orElse(null);
         }
 
-        JsonNode json() {
+        public JsonNode json() {
             if (raw.body() == null || raw.body().isEmpty()) {
                 throw new AssertionError("expected a JSON body: " + this);
             }
