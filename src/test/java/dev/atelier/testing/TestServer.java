@@ -6,7 +6,17 @@ import dev.atelier.Server;
 import dev.atelier.Settings;
 import dev.atelier.platform.auth.JwtKeys;
 import dev.atelier.platform.db.DatabaseTarget;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,6 +72,27 @@ public final class TestServer {
 
     public String serviceKey() {
         return server.serviceRoleKey();
+    }
+
+    /** A token signed with this server's secret: for expired tokens or claims sign-in does not give. */
+    public String token(String role, UUID subject, Instant expires) {
+        return tokenSignedWith(jwtSecret(), role, subject, expires);
+    }
+
+    /** A well-formed HS256 token signed with any secret, e.g. one the server does not know. */
+    public static String tokenSignedWith(String secret, String role, UUID subject, Instant expires) {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer("atelier").claim("role", role)
+                .issueTime(Date.from(expires.minusSeconds(3600))).expirationTime(Date.from(expires));
+        if (subject != null) {
+            claims.subject(subject.toString());
+        }
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims.build());
+            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The server's JWT secret, for tests that sign their own tokens (expired, odd claims). */

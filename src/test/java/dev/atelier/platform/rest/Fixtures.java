@@ -2,18 +2,10 @@ package dev.atelier.platform.rest;
 
 import dev.atelier.testing.Rest;
 
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.atelier.testing.TestServer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -130,27 +122,15 @@ final class Fixtures {
         return story;
     }
 
-    /** A token signed with the server's own secret, with whatever claims and expiry the test wants. */
+    /** A token signed with the server's own secret, with whatever role and expiry the test wants. */
     static String token(String role, Instant expires) {
-        return sign(TestServer.get().jwtSecret(), role, expires);
+        return TestServer.get().token(role, UUID.randomUUID(), expires);
     }
 
     /** A well-formed token signed with a secret the server does not know. */
     static String forgedToken(String role) {
-        return sign("not-the-servers-secret-0123456789abcdefghijklmnop", role, Instant.now().plusSeconds(3600));
-    }
-
-    private static String sign(String secret, String role, Instant expires) {
-        try {
-            JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer("atelier").claim("role", role)
-                    .subject(UUID.randomUUID().toString()).issueTime(Date.from(expires.minusSeconds(3600)))
-                    .expirationTime(Date.from(expires)).build();
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
-            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
-            return jwt.serialize();
-        } catch (com.nimbusds.jose.JOSEException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestServer.tokenSignedWith("not-the-servers-secret-0123456789abcdefghijklmnop", role, UUID.randomUUID(),
+                Instant.now().plusSeconds(3600));
     }
 
     private static void sleep(long millis) {
