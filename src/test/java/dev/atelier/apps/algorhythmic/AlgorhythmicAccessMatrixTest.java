@@ -1,18 +1,24 @@
 package dev.atelier.apps.algorhythmic;
 
+import static dev.atelier.testing.AccessMatrix.assertChangeAnswer;
+import static dev.atelier.testing.AccessMatrix.assertDenied;
+import static dev.atelier.testing.AccessMatrix.assertInsertAnswer;
+import static dev.atelier.testing.AccessMatrix.assertSelectAnswer;
+import static dev.atelier.testing.AccessMatrix.client;
+import static dev.atelier.testing.AccessMatrix.row;
+import static dev.atelier.testing.OwnerSql.exec;
+import static dev.atelier.testing.OwnerSql.queryString;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.testing.AccessMatrix;
+import dev.atelier.testing.AccessMatrix.Actor;
+import dev.atelier.testing.AccessMatrix.Outcome;
+import dev.atelier.testing.AccessMatrix.Verb;
+import dev.atelier.testing.Rest.Response;
 import dev.atelier.testing.TestServer;
 import dev.atelier.testing.TestServer.TestUser;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -36,18 +42,6 @@ class AlgorhythmicAccessMatrixTest {
     private static final String LIBRARY_ART = "art_sessions (library)";
     private static final String LIBRARY_GENOME = "dna_genomes (library)";
 
-    /** Who acts on a row owned by somebody. */
-    enum Actor { ANON, OWNER, OTHER_USER, ADMIN, SERVICE_ROLE }
-
-    enum Verb { SELECT, INSERT, UPDATE, DELETE }
-
-    /**
-     * DENIED: a missing grant, 401 (anon) / 403 (a user, or the service role) with 42501.
-     * REFUSED: RLS refuses an insert, also 42501. ALLOWED: the verb took effect. HIDDEN: RLS lets
-     * 0 rows through (200/204), and the row is unchanged.
-     */
-    enum Outcome { DENIED, REFUSED, ALLOWED, HIDDEN }
-
     private static final Outcome D = Outcome.DENIED;
     private static final Outcome R = Outcome.REFUSED;
     private static final Outcome A = Outcome.ALLOWED;
@@ -60,9 +54,7 @@ class AlgorhythmicAccessMatrixTest {
     static void users() throws SQLException {
         otherUser = server.newUser();
         admin = server.newUser();
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            exec(owner, "update algorhythmic.users set role = 'admin' where id = '" + admin.id() + "'");
-        }
+        exec("update algorhythmic.users set role = 'admin' where id = '" + admin.id() + "'");
     }
 
     static Stream<Arguments> matrix() {
@@ -125,24 +117,12 @@ class AlgorhythmicAccessMatrixTest {
         return cells.stream();
     }
 
-    private static void row(List<Arguments> cells, String table, Verb verb, Outcome... byActor) {
-        for (Actor actor : Actor.values()) {
-            cells.add(Arguments.of(table, verb, actor, byActor[actor.ordinal()]));
-        }
-    }
-
     @ParameterizedTest(name = "{0} {1} as {2}: {3}")
     @MethodSource("matrix")
     void accessHoldsThroughTheDataApi(String table, Verb verb, Actor actor, Outcome expected) throws Exception {
         // A fresh owner per cell: updates and deletes must not disturb other cells.
         TestUser rowOwner = server.newUser();
-        String token = switch (actor) {
-            case ANON -> server.anonKey();
-            case OWNER -> rowOwner.accessToken();
-            case OTHER_USER -> otherUser.accessToken();
-            case ADMIN -> admin.accessToken();
-            case SERVICE_ROLE -> server.serviceKey();
-        };
+        String token = AccessMatrix.token(actor, rowOwner.accessToken(), otherUser.accessToken(), admin.accessToken());
         String ownerId = rowOwner.id().toString();
         switch (verb) {
             case SELECT -> checkSelect(table, actor, expected, token, seed(table, ownerId));
@@ -158,14 +138,8 @@ class AlgorhythmicAccessMatrixTest {
 
     private static void checkSelect(String table, Actor actor, Outcome expected, String token, String key) throws Exception {
         String keyColumn = keyColumn(table);
-        HttpResponse<String> response = send("GET", path(table) + "?select=" + keyColumn + "&" + keyColumn + "=eq." + key, token, null);
-        if (expected == Outcome.DENIED) {
-            assertDenied(response, actor);
-            return;
-        }
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode rows = server.json().readTree(response.body());
-        assertThat(rows.size()).as(response.body()).isEqualTo(expected == Outcome.ALLOWED ? 1 : 0);
+        Response response = send("GET", path(table) + "?select=" + keyColumn + "&" + keyColumn + "=eq." + key, token, null);
+        JsonNode rows = assertSelectAnswer(response, actor, expected);
         if (expected == Outcome.ALLOWED) {
             assertThat(rows.get(0).path(keyColumn).asText()).isEqualTo(key);
         }
@@ -180,10 +154,8 @@ class AlgorhythmicAccessMatrixTest {
             case "users" -> {
                 // An identity whose app row is not there yet: what a service-side insert would create.
                 key = UUID.randomUUID().toString();
-                try (Connection owner = server.ownerDataSource().getConnection()) {
-                    exec(owner, "insert into auth.users (id, email) values ('" + key + "', '" + marker + "@example.test')");
-                    exec(owner, "delete from algorhythmic.users where id = '" + key + "'");
-                }
+                exec("insert into auth.users (id, email) values ('" + key + "', '" + marker + "@example.test')");
+                exec("delete from algorhythmic.users where id = '" + key + "'");
                 body = "{\"id\":\"" + key + "\",\"first_name\":\"New\"}";
             }
             case "sessions" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\"}";
@@ -212,16 +184,10 @@ class AlgorhythmicAccessMatrixTest {
                     + "\",\"dna_vector\":\"[]\",\"visual_traits\":\"{}\"}";
             default -> throw new IllegalArgumentException(table);
         }
-        HttpResponse<String> response = send("POST", path(table), token, body);
-        switch (expected) {
-            case DENIED, REFUSED -> assertDenied(response, actor);
-            case ALLOWED -> assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-            default -> throw new IllegalArgumentException(expected.name());
-        }
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(query(owner, "select count(*) from algorhythmic." + path(table) + " where " + keyColumn(table)
-                    + " = '" + key + "'")).isEqualTo(expected == Outcome.ALLOWED ? "1" : "0");
-        }
+        Response response = send("POST", path(table), token, body);
+        assertInsertAnswer(response, actor, expected);
+        assertThat(queryString("select count(*) from algorhythmic." + path(table) + " where " + keyColumn(table)
+                + " = '" + key + "'")).isEqualTo(expected == Outcome.ALLOWED ? "1" : "0");
     }
 
     private static void checkUpdate(String table, Actor actor, Outcome expected, String token, String key) throws Exception {
@@ -244,37 +210,18 @@ class AlgorhythmicAccessMatrixTest {
         };
         String changed = "select (" + change[0] + " is not distinct from " + change[2] + ")::text from algorhythmic."
                 + path(table) + " where " + keyColumn(table) + " = '" + key + "'";
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(query(owner, changed)).as("the seed differs from the update").isEqualTo("false");
-        }
-        HttpResponse<String> response = send("PATCH", path(table) + "?" + keyColumn(table) + "=eq." + key, token,
+        assertThat(queryString(changed)).as("the seed differs from the update").isEqualTo("false");
+        Response response = send("PATCH", path(table) + "?" + keyColumn(table) + "=eq." + key, token,
                 "{\"" + change[0] + "\":" + change[1] + "}");
-        if (expected == Outcome.DENIED) {
-            assertDenied(response, actor);
-        } else {
-            assertThat(response.statusCode()).as(response.body()).isIn(200, 204);
-        }
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(query(owner, changed)).isEqualTo(expected == Outcome.ALLOWED ? "true" : "false");
-        }
+        assertChangeAnswer(response, actor, expected);
+        assertThat(queryString(changed)).isEqualTo(expected == Outcome.ALLOWED ? "true" : "false");
     }
 
     private static void checkDelete(String table, Actor actor, Outcome expected, String token, String key) throws Exception {
-        HttpResponse<String> response = send("DELETE", path(table) + "?" + keyColumn(table) + "=eq." + key, token, null);
-        if (expected == Outcome.DENIED) {
-            assertDenied(response, actor);
-        } else {
-            assertThat(response.statusCode()).as(response.body()).isIn(200, 204);
-        }
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(query(owner, "select count(*) from algorhythmic." + path(table) + " where " + keyColumn(table)
-                    + " = '" + key + "'")).isEqualTo(expected == Outcome.ALLOWED ? "0" : "1");
-        }
-    }
-
-    private static void assertDenied(HttpResponse<String> response, Actor actor) throws IOException {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(actor == Actor.ANON ? 401 : 403);
-        assertThat(server.json().readTree(response.body()).path("code").asText()).as(response.body()).isEqualTo("42501");
+        Response response = send("DELETE", path(table) + "?" + keyColumn(table) + "=eq." + key, token, null);
+        assertChangeAnswer(response, actor, expected);
+        assertThat(queryString("select count(*) from algorhythmic." + path(table) + " where " + keyColumn(table)
+                + " = '" + key + "'")).isEqualTo(expected == Outcome.ALLOWED ? "0" : "1");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -285,17 +232,15 @@ class AlgorhythmicAccessMatrixTest {
     void aUsersArtSessionsWhoseStylesOverlapAListByQualityScore() throws Exception {
         TestUser user = server.newUser();
         String id = user.id().toString();
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            exec(owner, "insert into algorhythmic.art_sessions (id, session_id, user_id, image_url, prompt, styles, quality_score) values "
-                    + "('" + id + "-1', 's', '" + id + "', 'u', 'p', '{cubism,noir}', 40), "
-                    + "('" + id + "-2', 's', '" + id + "', 'u', 'p', '{baroque}', 95), "
-                    + "('" + id + "-3', 's', '" + id + "', 'u', 'p', '{noir}', 80), "
-                    + "('" + id + "-4', 's', '" + otherUser.id() + "', 'u', 'p', '{noir}', 99)");
-        }
-        HttpResponse<String> response = send("GET", "art_sessions?select=id,styles,quality_score&user_id=eq." + id
+        exec("insert into algorhythmic.art_sessions (id, session_id, user_id, image_url, prompt, styles, quality_score) values "
+                + "('" + id + "-1', 's', '" + id + "', 'u', 'p', '{cubism,noir}', 40), "
+                + "('" + id + "-2', 's', '" + id + "', 'u', 'p', '{baroque}', 95), "
+                + "('" + id + "-3', 's', '" + id + "', 'u', 'p', '{noir}', 80), "
+                + "('" + id + "-4', 's', '" + otherUser.id() + "', 'u', 'p', '{noir}', 99)");
+        Response response = send("GET", "art_sessions?select=id,styles,quality_score&user_id=eq." + id
                 + "&styles=ov.%7Bnoir,cubism%7D&order=quality_score.desc", user.accessToken(), null);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode rows = server.json().readTree(response.body());
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        JsonNode rows = response.json();
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0).path("id").asText()).isEqualTo(id + "-3");
         assertThat(rows.get(1).path("id").asText()).isEqualTo(id + "-1");
@@ -306,21 +251,19 @@ class AlgorhythmicAccessMatrixTest {
     void aUserCannotMakeThemselvesAdminNorUpgradeTheirTierThroughTheDataApi() throws Exception {
         TestUser user = server.newUser();
         for (String body : List.of("{\"role\":\"admin\"}", "{\"subscription_tier\":\"business_premium\"}")) {
-            HttpResponse<String> response = send("PATCH", "users?id=eq." + user.id(), user.accessToken(), body);
+            Response response = send("PATCH", "users?id=eq." + user.id(), user.accessToken(), body);
             assertDenied(response, Actor.OWNER);
         }
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(query(owner, "select role || ' ' || subscription_tier from algorhythmic.users where id = '" + user.id() + "'"))
-                    .isEqualTo("user free");
-        }
+        assertThat(queryString("select role || ' ' || subscription_tier from algorhythmic.users where id = '" + user.id() + "'"))
+                .isEqualTo("user free");
     }
 
     @Test
     void anonReadsTheTiersAsData() throws Exception {
-        HttpResponse<String> response = send("GET", "subscription_tiers?select=tier,monthly_credits,price&tier=in.(free,enthusiast)"
+        Response response = send("GET", "subscription_tiers?select=tier,monthly_credits,price&tier=in.(free,enthusiast)"
                 + "&order=monthly_credits", server.anonKey(), null);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode rows = server.json().readTree(response.body());
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        JsonNode rows = response.json();
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0).path("tier").asText()).isEqualTo("free");
         assertThat(rows.get(0).path("monthly_credits").asInt()).isEqualTo(100);
@@ -350,63 +293,41 @@ class AlgorhythmicAccessMatrixTest {
 
     /** A row of {@code table} owned by the app user {@code ownerId}, written as the database owner; its key. */
     private static String seed(String table, String ownerId) throws SQLException {
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            String sql = switch (table) {
-                case "subscription_tiers" -> "insert into algorhythmic.subscription_tiers (tier, display_name, monthly_credits, price) "
-                        + "values ('t-" + UUID.randomUUID() + "', 'Seed', 1, 1) returning tier";
-                case "users" -> "select '" + ownerId + "'";
-                case "sessions" -> "insert into algorhythmic.sessions (user_id) values ('" + ownerId + "') returning id";
-                case "art_sessions" -> "insert into algorhythmic.art_sessions (session_id, user_id, image_url, prompt, styles) "
-                        + "values ('s', '" + ownerId + "', 'https://cdn/seed.png', 'seed', '{noir}') returning id";
-                case LIBRARY_ART -> "insert into algorhythmic.art_sessions (session_id, image_url, prompt, is_library) "
-                        + "values ('library', 'https://cdn/library.png', 'seed', true) returning id";
-                case "art_preferences" -> "insert into algorhythmic.art_preferences (session_id) values ('"
-                        + seed("sessions", ownerId) + "') returning id";
-                case "art_votes" -> "insert into algorhythmic.art_votes (user_id, session_id, art_prompt, vote) values ('"
-                        + ownerId + "', 's', 'seed', 1) returning id";
-                case "user_art_impressions" -> "insert into algorhythmic.user_art_impressions (user_id, artwork_id, view_duration) "
-                        + "values ('" + ownerId + "', '" + seed("art_sessions", ownerId) + "', 10) returning id";
-                case "credit_ledger" -> "insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) "
-                        + "values ('" + ownerId + "', 'grant', 100, 100) returning id";
-                case "user_credits" -> "insert into algorhythmic.user_credits (user_id, balance, billing_cycle_start, "
-                        + "billing_cycle_end) values ('" + ownerId + "', 100, now(), now() + interval '1 month') returning user_id";
-                case "rai_sessions" -> "insert into algorhythmic.rai_sessions (user_id, client_session_id) values ('"
-                        + ownerId + "', 'web') returning id";
-                case "telemetry_events" -> "insert into algorhythmic.telemetry_events (session_id, user_id, event_type, event_data) "
-                        + "values ('" + seed("rai_sessions", ownerId) + "', '" + ownerId + "', 'frame', '{\"fps\":60}') returning id";
-                case "generation_jobs" -> "insert into algorhythmic.generation_jobs (user_id, prompt) values ('"
-                        + ownerId + "', 'seed') returning id";
-                case "dna_genomes" -> "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
-                        + seed("art_sessions", ownerId) + "', '[]', '{}') returning id";
-                case LIBRARY_GENOME -> "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
-                        + seed(LIBRARY_ART, ownerId) + "', '[]', '{}') returning id";
-                default -> throw new IllegalArgumentException(table);
-            };
-            return query(owner, sql);
-        }
+        String sql = switch (table) {
+            case "subscription_tiers" -> "insert into algorhythmic.subscription_tiers (tier, display_name, monthly_credits, price) "
+                    + "values ('t-" + UUID.randomUUID() + "', 'Seed', 1, 1) returning tier";
+            case "users" -> "select '" + ownerId + "'";
+            case "sessions" -> "insert into algorhythmic.sessions (user_id) values ('" + ownerId + "') returning id";
+            case "art_sessions" -> "insert into algorhythmic.art_sessions (session_id, user_id, image_url, prompt, styles) "
+                    + "values ('s', '" + ownerId + "', 'https://cdn/seed.png', 'seed', '{noir}') returning id";
+            case LIBRARY_ART -> "insert into algorhythmic.art_sessions (session_id, image_url, prompt, is_library) "
+                    + "values ('library', 'https://cdn/library.png', 'seed', true) returning id";
+            case "art_preferences" -> "insert into algorhythmic.art_preferences (session_id) values ('"
+                    + seed("sessions", ownerId) + "') returning id";
+            case "art_votes" -> "insert into algorhythmic.art_votes (user_id, session_id, art_prompt, vote) values ('"
+                    + ownerId + "', 's', 'seed', 1) returning id";
+            case "user_art_impressions" -> "insert into algorhythmic.user_art_impressions (user_id, artwork_id, view_duration) "
+                    + "values ('" + ownerId + "', '" + seed("art_sessions", ownerId) + "', 10) returning id";
+            case "credit_ledger" -> "insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) "
+                    + "values ('" + ownerId + "', 'grant', 100, 100) returning id";
+            case "user_credits" -> "insert into algorhythmic.user_credits (user_id, balance, billing_cycle_start, "
+                    + "billing_cycle_end) values ('" + ownerId + "', 100, now(), now() + interval '1 month') returning user_id";
+            case "rai_sessions" -> "insert into algorhythmic.rai_sessions (user_id, client_session_id) values ('"
+                    + ownerId + "', 'web') returning id";
+            case "telemetry_events" -> "insert into algorhythmic.telemetry_events (session_id, user_id, event_type, event_data) "
+                    + "values ('" + seed("rai_sessions", ownerId) + "', '" + ownerId + "', 'frame', '{\"fps\":60}') returning id";
+            case "generation_jobs" -> "insert into algorhythmic.generation_jobs (user_id, prompt) values ('"
+                    + ownerId + "', 'seed') returning id";
+            case "dna_genomes" -> "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
+                    + seed("art_sessions", ownerId) + "', '[]', '{}') returning id";
+            case LIBRARY_GENOME -> "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
+                    + seed(LIBRARY_ART, ownerId) + "', '[]', '{}') returning id";
+            default -> throw new IllegalArgumentException(table);
+        };
+        return queryString(sql);
     }
 
-    private static HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/rest/v1/" + path))
-                .header("apikey", server.anonKey())
-                .header("Authorization", "Bearer " + token)
-                .header("Accept-Profile", SCHEMA)
-                .header("Content-Profile", SCHEMA)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return server.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void exec(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static String query(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
+    private static Response send(String method, String path, String token, String body) {
+        return client(SCHEMA, token).send(method, "/" + path, body);
     }
 }

@@ -1,15 +1,16 @@
 package dev.atelier.apps.algorhythmic;
 
+import static dev.atelier.testing.OwnerSql.exec;
+import static dev.atelier.testing.OwnerSql.queryString;
+import static dev.atelier.testing.OwnerSql.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.atelier.testing.OwnerSql;
 import dev.atelier.testing.TestServer;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -496,10 +497,10 @@ class AlgorhythmicSchemaTest {
             exec(owner, "set local enable_seqscan = off");
             exec(owner, "set local enable_bitmapscan = off");
             exec(owner, "set local enable_sort = off");
-            String plan = String.join("\n", query(owner, "explain select id from algorhythmic.art_sessions "
+            String plan = String.join("\n", rows(owner, "explain select id from algorhythmic.art_sessions "
                     + "where created_at > now() - interval '24 hours' and styles && array['a', 'b'] and is_library = false "
                     + "order by quality_score desc, created_at desc limit 10"));
-            String userPlan = String.join("\n", query(owner, "explain select id from algorhythmic.art_sessions "
+            String userPlan = String.join("\n", rows(owner, "explain select id from algorhythmic.art_sessions "
                     + "where user_id = '" + userA + "' and session_id <> 'x' and created_at > now() - interval '24 hours' "
                     + "and styles && array['a', 'b'] and is_library = false order by quality_score desc, created_at desc limit 10"));
             owner.rollback();
@@ -542,36 +543,11 @@ class AlgorhythmicSchemaTest {
     }
 
     private static void asRole(Connection conn, String role, UUID user, String sql) throws SQLException {
-        boolean autoCommit = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (Statement st = conn.createStatement()) {
-            st.execute("set local role " + role);
-            st.execute("select set_config('request.jwt.claims', '" + claims(role, user) + "', true)");
-            st.execute(sql);
-            conn.commit();
-        } catch (SQLException e) {
-            conn.rollback();
-            throw e;
-        } finally {
-            conn.setAutoCommit(autoCommit);
-        }
+        OwnerSql.asRole(conn, role, OwnerSql.claims(user, role), sql);
     }
 
     private static int asUserUpdateCount(Connection conn, UUID user, String sql) throws SQLException {
-        boolean autoCommit = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (Statement st = conn.createStatement()) {
-            st.execute("set local role authenticated");
-            st.execute("select set_config('request.jwt.claims', '" + claims("authenticated", user) + "', true)");
-            int count = st.executeUpdate(sql);
-            conn.commit();
-            return count;
-        } catch (SQLException e) {
-            conn.rollback();
-            throw e;
-        } finally {
-            conn.setAutoCommit(autoCommit);
-        }
+        return OwnerSql.updateAs(conn, "authenticated", OwnerSql.claims(user, "authenticated"), sql);
     }
 
     private static List<String> asUserQuery(Connection conn, UUID user, String sql) throws SQLException {
@@ -583,64 +559,16 @@ class AlgorhythmicSchemaTest {
     }
 
     private static List<String> asRoleQuery(Connection conn, String role, UUID user, String sql) throws SQLException {
-        boolean autoCommit = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (Statement st = conn.createStatement()) {
-            st.execute("set local role " + role);
-            st.execute("select set_config('request.jwt.claims', '" + claims(role, user) + "', true)");
-            return query(conn, sql);
-        } finally {
-            conn.rollback();
-            conn.setAutoCommit(autoCommit);
-        }
-    }
-
-    private static String claims(String role, UUID user) {
-        return user == null ? "{\"role\":\"" + role + "\"}" : "{\"sub\":\"" + user + "\",\"role\":\"" + role + "\"}";
+        return OwnerSql.rowsAs(conn, role, OwnerSql.claims(user, role), sql);
     }
 
     /** Inserts with every value as an untyped literal, so PostgreSQL converts it as a client's text would be. */
     private static String insert(Connection conn, String table, Map<String, String> row) throws SQLException {
-        String columns = String.join(", ", row.keySet());
-        String placeholders = String.join(", ", row.keySet().stream().map(k -> "?").toList());
         String returning = switch (table) {
             case "algorhythmic.user_credits" -> "user_id";
             case "algorhythmic.subscription_tiers" -> "tier";
             default -> "id";
         };
-        try (PreparedStatement ps = conn.prepareStatement("insert into " + table + " (" + columns + ") values ("
-                + placeholders + ") returning " + returning + "::text")) {
-            int i = 1;
-            for (String value : row.values()) {
-                ps.setObject(i++, value, java.sql.Types.OTHER);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
-    }
-
-    private static void exec(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static String queryString(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static List<String> query(Connection conn, String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-        }
-        return rows;
+        return OwnerSql.insert(conn, table, row, returning);
     }
 }

@@ -2,16 +2,14 @@ package dev.atelier.apps.delula;
 
 import static dev.atelier.apps.delula.DelulaSql.query;
 import static dev.atelier.apps.delula.DelulaSql.unique;
+import static dev.atelier.testing.AccessMatrix.assertDenied;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.testing.Rest;
+import dev.atelier.testing.Rest.Response;
 import dev.atelier.testing.TestServer;
 import dev.atelier.testing.TestServer.TestUser;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -227,43 +225,43 @@ class DelulaAccessMatrixTest {
         switch (verb) {
             case "SELECT" -> {
                 String id = c.target().make(owner.id());
-                HttpResponse<String> r = send("GET", c.table() + "?select=" + c.key() + "&" + c.key() + "=eq." + id, token, null);
+                Response r = send("GET", c.table() + "?select=" + c.key() + "&" + c.key() + "=eq." + id, token, null);
                 if (outcome == 'D') {
                     assertDenied(r, anonymous);
                 } else {
-                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-                    JsonNode rows = server.json().readTree(r.body());
+                    assertThat(r.status()).as(r.body()).isEqualTo(200);
+                    JsonNode rows = r.json();
                     assertThat(rows.size()).as(r.body()).isEqualTo(outcome == 'A' ? 1 : 0);
                 }
             }
             case "INSERT" -> {
                 Map<String, Object> body = c.body().make(owner.id());
-                HttpResponse<String> r = send("POST", c.table(), token, server.json().writeValueAsString(body));
+                Response r = send("POST", c.table(), token, server.json().writeValueAsString(body));
                 if (outcome == 'D') {
                     assertDenied(r, anonymous);
                 } else {
-                    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                    assertThat(r.status()).as(r.body()).isEqualTo(201);
                 }
             }
             case "UPDATE" -> {
                 String id = c.target().make(owner.id());
                 String before = valueOf(c, id);
-                HttpResponse<String> r = send("PATCH", c.table() + "?" + c.key() + "=eq." + id, token,
+                Response r = send("PATCH", c.table() + "?" + c.key() + "=eq." + id, token,
                         server.json().writeValueAsString(Map.of(c.column(), typed(c.value()))));
                 if (outcome == 'D') {
                     assertDenied(r, anonymous);
                 } else {
-                    assertThat(r.statusCode()).as(r.body()).isBetween(200, 204);
+                    assertThat(r.status()).as(r.body()).isBetween(200, 204);
                 }
                 assertThat(valueOf(c, id)).isEqualTo(outcome == 'A' ? c.value() : before);
             }
             case "DELETE" -> {
                 String id = c.target().make(owner.id());
-                HttpResponse<String> r = send("DELETE", c.table() + "?" + c.key() + "=eq." + id, token, null);
+                Response r = send("DELETE", c.table() + "?" + c.key() + "=eq." + id, token, null);
                 if (outcome == 'D') {
                     assertDenied(r, anonymous);
                 } else {
-                    assertThat(r.statusCode()).as(r.body()).isBetween(200, 204);
+                    assertThat(r.status()).as(r.body()).isBetween(200, 204);
                 }
                 String left = query("select count(*) from delula." + c.table() + " where " + c.key() + " = '" + id + "'");
                 assertThat(left).isEqualTo(outcome == 'A' ? "0" : "1");
@@ -275,11 +273,6 @@ class DelulaAccessMatrixTest {
         }
     }
 
-    private static void assertDenied(HttpResponse<String> r, boolean anonymous) throws IOException {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(anonymous ? 401 : 403);
-        assertThat(server.json().readTree(r.body()).path("code").asText()).as(r.body()).isEqualTo("42501");
-    }
-
     private static String valueOf(Case c, String id) throws SQLException {
         return query("select " + c.column() + "::text from delula." + c.table() + " where " + c.key() + " = '" + id + "'");
     }
@@ -288,24 +281,12 @@ class DelulaAccessMatrixTest {
         return value.chars().allMatch(Character::isDigit) ? Integer.parseInt(value) : value;
     }
 
-    private static HttpResponse<String> send(String method, String pathAndQuery, String token, String body)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/rest/v1/" + pathAndQuery))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .header("apikey", server.anonKey());
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        if (method.equals("GET")) {
-            b.header("Accept-Profile", "delula");
-        } else {
-            b.header("Content-Profile", "delula").header("Prefer", "return=minimal");
-        }
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return server.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    /** Reads name the schema in Accept-Profile; writes in Content-Profile, asking for no representation back. */
+    private static Response send(String method, String pathAndQuery, String token, String body) {
+        Rest api = Rest.as(token);
+        api = method.equals("GET") ? api.with("Accept-Profile", "delula")
+                : api.with("Content-Profile", "delula").with("Prefer", "return=minimal");
+        return api.send(method, "/" + pathAndQuery, body);
     }
 
     private static String row(String table, Map<String, String> values) throws SQLException {

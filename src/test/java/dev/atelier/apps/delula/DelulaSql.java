@@ -1,20 +1,15 @@
 package dev.atelier.apps.delula;
 
-import dev.atelier.testing.TestServer;
+import dev.atelier.testing.OwnerSql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * SQL underneath the API for the Delula tests: as the owner, or inside one transaction as a
- * request role with the claims a request would carry (what the data API does per request).
+ * SQL underneath the API for the Delula tests, in the names they use: the delula schema's rows and
+ * identities, with the plumbing (as the owner, or as a request role with claims) in {@link OwnerSql}.
  */
 final class DelulaSql {
 
@@ -22,7 +17,7 @@ final class DelulaSql {
     }
 
     static Connection owner() throws SQLException {
-        return TestServer.get().ownerDataSource().getConnection();
+        return OwnerSql.owner();
     }
 
     /** Runs statements as {@code authenticated} with {@code user}'s claims, committing at the end. */
@@ -32,74 +27,30 @@ final class DelulaSql {
 
     /** Runs statements as a request role (claims only when {@code user} is given), committing at the end. */
     static void asRole(String role, UUID user, String... statements) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, user);
-                for (String sql : statements) {
-                    st.execute(sql);
-                }
-                conn.commit();
-            } catch (SQLException e) {
-                conn.rollback();
-                throw e;
-            }
-        }
+        OwnerSql.asRole(role, claims(role, user), statements);
     }
 
     /** First column of every row of a query run as a request role (rolled back afterwards). */
     static List<String> queryAs(String role, UUID user, String sql) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, user);
-                List<String> rows = new ArrayList<>();
-                try (ResultSet rs = st.executeQuery(sql)) {
-                    while (rs.next()) {
-                        rows.add(rs.getString(1));
-                    }
-                }
-                return rows;
-            } finally {
-                conn.rollback();
-            }
-        }
+        return OwnerSql.rowsAs(role, claims(role, user), sql);
     }
 
     /** Row count of an UPDATE or DELETE run as a request role (committed, so triggers' effects stay). */
     static int updateAs(String role, UUID user, String sql) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, user);
-                int count = st.executeUpdate(sql);
-                conn.commit();
-                return count;
-            } catch (SQLException e) {
-                conn.rollback();
-                throw e;
-            }
-        }
+        return OwnerSql.updateAs(role, claims(role, user), sql);
     }
 
-    private static void enter(Statement st, String role, UUID user) throws SQLException {
-        st.execute("set local role " + role);
-        if (user != null) {
-            st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + user + "\",\"role\":\"" + role + "\"}', true)");
-        }
+    private static String claims(String role, UUID user) {
+        return user == null ? null : OwnerSql.claims(user, role);
     }
 
     static void exec(String sql) throws SQLException {
-        try (Connection conn = owner(); Statement st = conn.createStatement()) {
-            st.execute(sql);
-        }
+        OwnerSql.exec(sql);
     }
 
     /** First column of the first row, as the owner; null when there is no row. */
     static String query(String sql) throws SQLException {
-        try (Connection conn = owner(); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        return OwnerSql.queryString(sql);
     }
 
     static int queryInt(String sql) throws SQLException {
@@ -114,18 +65,7 @@ final class DelulaSql {
     }
 
     static String insert(Connection conn, String table, Map<String, String> row, String returning) throws SQLException {
-        String columns = String.join(", ", row.keySet());
-        String placeholders = String.join(", ", row.keySet().stream().map(k -> "?").toList());
-        try (PreparedStatement ps = conn.prepareStatement("insert into delula." + table + " (" + columns
-                + ") values (" + placeholders + ") returning " + returning + "::text")) {
-            int i = 1;
-            for (String value : row.values()) {
-                ps.setObject(i++, value, Types.OTHER);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        return OwnerSql.insert(conn, "delula." + table, row, returning);
     }
 
     /** A new platform identity (through SQL, as the auth endpoints insert it); the sign-up trigger makes the Delula user. */

@@ -1,11 +1,14 @@
 package dev.atelier.apps.moodscale;
 
+import static dev.atelier.testing.OwnerSql.exec;
+import static dev.atelier.testing.OwnerSql.queryString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.atelier.testing.OwnerSql;
 import dev.atelier.testing.TestServer;
 import java.io.IOException;
 import java.net.URI;
@@ -450,25 +453,7 @@ class MoodScaleSchemaTest {
 
     /** Runs one statement as a request role with the identity's claims (none for null) and commits; returns the first value. */
     private static String asRole(Connection conn, String role, UUID identity, String sql) throws SQLException {
-        boolean autoCommit = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (Statement st = conn.createStatement()) {
-            st.execute("set local role " + role);
-            if (identity != null) {
-                st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + identity + "\",\"role\":\"" + role + "\"}', true)");
-            }
-            String result;
-            try (ResultSet rs = st.executeQuery(sql)) {
-                result = rs.next() ? rs.getString(1) : null;
-            }
-            conn.commit();
-            return result;
-        } catch (SQLException e) {
-            conn.rollback();
-            throw e;
-        } finally {
-            conn.setAutoCommit(autoCommit);
-        }
+        return OwnerSql.callAs(conn, role, identity == null ? null : OwnerSql.claims(identity, role), sql);
     }
 
     private static int appUserId(Connection conn, UUID identity) throws SQLException {
@@ -494,31 +479,6 @@ class MoodScaleSchemaTest {
             case "$MOOD" -> String.valueOf(moodA);
             default -> v;
         }));
-        String columns = String.join(", ", resolved.keySet());
-        String placeholders = String.join(", ", resolved.keySet().stream().map(k -> "?").toList());
-        try (PreparedStatement ps = conn.prepareStatement("insert into " + table + " (" + columns + ") values ("
-                + placeholders + ") returning id::text")) {
-            int i = 1;
-            for (String value : resolved.values()) {
-                ps.setObject(i++, value, java.sql.Types.OTHER);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
-    }
-
-    private static void exec(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static String queryString(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return OwnerSql.insert(conn, table, resolved, "id");
     }
 }

@@ -9,17 +9,24 @@ import static dev.atelier.apps.rotation.RotationSql.newUserWithRole;
 import static dev.atelier.apps.rotation.RotationSql.ownerExec;
 import static dev.atelier.apps.rotation.RotationSql.ownerQuery;
 import static dev.atelier.apps.rotation.RotationSql.trackOf;
+import static dev.atelier.testing.AccessMatrix.assertChangeAnswer;
+import static dev.atelier.testing.AccessMatrix.assertDenied;
+import static dev.atelier.testing.AccessMatrix.assertInsertAnswer;
+import static dev.atelier.testing.AccessMatrix.assertSelectAnswer;
+import static dev.atelier.testing.AccessMatrix.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.atelier.apps.rotation.RotationSql.AppUser;
+import dev.atelier.testing.AccessMatrix;
+import dev.atelier.testing.AccessMatrix.Actor;
+import dev.atelier.testing.AccessMatrix.Outcome;
+import dev.atelier.testing.AccessMatrix.Verb;
+import dev.atelier.testing.Rest.Response;
 import dev.atelier.testing.TestServer;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -50,17 +57,6 @@ class RotationAccessMatrixTest {
 
     private static final TestServer server = TestServer.get();
     private static final String SCHEMA = "rotation";
-
-    enum Actor { ANON, OWNER, OTHER_USER, ADMIN, SERVICE_ROLE }
-
-    enum Verb { SELECT, INSERT, UPDATE, DELETE }
-
-    /**
-     * DENIED: no grant, 401 (anon) / 403 (a user) with 42501. REFUSED: RLS refuses an insert, also
-     * 42501. ALLOWED: the verb took effect. HIDDEN: RLS lets no row through (200/204 with nothing
-     * read or changed).
-     */
-    enum Outcome { DENIED, REFUSED, ALLOWED, HIDDEN }
 
     private static final Outcome D = Outcome.DENIED;
     private static final Outcome R = Outcome.REFUSED;
@@ -263,13 +259,7 @@ class RotationAccessMatrixTest {
             rowOwner = newUser(); // updates and deletes of users rows must not disturb other cells
             values.put("{owner}", String.valueOf(rowOwner.id()));
         }
-        String token = switch (actor) {
-            case ANON -> server.anonKey();
-            case OWNER -> rowOwner.accessToken();
-            case OTHER_USER -> other.accessToken();
-            case ADMIN -> admin.accessToken();
-            case SERVICE_ROLE -> server.serviceKey();
-        };
+        String token = AccessMatrix.token(actor, rowOwner.accessToken(), other.accessToken(), admin.accessToken());
         if (spec.beforeWrite() != null) {
             ownerExec(fill(spec.beforeWrite(), values));
         }
@@ -342,14 +332,8 @@ class RotationAccessMatrixTest {
     }
 
     private static void checkSelect(String table, Actor actor, Outcome expected, String token, int rowId) throws Exception {
-        HttpResponse<String> response = send("GET", table + "?select=id&id=eq." + rowId, token, null);
-        if (expected == Outcome.DENIED) {
-            assertDenied(response, actor);
-            return;
-        }
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode rows = server.json().readTree(response.body());
-        assertThat(rows.size()).as(response.body()).isEqualTo(expected == Outcome.ALLOWED ? 1 : 0);
+        Response response = send("GET", table + "?select=id&id=eq." + rowId, token, null);
+        JsonNode rows = assertSelectAnswer(response, actor, expected);
         if (expected == Outcome.ALLOWED) {
             assertThat(rows.get(0).path("id").asInt()).isEqualTo(rowId);
         }
@@ -374,12 +358,8 @@ class RotationAccessMatrixTest {
             countSql = "select count(*) from rotation." + spec.table() + " where " + spec.markerColumn() + "::text = '"
                     + fill(spec.markerValue(), values) + "'";
         }
-        HttpResponse<String> response = send("POST", spec.table(), token, body.toString());
-        switch (expected) {
-            case DENIED, REFUSED -> assertDenied(response, actor);
-            case ALLOWED -> assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-            default -> throw new IllegalArgumentException(expected.name());
-        }
+        Response response = send("POST", spec.table(), token, body.toString());
+        assertInsertAnswer(response, actor, expected);
         assertThat(ownerQuery(countSql)).as(response.body()).isEqualTo(expected == Outcome.ALLOWED ? "1" : "0");
     }
 
@@ -391,22 +371,14 @@ class RotationAccessMatrixTest {
         String before = ownerQuery(read);
         ObjectNode body = server.json().createObjectNode();
         putTyped(body, column, newValue);
-        HttpResponse<String> response = send("PATCH", spec.table() + "?id=eq." + rowId, token, body.toString());
-        if (expected == Outcome.DENIED) {
-            assertDenied(response, actor);
-        } else {
-            assertThat(response.statusCode()).as(response.body()).isIn(200, 204);
-        }
+        Response response = send("PATCH", spec.table() + "?id=eq." + rowId, token, body.toString());
+        assertChangeAnswer(response, actor, expected);
         assertThat(ownerQuery(read)).as(response.body()).isEqualTo(expected == Outcome.ALLOWED ? newValue : before);
     }
 
     private static void checkDelete(String table, Actor actor, Outcome expected, String token, int rowId) throws Exception {
-        HttpResponse<String> response = send("DELETE", table + "?id=eq." + rowId, token, null);
-        if (expected == Outcome.DENIED) {
-            assertDenied(response, actor);
-        } else {
-            assertThat(response.statusCode()).as(response.body()).isIn(200, 204);
-        }
+        Response response = send("DELETE", table + "?id=eq." + rowId, token, null);
+        assertChangeAnswer(response, actor, expected);
         assertThat(ownerQuery("select count(*) from rotation." + table + " where id = " + rowId)).as(response.body())
                 .isEqualTo(expected == Outcome.ALLOWED ? "0" : "1");
     }
@@ -424,11 +396,6 @@ class RotationAccessMatrixTest {
         }
     }
 
-    private static void assertDenied(HttpResponse<String> response, Actor actor) throws IOException {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(actor == Actor.ANON ? 401 : 403);
-        assertThat(server.json().readTree(response.body()).path("code").asText()).as(response.body()).isEqualTo("42501");
-    }
-
     // ------------------------------------------------------------------------------------------
     // Scenarios beyond the matrix.
     // ------------------------------------------------------------------------------------------
@@ -439,10 +406,10 @@ class RotationAccessMatrixTest {
         int withGenre = newRecord(120, 180);
         newRecord(60);
         ownerExec("update rotation.records set genres = '{Electronic," + genre + "}' where id = " + withGenre);
-        HttpResponse<String> response = send("GET", "records?select=id,title,tracks(position,title)&genres=cs."
+        Response response = send("GET", "records?select=id,title,tracks(position,title)&genres=cs."
                 + URLEncoder.encode("{" + genre + "}", StandardCharsets.UTF_8), server.anonKey(), null);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode rows = server.json().readTree(response.body());
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        JsonNode rows = response.json();
         assertThat(rows).hasSize(1);
         assertThat(rows.get(0).path("id").asInt()).isEqualTo(withGenre);
         assertThat(rows.get(0).path("tracks")).hasSize(2);
@@ -453,9 +420,9 @@ class RotationAccessMatrixTest {
         String key = "test.shown" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         ownerExec("insert into rotation.settings (key, value, is_public) values ('" + key + "', 'yes', true), ('"
                 + key + "_hidden', 'no', false)");
-        HttpResponse<String> response = send("GET", "settings?select=key,value&key=like." + key + "*", server.anonKey(), null);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode rows = server.json().readTree(response.body());
+        Response response = send("GET", "settings?select=key,value&key=like." + key + "*", server.anonKey(), null);
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        JsonNode rows = response.json();
         assertThat(rows).hasSize(1);
         assertThat(rows.get(0).path("value").asText()).isEqualTo("yes");
         assertDenied(send("GET", "settings?select=value_encrypted", server.anonKey(), null), Actor.ANON);
@@ -468,13 +435,13 @@ class RotationAccessMatrixTest {
                 + "encryption_key_id) values (" + owner.id() + ", '" + username + "', '\\x0a', '\\x0b', 'k1')");
         assertDenied(send("GET", "discogs_tokens?select=*", owner.accessToken(), null), Actor.OWNER);
         assertDenied(send("GET", "discogs_tokens?select=access_token_encrypted", owner.accessToken(), null), Actor.OWNER);
-        HttpResponse<String> mine = send("GET", "discogs_tokens?select=username,token_type&username=eq." + username,
+        Response mine = send("GET", "discogs_tokens?select=username,token_type&username=eq." + username,
                 owner.accessToken(), null);
-        assertThat(mine.statusCode()).as(mine.body()).isEqualTo(200);
-        assertThat(server.json().readTree(mine.body()).get(0).path("token_type").asText()).isEqualTo("oauth");
-        HttpResponse<String> service = send("GET", "discogs_tokens?select=*&username=eq." + username, server.serviceKey(), null);
-        assertThat(service.statusCode()).as(service.body()).isEqualTo(200);
-        assertThat(server.json().readTree(service.body()).get(0).has("access_token_encrypted")).isTrue();
+        assertThat(mine.status()).as(mine.body()).isEqualTo(200);
+        assertThat(mine.json().get(0).path("token_type").asText()).isEqualTo("oauth");
+        Response service = send("GET", "discogs_tokens?select=*&username=eq." + username, server.serviceKey(), null);
+        assertThat(service.status()).as(service.body()).isEqualTo(200);
+        assertThat(service.json().get(0).has("access_token_encrypted")).isTrue();
     }
 
     @Test
@@ -489,30 +456,23 @@ class RotationAccessMatrixTest {
         String key = "rpc-" + UUID.randomUUID().toString().substring(0, 8);
         ownerExec("insert into rotation.feature_flags (key, name, flag_type, is_enabled, conditions) values ('" + key
                 + "', 'Rpc', 'condition', true, '{\"attribute\": \"country\", \"operator\": \"in\", \"values\": [\"NL\", \"DE\"]}')");
-        HttpResponse<String> nl = send("POST", "rpc/evaluate_feature_flag", server.anonKey(),
+        Response nl = send("POST", "rpc/evaluate_feature_flag", server.anonKey(),
                 "{\"key\": \"" + key + "\", \"context\": {\"country\": \"NL\"}}");
-        assertThat(nl.statusCode()).as(nl.body()).isEqualTo(200);
+        assertThat(nl.status()).as(nl.body()).isEqualTo(200);
         assertThat(nl.body().trim()).isEqualTo("true");
-        HttpResponse<String> fr = send("POST", "rpc/evaluate_feature_flag", other.accessToken(),
+        Response fr = send("POST", "rpc/evaluate_feature_flag", other.accessToken(),
                 "{\"key\": \"" + key + "\", \"context\": {\"country\": \"FR\"}}");
         assertThat(fr.body().trim()).as(fr.body()).isEqualTo("false");
     }
 
     @Test
     void aUserLearnsTheirAppUserIdThroughRpc() throws Exception {
-        HttpResponse<String> response = send("POST", "rpc/current_user_id", other.accessToken(), "{}");
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        Response response = send("POST", "rpc/current_user_id", other.accessToken(), "{}");
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.body().trim()).isEqualTo(String.valueOf(other.id()));
     }
 
-    private static HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/rest/v1/" + path))
-                .header("apikey", server.anonKey())
-                .header("Authorization", "Bearer " + token)
-                .header("Accept-Profile", SCHEMA)
-                .header("Content-Profile", SCHEMA)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return server.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    private static Response send(String method, String path, String token, String body) {
+        return client(SCHEMA, token).send(method, "/" + path, body);
     }
 }

@@ -1,16 +1,15 @@
 package dev.atelier.apps.rotation;
 
+import static dev.atelier.testing.OwnerSql.exec;
+import static dev.atelier.testing.OwnerSql.queryString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.atelier.testing.LiveCatalog;
+import dev.atelier.testing.OwnerSql;
 import dev.atelier.testing.TestServer;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -819,15 +818,15 @@ class RotationSchemaConformanceTest {
                 "aggregate_daily_metrics", "cleanup_old_analytics_data", "evaluate_feature_flag",
                 "log_feature_flag_change", "murmur3_32", "handle_new_auth_user", "current_user_id", "is_admin");
         try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(query(owner, "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            assertThat(queryString(owner, "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
                     + "where n.nspname = 'rotation' and not coalesce('search_path=\"\"' = any(p.proconfig), false)"))
                     .isEqualTo("0");
-            assertThat(query(owner, "select pg_get_function_identity_arguments('rotation.evaluate_feature_flag'::regproc)"))
+            assertThat(queryString(owner, "select pg_get_function_identity_arguments('rotation.evaluate_feature_flag'::regproc)"))
                     .isEqualTo("key text, user_id integer, context jsonb");
-            assertThat(query(owner, "select pg_get_function_result('rotation.murmur3_32'::regproc)")).isEqualTo("bigint");
-            assertThat(query(owner, "select pg_get_function_identity_arguments('rotation.murmur3_32'::regproc)"))
+            assertThat(queryString(owner, "select pg_get_function_result('rotation.murmur3_32'::regproc)")).isEqualTo("bigint");
+            assertThat(queryString(owner, "select pg_get_function_identity_arguments('rotation.murmur3_32'::regproc)"))
                     .isEqualTo("input text, seed integer");
-            assertThat(query(owner, "select string_agg(p.proname, ',' order by p.proname) from pg_proc p "
+            assertThat(queryString(owner, "select string_agg(p.proname, ',' order by p.proname) from pg_proc p "
                     + "join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'rotation' and p.prosecdef"))
                     .isEqualTo("aggregate_daily_metrics,cleanup_expired_candidates,cleanup_old_analytics_data,"
                             + "create_app_user,current_user_id,evaluate_feature_flag,handle_new_auth_user,is_admin,"
@@ -858,7 +857,7 @@ class RotationSchemaConformanceTest {
     void policiesCallAuthHelpersOncePerStatement() throws SQLException {
         try (Connection owner = server.ownerDataSource().getConnection()) {
             // Every auth.uid() / helper call in a policy is wrapped in (select ...), so it is an InitPlan.
-            assertThat(query(owner, "select count(*) from pg_policies where schemaname = 'rotation' and "
+            assertThat(queryString(owner, "select count(*) from pg_policies where schemaname = 'rotation' and "
                     + "(regexp_replace(coalesce(qual, '') || coalesce(with_check, ''), "
                     + "'SELECT (auth\\.uid\\(\\)|rotation\\.(current_user_id|is_admin|managed_store_ids)\\(\\)) AS', '', 'g') "
                     + "~ '(auth\\.uid|rotation\\.current_user_id|rotation\\.is_admin|rotation\\.managed_store_ids)\\(')"))
@@ -886,21 +885,21 @@ class RotationSchemaConformanceTest {
         UUID a = server.newUser().id();
         UUID b = server.newUser().id();
         try (Connection owner = server.ownerDataSource().getConnection()) {
-            user1 = Integer.parseInt(query(owner, "select id from rotation.users where auth_user_id = '" + a + "'"));
-            user2 = Integer.parseInt(query(owner, "select id from rotation.users where auth_user_id = '" + b + "'"));
+            user1 = Integer.parseInt(queryString(owner, "select id from rotation.users where auth_user_id = '" + a + "'"));
+            user2 = Integer.parseInt(queryString(owner, "select id from rotation.users where auth_user_id = '" + b + "'"));
             String tag = UUID.randomUUID().toString().substring(0, 8);
-            store = Integer.parseInt(query(owner, "insert into rotation.stores (name, slug, discogs_username) values "
+            store = Integer.parseInt(queryString(owner, "insert into rotation.stores (name, slug, discogs_username) values "
                     + "('Check Store', 'check-" + tag + "', 'check_" + tag + "') returning id"));
-            record = Integer.parseInt(query(owner, "insert into rotation.records (discogs_release_id, title, artist) values ("
+            record = Integer.parseInt(queryString(owner, "insert into rotation.records (discogs_release_id, title, artist) values ("
                     + (900_000_000L + Math.abs(tag.hashCode() % 1_000_000)) + ", 'Check', 'Checker') returning id"));
-            track = Integer.parseInt(query(owner, "insert into rotation.tracks (record_id, position, title, track_index) values ("
+            track = Integer.parseInt(queryString(owner, "insert into rotation.tracks (record_id, position, title, track_index) values ("
                     + record + ", 'A1', 'Check', 0) returning id"));
-            match = Integer.parseInt(query(owner, "insert into rotation.audio_matches (track_id, platform, external_id, url, "
+            match = Integer.parseInt(queryString(owner, "insert into rotation.audio_matches (track_id, platform, external_id, url, "
                     + "confidence_score) values (" + track + ", 'youtube', 'chk', 'https://youtu.be/chk', 0.5) returning id"));
-            job = Integer.parseInt(query(owner, "insert into rotation.jobs (type, title) values ('cleanup', 'check') returning id"));
-            flag = Integer.parseInt(query(owner, "insert into rotation.feature_flags (key, name) values ('check-" + tag
+            job = Integer.parseInt(queryString(owner, "insert into rotation.jobs (type, title) values ('cleanup', 'check') returning id"));
+            flag = Integer.parseInt(queryString(owner, "insert into rotation.feature_flags (key, name) values ('check-" + tag
                     + "', 'Check') returning id"));
-            collection = Integer.parseInt(query(owner, "insert into rotation.user_collections (user_id, name) values ("
+            collection = Integer.parseInt(queryString(owner, "insert into rotation.user_collections (user_id, name) values ("
                     + user1 + ", 'check') returning id"));
         }
     }
@@ -1104,16 +1103,7 @@ class RotationSchemaConformanceTest {
         for (Map.Entry<String, String> e : row.entrySet()) {
             resolved.put(e.getKey(), resolve(conn, e.getValue()));
         }
-        List<String> columns = new ArrayList<>(resolved.keySet());
-        String sql = "insert into rotation." + table + " (" + String.join(", ", columns) + ") values ("
-                + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
-        try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            int i = 1;
-            for (String column : columns) {
-                ps.setObject(i++, resolved.get(column), java.sql.Types.OTHER);
-            }
-            ps.executeUpdate();
-        }
+        OwnerSql.insert(conn, "rotation." + table, resolved, null);
     }
 
     private static String resolve(Connection conn, String value) throws SQLException {
@@ -1144,18 +1134,5 @@ class RotationSchemaConformanceTest {
             }
             default -> value;
         };
-    }
-
-    private static void exec(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static String query(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }

@@ -1,19 +1,16 @@
 package dev.atelier.apps.rotation;
 
+import dev.atelier.testing.OwnerSql;
 import dev.atelier.testing.TestServer;
 import dev.atelier.testing.TestServer.TestUser;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * SQL underneath the API for the Rotation tests, and their object mother: as the owner, or inside
- * one transaction as a request role with the claims a request would carry (what the data API does
- * per request).
+ * SQL underneath the API for the Rotation tests, and their object mother, in the names they use;
+ * the plumbing (as the owner, or as a request role with claims) is {@link OwnerSql}'s.
  */
 final class RotationSql {
 
@@ -25,7 +22,7 @@ final class RotationSql {
     }
 
     static Connection owner() throws SQLException {
-        return TestServer.get().ownerDataSource().getConnection();
+        return OwnerSql.owner();
     }
 
     /** Signs somebody up through /auth/v1 and returns their app user (created by the sign-up trigger). */
@@ -75,27 +72,15 @@ final class RotationSql {
     }
 
     static void ownerExec(String... statements) throws SQLException {
-        try (Connection conn = owner(); Statement st = conn.createStatement()) {
-            for (String sql : statements) {
-                st.execute(sql);
-            }
-        }
+        OwnerSql.exec(statements);
     }
 
     static String ownerQuery(String sql) throws SQLException {
-        try (Connection conn = owner()) {
-            return query(conn, sql);
-        }
+        return OwnerSql.queryString(sql);
     }
 
     static List<String> ownerRows(String sql) throws SQLException {
-        try (Connection conn = owner(); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            List<String> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-            return rows;
-        }
+        return OwnerSql.rows(sql);
     }
 
     /** Runs statements as {@code authenticated} with the user's claims, committing at the end. */
@@ -105,38 +90,12 @@ final class RotationSql {
 
     /** Runs statements as a request role (claims only when {@code authId} is given), committing at the end. */
     static void asRole(String role, UUID authId, String... statements) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, authId);
-                for (String sql : statements) {
-                    st.execute(sql);
-                }
-                conn.commit();
-            } catch (SQLException e) {
-                conn.rollback();
-                throw e;
-            }
-        }
+        OwnerSql.asRole(role, claims(role, authId), statements);
     }
 
     /** First column of every row of a query run as a request role (rolled back afterwards). */
     static List<String> rowsAs(String role, UUID authId, String sql) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, authId);
-                List<String> rows = new ArrayList<>();
-                try (ResultSet rs = st.executeQuery(sql)) {
-                    while (rs.next()) {
-                        rows.add(rs.getString(1));
-                    }
-                }
-                return rows;
-            } finally {
-                conn.rollback();
-            }
-        }
+        return OwnerSql.rowsAs(role, claims(role, authId), sql);
     }
 
     static List<String> rowsAs(AppUser user, String sql) throws SQLException {
@@ -145,55 +104,20 @@ final class RotationSql {
 
     /** The first column of the first row of a statement run as a request role, committed (for functions that write). */
     static String callAs(String role, UUID authId, String sql) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, authId);
-                String value;
-                try (ResultSet rs = st.executeQuery(sql)) {
-                    value = rs.next() ? rs.getString(1) : null;
-                }
-                conn.commit();
-                return value;
-            } catch (SQLException e) {
-                conn.rollback();
-                throw e;
-            }
-        }
+        return OwnerSql.callAs(role, claims(role, authId), sql);
     }
 
     /** Row count of a DML statement run as a request role, committed. */
     static int updateAs(String role, UUID authId, String sql) throws SQLException {
-        try (Connection conn = owner()) {
-            conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                enter(st, role, authId);
-                int count = st.executeUpdate(sql);
-                conn.commit();
-                return count;
-            } catch (SQLException e) {
-                conn.rollback();
-                throw e;
-            }
-        }
+        return OwnerSql.updateAs(role, claims(role, authId), sql);
     }
 
     static int updateAs(AppUser user, String sql) throws SQLException {
         return updateAs("authenticated", user.authId(), sql);
     }
 
-    private static void enter(Statement st, String role, UUID authId) throws SQLException {
-        st.execute("set local role " + role);
-        if (authId != null) {
-            st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + authId + "\",\"role\":\"" + role + "\"}', true)");
-        } else if (!"anon".equals(role)) {
-            st.execute("select set_config('request.jwt.claims', '{\"role\":\"" + role + "\"}', true)");
-        }
-    }
-
-    static String query(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+    /** The user's claims; without a user, just the role's (none at all for anon). */
+    private static String claims(String role, UUID authId) {
+        return authId == null && "anon".equals(role) ? null : OwnerSql.claims(authId, role);
     }
 }
