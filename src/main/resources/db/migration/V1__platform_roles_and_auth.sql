@@ -33,6 +33,16 @@ $$;
 
 GRANT anon, authenticated, service_role, atelier_auth TO atelier_authenticator;
 
+-- The owner may act as a request role (SET ROLE authenticated) to check policies by hand and in
+-- tests, also when it is not a superuser. It owns every object already: this gives it nothing new.
+DO $$
+BEGIN
+    GRANT anon, authenticated, service_role TO CURRENT_USER;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'the owner cannot be granted the request roles; policy tests need a superuser';
+END
+$$;
+
 -- public.uuid_generate_v4() as the seeds call it: from uuid-ossp where the server ships it,
 -- otherwise the same contract on top of the built-in gen_random_uuid(). WITH SCHEMA matters:
 -- Flyway runs with search_path = platform.
