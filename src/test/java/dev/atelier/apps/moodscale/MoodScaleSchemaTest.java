@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.atelier.testing.ReferenceData;
 import dev.atelier.testing.OwnerSql;
 import dev.atelier.testing.TestServer;
 import java.io.IOException;
@@ -41,7 +42,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MoodScaleSchemaTest {
 
     private static final TestServer server = TestServer.get();
-    private static final Path SPOTIFY = Path.of("..", "shared", "data", "spotify");
+    /** Read lazily, so a missing ../shared fails each test with directions instead of breaking class loading. */
+    private static Path spotify() {
+        return ReferenceData.path("spotify");
+    }
 
     private static UUID identityA;
     private static UUID identityB;
@@ -341,7 +345,7 @@ class MoodScaleSchemaTest {
         List<JsonNode> features = new ArrayList<>();
         for (String file : List.of("spotify-web-api-java_GetAudioFeaturesForTrackRequest.json",
                 "spotify-web-api-java_GetSeveralAudioFeaturesRequest.json")) {
-            json.readTree(SPOTIFY.resolve(file).toFile()).path("audio_features").forEach(features::add);
+            json.readTree(spotify().resolve(file).toFile()).path("audio_features").forEach(features::add);
         }
         assertThat(features).hasSizeGreaterThanOrEqualTo(2);
         try (Connection owner = server.ownerDataSource().getConnection()) {
@@ -374,7 +378,7 @@ class MoodScaleSchemaTest {
 
     @Test
     void everyTrackOfTheSpotifySongsSampleIsAccepted() throws IOException, SQLException {
-        List<String> lines = Files.readAllLines(SPOTIFY.resolve("tidytuesday_spotify_songs_head25.csv"));
+        List<String> lines = Files.readAllLines(spotify().resolve("tidytuesday_spotify_songs_head25.csv"));
         String[] header = lines.get(0).split(",");
         List<String> featureNames = List.of(header).subList(header.length - 12, header.length);
         assertThat(featureNames).first().isEqualTo("danceability");

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.atelier.testing.ReferenceData;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,13 +36,16 @@ import org.w3c.dom.Node;
  */
 class RotationDiscogsMappingTest {
 
-    private static final Path DISCOGS = Path.of("..", "shared", "data", "discogs");
+    /** Read lazily, so a missing ../shared fails each test with directions instead of breaking class loading. */
+    private static Path discogs() {
+        return ReferenceData.path("discogs");
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @ParameterizedTest(name = "release {0}")
     @ValueSource(ints = {1, 2, 3, 79, 3329867})
     void everyApiReleaseLandsInRecordsAndTracks(int releaseId) throws Exception {
-        JsonNode release = JSON.readTree(DISCOGS.resolve("api_json/releases/" + releaseId + ".json").toFile());
+        JsonNode release = JSON.readTree(discogs().resolve("api_json/releases/" + releaseId + ".json").toFile());
         int record = upsert(release);
 
         assertThat(ownerQuery("select discogs_release_id from rotation.records where id = " + record)).isEqualTo(String.valueOf(releaseId));
@@ -163,7 +167,7 @@ class RotationDiscogsMappingTest {
 
     @Test
     void theDumpsXmlMapsLikeTheApiResponse() throws Exception {
-        JsonNode fromXml = releaseFromDumpXml(DISCOGS.resolve("release_single.xml"));
+        JsonNode fromXml = releaseFromDumpXml(discogs().resolve("release_single.xml"));
         JsonNode fromApi = release(3);
         assertThat(fromXml.path("id").asInt()).isEqualTo(3);
         int record = upsert(fromXml);
@@ -189,7 +193,7 @@ class RotationDiscogsMappingTest {
 
     @Test
     void aMarketplaceListingMapsOntoStoreInventory() throws Exception {
-        JsonNode listing = JSON.readTree(DISCOGS.resolve("api_json/users/example/inventory_per_page=50&page=1.json").toFile())
+        JsonNode listing = JSON.readTree(discogs().resolve("api_json/users/example/inventory_per_page=50&page=1.json").toFile())
                 .path("listings").get(0);
         ObjectNode release = JSON.createObjectNode();
         release.put("id", listing.at("/release/id").asLong());
@@ -239,7 +243,7 @@ class RotationDiscogsMappingTest {
     // ------------------------------------------------------------------------------------------
 
     private static JsonNode release(int id) throws IOException {
-        return JSON.readTree(DISCOGS.resolve("api_json/releases/" + id + ".json").toFile());
+        return JSON.readTree(discogs().resolve("api_json/releases/" + id + ".json").toFile());
     }
 
     private static int upsert(JsonNode release) throws SQLException {

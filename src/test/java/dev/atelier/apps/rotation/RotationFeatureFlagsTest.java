@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import dev.atelier.testing.ReferenceData;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -42,7 +43,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RotationFeatureFlagsTest {
 
-    private static final Path VECTORS = Path.of("..", "shared", "data", "murmur3", "vectors.json");
+    /** Read lazily, so a missing ../shared fails each test with directions instead of breaking class loading. */
+    private static Path vectors() {
+        return ReferenceData.path("murmur3", "vectors.json");
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     // ------------------------------------------------------------------------------------------
@@ -51,7 +55,7 @@ class RotationFeatureFlagsTest {
 
     @Test
     void murmur3MatchesEveryVectorOfTheReferenceFile() throws IOException, SQLException {
-        JsonNode vectors = JSON.readTree(VECTORS.toFile());
+        JsonNode vectors = JSON.readTree(vectors().toFile());
         int checked = 0;
         try (Connection owner = RotationSql.owner();
              PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32_bytes(?, ?)")) {
@@ -120,7 +124,7 @@ class RotationFeatureFlagsTest {
 
     @Test
     void bucketsFollowUnleashsNormalisation() throws IOException, SQLException {
-        JsonNode vectors = JSON.readTree(VECTORS.toFile()).path("unleash_normalized");
+        JsonNode vectors = JSON.readTree(vectors().toFile()).path("unleash_normalized");
         assertThat(vectors.size()).isEqualTo(4);
         try (Connection owner = RotationSql.owner();
              PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32(? || ':' || ?, ?) % ? + 1")) {
