@@ -37,7 +37,7 @@ GRANT anon, authenticated, service_role, atelier_auth TO atelier_authenticator;
 -- tests, also when it is not a superuser. It owns every object already: this gives it nothing new.
 DO $$
 BEGIN
-    GRANT anon, authenticated, service_role TO CURRENT_USER;
+    GRANT anon, authenticated, service_role, atelier_auth TO CURRENT_USER;
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'the owner cannot be granted the request roles; policy tests need a superuser';
 END
