@@ -18,13 +18,17 @@ import org.jooq.impl.DSL;
  */
 public final class Database implements AutoCloseable {
 
-    /** Sets role, claims and a statement timeout in one round trip; all transaction-local. */
+    /**
+     * Sets role, claims, a statement timeout and read-only mode in one round trip; all
+     * transaction-local. Going read-only is allowed at any point of a transaction.
+     */
     private static final String BEGIN_AS = """
             select set_config('role', ?, true),
                    set_config('request.jwt.claims', ?, true),
                    set_config('request.jwt.claim.sub', ?, true),
                    set_config('request.jwt.claim.role', ?, true),
-                   set_config('statement_timeout', ?, true)""";
+                   set_config('statement_timeout', ?, true),
+                   set_config('transaction_read_only', ?, true)""";
 
     private final HikariDataSource pool;
     private final String statementTimeout;
@@ -53,6 +57,14 @@ public final class Database implements AutoCloseable {
 
     /** One unit of work with the caller's role and claims; committed when it returns, rolled back when it throws. */
     public <T> T transaction(Caller caller, Work<T> work) throws SQLException {
+        return transaction(caller, false, work);
+    }
+
+    /**
+     * As {@link #transaction(Caller, Work)}; a read-only one refuses every write (SQLSTATE 25006),
+     * also inside functions it calls, as PostgREST's GET requests do.
+     */
+    public <T> T transaction(Caller caller, boolean readOnly, Work<T> work) throws SQLException {
         try (Connection connection = pool.getConnection()) {
             try {
                 try (PreparedStatement begin = connection.prepareStatement(BEGIN_AS)) {
@@ -61,6 +73,7 @@ public final class Database implements AutoCloseable {
                     begin.setString(3, caller.subject() == null ? "" : caller.subject());
                     begin.setString(4, caller.role());
                     begin.setString(5, statementTimeout);
+                    begin.setString(6, readOnly ? "on" : "off");
                     begin.execute();
                 }
                 T result = work.run(new Transaction(connection));

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 
 /**
  * Runs one request's statements in one transaction as the caller. Reads (GET/HEAD) run READ ONLY,
@@ -47,11 +46,8 @@ final class Executor {
      *                {@code choose} and stands in for a total the statement leaves null
      */
     Result query(Caller caller, boolean readOnly, Sql planned, ByEstimate choose, Check check) throws SQLException {
-        return database.transaction(caller, tx -> {
+        return database.transaction(caller, readOnly, tx -> {
             Connection c = tx.connection();
-            if (readOnly) {
-                setReadOnly(c);
-            }
             Long estimate = planned == null ? null : plannedRows(c, planned);
             Result result;
             try (PreparedStatement ps = choose.statement(estimate).prepare(c); ResultSet rs = ps.executeQuery()) {
@@ -71,11 +67,8 @@ final class Executor {
 
     /** A statement without a result set (a mutation with return=minimal, a void function): rows affected. */
     long update(Caller caller, boolean readOnly, Sql sql, boolean isQuery, Check check) throws SQLException {
-        return database.transaction(caller, tx -> {
+        return database.transaction(caller, readOnly, tx -> {
             Connection c = tx.connection();
-            if (readOnly) {
-                setReadOnly(c);
-            }
             long rows;
             try (PreparedStatement ps = sql.prepare(c)) {
                 if (isQuery) {
@@ -95,16 +88,7 @@ final class Executor {
 
     /** Any work in a transaction of its own, e.g. the OpenAPI privilege look-up. */
     <T> T run(Caller caller, Database.Work<T> work) throws SQLException {
-        return database.transaction(caller, tx -> {
-            setReadOnly(tx.connection());
-            return work.run(tx);
-        });
-    }
-
-    private static void setReadOnly(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("SET TRANSACTION READ ONLY");
-        }
+        return database.transaction(caller, true, work);
     }
 
     /** PostgreSQL's row estimate for the matching rows: PostgREST's count=planned. */
