@@ -749,6 +749,16 @@ DECLARE
     bucket     integer;
     result     boolean := false;
 BEGIN
+    -- A bucket or a user list says which flags someone has: a request may ask only about its own
+    -- user. The platform (service role, the owner) and Rotation admins may ask about anyone.
+    IF evaluate_feature_flag.user_id IS NOT NULL
+       AND coalesce(auth.role(), '') IN ('anon', 'authenticated')
+       AND evaluate_feature_flag.user_id IS DISTINCT FROM rotation.current_user_id()
+       AND NOT rotation.is_admin() THEN
+        RAISE EXCEPTION 'a user may evaluate feature flags only for themselves'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+
     SELECT f.* INTO flag FROM rotation.feature_flags f WHERE f.key = evaluate_feature_flag.key;
     IF NOT FOUND THEN
         RETURN false;

@@ -466,6 +466,24 @@ class RotationAccessMatrixTest {
     }
 
     @Test
+    void aUserEvaluatesFlagsOnlyForThemselves() throws Exception {
+        String key = "own-" + UUID.randomUUID().toString().substring(0, 8);
+        ownerExec("insert into rotation.feature_flags (key, name, flag_type, is_enabled, rollout_percentage) values ('"
+                + key + "', 'Own', 'percentage', true, 100)");
+        Response own = send("POST", "rpc/evaluate_feature_flag", other.accessToken(),
+                "{\"key\": \"" + key + "\", \"user_id\": " + other.id() + "}");
+        assertThat(own.status()).as(own.body()).isEqualTo(200);
+        assertThat(own.body().trim()).isEqualTo("true");
+        Response someoneElse = send("POST", "rpc/evaluate_feature_flag", other.accessToken(),
+                "{\"key\": \"" + key + "\", \"user_id\": " + owner.id() + "}");
+        assertThat(someoneElse.status()).as(someoneElse.body()).isEqualTo(403);
+        assertThat(someoneElse.body()).contains("42501").contains("only for themselves");
+        Response platform = send("POST", "rpc/evaluate_feature_flag", server.serviceKey(),
+                "{\"key\": \"" + key + "\", \"user_id\": " + owner.id() + "}");
+        assertThat(platform.body().trim()).as(platform.body()).isEqualTo("true");
+    }
+
+    @Test
     void aUserLearnsTheirAppUserIdThroughRpc() throws Exception {
         Response response = send("POST", "rpc/current_user_id", other.accessToken(), "{}");
         assertThat(response.status()).as(response.body()).isEqualTo(200);
