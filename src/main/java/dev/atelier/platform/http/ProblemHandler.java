@@ -22,8 +22,7 @@ class ProblemHandler {
 
     @ExceptionHandler(Problem.class)
     ResponseEntity<ProblemDetail> problem(Problem p) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(p.status()), p.getMessage());
-        body.setTitle(p.title());
+        ProblemDetail body = detail(HttpStatus.valueOf(p.status()), p.title(), p.getMessage());
         if (p.field() != null) {
             body.setProperty("field", p.field());
         }
@@ -32,35 +31,32 @@ class ProblemHandler {
 
     @ExceptionHandler(InvalidTokenException.class)
     ResponseEntity<ProblemDetail> invalidToken(InvalidTokenException e) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, e.getMessage());
-        body.setTitle("Invalid token");
-        return respond(body);
+        return respond(detail(HttpStatus.UNAUTHORIZED, "Invalid token", e.getMessage()));
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "The request body is not valid JSON for this endpoint");
-        body.setTitle("Invalid request");
-        return respond(body);
+        return respond(detail(HttpStatus.BAD_REQUEST, "Invalid request", "The request body is not valid JSON for this endpoint"));
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<ProblemDetail> mediaType(HttpMediaTypeNotSupportedException e) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                "Send the body as application/json");
-        body.setTitle("Unsupported media type");
-        return respond(body);
+        return respond(detail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "Send the body as application/json"));
     }
 
     @ExceptionHandler(SQLException.class)
     ResponseEntity<ProblemDetail> database(SQLException e) {
         boolean unavailable = e.getSQLState() != null && e.getSQLState().startsWith("08");
         log.error("domain request failed in the database", e);
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(
-                unavailable ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.INTERNAL_SERVER_ERROR,
-                unavailable ? "The database is unavailable" : "Internal server error");
-        return respond(body);
+        return respond(unavailable
+                ? detail(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", "The database is unavailable")
+                : detail(HttpStatus.INTERNAL_SERVER_ERROR, "Internal server error", "Internal server error"));
+    }
+
+    private static ProblemDetail detail(HttpStatus status, String title, String detail) {
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
+        body.setTitle(title);
+        return body;
     }
 
     private static ResponseEntity<ProblemDetail> respond(ProblemDetail body) {
