@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /** The command line: {@code serve}, {@code migrate}, {@code --help}. */
 public final class Atelier {
@@ -19,6 +20,8 @@ public final class Atelier {
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
               --port N         HTTP port for serve (default %d)
               --host ADDR      address to bind for serve (default 127.0.0.1)
+              --log-level L    error, warn, info (default: one line per request), debug or trace
+              --version        print the version
               --help           show this help
 
             Environment:
@@ -26,8 +29,10 @@ public final class Atelier {
                                   (postgres://user:pass@host:5432/db or jdbc:postgresql://...)
               ATELIER_JWT_SECRET  JWT signing secret (default: created in the data directory)
               ATELIER_ENCRYPTION_KEYS  keys for secrets at rest, id:base64key,... (default: data directory)
-              ATELIER_DATA_DIR, ATELIER_PORT, ATELIER_HOST   defaults for the options above
+              ATELIER_DATA_DIR, ATELIER_PORT, ATELIER_HOST, ATELIER_LOG_LEVEL   defaults for the options above
             """.formatted(Settings.DEFAULT_DATA_DIRECTORY, Settings.DEFAULT_PORT);
+
+    private static final List<String> OPTIONS = List.of("--data-dir", "--port", "--host", "--log-level");
 
     private Atelier() {
     }
@@ -42,14 +47,19 @@ public final class Atelier {
             out.print(USAGE);
             return rest.isEmpty() ? 2 : 0;
         }
+        if (rest.contains("--version") || rest.get(0).equals("version")) {
+            out.println("atelier " + version());
+            return 0;
+        }
         String command = rest.remove(0);
         Settings settings;
         try {
             settings = parseOptions(Settings.fromEnvironment(System.getenv()), rest);
+            Logging.setLevel(settings.logLevel());
         } catch (IllegalArgumentException e) {
             err.println("atelier: " + e.getMessage());
             err.println("Run 'java -jar atelier.jar --help' for usage.");
-            return 2;
+            return 1;
         }
         try {
             switch (command) {
@@ -71,9 +81,20 @@ public final class Atelier {
                 }
             }
         } catch (IllegalStateException | IllegalArgumentException e) {
+            // An operator's problem (port taken, database unreachable, wrong secret): one line says it all.
+            LoggerFactory.getLogger(Atelier.class).debug("start-up failed", e);
             err.println("atelier: " + e.getMessage());
             return 1;
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Atelier.class).debug("start-up failed", e);
+            err.println("atelier: unexpected failure: " + e + " (run with --log-level debug for the details)");
+            return 1;
         }
+    }
+
+    private static String version() {
+        String version = Atelier.class.getPackage().getImplementationVersion();
+        return version == null ? "(development build)" : version;
     }
 
     private static Settings parseOptions(Settings settings, List<String> options) {
@@ -82,6 +103,10 @@ public final class Atelier {
             String option = options.get(i);
             String value = option.contains("=") ? option.substring(option.indexOf('=') + 1) : null;
             String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+            if (!OPTIONS.contains(name)) {
+                throw new IllegalArgumentException(name.startsWith("-") ? "unknown option " + name
+                        : "unexpected argument '" + name + "'");
+            }
             if (value == null) {
                 if (i + 1 >= options.size()) {
                     throw new IllegalArgumentException("option " + name + " needs a value");
@@ -90,23 +115,12 @@ public final class Atelier {
             }
             result = switch (name) {
                 case "--data-dir" -> result.withDataDirectory(Path.of(value));
-                case "--port" -> result.withPort(parsePort(value));
+                case "--port" -> result.withPort(Settings.port("--port", value));
                 case "--host" -> result.withHost(value);
+                case "--log-level" -> result.withLogLevel(Settings.logLevel("--log-level", value));
                 default -> throw new IllegalArgumentException("unknown option " + name);
             };
         }
         return result;
-    }
-
-    private static int parsePort(String value) {
-        try {
-            int port = Integer.parseInt(value);
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            return port;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--port must be a number from 0 to 65535, not '" + value + "'");
-        }
     }
 }

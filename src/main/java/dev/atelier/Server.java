@@ -8,6 +8,12 @@ import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.platform.db.DatabaseUrl;
 import dev.atelier.platform.db.EmbeddedDatabase;
 import dev.atelier.platform.db.Migrations;
+import dev.atelier.platform.db.RequestLimits;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -25,25 +31,25 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class Server implements AutoCloseable {
 
-    private static final int POOL_SIZE = 16;
-
     private final DataDirectory dataDirectory;
     private final EmbeddedDatabase embedded;
     private final DatabaseTarget target;
     private final Database database;
     private final JwtKeys keys;
+    private final String loginRole;
     private final ConfigurableApplicationContext context;
     private final String host;
     private final int port;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Server(DataDirectory dataDirectory, EmbeddedDatabase embedded, DatabaseTarget target, Database database,
-                   JwtKeys keys, ConfigurableApplicationContext context, String host) {
+                   JwtKeys keys, String loginRole, ConfigurableApplicationContext context, String host) {
         this.dataDirectory = dataDirectory;
         this.embedded = embedded;
         this.target = target;
         this.database = database;
         this.keys = keys;
+        this.loginRole = loginRole;
         this.context = context;
         this.host = host;
         this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
@@ -57,6 +63,7 @@ public final class Server implements AutoCloseable {
             SLF4JBridgeHandler.removeHandlersForRootLogger(); // Tomcat logs through java.util.logging
             SLF4JBridgeHandler.install();
         }
+        requirePortFree(settings.host(), settings.port());
         DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory());
         EmbeddedDatabase embedded = null;
         Database database = null;
@@ -70,8 +77,12 @@ public final class Server implements AutoCloseable {
                 embedded = EmbeddedDatabase.start(dataDirectory);
                 target = embedded.target();
             }
-            Migrations.apply(target, keys.databasePassword());
-            database = Database.connect(target, keys.databasePassword(), POOL_SIZE);
+            String loginRole = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword()).loginRole();
+            database = Database.connect(target, loginRole, keys.databasePassword(), RequestLimits.defaults(),
+                    embedded == null ? () -> true : embedded::isUp);
+            if (embedded != null) {
+                embedded.onRestart(database::evictConnections);
+            }
             Database db = database;
             ConfigurableApplicationContext context = new SpringApplicationBuilder(AtelierApplication.class)
                     .bannerMode(Banner.Mode.OFF)
@@ -86,7 +97,7 @@ public final class Server implements AutoCloseable {
                             "server.port", Integer.toString(settings.port()),
                             "server.address", settings.host()))
                     .run();
-            return new Server(dataDirectory, embedded, target, database, keys, context, settings.host());
+            return new Server(dataDirectory, embedded, target, database, keys, loginRole, context, settings.host());
         } catch (RuntimeException e) {
             if (database != null) {
                 database.close();
@@ -106,7 +117,7 @@ public final class Server implements AutoCloseable {
             EmbeddedDatabase embedded = settings.databaseUrl() == null ? EmbeddedDatabase.start(dataDirectory) : null;
             try {
                 DatabaseTarget target = embedded != null ? embedded.target() : DatabaseUrl.parse(settings.databaseUrl());
-                MigrateResult result = Migrations.apply(target, keys.databasePassword());
+                MigrateResult result = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword()).migration();
                 return result.migrationsExecuted == 0
                         ? "Database is up to date (schema version " + result.targetSchemaVersion + ")."
                         : "Applied " + result.migrationsExecuted + " migration(s); schema version is now "
@@ -116,6 +127,25 @@ public final class Server implements AutoCloseable {
                     embedded.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Fails within a moment, before any database work, when the HTTP port is taken: otherwise the
+     * container would say so only after the database had been started and migrated.
+     */
+    private static void requirePortFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (BindException e) {
+            throw new IllegalStateException("port " + port + " on " + host + " is already in use; stop what listens "
+                    + "there or choose another port with --port or ATELIER_PORT");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
         }
     }
 
@@ -138,6 +168,16 @@ public final class Server implements AutoCloseable {
     /** A component of the running application, for administration and tests. */
     public <T> T component(Class<T> type) {
         return context.getBean(type);
+    }
+
+    /** The role the request pool logs in as. */
+    public String loginRole() {
+        return loginRole;
+    }
+
+    /** The embedded database, or null when the server uses DATABASE_URL. */
+    public EmbeddedDatabase embeddedDatabase() {
+        return embedded;
     }
 
     /** The database as its owner sees it: for migrations, tests and administration, never for requests. */

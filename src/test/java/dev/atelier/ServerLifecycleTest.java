@@ -99,8 +99,8 @@ class ServerLifecycleTest {
             assertThat(help.stdout()).contains("serve").contains("migrate").contains("--data-dir").contains("DATABASE_URL");
         }
         try (ServerProcess bad = ServerProcess.start("serve", "--port", "http")) {
-            assertThat(bad.awaitExit(START)).isEqualTo(2);
-            assertThat(bad.stderr()).contains("--port must be a number");
+            assertThat(bad.awaitExit(START)).isEqualTo(1);
+            assertThat(bad.stderr()).contains("--port must be a port number from 0 to 65535, not 'http'");
         }
     }
 

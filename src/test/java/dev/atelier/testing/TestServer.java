@@ -132,7 +132,7 @@ public final class TestServer {
     /** A real login as the request pool's role, to prove what it can and cannot do with raw SQL. */
     public DataSource loginRoleDataSource() {
         PGSimpleDataSource ds = (PGSimpleDataSource) ownerDataSource();
-        ds.setUser("atelier_authenticator");
+        ds.setUser(server.loginRole());
         ds.setPassword(JwtKeys.load(null, dataDirectory).databasePassword());
         return ds;
     }

@@ -2,7 +2,9 @@ package dev.atelier.tools;
 
 import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.platform.db.Migrations;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.atelier.platform.db.DataDirectory;
+import dev.atelier.platform.db.EmbeddedDatabase;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jooq.codegen.GenerationTool;
@@ -34,16 +36,18 @@ public final class JooqCodegen {
     }
 
     static void generate(Path outputDirectory) throws Exception {
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
-            DatabaseTarget target = new DatabaseTarget("127.0.0.1", postgres.getPort(), "postgres", "postgres", null, "");
-            Migrations.apply(target, "0123456789abcdef0123456789abcdef");
+        try (DataDirectory scratch = DataDirectory.lock(Files.createTempDirectory("atelier-codegen-"));
+             EmbeddedDatabase postgres = EmbeddedDatabase.start(scratch)) {
+            DatabaseTarget target = postgres.target();
+            Migrations.prepare(target, "0".repeat(64), "0123456789abcdef0123456789abcdef");
             Database database = new Database()
                     .withName("org.jooq.meta.postgres.PostgresDatabase")
                     .withIncludes(".*")
                     .withExcludes("flyway_schema_history");
             SCHEMAS.forEach(schema -> database.withSchemata(new SchemaMappingType().withInputSchema(schema)));
             GenerationTool.generate(new Configuration()
-                    .withJdbc(new Jdbc().withDriver("org.postgresql.Driver").withUrl(target.jdbcUrl()).withUser("postgres"))
+                    .withJdbc(new Jdbc().withDriver("org.postgresql.Driver").withUrl(target.jdbcUrl())
+                            .withUser(target.ownerUser()).withPassword(target.ownerPassword()))
                     .withGenerator(new Generator()
                             .withName("org.jooq.codegen.JavaGenerator")
                             .withDatabase(database)

@@ -83,6 +83,11 @@ public final class JwtKeys {
         return apiKey("service_role");
     }
 
+    /** Identifies this secret without revealing it: servers of one database must agree on it. */
+    public String fingerprint() {
+        return dev.atelier.platform.db.LoginRole.fingerprint(secret);
+    }
+
     /** A hex password for the pool's login role that every server sharing this secret agrees on. */
     public String databasePassword() {
         try {

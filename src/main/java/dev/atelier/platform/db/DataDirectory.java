@@ -25,10 +25,12 @@ public final class DataDirectory implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Creates the directory if needed and locks it, or fails naming the process that holds it. */
+    /** Creates the directory if needed (0700, also when it exists), and locks it, or fails naming the process that holds it. */
     public static DataDirectory lock(Path root) {
         try {
             Files.createDirectories(root);
+            // Keys, passwords and the database live here: only the owner may look in.
+            Files.setPosixFilePermissions(root, PostgresBinaries.permissions(0700));
             Path lockFile = root.resolve("atelier.lock");
             RandomAccessFile file = new RandomAccessFile(lockFile.toFile(), "rw");
             FileChannel channel = file.getChannel();

@@ -3,18 +3,32 @@ package dev.atelier.platform.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 
 /**
- * The request pool. It logs in as {@code atelier_authenticator}, which owns nothing and has no
+ * The request pool. It logs in as the database's login role, which owns nothing and has no
  * BYPASSRLS, and every unit of work runs in one transaction that first switches to the caller's
  * role and publishes the caller's claims, so that grants and row-level security decide what the
  * work may see and change.
+ *
+ * <p>No one kind of caller can starve the others: each request role may hold only its share of
+ * the pool ({@link RequestLimits}), and each runs under its own statement timeout, so anonymous
+ * traffic that saturates its share leaves signed-in users their connections. Health checks use a
+ * connection of their own.
  */
 public final class Database implements AutoCloseable {
 
@@ -29,30 +43,46 @@ public final class Database implements AutoCloseable {
                    set_config('request.jwt.claim.role', ?, true),
                    set_config('statement_timeout', ?, true),
                    set_config('transaction_read_only', ?, true)""";
+    private static final long CONNECTION_TIMEOUT_MILLIS = 10_000;
 
     private final HikariDataSource pool;
-    private final String statementTimeout;
+    private final RequestLimits limits;
+    private final Map<String, Semaphore> shares;
+    private final BooleanSupplier serverUp;
+    private final HealthProbe health;
 
-    private Database(HikariDataSource pool, String statementTimeout) {
+    private Database(HikariDataSource pool, RequestLimits limits, BooleanSupplier serverUp, HealthProbe health) {
         this.pool = pool;
-        this.statementTimeout = statementTimeout;
+        this.limits = limits;
+        this.shares = limits.newShares();
+        this.serverUp = serverUp;
+        this.health = health;
     }
 
-    public static Database connect(DatabaseTarget target, String authenticatorPassword, int poolSize) {
+    /**
+     * @param loginRole the role the pool logs in as (see {@link LoginRole})
+     * @param serverUp  false while the server is known to be down (an embedded one restarting):
+     *                  requests are then refused at once instead of waiting for a connection
+     */
+    public static Database connect(DatabaseTarget target, String loginRole, String password, RequestLimits limits,
+                                   BooleanSupplier serverUp) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("atelier-requests");
         config.setJdbcUrl(target.jdbcUrl());
-        config.setUsername(Migrations.AUTHENTICATOR);
-        config.setPassword(authenticatorPassword);
-        config.setMaximumPoolSize(poolSize);
+        config.setUsername(loginRole);
+        config.setPassword(password);
+        config.setMaximumPoolSize(limits.poolSize());
         config.setAutoCommit(false);
-        config.setConnectionTimeout(10_000);
+        config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+        // Start even when the server is briefly unreachable: requests fail with 503 until it is back.
+        config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "atelier");
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         // Strings go out untyped so PostgreSQL infers each parameter's type from where it is
         // used: a filter value "42" compares with an integer, a uuid or a timestamptz column alike.
         config.addDataSourceProperty("stringtype", "unspecified");
-        return new Database(new HikariDataSource(config), "30s");
+        HealthProbe health = new HealthProbe(target, loginRole, password);
+        return new Database(new HikariDataSource(config), limits, serverUp, health);
     }
 
     /** One unit of work with the caller's role and claims; committed when it returns, rolled back when it throws. */
@@ -65,6 +95,11 @@ public final class Database implements AutoCloseable {
      * also inside functions it calls, as PostgREST's GET requests do.
      */
     public <T> T transaction(Caller caller, boolean readOnly, Work<T> work) throws SQLException {
+        if (!serverUp.getAsBoolean()) {
+            throw new SQLNonTransientConnectionException("the database is restarting", "08006");
+        }
+        Semaphore share = shares.get(caller.role());
+        acquire(share, caller.role());
         try (Connection connection = pool.getConnection()) {
             try {
                 try (PreparedStatement begin = connection.prepareStatement(BEGIN_AS)) {
@@ -72,7 +107,7 @@ public final class Database implements AutoCloseable {
                     begin.setString(2, caller.claimsJson());
                     begin.setString(3, caller.subject() == null ? "" : caller.subject());
                     begin.setString(4, caller.role());
-                    begin.setString(5, statementTimeout);
+                    begin.setString(5, limits.statementTimeout(caller.role()).toMillis() + "ms");
                     begin.setString(6, readOnly ? "on" : "off");
                     begin.execute();
                 }
@@ -83,26 +118,40 @@ public final class Database implements AutoCloseable {
                 rollbackQuietly(connection, e);
                 throw e;
             }
+        } finally {
+            share.release();
         }
     }
 
-    /** A no-op round trip: true when the server answers within the pool's timeout. */
-    public boolean isReachable() {
-        try (Connection connection = pool.getConnection()) {
-            try (PreparedStatement ping = connection.prepareStatement("select 1")) {
-                ping.setQueryTimeout(5);
-                ping.execute();
+    private static void acquire(Semaphore share, String role) throws SQLException {
+        try {
+            if (!share.tryAcquire(CONNECTION_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                // The same answer as a pool that has no connection left: PostgREST's PGRST003 (504).
+                throw new SQLTransientConnectionException("every connection " + role + " may use is busy");
             }
-            connection.rollback();
-            return true;
-        } catch (SQLException e) {
-            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting for a connection", e);
         }
+    }
+
+    /** True when the server answers a round trip within a second, on the health check's own connection. */
+    public boolean isReachable() {
+        return serverUp.getAsBoolean() && health.ping();
+    }
+
+    /** Drops pooled connections, e.g. after the server restarted and they all point at a dead backend. */
+    public void evictConnections() {
+        if (pool.getHikariPoolMXBean() != null) {
+            pool.getHikariPoolMXBean().softEvictConnections();
+        }
+        health.reset();
     }
 
     @Override
     public void close() {
         pool.close();
+        health.reset();
     }
 
     private static void rollbackQuietly(Connection connection, Throwable cause) {
@@ -125,6 +174,76 @@ public final class Database implements AutoCloseable {
 
         public DSLContext dsl() {
             return DSL.using(connection, SQLDialect.POSTGRES, JOOQ_SETTINGS);
+        }
+    }
+
+    /**
+     * One connection kept for health checks, outside the pool: a load balancer's check must not
+     * queue behind requests, and must answer within a second even when the server hangs.
+     */
+    private static final class HealthProbe {
+        private static final int TIMEOUT_SECONDS = 1;
+        private final DatabaseTarget target;
+        private final Properties login = new Properties();
+        private final ReentrantLock lock = new ReentrantLock();
+        private Connection connection;
+        private volatile boolean lastResult;
+
+        HealthProbe(DatabaseTarget target, String role, String password) {
+            this.target = target;
+            login.setProperty("user", role);
+            login.setProperty("password", password);
+            login.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
+            login.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
+            login.setProperty("socketTimeout", Integer.toString(TIMEOUT_SECONDS));
+            login.setProperty("ApplicationName", "atelier-health");
+        }
+
+        boolean ping() {
+            try {
+                if (!lock.tryLock(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    return lastResult; // another check is under way: share its answer
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            try {
+                if (connection == null) {
+                    connection = DriverManager.getConnection(target.jdbcUrl(), login);
+                }
+                try (PreparedStatement ping = connection.prepareStatement("select 1")) {
+                    ping.setQueryTimeout(TIMEOUT_SECONDS);
+                    ping.execute();
+                }
+                lastResult = true;
+            } catch (SQLException e) {
+                closeQuietly();
+                lastResult = false;
+            } finally {
+                lock.unlock();
+            }
+            return lastResult;
+        }
+
+        void reset() {
+            lock.lock();
+            try {
+                closeQuietly();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void closeQuietly() {
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+                connection = null;
+            }
         }
     }
 }

@@ -1,50 +1,133 @@
 package dev.atelier.platform.db;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 
-/** Applies the schema as the owner, then gives the request login role its password. */
+/**
+ * Gets a database ready for servers, as its owner: checks that it can be reached and that the
+ * owner may do what the migrations need (failing in one line that names the cause), refuses a
+ * database set up with another JWT secret, applies the migrations and readies the login role.
+ */
 public final class Migrations {
 
-    /** The pool's login role, created by V1. */
-    public static final String AUTHENTICATOR = "atelier_authenticator";
+    /** Owner connections give up after this: an unreachable server is reported within 10 s. */
+    private static final int CONNECT_TIMEOUT_SECONDS = 5;
 
     private Migrations() {
     }
 
-    public static MigrateResult apply(DatabaseTarget target, String authenticatorPassword) {
+    /** What {@link #prepare} did, and the role the request pool logs in as. */
+    public record Prepared(MigrateResult migration, String loginRole) {
+    }
+
+    /**
+     * @param secretFingerprint {@link LoginRole#fingerprint} of this server's JWT secret
+     * @param loginPassword     the password the pool logs in with (derived from the JWT secret)
+     */
+    public static Prepared prepare(DatabaseTarget target, String secretFingerprint, String loginPassword) {
+        try (Connection owner = connectAsOwner(target)) {
+            requirePrivileges(owner, target);
+            LoginRole.requireSameSecret(owner, secretFingerprint);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot check the database " + where(target) + ": " + e.getMessage(), e);
+        }
+        MigrateResult result = migrate(target);
+        try (Connection owner = connectAsOwner(target)) {
+            String role = LoginRole.claim(owner, target, secretFingerprint, loginPassword);
+            return new Prepared(result, role);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot set up the login role in " + where(target) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static MigrateResult migrate(DatabaseTarget target) {
         Flyway flyway = Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword())
                 .locations("classpath:db/migration")
                 .schemas("platform")
                 .createSchemas(true)
-                .connectRetries(5)
                 .load();
-        MigrateResult result = flyway.migrate();
-        setAuthenticatorPassword(target, authenticatorPassword);
-        return result;
+        try {
+            return flyway.migrate();
+        } catch (FlywayException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage().strip();
+            throw new IllegalStateException("migrating " + where(target) + " failed: " + message.lines()
+                    .filter(l -> !l.isBlank()).limit(6).reduce((a, b) -> a + " | " + b).orElse(message), e);
+        }
     }
 
-    private static void setAuthenticatorPassword(DatabaseTarget target, String password) {
-        if (!password.matches("[0-9a-f]{32,128}")) {
-            // The password is spliced into DDL (ALTER ROLE takes no parameters): hex only.
-            throw new IllegalArgumentException("the authenticator password must be hex");
-        }
+    /** An owner connection, or one line saying why there is none: unknown host, refused, timed out, wrong password… */
+    static Connection connectAsOwner(DatabaseTarget target) {
         Properties props = new Properties();
         props.setProperty("user", target.ownerUser());
         if (target.ownerPassword() != null) {
             props.setProperty("password", target.ownerPassword());
         }
-        try (Connection connection = DriverManager.getConnection(target.jdbcUrl(), props);
-             Statement statement = connection.createStatement()) {
-            statement.execute("ALTER ROLE " + AUTHENTICATOR + " WITH LOGIN PASSWORD '" + password + "'");
+        props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        props.setProperty("ApplicationName", "atelier-setup");
+        try {
+            return DriverManager.getConnection(target.jdbcUrl(), props);
         } catch (SQLException e) {
-            throw new IllegalStateException("could not set the password of " + AUTHENTICATOR + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot connect to the database " + where(target) + " as "
+                    + target.ownerUser() + ": " + reason(e), e);
         }
+    }
+
+    private static String reason(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return "connection refused (is PostgreSQL running and listening there?)";
+            }
+            if (t instanceof SocketTimeoutException) {
+                return "no answer within " + CONNECT_TIMEOUT_SECONDS + " s";
+            }
+        }
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return switch (state) {
+            case "28P01" -> "password authentication failed (check the password in DATABASE_URL)";
+            case "28000" -> "the server refused this login: " + e.getMessage();
+            case "3D000" -> "the database does not exist (create it first: createdb)";
+            default -> e.getMessage();
+        };
+    }
+
+    private static void requirePrivileges(Connection owner, DatabaseTarget target) throws SQLException {
+        try (PreparedStatement ps = owner.prepareStatement("""
+                select r.rolsuper, r.rolcreaterole, has_database_privilege(current_database(), 'CREATE'),
+                       to_regnamespace('platform') is not null
+                  from pg_roles r where r.rolname = current_user""");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            boolean superuser = rs.getBoolean(1);
+            if (!superuser && !rs.getBoolean(2)) {
+                throw new IllegalStateException("the database user " + target.ownerUser() + " lacks CREATEROLE, which "
+                        + "Atelier needs to create its request roles; as a superuser run: ALTER ROLE "
+                        + target.ownerUser() + " CREATEROLE");
+            }
+            if (!superuser && !rs.getBoolean(4) && !rs.getBoolean(3)) {
+                throw new IllegalStateException("the database user " + target.ownerUser() + " may not create schemas in "
+                        + target.database() + "; as a superuser run: GRANT CREATE ON DATABASE " + target.database()
+                        + " TO " + target.ownerUser());
+            }
+        }
+    }
+
+    static String where(DatabaseTarget target) {
+        return target.host() + ":" + target.port() + "/" + target.database();
     }
 }

@@ -185,7 +185,7 @@ class InfiniteStoriesSchemaTest {
             assertThat(queryString(conn, "select rolbypassrls::text || rolsuper::text from pg_roles where rolname = current_user"))
                     .isEqualTo("falsefalse");
             assertThat(queryString(conn, "select count(*) from pg_class c join pg_roles r on r.oid = c.relowner "
-                    + "where r.rolname = 'atelier_authenticator'")).isEqualTo("0");
+                    + "where r.rolname = current_user")).isEqualTo("0");
         }
     }
 
