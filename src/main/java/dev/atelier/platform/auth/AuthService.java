@@ -109,7 +109,8 @@ class AuthService {
         AuthUser found = inAuthTransaction(repo -> repo.findByEmail(normalized).orElse(null));
         String hash = found == null || found.encryptedPassword() == null ? DUMMY_HASH : found.encryptedPassword();
         boolean matches = passwords.matches(password, hash);
-        if (found == null || !matches) {
+        // A user without a password (null hash) was checked against the dummy hash: never a match.
+        if (found == null || found.encryptedPassword() == null || !matches) {
             throw signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials());
         }
         return inAuthTransaction(repo -> {

@@ -126,6 +126,18 @@ class SessionSecurityTest {
     }
 
     @Test
+    void aUserWithoutAPasswordCannotSignInWithTheTimingDummysPassword() throws Exception {
+        TestServer.TestUser user = server.newUser();
+        try (Connection owner = server.ownerDataSource().getConnection();
+             PreparedStatement st = owner.prepareStatement("update auth.users set encrypted_password = null where id = ?")) {
+            st.setObject(1, user.id());
+            st.executeUpdate();
+        }
+        // AuthService checks unknown addresses against a hash of this text, so that timing says nothing.
+        assertThat(signInStatus(user.email(), "not a real password")).isEqualTo(400);
+    }
+
+    @Test
     void signingInBeyondTheSessionCapEndsTheLeastRecentlyUsedSession() throws Exception {
         int cap = server.component(AuthService.class).maxSessionsPerUser();
         TestServer.TestUser user = server.newUser();      // its sign-up session is the oldest
