@@ -62,6 +62,16 @@ final class AuthRepository {
         return update.where(USERS.ID.eq(id)).returningResult(USER).fetchOne(Records.mapping(u -> u));
     }
 
+    /**
+     * The user, with their row locked until the transaction ends. Everything that creates or ends
+     * sessions of a user takes this lock first, so the session cap cannot be raced past and two such
+     * transactions never wait on each other's session rows in opposite orders.
+     */
+    Optional<AuthUser> lockUser(UUID id) {
+        return dsl.select(USER).from(USERS).where(USERS.ID.eq(id)).forNoKeyUpdate()
+                .fetchOptional(Records.mapping(u -> u));
+    }
+
     void recordSignIn(UUID userId, OffsetDateTime now) {
         dsl.update(USERS).set(USERS.LAST_SIGN_IN_AT, now).where(USERS.ID.eq(userId)).execute();
     }
@@ -95,6 +105,33 @@ final class AuthRepository {
 
     boolean sessionExists(UUID sessionId) {
         return dsl.fetchExists(SESSIONS, SESSIONS.ID.eq(sessionId));
+    }
+
+    /** True if the session is live; it then stays so (a sign-out waits) until this transaction ends. */
+    boolean lockLiveSession(UUID sessionId) {
+        return dsl.select(SESSIONS.ID).from(SESSIONS).where(SESSIONS.ID.eq(sessionId)).forShare()
+                .fetchOptional().isPresent();
+    }
+
+    /** Marks the session as used now: the session cap ends the least recently used ones first. */
+    void touchSession(UUID sessionId, OffsetDateTime now) {
+        dsl.update(SESSIONS).set(SESSIONS.UPDATED_AT, now).where(SESSIONS.ID.eq(sessionId)).execute();
+    }
+
+    /**
+     * Ends the user's least recently used sessions beyond {@code keep}, never {@code newest}. The
+     * caller holds {@link #lockUser}, so no session of this user appears meanwhile.
+     */
+    int trimSessions(UUID userId, UUID newest, int keep) {
+        var kept = DSL.select(SESSIONS.ID).from(SESSIONS)
+                .where(SESSIONS.USER_ID.eq(userId)).and(SESSIONS.ID.ne(newest))
+                .orderBy(SESSIONS.UPDATED_AT.desc(), SESSIONS.CREATED_AT.desc(), SESSIONS.ID.desc())
+                .limit(keep - 1);
+        return dsl.deleteFrom(SESSIONS)
+                .where(SESSIONS.USER_ID.eq(userId))
+                .and(SESSIONS.ID.ne(newest))
+                .and(SESSIONS.ID.notIn(kept))
+                .execute();
     }
 
     void deleteSession(UUID sessionId) {

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.stereotype.Service;
@@ -32,6 +34,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 class AuthService {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthService.class);
 
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
     private static final int MIN_PASSWORD_LENGTH = 6;
@@ -46,14 +50,30 @@ class AuthService {
     private final BCryptPasswordEncoder passwords = new BCryptPasswordEncoder(10);
     private final SecureRandom random = new SecureRandom();
     private final long accessTokenSeconds;
+    private final int maxSessionsPerUser;
 
+    /**
+     * @param maxSessionsPerUser live sessions one user may hold; signing in once more ends the least
+     *                           recently used. GoTrue offers only "one session per user"; ten covers
+     *                           a person's devices and browsers while bounding what one account can
+     *                           accumulate (every session keeps rows and a refresh-token chain).
+     */
     AuthService(Database database, JwtKeys keys, Clock clock, ObjectMapper json,
-                @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds) {
+                @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds,
+                @Value("${atelier.auth.max-sessions-per-user:10}") int maxSessionsPerUser) {
+        if (maxSessionsPerUser < 1) {
+            throw new IllegalArgumentException("atelier.auth.max-sessions-per-user must be at least 1, not " + maxSessionsPerUser);
+        }
         this.database = database;
         this.keys = keys;
         this.clock = clock;
         this.json = json;
         this.accessTokenSeconds = accessTokenSeconds;
+        this.maxSessionsPerUser = maxSessionsPerUser;
+    }
+
+    int maxSessionsPerUser() {
+        return maxSessionsPerUser;
     }
 
     Map<String, Object> signUp(String email, String password, Map<String, Object> data) throws SQLException {
@@ -70,24 +90,50 @@ class AuthService {
         });
     }
 
+    /**
+     * Password sign-in. bcrypt runs between two short transactions, so a burst of sign-ins does not
+     * hold pooled connections for its ~100 ms each; the second transaction locks the user and makes
+     * sure the password checked is still the stored one.
+     */
     Map<String, Object> signInWithPassword(String email, String password) throws SQLException {
         if (email == null || email.isBlank() || password == null || password.isEmpty()) {
             throw AuthError.badRequest("validation_failed", "missing email or phone");
         }
         String normalized = email.trim().toLowerCase();
+        if (password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_LENGTH) {
+            // No stored password is this long (sign-up refuses it), and bcrypt would compare only the
+            // first 72 bytes: "p"*72 + anything would match "p"*72. Checked before any lookup, so the
+            // answer is equally fast for known and unknown addresses.
+            throw signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials());
+        }
+        AuthUser found = inAuthTransaction(repo -> repo.findByEmail(normalized).orElse(null));
+        String hash = found == null || found.encryptedPassword() == null ? DUMMY_HASH : found.encryptedPassword();
+        boolean matches = passwords.matches(password, hash);
+        // A user without a password (null hash) was checked against the dummy hash: never a match.
+        if (found == null || found.encryptedPassword() == null || !matches) {
+            throw signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials());
+        }
         return inAuthTransaction(repo -> {
-            AuthUser user = repo.findByEmail(normalized).orElse(null);
-            String hash = user == null || user.encryptedPassword() == null ? DUMMY_HASH : user.encryptedPassword();
-            boolean matches = passwords.matches(password, hash);
-            if (user == null || !matches) {
-                throw AuthError.invalidCredentials();
-            }
+            AuthUser user = repo.lockUser(found.id())
+                    .filter(u -> hash.equals(u.encryptedPassword()))
+                    .orElseThrow(() -> signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials()));
             if (user.bannedUntil() != null && user.bannedUntil().toInstant().isAfter(clock.instant())) {
-                throw new AuthError(400, "user_banned", "User is banned");
+                throw signInRefused(normalized, "user banned", new AuthError(400, "user_banned", "User is banned"));
             }
             repo.recordSignIn(user.id(), now());
             return newSession(repo, user);
         });
+    }
+
+    /**
+     * Logs a refused sign-in and returns the error to throw. The address is logged as a short
+     * SHA-256 digest: enough to see repeated attempts on one account, without writing addresses into
+     * logs (it is a pseudonym, not anonymity: a guessed address can be confirmed). Unknown address
+     * and wrong password share one reason, as they share one answer; the password never appears.
+     */
+    private static AuthError signInRefused(String normalizedEmail, String reason, AuthError error) {
+        log.warn("sign-in refused: {} (email sha256:{})", reason, sha256(normalizedEmail).substring(0, 12));
+        return error;
     }
 
     Map<String, Object> refresh(String refreshToken) throws SQLException {
@@ -106,6 +152,7 @@ class AuthService {
             AuthUser user = repo.findById(stored.userId())
                     .orElseThrow(() -> AuthError.badRequest("user_not_found", "User not found"));
             repo.revokeRefreshToken(hash, now());
+            repo.touchSession(stored.sessionId(), now());
             return session(repo, user, stored.sessionId(), hash);
         });
         if (session == null) {
@@ -118,24 +165,35 @@ class AuthService {
         UUID id = requireUser(caller);
         UUID session = sessionOf(caller);
         return inAuthTransaction(repo -> {
-            // As GoTrue does: a signed-out session's access token no longer identifies anyone here,
-            // which is how an app notices a sign-out made on another device.
-            if (session != null && !repo.sessionExists(session)) {
-                throw new AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist");
-            }
-            return userJson(repo.findById(id)
-                    .orElseThrow(() -> new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist")));
+            requireLiveSession(repo, session, false);
+            return userJson(repo.findById(id).orElseThrow(AuthService::userNotFound));
         });
     }
 
+    /**
+     * Changes the caller's metadata and/or password. A new password ends the user's other sessions
+     * (as GoTrue does), so whoever else held them must sign in with it; the caller's own stays.
+     */
     Map<String, Object> updateUser(Caller caller, String password, Map<String, Object> data) throws SQLException {
         UUID id = requireUser(caller);
+        UUID session = sessionOf(caller);
         if (password != null) {
             requirePassword(password);
+            // A signed-out session's token is refused before it can make the server spend a bcrypt.
+            inAuthTransaction(repo -> requireLiveSession(repo, session, false));
         }
         String hash = password == null ? null : passwords.encode(password);
         String metadata = data == null ? null : toJson(data);
-        return inAuthTransaction(repo -> userJson(repo.update(id, hash, metadata, now())));
+        return inAuthTransaction(repo -> {
+            repo.lockUser(id).orElseThrow(AuthService::userNotFound);
+            // Checked again under lock: a sign-out committed after the check above still wins.
+            requireLiveSession(repo, session, true);
+            AuthUser updated = repo.update(id, hash, metadata, now());
+            if (hash != null) {
+                repo.deleteSessionsOf(id, session);
+            }
+            return userJson(updated);
+        });
     }
 
     void logout(Caller caller, String scope) throws SQLException {
@@ -146,6 +204,8 @@ class AuthService {
             throw AuthError.badRequest("validation_failed", "Unsupported logout scope \"" + scope + "\"");
         }
         inAuthTransaction(repo -> {
+            repo.lockUser(id).orElseThrow(AuthService::userNotFound);
+            requireLiveSession(repo, session, true);
             switch (effective) {
                 case "local" -> {
                     if (session != null) {
@@ -159,8 +219,15 @@ class AuthService {
         });
     }
 
+    /**
+     * A new session, ending the user's least recently used ones beyond the cap. The caller holds the
+     * user's row (locked, or inserted by this transaction), so concurrent sign-ins of one user take
+     * turns and the cap holds.
+     */
     private Map<String, Object> newSession(AuthRepository repo, AuthUser user) {
-        return session(repo, user, repo.createSession(user.id()), null);
+        UUID sessionId = repo.createSession(user.id());
+        repo.trimSessions(user.id(), sessionId, maxSessionsPerUser);
+        return session(repo, user, sessionId, null);
     }
 
     private Map<String, Object> session(AuthRepository repo, AuthUser user, UUID sessionId, String parentHash) {
@@ -229,13 +296,28 @@ class AuthService {
         }
     }
 
-    private UUID sessionOf(Caller caller) {
+    /** The token's session, or null for a token that names none (minted by a service, not by sign-in). */
+    private static UUID sessionOf(Caller caller) {
         try {
-            Object id = json.readTree(caller.claimsJson()).path("session_id").asText(null);
-            return id == null ? null : UUID.fromString(id.toString());
-        } catch (Exception e) {
-            return null;
+            return CallerResolver.sessionId(caller);
+        } catch (InvalidTokenException e) {
+            throw new AuthError(403, "bad_jwt", "invalid JWT: " + e.getMessage());
         }
+    }
+
+    /**
+     * As GoTrue does: a signed-out session's access token no longer acts for anyone here, which is
+     * also how an app notices a sign-out made on another device.
+     */
+    private static Void requireLiveSession(AuthRepository repo, UUID session, boolean lock) {
+        if (session != null && !(lock ? repo.lockLiveSession(session) : repo.sessionExists(session))) {
+            throw new AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist");
+        }
+        return null;
+    }
+
+    private static AuthError userNotFound() {
+        return new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
     }
 
     private static String requireEmail(String email) {

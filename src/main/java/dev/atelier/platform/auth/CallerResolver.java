@@ -2,8 +2,12 @@ package dev.atelier.platform.auth;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.db.Database;
+import java.sql.SQLException;
+import java.text.ParseException;
 import java.time.Clock;
 import java.util.Set;
+import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,12 +22,20 @@ public final class CallerResolver {
 
     private final JwtKeys keys;
     private final Clock clock;
+    private final Database database;
 
-    CallerResolver(JwtKeys keys, Clock clock) {
+    CallerResolver(JwtKeys keys, Clock clock, Database database) {
         this.keys = keys;
         this.clock = clock;
+        this.database = database;
     }
 
+    /**
+     * The caller of a verified token, without asking the database: the data API ({@code /rest/v1})
+     * stays stateless as PostgREST is, and accepts a signed-out session's access token until it
+     * expires (keep {@code atelier.auth.jwt-expiry-seconds} short where that matters). Endpoints
+     * that act for a session use {@link #resolveLive} instead.
+     */
     public Caller resolve(String authorizationHeader, String apikeyHeader) {
         String token = bearerToken(authorizationHeader);
         if (token == null && apikeyHeader != null && !apikeyHeader.isBlank()) {
@@ -38,6 +50,39 @@ public final class CallerResolver {
             throw new InvalidTokenException("PGRST301", "JWT role " + (role == null ? "is missing" : "\"" + role + "\" is not allowed"));
         }
         return new Caller(roleName, claims.getSubject(), claims.toString());
+    }
+
+    /**
+     * As {@link #resolve}, and refuses a token whose session has ended (signed out, ended by a
+     * password change or by the session cap) with {@link SessionEndedException}. One primary-key
+     * lookup, only for tokens that name a session: the anon and service keys cost nothing.
+     */
+    public Caller resolveLive(String authorizationHeader, String apikeyHeader) throws SQLException, SessionEndedException {
+        Caller caller = resolve(authorizationHeader, apikeyHeader);
+        UUID session = sessionId(caller);
+        if (session != null && !database.transaction(Caller.authAdmin(), true,
+                tx -> new AuthRepository(tx.dsl()).sessionExists(session))) {
+            throw new SessionEndedException();
+        }
+        return caller;
+    }
+
+    /** The {@code session_id} claim of a verified token, or null when it names none. */
+    static UUID sessionId(Caller caller) {
+        Object claim;
+        try {
+            claim = JWTClaimsSet.parse(caller.claimsJson()).getClaim("session_id");
+        } catch (ParseException e) {
+            throw new InvalidTokenException("PGRST301", "invalid claims: " + e.getMessage());
+        }
+        if (claim == null) {
+            return null;
+        }
+        try {
+            return UUID.fromString(claim.toString());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenException("PGRST301", "invalid claim: session_id must be a UUID");
+        }
     }
 
     private static String bearerToken(String header) {

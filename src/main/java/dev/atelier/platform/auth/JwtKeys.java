@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.text.ParseException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
@@ -35,6 +36,13 @@ public final class JwtKeys {
     private static final Instant API_KEY_ISSUED = Instant.parse("2026-01-01T00:00:00Z");
     private static final Instant API_KEY_EXPIRES = Instant.parse("2046-01-01T00:00:00Z");
     private static final int MIN_SECRET_BYTES = 32;
+    /**
+     * How far {@code nbf} and {@code iat} may lie ahead of this server's clock. PostgREST allows 30
+     * seconds; Atelier's tokens are issued by this server or by a peer on the same database, whose
+     * clocks NTP keeps well within a second of each other, so a few seconds is enough and a token
+     * minted to start later cannot be used half a minute early.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
 
     private final byte[] secret;
     private final MACSigner signer;
@@ -118,7 +126,10 @@ public final class JwtKeys {
         }
     }
 
-    /** The claims of a token signed with this secret and not expired, or an {@link InvalidTokenException}. */
+    /**
+     * The claims of a token signed with this secret, not expired, and not dated in the future
+     * ({@code nbf}, {@code iat}; {@link #CLOCK_SKEW} allowed), or an {@link InvalidTokenException}.
+     */
     JWTClaimsSet verify(String token, Instant now) {
         SignedJWT jwt;
         try {
@@ -137,6 +148,15 @@ public final class JwtKeys {
             Date expires = claims.getExpirationTime();
             if (expires != null && !expires.toInstant().isAfter(now)) {
                 throw new InvalidTokenException("PGRST303", "JWT expired");
+            }
+            // PostgREST's messages and code (PGRST303) for the two time claims it also checks.
+            Date notBefore = claims.getNotBeforeTime();
+            if (notBefore != null && notBefore.toInstant().isAfter(now.plus(CLOCK_SKEW))) {
+                throw new InvalidTokenException("PGRST303", "JWT not yet valid");
+            }
+            Date issued = claims.getIssueTime();
+            if (issued != null && issued.toInstant().isAfter(now.plus(CLOCK_SKEW))) {
+                throw new InvalidTokenException("PGRST303", "JWT issued at future");
             }
             return claims;
         } catch (JOSEException | ParseException e) {
