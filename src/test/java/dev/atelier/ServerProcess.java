@@ -29,12 +29,19 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(String... args) throws IOException {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** With these environment variables set (DATABASE_URL and ATELIER_* are otherwise removed). */
+    static ServerProcess start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Atelier.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("DATABASE_URL");
+        builder.environment().keySet().removeIf(k -> k.startsWith("ATELIER_"));
+        builder.environment().putAll(env);
         return new ServerProcess(builder.start());
     }
 
@@ -75,6 +82,14 @@ final class ServerProcess implements AutoCloseable {
     void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     String stdout() {

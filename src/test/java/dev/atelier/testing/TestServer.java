@@ -104,6 +104,16 @@ public final class TestServer {
         }
     }
 
+    /** The server's data directory (keys, the embedded cluster, its password file). */
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** Where the database is, and how its owner logs in. */
+    public DatabaseTarget databaseTarget() {
+        return server.databaseTarget();
+    }
+
     /** A component of the running application (a service facade), to check server-side effects. */
     public <T> T component(Class<T> type) {
         return server.component(type);
