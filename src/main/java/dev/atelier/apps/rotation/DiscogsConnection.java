@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Records;
+import org.jooq.exception.DataAccessException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -73,6 +74,20 @@ public class DiscogsConnection {
         if (tokenType.equals("oauth") && !TOKEN.matcher(accessSecret).matches()) {
             throw Problem.badInput("access_secret", "access_secret must be 1 to 256 printable characters without spaces");
         }
+        try {
+            return link(identity, username, accessToken, accessSecret, tokenType);
+        } catch (DataAccessException e) {
+            // Two users linking the same Discogs account at once: the check below saw neither, the
+            // UNIQUE index on username stops the second. Same answer as when the check sees it.
+            if ("23505".equals(e.sqlState())) {
+                throw Problem.conflict("the Discogs account " + username + " is linked to another Rotation user");
+            }
+            throw e;
+        }
+    }
+
+    private Status link(UUID identity, String username, String accessToken, String accessSecret, String tokenType)
+            throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
             DSLContext dsl = tx.dsl();
             int userId = appUserId(dsl, identity);

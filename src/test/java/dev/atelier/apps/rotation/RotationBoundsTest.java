@@ -63,6 +63,11 @@ class RotationBoundsTest {
         return "{\"not\":".repeat(nots) + "{\"attribute\":\"country\",\"operator\":\"eq\",\"value\":\"NL\"}" + "}".repeat(nots);
     }
 
+    private static String nestedAll(int alls) {
+        return "{\"all\":[".repeat(alls) + "{\"attribute\":\"country\",\"operator\":\"in\",\"values\":[\"NL\"]}"
+                + "]}".repeat(alls);
+    }
+
     @Test
     void aContextOverFourKilobytesIsRefusedAndNothingIsStored() throws SQLException {
         String key = flag("percentage");
@@ -106,11 +111,15 @@ class RotationBoundsTest {
                 "{\"condition\":" + nestedNot(31) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(deepest.status()).as(deepest.body()).isEqualTo(200);
         assertThat(deepest.body()).isEqualTo("false"); // 31 nots of a true leaf
-        String allChain = "{\"all\":[".repeat(15) + "{\"attribute\":\"country\",\"operator\":\"in\",\"values\":[\"NL\"]}"
-                + "]}".repeat(15);
+        // Arrays count as levels too: 15 nested "all" put the leaf's value at level 32, 16 at 34.
         Rest.Response allDeepest = client(server.anonKey()).post("/rpc/evaluate_flag_condition",
-                "{\"condition\":" + allChain + ",\"context\":{\"country\":\"NL\"}}");
+                "{\"condition\":" + nestedAll(15) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(allDeepest.body()).as(allDeepest.body()).isEqualTo("true");
+        for (int alls : new int[] {16, 450}) {
+            Rest.Response tooDeep = client(server.anonKey()).post("/rpc/evaluate_flag_condition",
+                    "{\"condition\":" + nestedAll(alls) + ",\"context\":{\"country\":\"NL\"}}");
+            assertThat(tooDeep.status()).as(tooDeep.body()).isEqualTo(400);
+        }
 
         // A condition stored by an admin is held to the same bound when a flag is evaluated.
         String key = flag("condition");
