@@ -61,6 +61,12 @@ class DelulaLeakTest {
             assertThat(response.status()).as(response.body()).isEqualTo(refusal.status());
             assertThat(response.body()).isEqualTo(refusal.body()).doesNotContain(victim.id().toString()).doesNotContain("14");
         }
+        // A generation charged to the victim: users store no generations at all, so no trigger runs.
+        Rest.Response generation = AccessMatrix.client("delula", attacker.accessToken()).post("/generations",
+                Rest.json(Map.of("user_id", victim.id().toString(), "prompt", "p", "credits_cost", 1000)));
+        AccessMatrix.assertDenied(generation, false);
+        assertThat(generation.body()).doesNotContain(victim.id().toString()).doesNotContain("insufficient");
+
         assertThat(DelulaSql.query("select credits from delula.users where id = '" + victim.id() + "'")).isEqualTo("14");
         assertThat(DelulaSql.query("select count(*) from delula.credit_transactions where user_id = '" + victim.id() + "'"))
                 .isEqualTo("1");
