@@ -66,14 +66,14 @@ ALTER FUNCTION delula.validate_recipe_tag_highlights() SECURITY INVOKER;
 -- the paths that maintain them (SECURITY DEFINER triggers running as the owner, the server's
 -- jobs as service_role) keep their table privileges untouched, and it is how the earlier
 -- migrations already protect delula.users.credits, rotation.user_collections' stats and
--- algorhythmic's credit columns. For each table below a request role keeps INSERT / UPDATE on
+-- algorhythmic.users' role and subscription columns. For each table below a request role keeps INSERT / UPDATE on
 -- every other column it had them on (the data API names only the columns a client sends, in
 -- INSERT, UPDATE and ON CONFLICT DO UPDATE). Admins of an app act as authenticated and are
 -- bound too: a counter is a fact, not a setting.
 -- Already column-protected before this migration: delula.users (credits, last_credit_refresh),
 -- delula.user_assets (usage_count, last_used_at), rotation.user_collections (total_tracks,
 -- total_duration_seconds, play_count, like_count, share_count, last_played_at), rotation.users
--- (last_login_at), algorhythmic.users. Read-only for request roles anyway: delula.recipe_usage,
+-- (last_login_at), algorhythmic.users (all but the profile). Read-only for request roles anyway: delula.recipe_usage,
 -- rotation.daily_metrics and recommendation_data, algorhythmic.dna_genomes and user_credits,
 -- infinitestories.api_usage and rate_limits.
 -- Not system-owned: algorhythmic.rai_sessions' totals are reported by the client that closes
