@@ -12,6 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Records;
 import org.springframework.stereotype.Service;
@@ -23,6 +24,20 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class SpotifyConnection {
+
+    /**
+     * A Spotify user id: base-62 for accounts made since about 2016 (25-28 characters), the chosen
+     * username of older ones (letters, digits, '.', '_', '-') or a numeric Facebook-linked id. At
+     * most 64 characters: it is echoed back and shown, and a 20 MB one used to be stored.
+     */
+    private static final Pattern SPOTIFY_USER_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /**
+     * Spotify's access tokens are about 200-300 characters of base64url ("BQ..."), refresh tokens
+     * about 130 ("AQ..."); 2048 printable characters without spaces leaves room for a longer format
+     * and keeps a token from smuggling a line break into the Authorization header it is sent in.
+     */
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7E]{1,2048}");
 
     private final Database database;
     private final Keyring keyring;
@@ -45,11 +60,20 @@ public class SpotifyConnection {
     Status connect(Caller caller, String spotifyId, String accessToken, String refreshToken, long expiresInSeconds)
             throws SQLException {
         UUID identity = requireUser(caller);
+        if (spotifyId != null && !SPOTIFY_USER_ID.matcher(spotifyId).matches()) {
+            throw Problem.badInput("spotify_id", "spotify_id must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
         if (accessToken == null || accessToken.isBlank()) {
             throw Problem.badInput("access_token", "access_token is required");
         }
+        if (!TOKEN.matcher(accessToken).matches()) {
+            throw Problem.badInput("access_token", "access_token must be 1 to 2048 printable characters without spaces");
+        }
         if (refreshToken == null || refreshToken.isBlank()) {
             throw Problem.badInput("refresh_token", "refresh_token is required");
+        }
+        if (!TOKEN.matcher(refreshToken).matches()) {
+            throw Problem.badInput("refresh_token", "refresh_token must be 1 to 2048 printable characters without spaces");
         }
         if (expiresInSeconds <= 0 || expiresInSeconds > 86_400 * 365L) {
             throw Problem.badInput("expires_in", "expires_in must be a number of seconds from 1 to 31536000");

@@ -1,7 +1,8 @@
 package dev.atelier.apps.moodscale;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.http.Problem;
 import java.sql.SQLException;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -22,16 +23,37 @@ class SpotifyConnectionController {
         this.connection = connection;
     }
 
-    record ConnectRequest(@JsonProperty("spotify_id") String spotifyId,
-                          @JsonProperty("access_token") String accessToken,
-                          @JsonProperty("refresh_token") String refreshToken,
-                          @JsonProperty("expires_in") Long expiresIn) {
+    /**
+     * The body is read as a tree rather than bound to a record, so that a field of the wrong type
+     * is answered with a problem naming that field, like every other bad field. expires_in defaults
+     * to Spotify's usual 3600 seconds.
+     */
+    @PutMapping(consumes = "application/json")
+    SpotifyConnection.Status connect(Caller caller, @RequestBody JsonNode body) throws SQLException {
+        if (!body.isObject()) {
+            throw Problem.badInput("body", "the body must be a JSON object");
+        }
+        JsonNode expiresIn = body.get("expires_in");
+        long seconds = 3600;
+        if (expiresIn != null && !expiresIn.isNull()) {
+            if (!expiresIn.isIntegralNumber() || !expiresIn.canConvertToLong()) {
+                throw Problem.badInput("expires_in", "expires_in must be a whole number of seconds");
+            }
+            seconds = expiresIn.longValue();
+        }
+        return connection.connect(caller, text(body, "spotify_id"), text(body, "access_token"), text(body, "refresh_token"),
+                seconds);
     }
 
-    @PutMapping(consumes = "application/json")
-    SpotifyConnection.Status connect(Caller caller, @RequestBody ConnectRequest request) throws SQLException {
-        return connection.connect(caller, request.spotifyId(), request.accessToken(), request.refreshToken(),
-                request.expiresIn() == null ? 3600 : request.expiresIn());
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw Problem.badInput(field, field + " must be a string");
+        }
+        return value.textValue();
     }
 
     @GetMapping

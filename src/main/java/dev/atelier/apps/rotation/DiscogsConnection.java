@@ -11,8 +11,10 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Records;
+import org.jooq.exception.DataAccessException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -23,6 +25,20 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class DiscogsConnection {
+
+    /**
+     * A Discogs username: letters, digits, '.', '_' and '-' (what Discogs accepts at sign-up and
+     * puts in profile URLs), at most 64 characters here. It is stored under a UNIQUE index, whose
+     * entries PostgreSQL caps at about 2.7 kB: a long one used to end in a 500.
+     */
+    private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /**
+     * OAuth 1.0a tokens and secrets and personal access tokens are 40 characters today; anything
+     * printable without spaces, up to 256, leaves room for a longer format and keeps a token from
+     * smuggling a line break into the Authorization header it is sent in.
+     */
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7E]{1,256}");
 
     private final Database database;
     private final Keyring keyring;
@@ -45,10 +61,33 @@ public class DiscogsConnection {
         if (username == null || username.isBlank()) {
             throw Problem.badInput("username", "username (the Discogs account name) is required");
         }
+        if (!USERNAME.matcher(username).matches()) {
+            throw Problem.badInput("username", "username must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
         if (accessToken == null || accessToken.isBlank()) {
             throw Problem.badInput("access_token", "access_token is required");
         }
+        if (!TOKEN.matcher(accessToken).matches()) {
+            throw Problem.badInput("access_token", "access_token must be 1 to 256 printable characters without spaces");
+        }
         String tokenType = accessSecret == null || accessSecret.isBlank() ? "personal" : "oauth";
+        if (tokenType.equals("oauth") && !TOKEN.matcher(accessSecret).matches()) {
+            throw Problem.badInput("access_secret", "access_secret must be 1 to 256 printable characters without spaces");
+        }
+        try {
+            return link(identity, username, accessToken, accessSecret, tokenType);
+        } catch (DataAccessException e) {
+            // Two users linking the same Discogs account at once: the check below saw neither, the
+            // UNIQUE index on username stops the second. Same answer as when the check sees it.
+            if ("23505".equals(e.sqlState())) {
+                throw Problem.conflict("the Discogs account " + username + " is linked to another Rotation user");
+            }
+            throw e;
+        }
+    }
+
+    private Status link(UUID identity, String username, String accessToken, String accessSecret, String tokenType)
+            throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
             DSLContext dsl = tx.dsl();
             int userId = appUserId(dsl, identity);
@@ -82,6 +121,14 @@ public class DiscogsConnection {
                 .where(USERS.AUTH_USER_ID.eq(identity))
                 .fetchOptional(Records.mapping((username, type) -> new Status(true, username, type)))
                 .orElse(new Status(false, null, null)));
+    }
+
+    /** Forgets the caller's link, if any: idempotent, and nobody else's link is touched. */
+    void disconnect(Caller caller) throws SQLException {
+        UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
+        database.transaction(Caller.serviceRole(), tx -> tx.dsl().deleteFrom(DISCOGS_TOKENS)
+                .where(DISCOGS_TOKENS.USER_ID.in(tx.dsl().select(USERS.ID).from(USERS).where(USERS.AUTH_USER_ID.eq(identity))))
+                .execute());
     }
 
     /** Opens a user's credentials for a server-side Discogs call and records the use. */

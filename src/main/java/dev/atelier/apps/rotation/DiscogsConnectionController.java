@@ -1,8 +1,11 @@
 package dev.atelier.apps.rotation;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.http.Problem;
 import java.sql.SQLException;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -10,8 +13,9 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code /api/v1/rotation/discogs-connection}: link the caller's Discogs account. Unlinking is a
- * plain DELETE on rotation.discogs_tokens through the data API, which RLS allows for one's own row.
+ * {@code /api/v1/rotation/discogs-connection}: link, inspect and unlink the caller's Discogs
+ * account. Unlinking also works as a plain DELETE on rotation.discogs_tokens through the data API,
+ * which RLS allows for one's own row.
  */
 @RestController
 @RequestMapping(path = "/api/v1/rotation/discogs-connection", produces = "application/json")
@@ -23,18 +27,37 @@ class DiscogsConnectionController {
         this.connection = connection;
     }
 
-    record ConnectRequest(String username,
-                          @JsonProperty("access_token") String accessToken,
-                          @JsonProperty("access_secret") String accessSecret) {
+    /**
+     * The body is read as a tree rather than bound to a record, so that a field of the wrong type
+     * is answered with a problem naming that field, like every other bad field.
+     */
+    @PutMapping(consumes = "application/json")
+    DiscogsConnection.Status connect(Caller caller, @RequestBody JsonNode body) throws SQLException {
+        if (!body.isObject()) {
+            throw Problem.badInput("body", "the body must be a JSON object");
+        }
+        return connection.connect(caller, text(body, "username"), text(body, "access_token"), text(body, "access_secret"));
     }
 
-    @PutMapping(consumes = "application/json")
-    DiscogsConnection.Status connect(Caller caller, @RequestBody ConnectRequest request) throws SQLException {
-        return connection.connect(caller, request.username(), request.accessToken(), request.accessSecret());
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw Problem.badInput(field, field + " must be a string");
+        }
+        return value.textValue();
     }
 
     @GetMapping
     DiscogsConnection.Status status(Caller caller) throws SQLException {
         return connection.status(caller);
+    }
+
+    @DeleteMapping
+    ResponseEntity<Void> disconnect(Caller caller) throws SQLException {
+        connection.disconnect(caller);
+        return ResponseEntity.noContent().build();
     }
 }

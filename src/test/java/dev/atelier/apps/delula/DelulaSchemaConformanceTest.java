@@ -217,7 +217,7 @@ class DelulaSchemaConformanceTest {
                     + "update_generations_updated_at"),
             Map.entry("backlog_videos", "update_backlog_videos_updated_at"),
             Map.entry("recipe_samples", "update_recipe_samples_updated_at"),
-            Map.entry("credit_transactions", "apply_credit_transaction credit_transactions_append_only "
+            Map.entry("credit_transactions", "access_check_credit_transaction apply_credit_transaction credit_transactions_append_only "
                     + "credit_transactions_no_truncate"),
             Map.entry("user_assets", "soft_delete_user_assets update_user_assets_updated_at"),
             Map.entry("system_assets", "update_system_assets_updated_at"),
@@ -257,15 +257,15 @@ class DelulaSchemaConformanceTest {
             """;
 
     private static final String FUNCTIONS = """
-            apply_credit_transaction apply_generation_credits enforce_generation_status_flow generate_short_id
-            guard_user_credits handle_new_auth_user handle_user_asset_delete is_admin prevent_ledger_mutation
+            apply_credit_transaction apply_generation_credits check_credit_transaction_access
+            enforce_generation_status_flow generate_short_id guard_user_credits handle_new_auth_user handle_user_asset_delete is_admin prevent_ledger_mutation
             refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset sync_recipe_usage_counts
             track_recipe_usage update_updated_at_column validate_recipe_tag_highlights
             """;
 
     private static final String SECURITY_DEFINER_FUNCTIONS = """
             apply_credit_transaction apply_generation_credits generate_short_id handle_new_auth_user is_admin
-            remove_deleted_tag_from_recipes soft_delete_user_asset track_recipe_usage validate_recipe_tag_highlights
+            remove_deleted_tag_from_recipes soft_delete_user_asset track_recipe_usage
             """;
 
     private static UUID user;

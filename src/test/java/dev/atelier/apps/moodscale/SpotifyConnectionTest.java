@@ -93,6 +93,40 @@ class SpotifyConnectionTest {
     }
 
     @Test
+    void oversizedOrMalformedFieldsAreProblemsNamingTheFieldAndNothingIsStored() throws Exception {
+        TestServer.TestUser user = server.newUser();
+        String tokens = "\"access_token\":\"a\",\"refresh_token\":\"r\"";
+        String[][] cases = {
+                {"{\"spotify_id\":\"" + "s".repeat(20_000) + "\"," + tokens + "}", "spotify_id"},
+                {"{\"spotify_id\":\"spotify:user:x\"," + tokens + "}", "spotify_id"},
+                {"{\"spotify_id\":[1]," + tokens + "}", "spotify_id"},
+                {"{\"access_token\":\"" + "a".repeat(2049) + "\",\"refresh_token\":\"r\"}", "access_token"},
+                {"{\"access_token\":\"a b\",\"refresh_token\":\"r\"}", "access_token"},
+                {"{\"access_token\":\"a\",\"refresh_token\":\"r\\r\\nX-Injected: 1\"}", "refresh_token"},
+                {"{" + tokens + ",\"expires_in\":\"soon\"}", "expires_in"},
+                {"{" + tokens + ",\"expires_in\":1.5}", "expires_in"},
+                {"{" + tokens + ",\"expires_in\":1e30}", "expires_in"},
+                {"{" + tokens + ",\"expires_in\":0}", "expires_in"},
+                {"\"just a string\"", "body"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> response = send("PUT", user.accessToken(), c[0]);
+            assertThat(response.statusCode()).as(c[1]).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(server.json().readTree(response.body()).path("field").asText()).isEqualTo(c[1]);
+            assertThat(response.body()).hasSizeLessThan(1_000);
+        }
+        assertThat(send("GET", user.accessToken(), null).body()).contains("\"connected\":false").doesNotContain("sssss");
+        // Real shapes pass: a 22-character base-62 id, a legacy dotted username, a long access token.
+        for (String id : new String[] {"4aawyAB9vmqN3uQ7FjRGTy", "wizzler.music_1"}) {
+            HttpResponse<String> ok = send("PUT", user.accessToken(), "{\"spotify_id\":\"" + id + "\",\"access_token\":\"BQD"
+                    + "x-_Y".repeat(60) + "\",\"refresh_token\":\"AQC" + "r".repeat(128) + "\",\"expires_in\":3600}");
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            assertThat(ok.body()).contains(id);
+        }
+    }
+
+    @Test
     void disconnectForgetsTheTokens() throws Exception {
         TestServer.TestUser user = server.newUser();
         send("PUT", user.accessToken(), "{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":60}");

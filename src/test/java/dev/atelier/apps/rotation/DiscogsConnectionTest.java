@@ -84,6 +84,66 @@ class DiscogsConnectionTest {
         assertThat(server.component(DiscogsConnection.class).credentialsOf(user.id())).isEmpty();
     }
 
+    @Test
+    void deleteForgetsOnlyTheCallersLinkAndMayBeRepeated() throws Exception {
+        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser other = server.newUser();
+        connect(user, "{\"username\":\"del-" + user.id() + "\",\"access_token\":\"a\"}");
+        connect(other, "{\"username\":\"keep-" + other.id() + "\",\"access_token\":\"b\"}");
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> delete = send("DELETE", user.accessToken(), null);
+            assertThat(delete.statusCode()).isEqualTo(204);
+            assertThat(delete.body()).isEmpty();
+        }
+        assertThat(server.component(DiscogsConnection.class).credentialsOf(user.id())).isEmpty();
+        assertThat(send("GET", user.accessToken(), null).body()).contains("\"connected\":false");
+        assertThat(server.component(DiscogsConnection.class).credentialsOf(other.id()).orElseThrow().accessToken()).isEqualTo("b");
+        HttpResponse<String> anon = send("DELETE", null, null);
+        assertThat(anon.statusCode()).isEqualTo(401);
+        assertThat(anon.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+
+    @Test
+    void oversizedOrMalformedFieldsAreProblemsNamingTheFieldNeverA500() throws Exception {
+        TestServer.TestUser user = server.newUser();
+        String[][] cases = {
+                {"{\"username\":\"" + "u".repeat(10_000) + "\",\"access_token\":\"a\"}", "username"},
+                {"{\"username\":\"has space\",\"access_token\":\"a\"}", "username"},
+                {"{\"username\":\"a/b\",\"access_token\":\"a\"}", "username"},
+                {"{\"username\":{\"x\":1},\"access_token\":\"a\"}", "username"},
+                {"{\"username\":\"ok\",\"access_token\":\"" + "t".repeat(257) + "\"}", "access_token"},
+                {"{\"username\":\"ok\",\"access_token\":\"line\\nbreak\"}", "access_token"},
+                {"{\"username\":\"ok\",\"access_token\":7}", "access_token"},
+                {"{\"username\":\"ok\",\"access_token\":\"a\",\"access_secret\":\"" + "s".repeat(300) + "\"}", "access_secret"},
+                {"[]", "body"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> response = connect(user, c[0]);
+            assertThat(response.statusCode()).as(c[1]).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(server.json().readTree(response.body()).path("field").asText()).isEqualTo(c[1]);
+            assertThat(response.body()).hasSizeLessThan(1_000);
+        }
+        assertThat(send("GET", user.accessToken(), null).body()).contains("\"connected\":false");
+        // Real-looking values still go through: a 40-character token and a dotted username.
+        HttpResponse<String> real = connect(user, "{\"username\":\"vinyl.digger_" + user.id().toString().substring(0, 8)
+                + "\",\"access_token\":\"" + "aZ09".repeat(10) + "\",\"access_secret\":\"" + "Zz19".repeat(10) + "\"}");
+        assertThat(real.statusCode()).as(real.body()).isEqualTo(200);
+    }
+
+    private static HttpResponse<String> send(String method, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/rotation/discogs-connection"))
+                .header("apikey", server.anonKey())
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return server.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static HttpResponse<String> connect(TestServer.TestUser user, String body) throws Exception {
         return server.http().send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/rotation/discogs-connection"))
                 .header("apikey", server.anonKey()).header("Authorization", "Bearer " + user.accessToken())

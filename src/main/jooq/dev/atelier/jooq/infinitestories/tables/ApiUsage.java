@@ -68,7 +68,7 @@ public class ApiUsage extends TableImpl<ApiUsageRecord> {
     /**
      * The column <code>infinitestories.api_usage.user_id</code>.
      */
-    public final TableField<ApiUsageRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID, this, "");
+    public final TableField<ApiUsageRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID.defaultValue(DSL.field(DSL.raw("auth.uid()"), SQLDataType.UUID)), this, "");
 
     /**
      * The column <code>infinitestories.api_usage.function_name</code>.

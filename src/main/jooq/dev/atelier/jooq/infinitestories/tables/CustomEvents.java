@@ -66,7 +66,7 @@ public class CustomEvents extends TableImpl<CustomEventsRecord> {
     /**
      * The column <code>infinitestories.custom_events.user_id</code>.
      */
-    public final TableField<CustomEventsRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID, this, "");
+    public final TableField<CustomEventsRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID.defaultValue(DSL.field(DSL.raw("auth.uid()"), SQLDataType.UUID)), this, "");
 
     /**
      * The column <code>infinitestories.custom_events.title</code>.

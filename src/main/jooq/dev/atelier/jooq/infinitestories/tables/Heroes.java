@@ -67,7 +67,7 @@ public class Heroes extends TableImpl<HeroesRecord> {
     /**
      * The column <code>infinitestories.heroes.user_id</code>.
      */
-    public final TableField<HeroesRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID, this, "");
+    public final TableField<HeroesRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID.defaultValue(DSL.field(DSL.raw("auth.uid()"), SQLDataType.UUID)), this, "");
 
     /**
      * The column <code>infinitestories.heroes.name</code>.

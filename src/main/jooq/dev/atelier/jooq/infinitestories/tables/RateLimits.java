@@ -65,7 +65,7 @@ public class RateLimits extends TableImpl<RateLimitsRecord> {
     /**
      * The column <code>infinitestories.rate_limits.user_id</code>.
      */
-    public final TableField<RateLimitsRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID.nullable(false), this, "");
+    public final TableField<RateLimitsRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID.nullable(false).defaultValue(DSL.field(DSL.raw("auth.uid()"), SQLDataType.UUID)), this, "");
 
     /**
      * The column <code>infinitestories.rate_limits.function_name</code>.

@@ -68,7 +68,7 @@ public class Stories extends TableImpl<StoriesRecord> {
     /**
      * The column <code>infinitestories.stories.user_id</code>.
      */
-    public final TableField<StoriesRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID, this, "");
+    public final TableField<StoriesRecord, UUID> USER_ID = createField(DSL.name("user_id"), SQLDataType.UUID.defaultValue(DSL.field(DSL.raw("auth.uid()"), SQLDataType.UUID)), this, "");
 
     /**
      * The column <code>infinitestories.stories.hero_id</code>.
