@@ -163,6 +163,10 @@ class HttpSurfaceTest {
         assertProblem(r, 405);
         assertThat(r.body).doesNotContain("secret-token-value");
         assertPostgrest(send("TRACE /rest/v1/custom_events HTTP/1.1\r\n", "", "Authorization: Bearer secret-token-value"), 405);
+        Raw preflight = send("OPTIONS /auth/v1/token HTTP/1.1\r\n", "", "Origin: http://app.example",
+                "Access-Control-Request-Method: POST");
+        assertThat(preflight.statusLine).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(preflight.header("Allow")).contains("POST").doesNotContain("TRACE");
     }
 
     @Test
