@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.boot.web.servlet.error.ErrorController;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -34,7 +35,11 @@ class ErrorEndpoint implements ErrorController {
             Throwable failure = (Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
             if (status >= 500) {
                 if (failure != null) {
-                    log.error("{} {} failed", request.getMethod(), path, failure);
+                    // The error dispatch runs after RequestLog has left: the request id is put back for this line.
+                    Object id = request.getAttribute(RequestLog.ID_ATTRIBUTE);
+                    try (MDC.MDCCloseable ignored = MDC.putCloseable(RequestLog.MDC_KEY, id == null ? null : id.toString())) {
+                        log.error("{} {} failed", request.getMethod(), path, failure);
+                    }
                 }
                 // What failed inside is for the log, not for the client.
                 message = Surface.title(status);
