@@ -51,6 +51,10 @@ final class BodyLimit implements Filter {
         byte[] body;
         try (InputStream in = req.getInputStream()) {
             body = in.readNBytes(maxBytes + 1);
+        } catch (IOException e) {
+            // The client stopped sending (idle timeout) or sent less than it declared: its mistake.
+            refuse((HttpServletResponse) response, 400, "Could not read the request body");
+            return;
         }
         if (body.length > maxBytes) {
             tooLarge((HttpServletResponse) response);
@@ -60,8 +64,12 @@ final class BodyLimit implements Filter {
     }
 
     private void tooLarge(HttpServletResponse res) throws IOException {
-        byte[] problem = Surface.PROBLEM.body(413, "The request body is larger than " + maxBytes + " bytes");
-        res.setStatus(413);
+        refuse(res, 413, "The request body is larger than " + maxBytes + " bytes");
+    }
+
+    private static void refuse(HttpServletResponse res, int status, String message) throws IOException {
+        byte[] problem = Surface.PROBLEM.body(status, message);
+        res.setStatus(status);
         res.setContentType(Surface.PROBLEM.contentType());
         res.setContentLength(problem.length);
         // The rest of the body stays unread: the connection is not worth keeping for it.

@@ -202,6 +202,12 @@ class HttpSurfaceTest {
     }
 
     @Test
+    void aDomainBodyCutShortIsA400Problem() throws IOException {
+        assertProblem(sendRaw("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":", true), 400);
+    }
+
+    @Test
     void domainBodiesWithinTheCapReachTheController() throws IOException {
         String body = "{\"username\":\"" + "a".repeat(60_000) + "\"}";
         Raw r = send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", body,
@@ -377,13 +383,23 @@ class HttpSurfaceTest {
         return sendRaw(request.toString());
     }
 
-    /** Writes the bytes as they are and reads the response until the server closes the connection. */
     private static Raw sendRaw(String request) throws IOException {
+        return sendRaw(request, false);
+    }
+
+    /**
+     * Writes the bytes as they are (then, if {@code thenHangUp}, stops sending) and reads the
+     * response until the server closes the connection.
+     */
+    private static Raw sendRaw(String request, boolean thenHangUp) throws IOException {
         try (Socket socket = new Socket(host, port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.UTF_8));
             out.flush();
+            if (thenHangUp) {
+                socket.shutdownOutput();
+            }
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream response = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
