@@ -2,7 +2,7 @@
 // and the error body, checked with raw fetch where supabase-js would hide them.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { aHero, describeHttp, newUser, rest } from '../support/clients.js';
+import { aHero, describeHttp, explain, http, newUser, rest } from '../support/clients.js';
 import { server } from '../support/server.js';
 
 export function register() {
@@ -130,6 +130,39 @@ export function register() {
       const res = await rest('/heroes', { method: 'POST', ...auth, body: '{"name": "Broken"' });
       assert.equal(res.status, 400, describeHttp(res));
       assert.equal(res.json?.code, 'PGRST102');
+    });
+  });
+
+  describe('status lines as PostgREST and GoTrue send them', () => {
+    let a;
+
+    before(async () => {
+      a = await newUser('reason');
+    });
+
+    test('supabase-js reports statusText "OK" for a select and "Created" for an insert', async () => {
+      const inserted = await a.client.from('heroes').insert(aHero(a.id, { name: 'Reason' }));
+      assert.equal(inserted.error, null, explain(inserted));
+      assert.equal(inserted.status, 201);
+      assert.equal(inserted.statusText, 'Created');
+      const selected = await a.client.from('heroes').select('name');
+      assert.equal(selected.status, 200, explain(selected));
+      assert.equal(selected.statusText, 'OK');
+      const missing = await a.client.from('no_such_table').select('*');
+      assert.equal(missing.status, 404, explain(missing));
+      assert.equal(missing.statusText, 'Not Found');
+    });
+
+    test('/auth/v1 sends reason phrases too, and every response carries a request id', async () => {
+      const settings = await http('/auth/v1/settings', { apikey: server.anonKey });
+      assert.equal(settings.status, 200, describeHttp(settings));
+      assert.equal(settings.statusText, 'OK');
+      assert.match(settings.headers.get('x-request-id') ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const anonymous = await http('/auth/v1/user', { apikey: server.anonKey });
+      assert.equal(anonymous.status, 401, describeHttp(anonymous));
+      assert.equal(anonymous.statusText, 'Unauthorized');
+      const echoed = await http('/health', { headers: { 'X-Request-Id': 'js-suite-request-1' } });
+      assert.equal(echoed.headers.get('x-request-id'), 'js-suite-request-1');
     });
   });
 }

@@ -105,7 +105,7 @@ export async function http(path, { method = 'GET', token, apikey, headers = {}, 
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, text, json };
+  return { status: res.status, statusText: res.statusText, headers: res.headers, text, json };
 }
 
 /** `http` against /rest/v1 with the InfiniteStories profile header for the method. */

@@ -3,6 +3,7 @@ package dev.atelier.platform.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.http.RequestLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -105,7 +106,7 @@ class AuthController {
             throw AuthError.unauthorized("This endpoint requires a Bearer token");
         }
         try {
-            return callers.resolve(authorization, null);
+            return RequestLog.role(callers.resolve(authorization, null));
         } catch (InvalidTokenException e) {
             throw new AuthError(403, "bad_jwt", "invalid JWT: unable to parse or verify signature, " + e.getMessage());
         }

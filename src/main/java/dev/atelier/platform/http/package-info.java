@@ -1,2 +1,6 @@
-/** HTTP concerns shared by every surface: cross-origin access, the caller of a request, RFC 9457 problems. */
+/**
+ * HTTP concerns shared by every surface: cross-origin access, the caller of a request, errors in
+ * each surface's shape (RFC 9457 problems for domain endpoints), body caps, the request log and
+ * request ids, and the servlet container's own refusals.
+ */
 package dev.atelier.platform.http;

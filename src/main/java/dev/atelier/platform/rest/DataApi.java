@@ -4,6 +4,7 @@ import dev.atelier.platform.auth.CallerResolver;
 import dev.atelier.platform.auth.InvalidTokenException;
 import dev.atelier.platform.db.Caller;
 import dev.atelier.platform.db.Database;
+import dev.atelier.platform.http.RequestLog;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -63,7 +64,7 @@ public final class DataApi implements Filter {
         Reply reply;
         boolean anonymous = true;
         try {
-            Caller caller = resolve(req);
+            Caller caller = RequestLog.role(req, resolve(req));
             anonymous = "anon".equals(caller.role());
             ApiRequest api = ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes);
             Catalog catalog = cache.current();

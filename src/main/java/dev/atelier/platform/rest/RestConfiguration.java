@@ -3,14 +3,19 @@ package dev.atelier.platform.rest;
 import dev.atelier.platform.auth.CallerResolver;
 import dev.atelier.platform.db.Database;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 
-/** Mounts the Data API at /rest/v1, ahead of Spring MVC (and its CORS handling) for that path. */
+/**
+ * Mounts the Data API at /rest/v1, ahead of Spring MVC (and its CORS handling) for that path.
+ *
+ * <p>PostgREST's query syntax uses characters RFC 3986 does not allow unescaped in a query
+ * ({@code cs.{a,b}}, {@code data->>key}, {@code match.^[AB]}, {@code in.("a","b")}). Browsers'
+ * fetch and curl send them raw and PostgREST accepts them; so does Jetty by default
+ * (Tomcat needed {@code relaxedQueryChars}). HttpSurfaceTest sends them raw to keep it so.
+ */
 @Configuration
 class RestConfiguration {
 
@@ -23,17 +28,5 @@ class RestConfiguration {
         registration.setName("dataApi");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
         return registration;
-    }
-
-    /**
-     * PostgREST's query syntax uses characters RFC 3986 does not allow unescaped in a query
-     * ({@code cs.{a,b}}, {@code data->>key}, {@code match.^[AB]}, {@code in.("a b")}). Browsers'
-     * fetch and curl send them raw, and Tomcat would refuse them with an HTML 400 before the Data
-     * API sees the request; PostgREST accepts them, so Tomcat is told to as well.
-     */
-    @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> postgrestQueryCharacters() {
-        return factory -> factory.addConnectorCustomizers(
-                connector -> connector.setProperty("relaxedQueryChars", "[]{}|^`\"<>\\"));
     }
 }

@@ -1,0 +1,70 @@
+package dev.atelier.platform.http;
+
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.embedded.jetty.JettyServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+/**
+ * The HTTP conventions every surface shares, installed ahead of the surfaces themselves: the
+ * request log and request id first (so they see every request, the data API's included), then the
+ * refusal of TRACE, the body cap of the domain endpoints, and Jetty's own refusals in JSON.
+ */
+@Configuration
+class HttpConfiguration {
+
+    private static final int ACCEPT_QUEUE = 100;
+
+    @Bean
+    FilterRegistrationBean<RequestLog> requestLog() {
+        FilterRegistrationBean<RequestLog> registration = new FilterRegistrationBean<>(new RequestLog());
+        registration.addUrlPatterns("/*");
+        registration.setName("requestLog");
+        // Once per request: an error dispatch (to /error) is part of the request already logged.
+        registration.setDispatcherTypes(DispatcherType.REQUEST);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<TraceRefusal> traceRefusal() {
+        FilterRegistrationBean<TraceRefusal> registration = new FilterRegistrationBean<>(new TraceRefusal());
+        registration.addUrlPatterns("/*");
+        registration.setName("traceRefusal");
+        registration.setDispatcherTypes(DispatcherType.REQUEST);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<BodyLimit> apiBodyLimit(@Value("${atelier.api.max-body-bytes:65536}") int maxBodyBytes) {
+        FilterRegistrationBean<BodyLimit> registration = new FilterRegistrationBean<>(new BodyLimit(maxBodyBytes));
+        registration.addUrlPatterns(BodyLimit.BASE + "/*");
+        registration.setName("apiBodyLimit");
+        registration.setDispatcherTypes(DispatcherType.REQUEST);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
+
+    /**
+     * Jetty's own refusals in JSON, and Tomcat's backlog of 100 pending connections rather than
+     * the JDK's 50, so a burst of new clients waits instead of being refused.
+     */
+    @Bean
+    WebServerFactoryCustomizer<JettyServletWebServerFactory> jetty() {
+        return factory -> factory.addServerCustomizers(server -> {
+            server.setErrorHandler(new ContainerErrors());
+            for (Connector connector : server.getConnectors()) {
+                if (connector instanceof ServerConnector serverConnector) {
+                    serverConnector.setAcceptQueueSize(ACCEPT_QUEUE);
+                }
+            }
+        });
+    }
+}
