@@ -90,11 +90,14 @@ final class ReadPlanner {
         return n;
     }
 
-    /** Counts one more select item (or the columns a star stands for): PGRSTX01 past the limit. */
+    /**
+     * Counts outputs as planned, a star as the columns it stands for: PGRSTX01 past
+     * {@link RestLimits#maxOutputs()}, so that repeated stars cannot stand in for a long select list.
+     */
     private void countItems(int n) {
         selectItems += n;
-        if (selectItems > limits.maxSelectItems()) {
-            throw limits.tooManySelectItems(selectItems);
+        if (selectItems > limits.maxOutputs()) {
+            throw limits.tooManyOutputs(selectItems);
         }
     }
 
