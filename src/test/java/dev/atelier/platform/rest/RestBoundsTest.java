@@ -150,6 +150,15 @@ class RestBoundsTest {
     }
 
     @Test
+    void aWriteWhoseRepresentationWouldPassTheLimitIsRefusedAndRolledBack() {
+        Rest writer = Rest.service().with("Prefer", "return=representation");
+        Rest.Response r = writer.patch("/rest_bounds_texts?id=lte." + BIG_ROWS + "&select=id,content", "{\"parent_id\": 1}");
+        assertError(r, 400, "PGRSTX02", "10485760");
+        Rest.Response after = ANON.get("/rest_bounds_texts?id=lte." + BIG_ROWS + "&parent_id=eq.1&select=id");
+        assertThat(after.json()).as("nothing half-written").isEmpty();
+    }
+
+    @Test
     void anEmbeddingThatWouldPassTheLimitIsRefused() {
         Rest.Response r = ANON.get("/rest_bounds_parents?id=eq.2&select=id,rest_bounds_texts(content)");
         assertError(r, 400, "PGRSTX02", "10485760");
