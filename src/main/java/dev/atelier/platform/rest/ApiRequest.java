@@ -28,10 +28,14 @@ final class ApiRequest {
     final boolean profileNegotiated;
     final Caller caller;
     final Preferences preferences;
+    final RestLimits limits;
+    /** The columns the caller's role may read, set once the catalog snapshot is chosen; null for the root. */
+    ColumnGrants grants;
     private final long maxBodyBytes;
 
     private ApiRequest(HttpServletRequest http, String method, Kind kind, String name, String schema,
-                       boolean profileNegotiated, Caller caller, Preferences preferences, long maxBodyBytes) {
+                       boolean profileNegotiated, Caller caller, Preferences preferences, long maxBodyBytes,
+                       RestLimits limits) {
         this.http = http;
         this.method = method;
         this.kind = kind;
@@ -41,11 +45,12 @@ final class ApiRequest {
         this.caller = caller;
         this.preferences = preferences;
         this.maxBodyBytes = maxBodyBytes;
+        this.limits = limits;
     }
 
     /** Resolves path, profile and method, in PostgREST's order; the caller was resolved before. */
     static ApiRequest of(HttpServletRequest http, String pathUnderBase, List<String> schemas, Caller caller,
-                         long maxBodyBytes) {
+                         long maxBodyBytes, RestLimits limits) {
         String method = http.getMethod().toUpperCase(Locale.ROOT);
         String path = pathUnderBase.startsWith("/") ? pathUnderBase.substring(1) : pathUnderBase;
         if (path.endsWith("/")) {
@@ -105,7 +110,12 @@ final class ApiRequest {
         }
         Preferences preferences = Preferences.parse(http.getHeaders("Prefer"));
         preferences.rejectInvalidIfStrict();
-        return new ApiRequest(http, method, kind, name, schema, negotiated, caller, preferences, maxBodyBytes);
+        return new ApiRequest(http, method, kind, name, schema, negotiated, caller, preferences, maxBodyBytes, limits);
+    }
+
+    /** A planner for this request: its limits, and {@code *} as the columns its role may read. */
+    ReadPlanner planner(Catalog catalog) {
+        return new ReadPlanner(catalog, schema, limits, grants);
     }
 
     boolean isRead() {

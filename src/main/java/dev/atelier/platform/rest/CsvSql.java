@@ -21,11 +21,11 @@ final class CsvSql {
         } else {
             sql.sql("NULL::bigint");
         }
-        return sql.sql(" AS total FROM (").append(ReadSql.level(root, from, List.of(), true, line(root.outputs)))
-                .sql(") AS _p");
+        Sql rows = ReadSql.level(root, from, List.of(), true, line(root.outputs, root.maxBytes));
+        return sql.sql(" AS total FROM (").append(ReadSql.runningTotal(rows, "line", root.maxBytes)).sql(") AS _p");
     }
 
-    private static Sql line(List<ReadPlan.Output> outputs) {
+    private static Sql line(List<ReadPlan.Output> outputs, long maxBytes) {
         Sql sql = new Sql();
         for (int i = 0; i < outputs.size(); i++) {
             sql.sql(i == 0 ? "" : " || ',' || ")
@@ -34,7 +34,7 @@ final class CsvSql {
         if (outputs.isEmpty()) {
             sql.sql("''");
         }
-        return sql.sql(" AS line");
+        return new Sql().append(ReadSql.guarded(outputs, sql, "text", maxBytes)).sql(" AS line");
     }
 
     private static String quote(String value) {

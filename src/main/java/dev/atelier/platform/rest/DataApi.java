@@ -31,14 +31,16 @@ public final class DataApi implements Filter {
     private final SchemaCache cache;
     private final CallerResolver callers;
     private final long maxBodyBytes;
+    private final RestLimits limits;
     private final RelationHandler relations;
     private final RpcHandler routines;
     private final OpenApi openApi;
 
-    public DataApi(SchemaCache cache, Database database, CallerResolver callers, long maxBodyBytes) {
+    DataApi(SchemaCache cache, Database database, CallerResolver callers, long maxBodyBytes, RestLimits limits) {
         this.cache = cache;
         this.callers = callers;
         this.maxBodyBytes = maxBodyBytes;
+        this.limits = limits;
         Executor executor = new Executor(database);
         this.relations = new RelationHandler(executor);
         this.routines = new RpcHandler(executor, relations);
@@ -66,12 +68,14 @@ public final class DataApi implements Filter {
         try {
             Caller caller = RequestLog.role(req, resolve(req));
             anonymous = "anon".equals(caller.role());
-            ApiRequest api = ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes);
+            ApiRequest api = ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes, limits);
             Catalog catalog = cache.current();
             reply = switch (api.kind) {
                 case ROOT -> openApi.handle(api, catalog);
-                case RELATION -> relations.handle(api, knownOrReloaded(catalog, c -> c.table(api.schema, api.name) != null));
-                case ROUTINE -> routines.handle(api, knownOrReloaded(catalog, c -> !c.routines(api.schema, api.name).isEmpty()));
+                case RELATION -> relations.handle(api, withGrants(api,
+                        knownOrReloaded(catalog, c -> c.table(api.schema, api.name) != null)));
+                case ROUTINE -> routines.handle(api, withGrants(api,
+                        knownOrReloaded(catalog, c -> !c.routines(api.schema, api.name).isEmpty())));
             };
         } catch (ApiError e) {
             if (e.status >= 500 && e.status != 503) {
@@ -89,6 +93,11 @@ public final class DataApi implements Filter {
             reply = Reply.error(new ApiError(500, "PGRSTX00", "Internal server error", null, null));
         }
         reply.write(res, "HEAD".equalsIgnoreCase(req.getMethod()));
+    }
+
+    private Catalog withGrants(ApiRequest api, Catalog catalog) throws SQLException {
+        api.grants = cache.grantsOf(catalog, api.caller.role());
+        return catalog;
     }
 
     private Catalog knownOrReloaded(Catalog catalog, java.util.function.Predicate<Catalog> knows) {

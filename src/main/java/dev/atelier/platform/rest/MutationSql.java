@@ -117,10 +117,21 @@ final class MutationSql {
         return sql.sql("))");
     }
 
-    /** Wraps a mutation so that its RETURNING rows feed the representation select. */
-    static Sql withRepresentation(Sql mutation, ReadPlan root, boolean exactCount) {
+    /**
+     * Wraps a mutation so that its RETURNING rows feed the representation select.
+     *
+     * @param columns the columns to return, or null for all of them
+     */
+    static Sql withRepresentation(Sql mutation, ReadPlan root, List<String> columns) {
         Sql from = new Sql().sql("pgrst_mutation AS ").ident(ALIAS);
-        return new Sql().sql("WITH pgrst_mutation AS (").append(mutation).sql(" RETURNING ").ident(ALIAS).sql(".*) ")
-                .append(ReadSql.page(root, from, false, false));
+        Sql sql = new Sql().sql("WITH pgrst_mutation AS (").append(mutation).sql(" RETURNING ");
+        if (columns == null) {
+            sql.ident(ALIAS).sql(".*");
+        } else {
+            for (int i = 0; i < columns.size(); i++) {
+                sql.sql(i == 0 ? "" : ", ").ident(ALIAS).sql(".").ident(columns.get(i));
+            }
+        }
+        return sql.sql(") ").append(ReadSql.page(root, from, false, false));
     }
 }

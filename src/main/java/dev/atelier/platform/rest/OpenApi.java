@@ -33,6 +33,14 @@ final class OpenApi {
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = ? and c.relkind in ('r', 'v', 'm', 'f', 'p') and has_schema_privilege(n.oid, 'USAGE')""";
 
+    /** Per column: may the role read it, and does it hold any privilege on it at all (to write it, say). */
+    private static final String COLUMN_PRIVILEGES = """
+            select c.relname, a.attname, has_column_privilege(c.oid, a.attnum, 'SELECT'),
+                   has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES')
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+            where n.nspname = ? and c.relkind in ('r', 'v', 'm', 'f', 'p') and has_schema_privilege(n.oid, 'USAGE')""";
+
     private static final String FUNCTION_PRIVILEGES = """
             select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
             where n.nspname = ? and has_schema_privilege(n.oid, 'USAGE') and has_function_privilege(p.oid, 'EXECUTE')""";
@@ -53,7 +61,23 @@ final class OpenApi {
         MediaType media = req.mediaType();
         Map<String, Privileges> relations = new HashMap<>();
         Set<String> functions = new HashSet<>();
+        Set<String> readable = new HashSet<>();
+        Set<String> documented = new HashSet<>();
         executor.run(req.caller, tx -> {
+            try (PreparedStatement ps = tx.connection().prepareStatement(COLUMN_PRIVILEGES)) {
+                ps.setString(1, req.schema);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String key = rs.getString(1) + "\u0000" + rs.getString(2);
+                        if (rs.getBoolean(3)) {
+                            readable.add(key);
+                        }
+                        if (rs.getBoolean(4)) {
+                            documented.add(key);
+                        }
+                    }
+                }
+            }
             try (PreparedStatement ps = tx.connection().prepareStatement(RELATION_PRIVILEGES)) {
                 ps.setString(1, req.schema);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -73,13 +97,22 @@ final class OpenApi {
             }
             return null;
         });
-        ObjectNode doc = document(req, catalog, relations, functions);
+        ObjectNode doc = document(req, catalog, relations, functions,
+                (t, c) -> readable.contains(t.name() + "\u0000" + c.name()),
+                (t, c) -> documented.contains(t.name() + "\u0000" + c.name()));
         Reply reply = new Reply(200, media == MediaType.OPENAPI ? MediaType.OPENAPI.contentType : MediaType.JSON.contentType,
                 Payload.write(doc));
         return RelationHandler.profile(req, reply);
     }
 
-    private ObjectNode document(ApiRequest req, Catalog catalog, Map<String, Privileges> relations, Set<String> functions) {
+    /**
+     * @param readable   columns the role may SELECT: the only ones offered as row filters
+     * @param documented columns the role holds any privilege on: the only ones a definition lists, so
+     *                   that no column the role cannot use (a sealed secret, say) is even named
+     */
+    private ObjectNode document(ApiRequest req, Catalog catalog, Map<String, Privileges> relations, Set<String> functions,
+                                java.util.function.BiPredicate<Table, Column> readable,
+                                java.util.function.BiPredicate<Table, Column> documented) {
         ObjectNode doc = F.objectNode();
         doc.put("swagger", "2.0");
         ObjectNode info = doc.putObject("info");
@@ -109,9 +142,12 @@ final class OpenApi {
             if (p == null || !p.any()) {
                 continue;
             }
-            definitions.set(table.name(), definition(table));
+            definitions.set(table.name(), definition(table, c -> documented.test(table, c)));
             List<String> filters = new ArrayList<>();
             for (Column c : table.columns().values()) {
+                if (!readable.test(table, c)) {
+                    continue;
+                }
                 String key = "rowFilter." + table.name() + "." + c.name();
                 ObjectNode param = parameters.putObject(key);
                 param.put("name", c.name());
@@ -229,7 +265,7 @@ final class OpenApi {
         return op;
     }
 
-    private static ObjectNode definition(Table table) {
+    private static ObjectNode definition(Table table, java.util.function.Predicate<Column> listed) {
         ObjectNode def = F.objectNode();
         if (table.description() != null) {
             def.put("description", table.description());
@@ -237,6 +273,9 @@ final class OpenApi {
         ArrayNode required = F.arrayNode();
         ObjectNode props = def.putObject("properties");
         for (Column c : table.columns().values()) {
+            if (!listed.test(c)) {
+                continue;
+            }
             ObjectNode prop = typeOf(c.type(), c.baseType());
             StringBuilder description = new StringBuilder(c.description() == null ? "" : c.description());
             if (table.primaryKey().contains(c.name())) {

@@ -56,7 +56,22 @@ final class ReadPlan {
         return relationship != null && !relationship.cardinality().toOne();
     }
 
-    /** A JSON key of the row object and the SQL that computes its value. */
-    record Output(String key, Sql value) {
+    /**
+     * The most bytes of JSON one response may hold; the row objects and arrays of every level are
+     * checked against it before they are built (see {@link ReadSql}).
+     */
+    long maxBytes = RestLimits.DEFAULTS.maxResponseBytes();
+    /** Root only: columns the request names explicitly, so a mutation's RETURNING can include them. */
+    final java.util.Set<String> named = new java.util.LinkedHashSet<>();
+
+    /**
+     * A JSON key of the row object, the SQL that computes its value, and an estimate of the bytes
+     * the pair adds to the row's JSON that PostgreSQL can compute without building the value
+     * (sizes of toasted values are read from their headers, not detoasted).
+     */
+    record Output(String key, Sql value, Sql size) {
+        Output(String key, Sql value) {
+            this(key, value, null);
+        }
     }
 }

@@ -20,18 +20,42 @@ final class ReadPlanner {
 
     private final Catalog catalog;
     private final String schema;
+    private final RestLimits limits;
+    /** The columns the caller's role may SELECT, for {@code *}; null when every column may be listed. */
+    private final ColumnGrants grants;
+    private int selectItems;
     private int aliases;
     private int laterals;
     private int exposed;
 
     ReadPlanner(Catalog catalog, String schema) {
+        this(catalog, schema, RestLimits.DEFAULTS, null);
+    }
+
+    ReadPlanner(Catalog catalog, String schema, RestLimits limits, ColumnGrants grants) {
         this.catalog = catalog;
         this.schema = schema;
+        this.limits = limits;
+        this.grants = grants;
     }
 
     ReadPlan plan(Table table, Map<String, Column> columns, String displayName, QueryParams q) {
+        return plan(table, columns, displayName, q, false);
+    }
+
+    /**
+     * @param functionResult true for the rows of a function: {@code *} is every column of the result
+     *                       (column privileges of a table do not apply to a function's output)
+     */
+    ReadPlan plan(Table table, Map<String, Column> columns, String displayName, QueryParams q, boolean functionResult) {
+        int named = countNamed(q.select);
+        if (named > limits.maxSelectItems()) {
+            // Refused before any planning, with the whole count rather than where planning stopped.
+            throw limits.tooManySelectItems(named);
+        }
         ReadPlan root = new ReadPlan(table, columns, displayName, "t" + aliases++);
-        addSelect(root, q.select);
+        root.maxBytes = limits.maxResponseBytes();
+        addSelect(root, q.select, !functionResult);
         for (QueryParams.PathFilter pf : q.filters) {
             addFilter(find(root, pf.path()), pf.filter());
         }
@@ -54,23 +78,62 @@ final class ReadPlanner {
         return root;
     }
 
-    private void addSelect(ReadPlan level, List<SelectItem> items) {
+    /** Select items as the request writes them, all levels: columns, stars and embeddings count one each. */
+    private static int countNamed(List<SelectItem> items) {
+        int n = 0;
+        for (SelectItem item : items) {
+            n++;
+            if (item instanceof SelectItem.Embed e) {
+                n += countNamed(e.children());
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Counts outputs as planned, a star as the columns it stands for: PGRSTX01 past
+     * {@link RestLimits#maxOutputs()}, so that repeated stars cannot stand in for a long select list.
+     */
+    private void countItems(int n) {
+        selectItems += n;
+        if (selectItems > limits.maxOutputs()) {
+            throw limits.tooManyOutputs(selectItems);
+        }
+    }
+
+    /** The columns {@code *} stands for at this level: those the caller's role may read, when known. */
+    private List<Column> starColumns(ReadPlan level, boolean tableColumns) {
+        if (grants == null || !tableColumns || level.table == null) {
+            return List.copyOf(level.columns.values());
+        }
+        return grants.readable(level.table);
+    }
+
+    private void addSelect(ReadPlan level, List<SelectItem> items, boolean tableColumns) {
         for (SelectItem item : items) {
             if (item instanceof SelectItem.Column c) {
                 if (c.isStar()) {
-                    for (Column column : level.columns.values()) {
+                    List<Column> star = starColumns(level, tableColumns);
+                    countItems(Math.max(1, star.size()));
+                    for (Column column : star) {
                         level.outputs.add(new ReadPlan.Output(column.name(),
-                                new Sql().ident(level.alias).sql(".").ident(column.name())));
+                                new Sql().ident(level.alias).sql(".").ident(column.name()),
+                                ReadSql.columnSize(level.alias, column)));
                     }
                     continue;
                 }
+                countItems(1);
                 Sql value = Expressions.field(level, c.field());
+                Column column = Expressions.column(level, c.field().name());
+                level.named.add(column.name());
                 if (c.cast() != null) {
                     value = new Sql().sql("CAST(").append(value).sql(" AS ").sql(Expressions.castType(c.cast())).sql(")");
                 }
                 String key = c.alias() != null ? c.alias() : c.field().hasPath() ? c.field().defaultKey() : c.field().name();
-                level.outputs.add(new ReadPlan.Output(key, value));
+                // A JSON path or a cast yields about what the column holds: the column's size is the estimate.
+                level.outputs.add(new ReadPlan.Output(key, value, ReadSql.columnSize(level.alias, column)));
             } else {
+                countItems(1);
                 SelectItem.Embed e = (SelectItem.Embed) item;
                 if (level.table == null) {
                     throw noRelationship(level.displayName, e.relation(), e.hint(), null);
@@ -78,13 +141,14 @@ final class ReadPlanner {
                 Relationship r = resolve(level.table, e.relation(), e.hint());
                 Table target = r.target();
                 ReadPlan child = new ReadPlan(target, target.columns(), target.name(), "t" + aliases++);
+                child.maxBytes = level.maxBytes;
                 child.relationship = r;
                 child.key = e.key();
                 child.relationName = e.relation();
                 child.inner = e.inner();
                 child.restrictsParent = e.inner();
                 child.lateral = "e" + ++laterals;
-                addSelect(child, e.children());
+                addSelect(child, e.children(), true);
                 level.embeds.add(child);
                 if (e.spread()) {
                     if (!r.cardinality().toOne()) {
@@ -96,11 +160,18 @@ final class ReadPlanner {
                     child.spread = true;
                     for (ReadPlan.Output out : child.outputs) {
                         String column = "s" + ++exposed;
+                        String size = "z" + exposed;
                         child.exposed.add(new Sql().append(out.value()).sql(" AS ").ident(column));
-                        level.outputs.add(new ReadPlan.Output(out.key(), new Sql().ident(child.lateral).sql(".").ident(column)));
+                        // The value's size is estimated inside the lateral, where its column is.
+                        child.exposed.add(new Sql().append(out.size()).sql(" AS ").ident(size));
+                        level.outputs.add(new ReadPlan.Output(out.key(), new Sql().ident(child.lateral).sql(".").ident(column),
+                                new Sql().ident(child.lateral).sql(".").ident(size)));
                     }
                 } else {
-                    level.outputs.add(new ReadPlan.Output(child.key, new Sql().ident(child.lateral).sql(".j")));
+                    Sql j = new Sql().ident(child.lateral).sql(".j");
+                    // The embedded JSON is built by then (and bounded itself): its exact size is free to read.
+                    level.outputs.add(new ReadPlan.Output(child.key, j,
+                            new Sql().sql("coalesce(pg_column_size(").append(j).sql("), 4)")));
                 }
             }
         }
@@ -257,6 +328,20 @@ final class ReadPlanner {
                 + "', but no matches were found.",
                 suggestion == null || suggestion.equals(target) ? null
                         : "Perhaps you meant '" + suggestion + "' instead of '" + target + "'.");
+    }
+
+    /**
+     * PostgREST's db-max-rows: the top level and every to-many embedding return at most
+     * {@code maxRows} rows; a client's smaller limit stands. (Mutations' returned rows are not cut,
+     * as in PostgREST since v10: they were all written.)
+     */
+    static void capRows(ReadPlan level, RestLimits limits) {
+        if (level.relationship == null || level.toMany()) {
+            level.limit = limits.capRows(level.limit);
+        }
+        for (ReadPlan e : level.embeds) {
+            capRows(e, limits);
+        }
     }
 
     static List<ReadPlan> flatten(ReadPlan root) {

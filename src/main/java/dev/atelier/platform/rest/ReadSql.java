@@ -16,6 +16,17 @@ final class ReadSql {
     /** json_build_object takes at most 100 arguments: 50 key/value pairs. */
     private static final int PAIRS_PER_CALL = 50;
 
+    /**
+     * Bytes added to each output's estimate: quotes, colon and separator, and the text a fixed-width
+     * value (a number, a uuid, a timestamp) takes beyond its binary size.
+     */
+    private static final int PER_OUTPUT_OVERHEAD = 40;
+
+    /** Raises PGRSTX02 (see V47): a row, an array or a page would pass atelier.rest.max-response-bytes. */
+    static final String TOO_LARGE = "platform.rest_response_too_large";
+
+    private static final java.util.Set<String> TEXT_TYPES = java.util.Set.of("text", "varchar", "bpchar", "citext", "name");
+
     private ReadSql() {
     }
 
@@ -32,7 +43,72 @@ final class ReadSql {
         } else {
             sql.sql("NULL::bigint");
         }
-        return sql.sql(" AS total FROM (").append(level(root, from, List.of(), ownConditions)).sql(") AS _p");
+        return sql.sql(" AS total FROM (").append(runningTotal(level(root, from, List.of(), ownConditions), "j", root.maxBytes))
+                .sql(") AS _p");
+    }
+
+    /**
+     * Rows {@code j} of {@code rows}, in their order, raising as soon as the bytes so far pass
+     * {@code maxBytes}: an aggregate over them never grows much past the limit. Each row was itself
+     * checked before it was built, so a row in hand is at most about the limit.
+     */
+    static Sql runningTotal(Sql rows, String column, long maxBytes) {
+        Sql total = new Sql().sql("sum(pg_column_size(_r.").ident(column).sql(")) OVER (ROWS UNBOUNDED PRECEDING)");
+        return new Sql().sql("SELECT CASE WHEN ").append(total).sql(" > ").param(maxBytes).sql(" THEN ")
+                .sql(TOO_LARGE).sql("(").append(total).sql(", ").param(maxBytes).sql(")::").sql(column.equals("line") ? "text" : "json")
+                .sql(" ELSE _r.").ident(column).sql(" END AS ").ident(column).sql(" FROM (").append(rows).sql(") AS _r");
+    }
+
+    /**
+     * {@code row} unless the estimated size of its outputs passes {@code maxBytes}, in which case
+     * PostgreSQL raises before building it. The estimate reads sizes from value headers (a toasted
+     * text is not fetched) and counts a value selected under several aliases each time.
+     */
+    static Sql guarded(List<ReadPlan.Output> outputs, Sql row, String type, long maxBytes) {
+        if (outputs.isEmpty()) {
+            return row;
+        }
+        Sql estimate = estimate(outputs);
+        return new Sql().sql("CASE WHEN ").append(estimate).sql(" > ").param(maxBytes).sql(" THEN ").sql(TOO_LARGE)
+                .sql("(").append(estimate).sql(", ").param(maxBytes).sql(")::").sql(type).sql(" ELSE ").append(row).sql(" END");
+    }
+
+    /** The sum of the outputs' sizes, each distinct size expression computed once and multiplied by its uses. */
+    static Sql estimate(List<ReadPlan.Output> outputs) {
+        java.util.Map<String, Sql> expressions = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Integer> uses = new java.util.HashMap<>();
+        long constant = 0;
+        for (ReadPlan.Output o : outputs) {
+            constant += PER_OUTPUT_OVERHEAD + o.key().length();
+            Sql size = o.size() != null ? o.size()
+                    : new Sql().sql("coalesce(pg_column_size(").append(o.value()).sql("), 0)");
+            String identity = size.toString();
+            expressions.putIfAbsent(identity, size);
+            uses.merge(identity, 1, Integer::sum);
+        }
+        Sql sum = new Sql().sql("(").sql(Long.toString(constant));
+        for (java.util.Map.Entry<String, Sql> e : expressions.entrySet()) {
+            sum.sql(" + ").sql(Integer.toString(uses.get(e.getKey()))).sql("::bigint * ").append(e.getValue());
+        }
+        return sum.sql(")");
+    }
+
+    /**
+     * The bytes a column's value takes in JSON, estimated without reading a toasted value: text's
+     * and bytea's lengths come from the header (octet_length does not detoast), other types' from
+     * pg_column_size unless compressed (then the text form is measured, which reads the value once).
+     */
+    static Sql columnSize(String alias, Catalog.Column column) {
+        Sql ref = new Sql().ident(alias).sql(".").ident(column.name());
+        String base = column.baseType();
+        if (TEXT_TYPES.contains(base)) {
+            return new Sql().sql("coalesce(octet_length(").append(ref).sql("), 0)::bigint");
+        }
+        if ("bytea".equals(base)) {
+            return new Sql().sql("(2 * coalesce(octet_length(").append(ref).sql("), 0))::bigint");
+        }
+        return new Sql().sql("coalesce(CASE WHEN pg_column_compression(").append(ref).sql(") IS NULL THEN pg_column_size(")
+                .append(ref).sql(") ELSE octet_length(").append(ref).sql("::text) END, 0)::bigint");
     }
 
     /** How many rows match, ignoring limit and offset, joining only the embeddings that can drop parent rows. */
@@ -60,7 +136,8 @@ final class ReadSql {
     /** One level's rows: its JSON object per row, its embeddings joined, its filters, order and range. */
     static Sql level(ReadPlan level, Sql from, List<Sql> joinConditions, boolean ownConditions) {
         // A spread hands its values up as separate columns (its "exposed" ones); it needs no object of its own.
-        Sql row = level.spread ? Sql.of("NULL::json AS j") : new Sql().append(rowObject(level.outputs)).sql(" AS j");
+        Sql row = level.spread ? Sql.of("NULL::json AS j")
+                : new Sql().append(guarded(level.outputs, rowObject(level.outputs), "json", level.maxBytes)).sql(" AS j");
         return level(level, from, joinConditions, ownConditions, row);
     }
 
@@ -130,7 +207,8 @@ final class ReadSql {
         String joinType = child.inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
         Sql sql = new Sql().sql(joinType);
         if (child.toMany()) {
-            sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (").append(body).sql(") AS _e) AS ")
+            sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (").append(runningTotal(body, "j", child.maxBytes))
+                    .sql(") AS _e) AS ")
                     .ident(child.lateral)
                     .sql(child.inner ? " ON json_array_length(" + Sql.quote(child.lateral) + ".j) > 0" : " ON TRUE");
         } else {

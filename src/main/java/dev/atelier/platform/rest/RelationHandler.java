@@ -14,9 +14,6 @@ import java.util.Set;
 /** GET, HEAD, POST, PUT, PATCH and DELETE on /rest/v1/{table}, with PostgREST's statuses and headers. */
 final class RelationHandler {
 
-    /** count=estimated: an exact count up to this many estimated rows, the planner's estimate beyond. */
-    private static final long ESTIMATED_EXACT_UP_TO = 1000;
-
     private final Executor executor;
 
     RelationHandler(Executor executor) {
@@ -43,8 +40,9 @@ final class RelationHandler {
         RangeSpec range = RangeSpec.of(q, req.http.getHeader("Range"), true);
         MediaType media = req.mediaType();
         Table table = table(catalog, req);
-        ReadPlan root = new ReadPlanner(catalog, req.schema).plan(table, table.columns(), table.name(), q);
+        ReadPlan root = req.planner(catalog).plan(table, table.columns(), table.name(), q);
         applyRange(root, range);
+        ReadPlanner.capRows(root, req.limits);
         Sql from = new Sql().qualified(table.schema(), table.name()).sql(" AS ").ident(root.alias);
         Count count = req.preferences.count();
         Result result = countedQuery(req, root, from, count, media);
@@ -62,8 +60,10 @@ final class RelationHandler {
         }
         Sql planned = ReadSql.planned(root, from);
         boolean estimated = count == Count.ESTIMATED;
+        // count=estimated: exact up to max-rows estimated rows, the planner's estimate beyond (PostgREST's rule).
+        long exactUpTo = req.limits.maxRows();
         return executor.query(req.caller, true, planned,
-                estimate -> page(root, from, estimated && (estimate == null || estimate <= ESTIMATED_EXACT_UP_TO), media),
+                estimate -> page(root, from, estimated && (estimate == null || estimate <= exactUpTo), media),
                 single);
     }
 
@@ -177,7 +177,7 @@ final class RelationHandler {
             throw new ApiError(400, "PGRST102", "Empty or invalid json", "PATCH takes a single JSON object", null);
         }
         List<String> columns = writtenColumns(table, q, payload);
-        ReadPlan root = new ReadPlanner(catalog, req.schema).plan(table, table.columns(), table.name(), q);
+        ReadPlan root = req.planner(catalog).plan(table, table.columns(), table.name(), q);
         // Nothing to set: PostgREST changes nothing and reports no rows.
         Sql statement = columns.isEmpty() ? null : MutationSql.update(table, columns, payload.text, root);
         return mutate(req, media, statement, 200, List.of(), false, root);
@@ -187,7 +187,7 @@ final class RelationHandler {
         QueryParams q = QueryParams.parse(req.query(), Set.of());
         MediaType media = req.mediaType();
         Table table = table(catalog, req);
-        ReadPlan root = new ReadPlanner(catalog, req.schema).plan(table, table.columns(), table.name(), q);
+        ReadPlan root = req.planner(catalog).plan(table, table.columns(), table.name(), q);
         Sql statement = MutationSql.delete(table, root);
         return mutate(req, media, statement, 200, List.of(), false, root);
     }
@@ -195,7 +195,7 @@ final class RelationHandler {
     /** Inserts and PUT: the query string shapes only the representation (its filters select nothing to write). */
     private Reply mutate(ApiRequest req, Catalog catalog, Table table, QueryParams q, MediaType media, Sql statement,
                          int representationStatus, List<String> applied, boolean insert) throws SQLException {
-        ReadPlan root = new ReadPlanner(catalog, req.schema).plan(table, table.columns(), table.name(), q);
+        ReadPlan root = req.planner(catalog).plan(table, table.columns(), table.name(), q);
         return mutate(req, media, statement, representationStatus, applied, insert, root);
     }
 
@@ -219,7 +219,7 @@ final class RelationHandler {
         long rows;
         if (returning == Return.REPRESENTATION) {
             Sql sql = statement == null ? Sql.of("SELECT '[]'::text, 0::bigint, NULL::bigint")
-                    : MutationSql.withRepresentation(statement, root, false);
+                    : MutationSql.withRepresentation(statement, root, returned(req, root));
             Result result = executor.query(req.caller, false, sql, single);
             rows = result.pageTotal();
             reply = new Reply(insert ? 201 : representationStatus, media.contentType,
@@ -235,6 +235,25 @@ final class RelationHandler {
             reply.header("Preference-Applied", String.join(", ", preferenceApplied));
         }
         return profile(req, reply);
+    }
+
+    /**
+     * What a mutation's RETURNING hands to its representation: every column ({@code null}), unless
+     * the caller's role may not read some of them; then the ones it may read plus the ones the
+     * request names, so that naming a sealed column is still PostgreSQL's permission error.
+     */
+    private static List<String> returned(ApiRequest req, ReadPlan root) {
+        if (req.grants == null || root.table == null || !req.grants.restricts(root.table)) {
+            return null;
+        }
+        java.util.LinkedHashSet<String> columns = new java.util.LinkedHashSet<>();
+        req.grants.readable(root.table).forEach(c -> columns.add(c.name()));
+        columns.addAll(root.named);
+        // Embeddings join on the parent's key columns, and filters and orders of the root name columns too.
+        for (ReadPlan e : root.embeds) {
+            columns.addAll(e.relationship.sourceColumns());
+        }
+        return List.copyOf(columns);
     }
 
     /** The payload's keys, or {@code columns=}; every one must be a column (PGRST204). */

@@ -98,23 +98,26 @@ final class RpcHandler {
         }
         if (!routine.returnsComposite()) {
             if (!routine.returnsSet()) {
-                Result result = executor.query(req.caller, readOnly, RpcSql.scalar(call), null);
+                Result result = executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
                 return RelationHandler.profile(req, new Reply(200, media == MediaType.SINGLE_OBJECT
                         ? MediaType.SINGLE_OBJECT.contentType : MediaType.JSON.contentType, result.body())
                         .header("Content-Range", "0-0/*"));
             }
             RangeSpec range = RangeSpec.of(q, req.http.getHeader("Range"), readOnly);
             Result result = executor.query(req.caller, readOnly,
-                    RpcSql.scalarSet(call, range.limit(), range.offset() == 0 ? null : range.offset()),
+                    RpcSql.scalarSet(call, req.limits.capRows(range.limit()), range.offset() == 0 ? null : range.offset(),
+                            req.limits.maxResponseBytes()),
                     RelationHandler.singleCheck(media));
             return RelationHandler.pageReply(req, media, result, range.offset(), null);
         }
 
         Map<String, Column> columns = new LinkedHashMap<>();
         routine.resultColumns().forEach(c -> columns.put(c.name(), c));
-        ReadPlan root = new ReadPlanner(catalog, req.schema).plan(routine.resultTable(), columns, routine.name(), q);
+        ReadPlan root = req.planner(catalog).plan(routine.resultTable(), columns, routine.name(), q, true);
         RangeSpec range = RangeSpec.of(q, req.http.getHeader("Range"), readOnly);
         RelationHandler.applyRange(root, range);
+        // db-max-rows holds for a function's rows as for a table's, whether called by GET or POST.
+        ReadPlanner.capRows(root, req.limits);
         Sql from = call.from(Sql.quote(root.alias));
         if (!routine.returnsSet()) {
             // One composite value: PostgREST answers the object itself, not an array of one.

@@ -51,26 +51,32 @@ final class RpcSql {
         return new Call(null, invocation);
     }
 
-    /** A scalar result as one JSON value. */
-    static Sql scalar(Call call) {
-        Sql sql = new Sql().sql("SELECT to_json(").append(call.invocation()).sql(")::text AS body, 1::bigint AS page_total, NULL::bigint AS total");
+    /**
+     * A scalar result as one JSON value, refused past {@code maxBytes} (the value is the function's
+     * to make; the limit keeps it out of the response). OFFSET 0 keeps the call from being inlined
+     * into, and so evaluated again by, the size check.
+     */
+    static Sql scalar(Call call, long maxBytes) {
+        Sql value = new Sql().sql("SELECT to_json(").append(call.invocation()).sql(") AS j");
         if (call.argumentSource() != null) {
-            sql.sql(" FROM ").append(call.argumentSource());
+            value.sql(" FROM ").append(call.argumentSource());
         }
-        return sql;
+        value.sql(" OFFSET 0");
+        return new Sql().sql("SELECT _r.j::text AS body, 1::bigint AS page_total, NULL::bigint AS total FROM (")
+                .append(ReadSql.runningTotal(value, "j", maxBytes)).sql(") AS _r");
     }
 
-    /** A set of scalars as a JSON array, cut by limit and offset. */
-    static Sql scalarSet(Call call, Long limit, Long offset) {
-        Sql sql = new Sql().sql("SELECT coalesce(json_agg(_v.v), '[]')::text AS body, count(*) AS page_total, NULL::bigint AS total FROM (SELECT _s.v FROM ")
-                .append(call.from("_s(v)"));
+    /** A set of scalars as a JSON array, cut by limit and offset, raising once it passes {@code maxBytes}. */
+    static Sql scalarSet(Call call, Long limit, Long offset, long maxBytes) {
+        Sql values = new Sql().sql("SELECT to_json(_s.v) AS j FROM ").append(call.from("_s(v)"));
         if (limit != null) {
-            sql.sql(" LIMIT ").param(limit);
+            values.sql(" LIMIT ").param(limit);
         }
         if (offset != null) {
-            sql.sql(" OFFSET ").param(offset);
+            values.sql(" OFFSET ").param(offset);
         }
-        return sql.sql(") AS _v");
+        return new Sql().sql("SELECT coalesce(json_agg(_v.j), '[]')::text AS body, count(*) AS page_total, NULL::bigint AS total FROM (")
+                .append(ReadSql.runningTotal(values, "j", maxBytes)).sql(") AS _v");
     }
 
     static Sql voidCall(Call call) {

@@ -26,6 +26,9 @@ public final class SchemaCache {
     private final List<String> schemas;
     private volatile Catalog catalog;
     private volatile long lastLoadNanos;
+    /** Per role, the columns it may read, for the snapshot {@link #grantsOf} was last asked about. */
+    private final java.util.concurrent.ConcurrentHashMap<String, ColumnGrants> grants = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Catalog grantsCatalog;
 
     /** A miss reloads at most this often, so requests for made-up names cannot keep the catalog busy. */
     private static final long MISS_RELOAD_INTERVAL_NANOS = 1_000_000_000L;
@@ -80,6 +83,30 @@ public final class SchemaCache {
             }
             return catalog;
         }
+    }
+
+    /**
+     * The columns {@code role} may SELECT in {@code seen}'s tables, loaded once per role and snapshot
+     * (a reload of the catalog loads them again).
+     */
+    ColumnGrants grantsOf(Catalog seen, String role) throws SQLException {
+        synchronized (grants) {
+            if (grantsCatalog != seen) {
+                grants.clear();
+                grantsCatalog = seen;
+            }
+            ColumnGrants known = grants.get(role);
+            if (known != null) {
+                return known;
+            }
+        }
+        ColumnGrants loaded = database.transaction(Caller.serviceRole(), true, tx -> ColumnGrants.load(tx.connection(), seen, role));
+        synchronized (grants) {
+            if (grantsCatalog == seen) {
+                grants.putIfAbsent(role, loaded);
+            }
+        }
+        return loaded;
     }
 
     /** The current snapshot, loading it first if start-up could not; PGRST002 (503) while the database is away. */

@@ -185,13 +185,39 @@ class MoodScaleAccessMatrixTest {
                 queryString("select id from moodscale.users where auth_user_id = '" + user.id() + "'"));
     }
 
+    /**
+     * {@code select=*} stands for the columns the caller's role may read (issue 6, finding 9): a user
+     * reads their own row with {@code *} and gets exactly the granted columns, while the sealed token
+     * columns stay unreadable, named or not. The service role's {@code *} still has every column.
+     */
     @Test
-    void selectStarOnUsersIsRefusedToUsersBecauseOfTheTokenColumns() throws Exception {
+    void selectStarOnUsersGivesAUserTheirReadableColumnsAndKeepsTheTokenColumnsSealed() throws Exception {
         TestUser user = server.newUser();
         Response star = send("GET", "users?select=*", user.accessToken(), null);
-        assertDenied(star, Actor.OWNER);
+        assertThat(star.status()).as(star.body()).isEqualTo(200);
+        assertThat(star.json()).hasSize(1);
+        List<String> keys = new ArrayList<>();
+        star.json().get(0).fieldNames().forEachRemaining(keys::add);
+        String granted = queryString("select string_agg(attname, ',' order by attnum) from pg_attribute"
+                + " where attrelid = 'moodscale.users'::regclass and attnum > 0 and not attisdropped"
+                + " and has_column_privilege('authenticated', attrelid, attnum, 'SELECT')");
+        assertThat(keys).containsExactly(granted.split(","));
+        assertThat(keys).contains("id", "username").doesNotContain("spotify_access_token_encrypted",
+                "spotify_refresh_token_encrypted", "encryption_key_id");
+        assertThat(star.json().get(0).path("auth_user_id").asText()).isEqualTo(user.id().toString());
+
         Response tokens = send("GET", "users?select=spotify_access_token_encrypted", user.accessToken(), null);
         assertDenied(tokens, Actor.OWNER);
+        Response starAndToken = send("GET", "users?select=*,encryption_key_id", user.accessToken(), null);
+        assertDenied(starAndToken, Actor.OWNER);
+
+        // A write's representation is the same row: renaming oneself with return=representation works.
+        Response renamed = send("PATCH", "users?select=*&auth_user_id=eq." + user.id(), user.accessToken(),
+                "{\"username\": \"renamed\"}", "return=representation");
+        assertThat(renamed.status()).as(renamed.body()).isEqualTo(200);
+        assertThat(renamed.json().get(0).path("username").asText()).isEqualTo("renamed");
+        assertThat(renamed.json().get(0).has("spotify_access_token_encrypted")).isFalse();
+
         Response service = send("GET", "users?select=*&auth_user_id=eq." + user.id(), server.serviceKey(), null);
         assertThat(service.status()).as(service.body()).isEqualTo(200);
         assertThat(service.json().get(0).has("spotify_access_token_encrypted")).isTrue();
@@ -224,5 +250,9 @@ class MoodScaleAccessMatrixTest {
 
     private static Response send(String method, String path, String token, String body) {
         return client(SCHEMA, token).send(method, "/" + path, body);
+    }
+
+    private static Response send(String method, String path, String token, String body, String prefer) {
+        return client(SCHEMA, token).with("Prefer", prefer).send(method, "/" + path, body);
     }
 }

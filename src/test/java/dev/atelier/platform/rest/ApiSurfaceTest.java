@@ -83,7 +83,7 @@ class ApiSurfaceTest {
         assertThat(doc.get("paths").get("/custom_events").has("post")).as("anon may only read events").isFalse();
         assertThat(doc.get("paths").has("/heroes")).as("anon has no privileges on heroes").isFalse();
         assertThat(doc.get("paths").has("/rpc/cleanup_expired_cache")).isFalse();
-        assertThat(doc.get("paths").has("/rpc/rest_fixture_add")).as("EXECUTE is PUBLIC's by default").isTrue();
+        assertThat(doc.get("paths").has("/rpc/rest_fixture_add")).as("the fixtures grant it to anon").isTrue();
 
         JsonNode service = Rest.service().with("Accept", "application/json").get("/").json();
         assertThat(service.get("paths").has("/heroes")).isTrue();
@@ -96,6 +96,25 @@ class ApiSurfaceTest {
         assertThat(service.get("definitions").get("stories").get("properties").get("play_count").get("type").asText())
                 .isEqualTo("integer");
         assertThat(heroes.get("required").toString()).contains("\"name\"").doesNotContain("\"id\"");
+    }
+
+    /** Issue 6, finding 5: no column name the role cannot use, no function it cannot execute. */
+    @Test
+    void openApiNamesOnlyColumnsAndFunctionsTheRoleMayUse() {
+        JsonNode anon = Rest.anon().with("Accept-Profile", "rotation").get("/").json();
+        JsonNode settings = anon.path("definitions").path("settings").path("properties");
+        assertThat(settings.has("value")).as(settings.toString()).isTrue();
+        assertThat(settings.has("value_encrypted")).as("anon holds no privilege on the sealed value").isFalse();
+        assertThat(anon.path("parameters").has("rowFilter.settings.value")).isTrue();
+        assertThat(anon.path("parameters").has("rowFilter.settings.value_encrypted")).isFalse();
+        assertThat(anon.toString()).doesNotContain("value_encrypted").doesNotContain("access_token_encrypted");
+        assertThat(anon.path("paths").has("/rpc/evaluate_feature_flag")).isTrue();
+        assertThat(anon.path("paths").has("/rpc/murmur3_32")).as("not executable by anon").isFalse();
+        assertThat(anon.path("paths").has("/rpc/evaluate_flag_condition")).isFalse();
+
+        JsonNode service = Rest.service().with("Accept-Profile", "rotation").get("/").json();
+        assertThat(service.path("definitions").path("settings").path("properties").has("value_encrypted")).isTrue();
+        assertThat(service.path("paths").has("/rpc/murmur3_32")).isTrue();
     }
 
     @Test

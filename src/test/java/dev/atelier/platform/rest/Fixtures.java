@@ -65,6 +65,12 @@ final class Fixtures {
                     create or replace function infinitestories.rest_fixture_touch()
                         returns int language sql volatile
                         as $$ update infinitestories.rest_fixture_tags set name = name where false; select 1 $$;
+                    -- New functions are not executable by PUBLIC (V47): the fixtures are meant for clients.
+                    grant execute on function infinitestories.rest_fixture_add(int, int),
+                        infinitestories.rest_fixture_heroes_named(text), infinitestories.rest_fixture_pairs(int),
+                        infinitestories.rest_fixture_numbers(int), infinitestories.rest_fixture_echo(json),
+                        infinitestories.rest_fixture_nothing(), infinitestories.rest_fixture_payment_required(),
+                        infinitestories.rest_fixture_touch() to anon, authenticated, service_role;
                     """);
         } catch (Exception e) {
             throw new IllegalStateException("could not create the Data API fixtures: " + e.getMessage(), e);

@@ -61,11 +61,24 @@ class SqlBuilderTest {
     @Test
     void toOneEmbeddingIsALateralRowObjectAndToManyAnAggregatedArray() {
         String toOne = page(SCENES, "select=n,stories(title)").text();
-        assertThat(toOne).contains("LEFT JOIN LATERAL (SELECT json_build_object(").doesNotContain("json_agg(_e.j)");
+        // The embedded row object is built only when its size estimate stays under the response limit.
+        assertThat(toOne).contains("LEFT JOIN LATERAL (SELECT CASE WHEN (").contains("ELSE json_build_object(")
+                .doesNotContain("json_agg(_e.j)");
         assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"story_id\"");
         String toMany = page(STORIES, "select=title,scenes(n)").text();
         assertThat(toMany).contains("coalesce(json_agg(_e.j), '[]'::json)");
         assertThat(toMany).contains("\"t1\".\"story_id\" = \"t0\".\"id\"");
+    }
+
+    @Test
+    void rowsAreSizedFromValueHeadersBeforeTheyAreBuiltAndPagesByRunningTotal() {
+        String sql = page(HEROES, "select=a:name,b:name,c:name,data").text();
+        // One size expression per distinct value, multiplied by its uses; text's length from its header.
+        assertThat(sql).contains("3::bigint * coalesce(octet_length(\"t0\".\"name\"), 0)")
+                .doesNotContain("1::bigint * coalesce(octet_length(\"t0\".\"name\")");
+        assertThat(sql).contains("THEN " + ReadSql.TOO_LARGE + "(");
+        assertThat(sql.indexOf("CASE WHEN")).isLessThan(sql.indexOf("json_build_object("));
+        assertThat(sql).contains("OVER (ROWS UNBOUNDED PRECEDING)");
     }
 
     @Test
