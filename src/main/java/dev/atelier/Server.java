@@ -60,7 +60,7 @@ public final class Server implements AutoCloseable {
         // would drop messages logged by the pool and the database in between.
         System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
         if (!SLF4JBridgeHandler.isInstalled()) {
-            SLF4JBridgeHandler.removeHandlersForRootLogger(); // Tomcat logs through java.util.logging
+            SLF4JBridgeHandler.removeHandlersForRootLogger(); // Jetty and some libraries log through java.util.logging
             SLF4JBridgeHandler.install();
         }
         requirePortFree(settings.host(), settings.port());

@@ -44,7 +44,7 @@ class CallerArgumentResolver implements HandlerMethodArgumentResolver, WebMvcCon
     public Caller resolveArgument(MethodParameter parameter, ModelAndViewContainer container,
                                   NativeWebRequest request, WebDataBinderFactory binderFactory) throws SQLException {
         try {
-            return callers.resolveLive(request.getHeader("Authorization"), request.getHeader("apikey"));
+            return RequestLog.role(callers.resolveLive(request.getHeader("Authorization"), request.getHeader("apikey")));
         } catch (SessionEndedException e) {
             throw Problem.unauthorized(e.getMessage());
         }

@@ -15,7 +15,8 @@ final class Cors {
     private static final String ALLOWED_HEADERS = "authorization, apikey, content-type, prefer, range, range-unit, "
             + "accept, accept-profile, content-profile, x-client-info, x-supabase-api-version";
     private static final String EXPOSED_HEADERS = "Content-Encoding, Content-Location, Content-Range, Content-Type, "
-            + "Content-Profile, Date, Location, Preference-Applied, Proxy-Status, Range-Unit, Server, Transfer-Encoding";
+            + "Content-Profile, Date, Location, Preference-Applied, Proxy-Status, Range-Unit, Server, Transfer-Encoding, "
+            + "X-Request-Id";
     static final String METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
     private Cors() {

@@ -84,7 +84,10 @@ public final class DataApi implements Filter {
             reply = Reply.error(e);
         } catch (SQLException e) {
             ApiError error = PgErrors.from(e, anonymous);
-            if (error.status >= 500) {
+            if ("57014".equals(e.getSQLState())) {
+                // The caller's query ran past its role's statement timeout: its cost, not a fault here.
+                log.warn("{} {} cancelled by the statement timeout", req.getMethod(), path);
+            } else if (error.status >= 500 && error.status != 503) {
                 log.error("{} {} failed in the database: {} {}", req.getMethod(), path, e.getSQLState(), e.getMessage(), e);
             }
             reply = Reply.error(error);
