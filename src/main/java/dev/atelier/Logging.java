@@ -12,7 +12,7 @@ final class Logging {
 
     static void setLevel(String level) {
         Level parsed = Level.toLevel(level, Level.INFO);
-        for (String name : new String[] {"dev.atelier", "atelier"}) {
+        for (String name : new String[] {"dev.atelier", "atelier", "atelier.request"}) {
             ((Logger) LoggerFactory.getLogger(name)).setLevel(parsed);
         }
     }

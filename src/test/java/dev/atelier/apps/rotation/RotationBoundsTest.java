@@ -98,25 +98,26 @@ class RotationBoundsTest {
     @Test
     void aDeeplyNestedConditionIsA400NotAStackOverflow() throws SQLException {
         String deep = "{\"condition\":" + nestedNot(900) + ",\"context\":{\"country\":\"NL\"}}";
-        Rest.Response attack = client(server.anonKey()).post("/rpc/evaluate_flag_condition", deep);
+        // Only the service role may call it directly (V47); evaluate_feature_flag calls it as its owner.
+        Rest.Response attack = client(server.serviceKey()).post("/rpc/evaluate_flag_condition", deep);
         assertThat(attack.status()).as(attack.body()).isEqualTo(400);
         assertThat(attack.json().path("code").asText()).isEqualTo("22023");
         assertThat(attack.json().path("message").asText()).contains("at most 32 levels");
         assertThat(attack.body()).doesNotContain("max_stack_depth");
 
-        Rest.Response justTooDeep = client(server.anonKey()).post("/rpc/evaluate_flag_condition",
+        Rest.Response justTooDeep = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
                 "{\"condition\":" + nestedNot(32) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(justTooDeep.status()).isEqualTo(400);
-        Rest.Response deepest = client(server.anonKey()).post("/rpc/evaluate_flag_condition",
+        Rest.Response deepest = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
                 "{\"condition\":" + nestedNot(31) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(deepest.status()).as(deepest.body()).isEqualTo(200);
         assertThat(deepest.body()).isEqualTo("false"); // 31 nots of a true leaf
         // Arrays count as levels too: 15 nested "all" put the leaf's value at level 32, 16 at 34.
-        Rest.Response allDeepest = client(server.anonKey()).post("/rpc/evaluate_flag_condition",
+        Rest.Response allDeepest = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
                 "{\"condition\":" + nestedAll(15) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(allDeepest.body()).as(allDeepest.body()).isEqualTo("true");
         for (int alls : new int[] {16, 450}) {
-            Rest.Response tooDeep = client(server.anonKey()).post("/rpc/evaluate_flag_condition",
+            Rest.Response tooDeep = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
                     "{\"condition\":" + nestedAll(alls) + ",\"context\":{\"country\":\"NL\"}}");
             assertThat(tooDeep.status()).as(tooDeep.body()).isEqualTo(400);
         }

@@ -48,18 +48,25 @@ class HttpSurfaceTest {
     private static String host;
     private static int port;
 
+    private static Level requestLevel;
+
     @BeforeAll
     static void connectAndListen() {
         URI base = URI.create(server.baseUrl());
         host = base.getHost();
         port = base.getPort();
         appender.start();
-        ((Logger) LoggerFactory.getLogger("atelier.request")).addAppender(appender);
+        Logger requests = (Logger) LoggerFactory.getLogger("atelier.request");
+        requestLevel = requests.getLevel();
+        requests.setLevel(Level.INFO); // logback-test.xml quiets it for the rest of the suite
+        requests.addAppender(appender);
     }
 
     @AfterAll
     static void stopListening() {
-        ((Logger) LoggerFactory.getLogger("atelier.request")).detachAppender(appender);
+        Logger requests = (Logger) LoggerFactory.getLogger("atelier.request");
+        requests.detachAppender(appender);
+        requests.setLevel(requestLevel);
     }
 
     // ---- status line ----
@@ -120,9 +127,9 @@ class HttpSurfaceTest {
 
     @Test
     void domainEndpointsAnswerMethodAndMediaTypeMistakesAsProblems() throws IOException {
-        Raw method = send("DELETE /api/v1/rotation/discogs-connection HTTP/1.1\r\n", "");
+        Raw method = send("POST /api/v1/rotation/discogs-connection HTTP/1.1\r\n", "");
         assertProblem(method, 405);
-        assertThat(method.header("Allow")).contains("GET").contains("PUT");
+        assertThat(method.header("Allow")).contains("GET").contains("PUT").contains("DELETE");
         Raw media = send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", "hi", "Content-Type: text/plain");
         assertProblem(media, 415);
         assertThat(media.json().get("detail").asText()).contains("text/plain");
