@@ -116,8 +116,10 @@ public final class Server implements AutoCloseable {
             JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
             EmbeddedDatabase embedded = settings.databaseUrl() == null ? EmbeddedDatabase.start(dataDirectory) : null;
             try {
-                DatabaseTarget target = embedded != null ? embedded.target() : DatabaseUrl.parse(settings.databaseUrl());
-                MigrateResult result = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword()).migration();
+                DatabaseTarget target = embedded != null ? embedded.target()
+                        : DatabaseUrl.parse(settings.databaseUrl());
+                MigrateResult result = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword())
+                        .migration();
                 return result.migrationsExecuted == 0
                         ? "Database is up to date (schema version " + result.targetSchemaVersion + ")."
                         : "Applied " + result.migrationsExecuted + " migration(s); schema version is now "

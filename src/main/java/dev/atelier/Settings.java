@@ -23,7 +23,8 @@ public record Settings(Path dataDirectory, String host, int port, String databas
     public static final String DEFAULT_DATA_DIRECTORY = "atelier-data";
     static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
 
-    public Settings(Path dataDirectory, String host, int port, String databaseUrl, String jwtSecret, String encryptionKeys) {
+    public Settings(Path dataDirectory, String host, int port, String databaseUrl, String jwtSecret,
+                    String encryptionKeys) {
         this(dataDirectory, host, port, databaseUrl, jwtSecret, encryptionKeys, "info");
     }
 
@@ -69,7 +70,8 @@ public record Settings(Path dataDirectory, String host, int port, String databas
     static String logLevel(String name, String value) {
         String level = value.trim().toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {
-            throw new IllegalArgumentException(name + " must be one of " + String.join(", ", LOG_LEVELS) + ", not '" + value + "'");
+            throw new IllegalArgumentException(name + " must be one of " + String.join(", ", LOG_LEVELS)
+                    + ", not '" + value + "'");
         }
         return level;
     }

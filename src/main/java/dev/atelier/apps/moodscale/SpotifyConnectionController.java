@@ -2,6 +2,7 @@ package dev.atelier.apps.moodscale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.http.JsonBody;
 import dev.atelier.platform.http.Problem;
 import java.sql.SQLException;
 import org.springframework.http.ResponseEntity;
@@ -30,9 +31,7 @@ class SpotifyConnectionController {
      */
     @PutMapping(consumes = "application/json")
     SpotifyConnection.Status connect(Caller caller, @RequestBody JsonNode body) throws SQLException {
-        if (!body.isObject()) {
-            throw Problem.badInput("body", "the body must be a JSON object");
-        }
+        JsonBody.object(body);
         JsonNode expiresIn = body.get("expires_in");
         long seconds = 3600;
         if (expiresIn != null && !expiresIn.isNull()) {
@@ -41,19 +40,9 @@ class SpotifyConnectionController {
             }
             seconds = expiresIn.longValue();
         }
-        return connection.connect(caller, text(body, "spotify_id"), text(body, "access_token"), text(body, "refresh_token"),
+        return connection.connect(caller, JsonBody.text(body, "spotify_id"), JsonBody.text(body, "access_token"),
+                JsonBody.text(body, "refresh_token"),
                 seconds);
-    }
-
-    private static String text(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw Problem.badInput(field, field + " must be a string");
-        }
-        return value.textValue();
     }
 
     @GetMapping

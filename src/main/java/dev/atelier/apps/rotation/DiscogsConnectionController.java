@@ -2,7 +2,7 @@ package dev.atelier.apps.rotation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.db.Caller;
-import dev.atelier.platform.http.Problem;
+import dev.atelier.platform.http.JsonBody;
 import java.sql.SQLException;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -33,21 +33,9 @@ class DiscogsConnectionController {
      */
     @PutMapping(consumes = "application/json")
     DiscogsConnection.Status connect(Caller caller, @RequestBody JsonNode body) throws SQLException {
-        if (!body.isObject()) {
-            throw Problem.badInput("body", "the body must be a JSON object");
-        }
-        return connection.connect(caller, text(body, "username"), text(body, "access_token"), text(body, "access_secret"));
-    }
-
-    private static String text(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw Problem.badInput(field, field + " must be a string");
-        }
-        return value.textValue();
+        JsonBody.object(body);
+        return connection.connect(caller, JsonBody.text(body, "username"), JsonBody.text(body, "access_token"),
+                JsonBody.text(body, "access_secret"));
     }
 
     @GetMapping

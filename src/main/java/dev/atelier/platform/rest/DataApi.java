@@ -13,6 +13,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +96,35 @@ public final class DataApi implements Filter {
             log.error("{} {} failed", req.getMethod(), path, e);
             reply = Reply.error(new ApiError(500, "PGRSTX00", "Internal server error", null, null));
         }
+        finishReadingBody(req, res);
         reply.write(res, "HEAD".equalsIgnoreCase(req.getMethod()));
+    }
+
+    /**
+     * Jetty keeps a connection for the next request only when this one's body was read to the end.
+     * A request refused before its body mattered left it unread, and Jetty then closed the
+     * connection after the response had gone out without a {@code Connection: close}: a client
+     * reusing it met EOF (the JDK's client does not retry a POST). So what is left is read, up to
+     * the body cap, or the response says it closes the connection.
+     */
+    private void finishReadingBody(HttpServletRequest req, HttpServletResponse res) {
+        if (req.getContentLengthLong() == 0) {
+            return;
+        }
+        try {
+            InputStream in = req.getInputStream();
+            byte[] discard = new byte[8192];
+            long left = maxBodyBytes;
+            int n;
+            while (left > 0 && (n = in.read(discard, 0, (int) Math.min(discard.length, left))) > 0) {
+                left -= n;
+            }
+            if (left <= 0 && in.read() >= 0) {
+                res.setHeader("Connection", "close");
+            }
+        } catch (IOException | IllegalStateException e) {
+            res.setHeader("Connection", "close");
+        }
     }
 
     private Catalog withGrants(ApiRequest api, Catalog catalog) throws SQLException {
