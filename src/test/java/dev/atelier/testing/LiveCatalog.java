@@ -129,6 +129,15 @@ public final class LiveCatalog {
                 + "and not t.tgisinternal order by 1", tableSchema, tableName);
     }
 
+    /**
+     * The function this app registered with the platform's identity hook (platform.identity_provisioners,
+     * keyed by the app's schema name), or null when it registered none.
+     */
+    public String identityProvisioner() {
+        Set<String> names = strings("select function_name from platform.identity_provisioners where app = ?", schema);
+        return names.isEmpty() ? null : names.iterator().next();
+    }
+
     /** Tables of the schema with row-level security enabled. */
     public Set<String> tablesWithRowLevelSecurity() {
         return strings("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "

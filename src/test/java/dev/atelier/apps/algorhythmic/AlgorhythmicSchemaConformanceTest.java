@@ -305,8 +305,7 @@ class AlgorhythmicSchemaConformanceTest {
     @Test
     void everyFunction() {
         assertThat(catalog.functions()).containsExactlyInAnyOrder(
-                "update_updated_at_column", "update_last_updated_column", "handle_new_auth_user", "is_admin",
-                "credit_ledger_append_only");
+                "create_app_user", "is_admin");
     }
 
     @Test
@@ -320,11 +319,8 @@ class AlgorhythmicSchemaConformanceTest {
             }
         }
         assertThat(attributes).containsExactly(
-                entry("credit_ledger_append_only", "false v search_path=\"\""),
-                entry("handle_new_auth_user", "true v search_path=\"\""),
-                entry("is_admin", "true s search_path=\"\""),
-                entry("update_last_updated_column", "false v search_path=\"\""),
-                entry("update_updated_at_column", "false v search_path=\"\""));
+                entry("create_app_user", "false v search_path=\"\""),
+                entry("is_admin", "true s search_path=\"\""));
     }
 
     @Test
@@ -333,19 +329,11 @@ class AlgorhythmicSchemaConformanceTest {
         assertThat(catalog.triggers("subscription_tiers")).containsExactly("update_subscription_tiers_updated_at");
         assertThat(catalog.triggers("user_credits")).containsExactly("update_user_credits_last_updated");
         assertThat(catalog.triggers("credit_ledger")).containsExactlyInAnyOrder(
-                "credit_ledger_no_update_or_delete", "credit_ledger_no_truncate");
-        assertThat(catalog.triggers("auth.users")).contains("on_auth_user_created_algorhythmic");
+                "credit_ledger_append_only", "credit_ledger_no_truncate");
+        assertThat(catalog.identityProvisioner()).isEqualTo("algorhythmic.create_app_user");
         for (String table : List.of("art_sessions", "art_preferences", "art_votes", "rai_sessions", "telemetry_events",
                 "generation_jobs", "dna_genomes", "sessions", "user_art_impressions")) {
             assertThat(catalog.triggers(table)).as(table).isEmpty();
-        }
-    }
-
-    @Test
-    void rowLevelSecurityOnEveryTableAndTheServiceRolePolicyEverywhere() {
-        assertThat(catalog.tablesWithRowLevelSecurity()).containsExactlyInAnyOrderElementsOf(TABLES);
-        for (String table : TABLES) {
-            assertThat(catalog.policies(table)).as(table).contains("Service role has full access");
         }
     }
 

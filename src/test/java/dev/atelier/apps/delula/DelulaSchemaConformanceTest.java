@@ -204,7 +204,7 @@ class DelulaSchemaConformanceTest {
                     + " | FOREIGN KEY (depends_on_component_id) REFERENCES delula.component_registry(component_id) "
                     + "ON UPDATE CASCADE ON DELETE CASCADE"));
 
-    /** table → triggers (besides the sign-up trigger on auth.users). */
+    /** table → triggers. */
     private static final Map<String, String> TRIGGERS = Map.ofEntries(
             Map.entry("users", "guard_user_credits update_users_updated_at"),
             Map.entry("tags", "remove_deleted_tag_from_recipes update_tags_updated_at"),
@@ -258,13 +258,13 @@ class DelulaSchemaConformanceTest {
 
     private static final String FUNCTIONS = """
             apply_credit_transaction apply_generation_credits check_credit_transaction_access
-            enforce_generation_status_flow generate_short_id guard_user_credits handle_new_auth_user handle_user_asset_delete is_admin prevent_ledger_mutation
-            refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset sync_recipe_usage_counts
-            track_recipe_usage update_updated_at_column validate_recipe_tag_highlights
+            create_app_user enforce_generation_status_flow generate_short_id guard_user_credits handle_user_asset_delete
+            is_admin refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset sync_recipe_usage_counts
+            track_recipe_usage validate_recipe_tag_highlights
             """;
 
     private static final String SECURITY_DEFINER_FUNCTIONS = """
-            apply_credit_transaction apply_generation_credits generate_short_id handle_new_auth_user is_admin
+            apply_credit_transaction apply_generation_credits generate_short_id is_admin
             remove_deleted_tag_from_recipes soft_delete_user_asset track_recipe_usage
             """;
 
@@ -334,8 +334,8 @@ class DelulaSchemaConformanceTest {
     }
 
     @Test
-    void theSignUpTriggerSitsOnAuthUsers() {
-        assertThat(catalog.triggers("auth.users")).contains("on_auth_user_created_delula");
+    void signUpsProvisionDelulaThroughThePlatformsIdentityHook() {
+        assertThat(catalog.identityProvisioner()).isEqualTo("delula.create_app_user");
     }
 
     @Test
@@ -378,17 +378,6 @@ class DelulaSchemaConformanceTest {
                 .containsExactlyInAnyOrderElementsOf(words(SECURITY_DEFINER_FUNCTIONS));
         assertThat(DelulaSql.query("select provolatile::text from pg_proc where oid = 'delula.is_admin()'::regprocedure"))
                 .isEqualTo("s");
-    }
-
-    @Test
-    void rowLevelSecurityIsEnabledOnEveryTable() {
-        assertThat(catalog.tablesWithRowLevelSecurity()).containsExactlyInAnyOrderElementsOf(COLUMNS.keySet());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("tables")
-    void everyTableHasTheServiceRolePolicy(String table) {
-        assertThat(catalog.policies(table)).contains("Service role has full access");
     }
 
     @Test

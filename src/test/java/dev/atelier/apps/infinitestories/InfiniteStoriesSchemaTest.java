@@ -116,19 +116,6 @@ class InfiniteStoriesSchemaTest {
     }
 
     @Test
-    void updatedAtMovesOnUpdate() throws SQLException, InterruptedException {
-        try (Connection owner = server.ownerDataSource().getConnection()) {
-            String before = queryString(owner, "select updated_at::text from infinitestories.heroes where id = '" + heroA + "'");
-            Thread.sleep(20);
-            exec(owner, "update infinitestories.heroes set appearance = 'tall' where id = '" + heroA + "'");
-            String after = queryString(owner, "select updated_at::text from infinitestories.heroes where id = '" + heroA + "'");
-            assertThat(after).isNotEqualTo(before);
-            assertThat(queryString(owner, "select (updated_at > created_at)::text from infinitestories.heroes where id = '" + heroA + "'"))
-                    .isEqualTo("true");
-        }
-    }
-
-    @Test
     void aPlayEventRaisesPlayCountAndLastPlayedAt() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
             int before = Integer.parseInt(queryString(conn, "select play_count from infinitestories.stories where id = '" + storyA + "'"));

@@ -207,28 +207,19 @@ class MoodScaleSchemaConformanceTest {
     @Test
     void functionsAreDefinerRightsWithAnEmptySearchPath() throws SQLException {
         assertThat(catalog.functions()).containsExactlyInAnyOrder(
-                "current_user_id", "is_admin", "handle_new_auth_user", "create_user_for_identity");
+                "current_user_id", "is_admin", "create_user_for_identity");
         // name -> volatility, security definer, config
         assertThat(functionTraits()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "current_user_id", "s|true|search_path=\"\"",
                 "is_admin", "s|true|search_path=\"\"",
-                "handle_new_auth_user", "v|true|search_path=\"\"",
                 "create_user_for_identity", "v|false|search_path=\"\""));
     }
 
     @Test
-    void theSignUpTriggerIsOnAuthUsers() {
-        assertThat(catalog.triggers("auth.users")).contains("on_auth_user_created_moodscale");
+    void signUpsProvisionMoodScaleThroughThePlatformsIdentityHookAndNoTriggerOfItsOwn() {
+        assertThat(catalog.identityProvisioner()).isEqualTo("moodscale.create_user_for_identity");
         for (String table : catalog.tables()) {
             assertThat(catalog.triggers(table)).as(table).isEmpty();
-        }
-    }
-
-    @Test
-    void rowLevelSecurityIsEnabledOnEveryTableWithAServiceRolePolicy() {
-        assertThat(catalog.tablesWithRowLevelSecurity()).isEqualTo(catalog.tables());
-        for (String table : catalog.tables()) {
-            assertThat(catalog.policies(table)).as(table).contains("Service role has full access");
         }
     }
 

@@ -234,12 +234,12 @@ class MoodScaleSchemaTest {
         String base = "early" + UUID.randomUUID().toString().substring(0, 6);
         try (Connection owner = server.ownerDataSource().getConnection()) {
             owner.setAutoCommit(false);
-            exec(owner, "alter table auth.users disable trigger on_auth_user_created_moodscale");
+            exec(owner, "alter table auth.users disable trigger on_auth_user_created");
             UUID newer = insertIdentity(owner, UUID.randomUUID(), base + "@b.test", "{}");
             exec(owner, "update auth.users set created_at = now() - interval '1 day' where id = '" + newer + "'");
             UUID older = insertIdentity(owner, UUID.randomUUID(), base + "@a.test", "{}");
             exec(owner, "update auth.users set created_at = now() - interval '2 days' where id = '" + older + "'");
-            exec(owner, "alter table auth.users enable trigger on_auth_user_created_moodscale");
+            exec(owner, "alter table auth.users enable trigger on_auth_user_created");
             assertThat(queryString(owner, "select count(*) from moodscale.users where auth_user_id in ('" + older + "', '" + newer + "')"))
                     .isEqualTo("0");
             String backfill = "select moodscale.create_user_for_identity(a.id, a.email, a.raw_user_meta_data) "

@@ -113,9 +113,9 @@ class RotationSchemaConformanceTest {
     private static final Set<String> FUNCTIONS = Set.of(
             "aggregate_daily_metrics", "cleanup_expired_candidates", "cleanup_old_analytics_data", "create_app_user",
             "current_user_id", "evaluate_feature_flag", "evaluate_flag_condition", "feature_flag_bucket",
-            "handle_new_auth_user", "is_admin", "log_audio_match_change", "log_audit_event",
+            "is_admin", "log_audio_match_change", "log_audit_event",
             "log_feature_flag_change", "managed_store_ids", "murmur3_32", "murmur3_32_bytes",
-            "prevent_ledger_change", "protect_store_columns", "update_collection_stats", "update_updated_at_column",
+            "protect_store_columns", "update_collection_stats", "update_updated_at_column",
             "upsert_discogs_release");
 
     static {
@@ -505,23 +505,23 @@ class RotationSchemaConformanceTest {
         FOREIGN_KEYS.put("users", Set.of(
                 "FOREIGN KEY (auth_user_id) REFERENCES auth.users(id) ON DELETE CASCADE"));
 
-        TRIGGERS.put("audio_match_history", Set.of("audio_match_history_append_only"));
+        TRIGGERS.put("audio_match_history", Set.of("audio_match_history_append_only", "audio_match_history_no_truncate"));
         TRIGGERS.put("audio_matches", Set.of("audio_match_history_trigger", "audit_audio_matches", "update_audio_matches_updated_at"));
-        TRIGGERS.put("audit_logs", Set.of("audit_logs_append_only"));
+        TRIGGERS.put("audit_logs", Set.of("audit_logs_append_only", "audit_logs_no_truncate"));
         TRIGGERS.put("cache_config", Set.of("audit_cache_config", "update_cache_config_updated_at"));
         TRIGGERS.put("config_profiles", Set.of("audit_config_profiles", "update_config_profiles_updated_at"));
         TRIGGERS.put("daily_metrics", Set.of("update_daily_metrics_updated_at"));
         TRIGGERS.put("discogs_tokens", Set.of("audit_discogs_tokens", "update_discogs_tokens_updated_at"));
         TRIGGERS.put("favorites", Set.of("update_favorites_updated_at"));
-        TRIGGERS.put("feature_flag_evaluations", Set.of("feature_flag_evaluations_append_only"));
-        TRIGGERS.put("feature_flag_history", Set.of("feature_flag_history_append_only"));
+        TRIGGERS.put("feature_flag_evaluations", Set.of("feature_flag_evaluations_append_only", "feature_flag_evaluations_no_truncate"));
+        TRIGGERS.put("feature_flag_history", Set.of("feature_flag_history_append_only", "feature_flag_history_no_truncate"));
         TRIGGERS.put("feature_flags", Set.of("feature_flag_history_trigger", "update_feature_flags_updated_at"));
         TRIGGERS.put("feedback", Set.of("audit_feedback", "update_feedback_updated_at"));
-        TRIGGERS.put("job_logs", Set.of("job_logs_append_only"));
+        TRIGGERS.put("job_logs", Set.of("job_logs_append_only", "job_logs_no_truncate"));
         TRIGGERS.put("jobs", Set.of("update_jobs_updated_at"));
         TRIGGERS.put("maintenance_windows", Set.of("audit_maintenance_windows", "update_maintenance_windows_updated_at"));
         TRIGGERS.put("metadata_cache", Set.of("update_metadata_cache_updated_at"));
-        TRIGGERS.put("performance_metrics", Set.of("performance_metrics_append_only"));
+        TRIGGERS.put("performance_metrics", Set.of("performance_metrics_append_only", "performance_metrics_no_truncate"));
         TRIGGERS.put("rate_limits", Set.of("update_rate_limits_updated_at"));
         TRIGGERS.put("recommendation_data", Set.of("update_recommendation_data_updated_at"));
         TRIGGERS.put("records", Set.of("update_records_updated_at"));
@@ -531,7 +531,7 @@ class RotationSchemaConformanceTest {
         TRIGGERS.put("stores", Set.of("audit_stores", "protect_store_columns", "update_stores_updated_at"));
         TRIGGERS.put("track_matches", Set.of("update_track_matches_updated_at"));
         TRIGGERS.put("tracks", Set.of("update_tracks_updated_at"));
-        TRIGGERS.put("usage_metrics", Set.of("usage_metrics_append_only"));
+        TRIGGERS.put("usage_metrics", Set.of("usage_metrics_append_only", "usage_metrics_no_truncate"));
         TRIGGERS.put("user_collection_items", Set.of("update_collection_stats_trigger"));
         TRIGGERS.put("user_collections", Set.of("update_user_collections_updated_at"));
         TRIGGERS.put("user_preferences", Set.of("update_user_preferences_updated_at"));
@@ -816,7 +816,7 @@ class RotationSchemaConformanceTest {
         assertThat(catalog.functions()).containsExactlyInAnyOrderElementsOf(FUNCTIONS);
         assertThat(catalog.functions()).contains("update_updated_at_column", "cleanup_expired_candidates",
                 "aggregate_daily_metrics", "cleanup_old_analytics_data", "evaluate_feature_flag",
-                "log_feature_flag_change", "murmur3_32", "handle_new_auth_user", "current_user_id", "is_admin");
+                "log_feature_flag_change", "murmur3_32", "current_user_id", "is_admin");
         try (Connection owner = server.ownerDataSource().getConnection()) {
             assertThat(queryString(owner, "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
                     + "where n.nspname = 'rotation' and not coalesce('search_path=\"\"' = any(p.proconfig), false)"))
@@ -829,7 +829,7 @@ class RotationSchemaConformanceTest {
             assertThat(queryString(owner, "select string_agg(p.proname, ',' order by p.proname) from pg_proc p "
                     + "join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'rotation' and p.prosecdef"))
                     .isEqualTo("aggregate_daily_metrics,cleanup_expired_candidates,cleanup_old_analytics_data,"
-                            + "create_app_user,current_user_id,evaluate_feature_flag,handle_new_auth_user,is_admin,"
+                            + "create_app_user,current_user_id,evaluate_feature_flag,is_admin,"
                             + "log_audio_match_change,log_audit_event,log_feature_flag_change,managed_store_ids,"
                             + "update_collection_stats");
         }
@@ -841,15 +841,13 @@ class RotationSchemaConformanceTest {
             assertThat(catalog.triggers(table)).as(table)
                     .containsExactlyInAnyOrderElementsOf(TRIGGERS.getOrDefault(table, Set.of()));
         }
-        assertThat(catalog.triggers("auth.users")).contains("on_auth_user_created_rotation");
+        assertThat(catalog.identityProvisioner()).isEqualTo("rotation.create_app_user");
     }
 
     @Test
-    void rowLevelSecurityIsOnForEveryTableWithItsPolicies() {
-        assertThat(catalog.tablesWithRowLevelSecurity()).containsExactlyInAnyOrderElementsOf(COLUMNS.keySet());
+    void everyTableHasItsPolicies() {
         for (String table : COLUMNS.keySet()) {
-            assertThat(catalog.policies(table)).as(table).contains("Service role has full access")
-                    .containsExactlyInAnyOrderElementsOf(POLICIES.get(table));
+            assertThat(catalog.policies(table)).as(table).containsExactlyInAnyOrderElementsOf(POLICIES.get(table));
         }
     }
 
