@@ -1,6 +1,7 @@
 -- =============================================================================================
 -- V48: the platform's SQL kit. The mechanisms every app's schema leans on, written once here
 -- and configured per table by the apps' migrations (docs/adr/0007-migrations.md):
+--   * platform.replace_trigger(...)     (re)creates a trigger under its name, for the two below;
 --   * platform.set_updated_at()        the one updated_at trigger function;
 --   * platform.keep_updated_at(...)     puts it on a table;
 --   * platform.refuse_ledger_change()  the one append-only guard, with one rule for who may write;
@@ -13,6 +14,24 @@
 -- Every function pins search_path = '' and qualifies every name. V47's default privileges keep
 -- all of them from PUBLIC; only platform.touch is granted (it runs as whoever updates a row).
 -- =============================================================================================
+
+-- A trigger of the kit is (re)created under the name the apps' migrations gave it, so re-pointing
+-- an existing trigger at the kit leaves no second one behind; the table's rows are untouched.
+-- {table} in the name stands for the table's own name.
+CREATE PROCEDURE platform.replace_trigger(target regclass, name_pattern text, timing_and_events text,
+                                          for_each text, function_call text)
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+    trigger_name constant text := pg_catalog.replace(name_pattern, '{table}',
+        (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = target));
+BEGIN
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', trigger_name, target);
+    EXECUTE pg_catalog.format('CREATE TRIGGER %I %s ON %s FOR EACH %s EXECUTE FUNCTION %s',
+                              trigger_name, timing_and_events, target, for_each, function_call);
+END;
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- updated_at. touch() holds the rule (the row, with one timestamp column set to the
@@ -48,21 +67,16 @@ BEGIN
 END;
 $$;
 
--- Puts set_updated_at on a table as trigger update_<table>_<column> (the name the seeds use),
--- replacing a trigger of that name: rows and their values are untouched.
+-- Puts set_updated_at on a table as trigger update_<table>_<column> (the name the seeds use).
 CREATE PROCEDURE platform.keep_updated_at(target regclass, column_name name DEFAULT 'updated_at')
 LANGUAGE plpgsql
 SET search_path = ''
 AS $$
-DECLARE
-    trigger_name constant text := 'update_' || (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = target)
-                                   || '_' || column_name;
 BEGIN
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', trigger_name, target);
-    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s',
-                              trigger_name, target,
-                              CASE WHEN column_name = 'updated_at' THEN 'platform.set_updated_at()'
-                                   ELSE pg_catalog.format('platform.set_updated_at(%L)', column_name) END);
+    CALL platform.replace_trigger(
+        target, 'update_{table}_' || column_name, 'BEFORE UPDATE', 'ROW',
+        CASE WHEN column_name = 'updated_at' THEN 'platform.set_updated_at()'
+             ELSE pg_catalog.format('platform.set_updated_at(%L)', column_name) END);
 END;
 $$;
 
@@ -114,18 +128,13 @@ LANGUAGE plpgsql
 SET search_path = ''
 AS $$
 DECLARE
-    table_name constant text := (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = ledger);
     guard constant text := pg_catalog.format('platform.refuse_ledger_change(%s)',
                                              coalesce(pg_catalog.quote_literal(hint), ''));
 BEGIN
     EXECUTE pg_catalog.format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM PUBLIC, anon, authenticated, service_role',
                               ledger);
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', table_name || '_append_only', ledger);
-    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s',
-                              table_name || '_append_only', ledger, guard);
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', table_name || '_no_truncate', ledger);
-    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s',
-                              table_name || '_no_truncate', ledger, guard);
+    CALL platform.replace_trigger(ledger, '{table}_append_only', 'BEFORE UPDATE OR DELETE', 'ROW', guard);
+    CALL platform.replace_trigger(ledger, '{table}_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', guard);
 END;
 $$;
 
@@ -201,8 +210,10 @@ CALL platform.secure_table('platform.identity_provisioners');
 CALL platform.secure_table('platform.provisioning_failures');
 
 -- Provisions one identity in every registered app; returns how many apps failed. Runs as its
--- caller: the hook (SECURITY DEFINER, so the owner) or an operator repairing an identity.
-CREATE FUNCTION platform.provision_identity(p_user_id uuid, p_email text, p_meta jsonb)
+-- caller: the hook (SECURITY DEFINER, so the owner) or an operator repairing identities:
+--   SELECT platform.provision_identity(u) FROM auth.users u
+--   WHERE u.id IN (SELECT f.user_id FROM platform.provisioning_failures f WHERE f.resolved_at IS NULL);
+CREATE FUNCTION platform.provision_identity(identity auth.users)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = ''
@@ -216,14 +227,14 @@ BEGIN
     FOR provisioner IN SELECT p.app, p.function_name FROM platform.identity_provisioners p ORDER BY p.app LOOP
         BEGIN
             EXECUTE pg_catalog.format('SELECT %s($1, $2, $3)', provisioner.function_name)
-                USING p_user_id, p_email, p_meta;
+                USING identity.id, identity.email, identity.raw_user_meta_data;
             UPDATE platform.provisioning_failures f SET resolved_at = pg_catalog.now()
-            WHERE f.user_id = p_user_id AND f.app = provisioner.app AND f.resolved_at IS NULL;
+            WHERE f.user_id = identity.id AND f.app = provisioner.app AND f.resolved_at IS NULL;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, reason = MESSAGE_TEXT;
-            RAISE WARNING 'identity % has no % user: % (%)', p_user_id, provisioner.app, reason, state;
+            RAISE WARNING 'identity % has no % user: % (%)', identity.id, provisioner.app, reason, state;
             INSERT INTO platform.provisioning_failures (user_id, app, sqlstate, message)
-            VALUES (p_user_id, provisioner.app, state, reason);
+            VALUES (identity.id, provisioner.app, state, reason);
             failed := failed + 1;
         END;
     END LOOP;
@@ -233,14 +244,6 @@ $$;
 
 -- The hook's trigger function. SECURITY DEFINER: sign-ups insert identities as atelier_auth,
 -- which may write no app's schema (nor the failures table).
-CREATE FUNCTION platform.on_identity_created()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-BEGIN
-    PERFORM platform.provision_identity(NEW.id, NEW.email, NEW.raw_user_meta_data);
-    RETURN NULL; -- AFTER ROW trigger: the result is ignored
-END;
-$$;
+CREATE FUNCTION platform.on_identity_created() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+    AS 'BEGIN PERFORM platform.provision_identity(NEW); RETURN NULL; END';

@@ -24,5 +24,4 @@ DROP FUNCTION rotation.handle_new_auth_user();
 -- Identities without an app user get it now: Rotation's old trigger only warned when it
 -- failed. Every provisioner keeps a row that is already there, so for the rest this is a
 -- look-up per app; what still fails is recorded like a failure at sign-up.
-SELECT platform.provision_identity(u.id, u.email, u.raw_user_meta_data)
-FROM (SELECT a.id, a.email, a.raw_user_meta_data FROM auth.users a ORDER BY a.created_at, a.id) u;
+SELECT platform.provision_identity(u) FROM (SELECT a FROM auth.users a ORDER BY a.created_at, a.id) ordered (u);

@@ -114,30 +114,24 @@ class CatalogRulesTest {
      */
     @Test
     void theStampedColumnTakesTheDatabasesClockOnEveryUpdate() throws SQLException {
-        try (Connection owner = OwnerSql.owner()) {
-            owner.setAutoCommit(false);
-            try {
-                String identity = newIdentity(owner);
-                exec(owner, "insert into algorhythmic.user_credits (user_id, billing_cycle_start, billing_cycle_end) "
-                        + "values ('" + identity + "', now(), now() + interval '1 month')");
-                exec(owner, "insert into delula.tags (name) values ('probe-" + UUID.randomUUID() + "')");
-                Map<String, String> stamped = new LinkedHashMap<>();
-                for (String pair : rows(owner, "select table_name || ' ' || column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k")) {
-                    String table = pair.substring(0, pair.indexOf(' '));
-                    String column = pair.substring(pair.indexOf(' ') + 1);
-                    String moved = queryString(owner, "update " + table + " set " + column + " = '2001-01-01T00:00:00Z' "
-                            + "where ctid = (select ctid from " + table + " limit 1) returning (" + column + " = now())::text");
-                    if (moved != null) {
-                        assertThat(moved).as(table + "." + column).isEqualTo("true");
-                        stamped.put(table, column);
-                    }
+        inRolledBackTransaction((owner, identity) -> {
+            exec(owner, "insert into algorhythmic.user_credits (user_id, billing_cycle_start, billing_cycle_end) "
+                    + "values ('" + identity + "', now(), now() + interval '1 month')");
+            exec(owner, "insert into delula.tags (name) values ('probe-" + UUID.randomUUID() + "')");
+            Map<String, String> stamped = new LinkedHashMap<>();
+            for (String pair : rows(owner, "select table_name || ' ' || column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k")) {
+                String table = pair.substring(0, pair.indexOf(' '));
+                String column = pair.substring(pair.indexOf(' ') + 1);
+                String moved = queryString(owner, "update " + table + " set " + column + " = '2001-01-01T00:00:00Z' "
+                        + "where ctid = (select ctid from " + table + " limit 1) returning (" + column + " = now())::text");
+                if (moved != null) {
+                    assertThat(moved).as(table + "." + column).isEqualTo("true");
+                    stamped.put(table, column);
                 }
-                assertThat(stamped).containsKeys("algorhythmic.users", "rotation.users", "delula.users", "delula.tags",
-                        "algorhythmic.subscription_tiers").containsEntry("algorhythmic.user_credits", "last_updated");
-            } finally {
-                owner.rollback();
             }
-        }
+            assertThat(stamped).containsKeys("algorhythmic.users", "rotation.users", "delula.users", "delula.tags",
+                    "algorhythmic.subscription_tiers").containsEntry("algorhythmic.user_credits", "last_updated");
+        });
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -195,71 +189,79 @@ class CatalogRulesTest {
      */
     @Test
     void everyLedgerRefusesUpdateDeleteAndTruncateToEveryRoleButItsOwnersPaths() throws SQLException {
+        inRolledBackTransaction((owner, identity) -> {
+            String suffix = UUID.randomUUID().toString();
+            for (String insert : LEDGER_ROWS.values()) {
+                exec(owner, insert.replace("$IDENTITY", identity).replace("$SUFFIX", suffix));
+            }
+            List<String> roles = new ArrayList<>(List.of("anon", "authenticated", "service_role", "atelier_auth"));
+            if ("true".equals(queryString(owner, "select rolsuper::text from pg_roles where rolname = current_user"))) {
+                roles.add(queryString(owner, "select login_role from platform.instance"));
+            }
+            for (String role : roles) {
+                exec(owner, "grant usage on schema algorhythmic, infinitestories, rotation, delula to " + role);
+                for (String ledger : LEDGER_ROWS.keySet()) {
+                    exec(owner, "grant select, update, delete, truncate on " + ledger + " to " + role);
+                    exec(owner, "create policy \"probe " + role + "\" on " + ledger + " for all to " + role
+                            + " using (true) with check (true)");
+                }
+            }
+            TreeSet<String> refused = new TreeSet<>();
+            for (String role : roles) {
+                exec(owner, "set local role " + role);
+                for (String ledger : LEDGER_ROWS.keySet()) {
+                    String column = queryString(owner, "select attname from pg_attribute where attrelid = '" + ledger
+                            + "'::regclass and attnum > 0 and not attisdropped and attidentity = '' and attgenerated = '' "
+                            + "order by attnum limit 1");
+                    for (String statement : List.of("update " + ledger + " set " + column + " = " + column,
+                            "delete from " + ledger, "truncate " + ledger)) {
+                        Savepoint attempt = owner.setSavepoint();
+                        assertThatThrownBy(() -> exec(owner, statement)).as(role + ": " + statement)
+                                .isInstanceOfSatisfying(SQLException.class, e -> {
+                                    assertThat(e.getSQLState()).isEqualTo("42501");
+                                    assertThat(e.getMessage()).contains(ledger + " is append-only");
+                                });
+                        owner.rollback(attempt);
+                        refused.add(role + " " + ledger + " " + statement.substring(0, statement.indexOf(' ')));
+                    }
+                }
+                exec(owner, "reset role");
+            }
+            assertThat(refused).hasSize(roles.size() * LEDGER_ROWS.size() * 3);
+
+            // Foreign-key actions run as the ledger's owner: deleting the account (as the auth
+            // endpoints' role) removes its credit rows.
+            exec(owner, "set local role atelier_auth");
+            exec(owner, "delete from auth.users where id = '" + identity + "'");
+            exec(owner, "reset role");
+            assertThat(queryString(owner, "select (select count(*) from algorhythmic.credit_ledger where user_id = '"
+                    + identity + "') + (select count(*) from delula.credit_transactions where user_id = '" + identity + "')"))
+                    .isEqualTo("0");
+            // The owner itself (migrations, SECURITY DEFINER retention jobs).
+            for (String ledger : LEDGER_ROWS.keySet()) {
+                exec(owner, "delete from " + ledger);
+                assertThat(queryString(owner, "select count(*) from " + ledger)).as(ledger).isEqualTo("0");
+            }
+        });
+    }
+
+    private interface OwnerWork {
+        void run(Connection owner, String identity) throws SQLException;
+    }
+
+    /**
+     * Work as the owner in one transaction that is rolled back, with a new identity (made as the
+     * auth endpoints make one: the identity hook gives it its app users).
+     */
+    private static void inRolledBackTransaction(OwnerWork work) throws SQLException {
         try (Connection owner = OwnerSql.owner()) {
             owner.setAutoCommit(false);
             try {
-                String identity = newIdentity(owner);
-                String suffix = UUID.randomUUID().toString();
-                for (String insert : LEDGER_ROWS.values()) {
-                    exec(owner, insert.replace("$IDENTITY", identity).replace("$SUFFIX", suffix));
-                }
-                List<String> roles = new ArrayList<>(List.of("anon", "authenticated", "service_role", "atelier_auth"));
-                if ("true".equals(queryString(owner, "select rolsuper::text from pg_roles where rolname = current_user"))) {
-                    roles.add(queryString(owner, "select login_role from platform.instance"));
-                }
-                for (String role : roles) {
-                    exec(owner, "grant usage on schema algorhythmic, infinitestories, rotation, delula to " + role);
-                    for (String ledger : LEDGER_ROWS.keySet()) {
-                        exec(owner, "grant select, update, delete, truncate on " + ledger + " to " + role);
-                        exec(owner, "create policy \"probe " + role + "\" on " + ledger + " for all to " + role
-                                + " using (true) with check (true)");
-                    }
-                }
-                TreeSet<String> refused = new TreeSet<>();
-                for (String role : roles) {
-                    exec(owner, "set local role " + role);
-                    for (String ledger : LEDGER_ROWS.keySet()) {
-                        String column = queryString(owner, "select attname from pg_attribute where attrelid = '" + ledger
-                                + "'::regclass and attnum > 0 and not attisdropped and attidentity = '' and attgenerated = '' "
-                                + "order by attnum limit 1");
-                        for (String statement : List.of("update " + ledger + " set " + column + " = " + column,
-                                "delete from " + ledger, "truncate " + ledger)) {
-                            Savepoint attempt = owner.setSavepoint();
-                            assertThatThrownBy(() -> exec(owner, statement)).as(role + ": " + statement)
-                                    .isInstanceOfSatisfying(SQLException.class, e -> {
-                                        assertThat(e.getSQLState()).isEqualTo("42501");
-                                        assertThat(e.getMessage()).contains(ledger + " is append-only");
-                                    });
-                            owner.rollback(attempt);
-                            refused.add(role + " " + ledger + " " + statement.substring(0, statement.indexOf(' ')));
-                        }
-                    }
-                    exec(owner, "reset role");
-                }
-                assertThat(refused).hasSize(roles.size() * LEDGER_ROWS.size() * 3);
-
-                // Foreign-key actions run as the ledger's owner: deleting the account (as the auth
-                // endpoints' role) removes its credit rows.
-                exec(owner, "set local role atelier_auth");
-                exec(owner, "delete from auth.users where id = '" + identity + "'");
-                exec(owner, "reset role");
-                assertThat(queryString(owner, "select (select count(*) from algorhythmic.credit_ledger where user_id = '"
-                        + identity + "') + (select count(*) from delula.credit_transactions where user_id = '" + identity + "')"))
-                        .isEqualTo("0");
-                // The owner itself (migrations, SECURITY DEFINER retention jobs).
-                for (String ledger : LEDGER_ROWS.keySet()) {
-                    exec(owner, "delete from " + ledger);
-                    assertThat(queryString(owner, "select count(*) from " + ledger)).as(ledger).isEqualTo("0");
-                }
+                work.run(owner, queryString(owner, "insert into auth.users (email) values ('catalog-" + UUID.randomUUID()
+                        + "@example.test') returning id"));
             } finally {
                 owner.rollback();
             }
         }
-    }
-
-    /** An identity made as the auth endpoints make one (the identity hook gives it its app users). */
-    private static String newIdentity(Connection owner) throws SQLException {
-        return queryString(owner, "insert into auth.users (email) values ('catalog-" + UUID.randomUUID()
-                + "@example.test') returning id");
     }
 }

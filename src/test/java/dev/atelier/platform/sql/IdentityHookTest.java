@@ -67,8 +67,8 @@ class IdentityHookTest {
                 .containsExactly("delula|57P03|delula is down for " + marker + "@example.test|true");
 
         // Repair: provision again; the app's open failure is resolved, nothing is made twice.
-        assertThat(queryString("select platform.provision_identity(id, email, raw_user_meta_data) from auth.users "
-                + "where id = '" + id + "'")).isEqualTo("0");
+        assertThat(queryString("select platform.provision_identity(u) from auth.users u where u.id = '" + id + "'"))
+                .isEqualTo("0");
         assertThat(queryString("select count(*) from delula.users where id = '" + id + "'")).isEqualTo("1");
         assertThat(queryString("select count(*) from algorhythmic.users where id = '" + id + "'")).isEqualTo("1");
         assertThat(rows("select app || '|' || (resolved_at is not null) from platform.provisioning_failures "
