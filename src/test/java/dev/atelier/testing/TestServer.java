@@ -51,10 +51,12 @@ public final class TestServer {
         if (instance == null) {
             try {
                 Path dataDirectory = Files.createTempDirectory("atelier-test-");
+                TestSchema.expose();
                 Server server = Server.start(new Settings(dataDirectory, "127.0.0.1", 0,
                         System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
                 instance = new TestServer(server, dataDirectory);
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-shutdown"));
+                TestSchema.migrate(instance);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }

@@ -33,7 +33,12 @@ public final class SchemaCache {
     /** A miss reloads at most this often, so requests for made-up names cannot keep the catalog busy. */
     private static final long MISS_RELOAD_INTERVAL_NANOS = 1_000_000_000L;
 
-    SchemaCache(Database database, @Value("${atelier.rest.schemas:infinitestories}") String schemas) {
+    /**
+     * @param schemas {@code atelier.rest.schemas}, PostgREST's db-schemas: the exposed schemas, comma-separated,
+     *                the first being the default profile. Only configuration names them (application.properties
+     *                for the product); there is no default here, so no schema is exposed by accident.
+     */
+    SchemaCache(Database database, @Value("${atelier.rest.schemas}") String schemas) {
         this.database = database;
         this.schemas = Arrays.stream(schemas.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         if (this.schemas.isEmpty()) {

@@ -19,15 +19,15 @@ class QueryParamsTest {
 
     @Test
     void sortsReservedParametersFiltersAndEmbeddedParameters() {
-        QueryParams q = QueryParams.parse("select=name,stories(title)&name=eq.Ayla&stories.title=like.*Moon*"
-                + "&order=name.desc&stories.order=title&limit=5&offset=10&stories.limit=2&stories.offset=1"
-                + "&or=(a.eq.1,b.eq.2)&stories.not.and=(x.eq.1,y.eq.2)&columns=a,b&on_conflict=id", Set.of());
-        assertThat(q.filters).extracting(QueryParams.PathFilter::path).containsExactly(List.of(), List.of("stories"));
-        assertThat(q.orders).containsOnlyKeys(List.of(), List.of("stories"));
-        assertThat(q.limits).containsEntry(List.of(), 5L).containsEntry(List.of("stories"), 2L);
-        assertThat(q.offsets).containsEntry(List.of(), 10L).containsEntry(List.of("stories"), 1L);
+        QueryParams q = QueryParams.parse("select=name,tales(title)&name=eq.Ayla&tales.title=like.*Moon*"
+                + "&order=name.desc&tales.order=title&limit=5&offset=10&tales.limit=2&tales.offset=1"
+                + "&or=(a.eq.1,b.eq.2)&tales.not.and=(x.eq.1,y.eq.2)&columns=a,b&on_conflict=id", Set.of());
+        assertThat(q.filters).extracting(QueryParams.PathFilter::path).containsExactly(List.of(), List.of("tales"));
+        assertThat(q.orders).containsOnlyKeys(List.of(), List.of("tales"));
+        assertThat(q.limits).containsEntry(List.of(), 5L).containsEntry(List.of("tales"), 2L);
+        assertThat(q.offsets).containsEntry(List.of(), 10L).containsEntry(List.of("tales"), 1L);
         assertThat(q.logic).hasSize(2);
-        assertThat(q.logic.get(1).path()).containsExactly("stories");
+        assertThat(q.logic.get(1).path()).containsExactly("tales");
         assertThat(((LogicTree.Node) q.logic.get(1).tree()).negated()).isTrue();
         assertThat(q.columns).containsExactly("a", "b");
         assertThat(q.onConflict).containsExactly("id");

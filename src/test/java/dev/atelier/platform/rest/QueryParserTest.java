@@ -49,44 +49,44 @@ class QueryParserTest {
 
         @Test
         void parsesEmbeddingsWithAliasHintAndInnerJoin() {
-            Embed e = (Embed) QueryParser.select("hero:heroes!stories_hero_id_fkey!inner(name,id)").get(0);
-            assertThat(e.alias()).isEqualTo("hero");
-            assertThat(e.relation()).isEqualTo("heroes");
-            assertThat(e.hint()).isEqualTo("stories_hero_id_fkey");
+            Embed e = (Embed) QueryParser.select("character:characters!tales_character_id_fkey!inner(name,id)").get(0);
+            assertThat(e.alias()).isEqualTo("character");
+            assertThat(e.relation()).isEqualTo("characters");
+            assertThat(e.hint()).isEqualTo("tales_character_id_fkey");
             assertThat(e.inner()).isTrue();
             assertThat(e.children()).hasSize(2);
-            assertThat(e.key()).isEqualTo("hero");
+            assertThat(e.key()).isEqualTo("character");
         }
 
         @Test
         void innerMayComeBeforeTheHint() {
-            Embed e = (Embed) QueryParser.select("heroes!inner!hero_id(*)").get(0);
+            Embed e = (Embed) QueryParser.select("characters!inner!character_id(*)").get(0);
             assertThat(e.inner()).isTrue();
-            assertThat(e.hint()).isEqualTo("hero_id");
+            assertThat(e.hint()).isEqualTo("character_id");
         }
 
         @Test
         void leftIsTheDefaultJoinAndNotAHint() {
-            Embed e = (Embed) QueryParser.select("heroes!left(*)").get(0);
+            Embed e = (Embed) QueryParser.select("characters!left(*)").get(0);
             assertThat(e.inner()).isFalse();
             assertThat(e.hint()).isNull();
         }
 
         @Test
         void parsesNestedEmbeddings() {
-            Embed heroes = (Embed) QueryParser.select("name,stories(title,story_scenes(scene_number))").get(1);
-            Embed scenes = (Embed) heroes.children().get(1);
-            assertThat(scenes.relation()).isEqualTo("story_scenes");
+            Embed tales = (Embed) QueryParser.select("name,tales(title,scenes(scene_number))").get(1);
+            Embed scenes = (Embed) tales.children().get(1);
+            assertThat(scenes.relation()).isEqualTo("scenes");
             assertThat(((Column) scenes.children().get(0)).field().name()).isEqualTo("scene_number");
         }
 
         @Test
         void parsesSpreadEmbeddings() {
-            Embed e = (Embed) QueryParser.select("title,...heroes!inner(name)").get(1);
+            Embed e = (Embed) QueryParser.select("title,...characters!inner(name)").get(1);
             assertThat(e.spread()).isTrue();
             assertThat(e.inner()).isTrue();
-            assertThat(e.relation()).isEqualTo("heroes");
-            assertThatThrownBy(() -> QueryParser.select("...heroes")).isInstanceOf(ApiError.class);
+            assertThat(e.relation()).isEqualTo("characters");
+            assertThatThrownBy(() -> QueryParser.select("...characters")).isInstanceOf(ApiError.class);
         }
 
         @Test
@@ -104,11 +104,11 @@ class QueryParserTest {
 
         @Test
         void rejectsAnUnclosedEmbedding() {
-            assertThatThrownBy(() -> QueryParser.select("name,stories(title"))
+            assertThatThrownBy(() -> QueryParser.select("name,tales(title"))
                     .isInstanceOfSatisfying(ApiError.class, e -> {
                         assertThat(e.code).isEqualTo("PGRST100");
                         assertThat(e.getMessage()).isEqualTo(
-                                "\"failed to parse select parameter (name,stories(title)\" (line 1, column 19)");
+                                "\"failed to parse select parameter (name,tales(title)\" (line 1, column 17)");
                         assertThat((String) e.details).contains("end of input");
                     });
         }
@@ -301,9 +301,9 @@ class QueryParserTest {
 
         @Test
         void parsesJsonPathsAndRelatedOrders() {
-            List<OrderTerm> terms = QueryParser.order("data->>age.desc,heroes(name).asc");
+            List<OrderTerm> terms = QueryParser.order("data->>age.desc,characters(name).asc");
             assertThat(terms.get(0).field().path()).containsExactly(new Field.JsonStep(true, "age", false));
-            assertThat(terms.get(1).relation()).isEqualTo("heroes");
+            assertThat(terms.get(1).relation()).isEqualTo("characters");
             assertThat(terms.get(1).field().name()).isEqualTo("name");
         }
 
@@ -321,8 +321,8 @@ class QueryParserTest {
 
         @Test
         void splitsEmbedPathFromField() {
-            QueryParser.TreePath tp = QueryParser.treePath("stories.story_scenes.scene_number");
-            assertThat(tp.embedPath()).containsExactly("stories", "story_scenes");
+            QueryParser.TreePath tp = QueryParser.treePath("tales.scenes.scene_number");
+            assertThat(tp.embedPath()).containsExactly("tales", "scenes");
             assertThat(tp.field()).isEqualTo(Field.of("scene_number"));
         }
 

@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.rest.BackendMemory.Peaks;
 import dev.atelier.testing.Rest;
-import dev.atelier.testing.TestServer;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,46 +23,20 @@ class RestBoundsTest {
     private static final int BIG_ROWS = 12;
     private static final int SMALL_ROWS = 20_000;
 
-    private static final Rest ANON = Rest.anon();
+    private static final Rest ANON = Fixtures.anon();
 
     @BeforeAll
-    static void seed() throws Exception {
-        Fixtures.ensureObjects();
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("""
-                    create table infinitestories.rest_bounds_parents (id int primary key);
-                    create table infinitestories.rest_bounds_wide (c0 int, c1 int, c2 int, c3 int, c4 int,
-                        c5 int, c6 int, c7 int, c8 int, c9 int);
-                    insert into infinitestories.rest_bounds_wide values (0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
-                    grant select on infinitestories.rest_bounds_wide to anon;
-                    create table infinitestories.rest_bounds_texts (
-                        id int primary key,
-                        parent_id int references infinitestories.rest_bounds_parents (id),
-                        content text);
-                    grant select on infinitestories.rest_bounds_parents, infinitestories.rest_bounds_texts to anon, authenticated;
-                    grant all on infinitestories.rest_bounds_parents, infinitestories.rest_bounds_texts to service_role;
-                    insert into infinitestories.rest_bounds_parents values (1), (2);
-                    insert into infinitestories.rest_bounds_texts
-                        select i, 1, 'row ' || i from generate_series(100, 99 + 20000) i;
-                    """);
-        }
-        TestServer.get().component(SchemaCache.class).reload();
+    static void seed() {
+        // The tables and the 20,000 small rows come from the test migrations (V4__rest_fixture_bounds.sql).
         // The long texts arrive as a client's would: through the Data API, as the service role.
+        Rest.Response cleared = Fixtures.service().delete("/bounds_texts?id=lte." + BIG_ROWS);
+        assertThat(cleared.status()).as(cleared.toString()).isEqualTo(204);
         String text = "0123456789".repeat(MEGABYTE_TEXT / 10);
         for (int id = 1; id <= BIG_ROWS; id++) {
-            Rest.Response r = Rest.service().post("/rest_bounds_texts",
+            Rest.Response r = Fixtures.service().post("/bounds_texts",
                     Rest.json(Map.of("id", id, "parent_id", 2, "content", text)));
             assertThat(r.status()).as(r.toString()).isEqualTo(201);
         }
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("drop table infinitestories.rest_bounds_texts, infinitestories.rest_bounds_parents,"
-                      + " infinitestories.rest_bounds_wide");
-        }
-        Fixtures.dropObjects();
     }
 
     private static String aliases(int n) {
@@ -94,7 +64,7 @@ class RestBoundsTest {
     @Test
     void theAliasAttackIsRefusedBeforeTheBackendBuildsTheRow() {
         Peaks peaks = BackendMemory.resetPeaks();
-        Rest.Response r = ANON.get("/rest_bounds_texts?id=eq.1&select=" + aliases(150));
+        Rest.Response r = ANON.get("/bounds_texts?id=eq.1&select=" + aliases(150));
         assertError(r, 400, "PGRSTX02", "10485760");
         assertThat(r.json().path("details").asText()).contains("atelier.rest.max-response-bytes");
         peaks.assertGrowthBelowMegabytes(64);
@@ -103,7 +73,7 @@ class RestBoundsTest {
     @Test
     void threeHundredAliasesAreRefusedAsTooLongASelectList() {
         Peaks peaks = BackendMemory.resetPeaks();
-        Rest.Response r = ANON.get("/rest_bounds_texts?id=eq.1&select=" + aliases(300));
+        Rest.Response r = ANON.get("/bounds_texts?id=eq.1&select=" + aliases(300));
         assertError(r, 400, "PGRSTX01", "at most 200");
         assertThat(r.json().path("message").asText()).contains("300");
         assertThat(r.json().path("details").asText()).contains("atelier.rest.max-select-items");
@@ -113,9 +83,9 @@ class RestBoundsTest {
     @Test
     void repeatedStarsCannotStandInForALongSelectList() {
         // 101 stars of a ten-column table stand for 1,010 columns: more than five times max-select-items.
-        Rest.Response many = ANON.get("/rest_bounds_wide?select=" + stars(101));
+        Rest.Response many = ANON.get("/bounds_wide?select=" + stars(101));
         assertError(many, 400, "PGRSTX01", "at most 1000");
-        Rest.Response enough = ANON.get("/rest_bounds_wide?select=" + stars(100));
+        Rest.Response enough = ANON.get("/bounds_wide?select=" + stars(100));
         assertThat(enough.status()).as(enough.toString()).isEqualTo(200);
         assertThat(enough.json().get(0).path("c9").asInt()).isEqualTo(9);
     }
@@ -132,7 +102,7 @@ class RestBoundsTest {
     @Test
     void aResponseUnderTheLimitIsServedWithBoundedMemory() {
         Peaks peaks = BackendMemory.resetPeaks();
-        Rest.Response r = ANON.get("/rest_bounds_texts?id=eq.1&select=" + aliases(9));
+        Rest.Response r = ANON.get("/bounds_texts?id=eq.1&select=" + aliases(9));
         assertThat(r.status()).as(r.toString().substring(0, 200)).isEqualTo(200);
         assertThat(r.body().length()).isGreaterThan(9 * MEGABYTE_TEXT);
         assertThat(r.json().get(0).path("a8").asText()).hasSize(MEGABYTE_TEXT);
@@ -141,28 +111,28 @@ class RestBoundsTest {
 
     @Test
     void aPageWhoseRowsTogetherPassTheLimitIsRefused() {
-        Rest.Response r = ANON.get("/rest_bounds_texts?id=lte." + BIG_ROWS + "&select=id,content&order=id");
+        Rest.Response r = ANON.get("/bounds_texts?id=lte." + BIG_ROWS + "&select=id,content&order=id");
         assertError(r, 400, "PGRSTX02", "10485760");
         // Fewer rows fit: the client pages.
-        Rest.Response page = ANON.get("/rest_bounds_texts?id=lte." + BIG_ROWS + "&select=id,content&order=id&limit=5");
+        Rest.Response page = ANON.get("/bounds_texts?id=lte." + BIG_ROWS + "&select=id,content&order=id&limit=5");
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.json()).hasSize(5);
     }
 
     @Test
     void aWriteWhoseRepresentationWouldPassTheLimitIsRefusedAndRolledBack() {
-        Rest writer = Rest.service().with("Prefer", "return=representation");
-        Rest.Response r = writer.patch("/rest_bounds_texts?id=lte." + BIG_ROWS + "&select=id,content", "{\"parent_id\": 1}");
+        Rest writer = Fixtures.service().with("Prefer", "return=representation");
+        Rest.Response r = writer.patch("/bounds_texts?id=lte." + BIG_ROWS + "&select=id,content", "{\"parent_id\": 1}");
         assertError(r, 400, "PGRSTX02", "10485760");
-        Rest.Response after = ANON.get("/rest_bounds_texts?id=lte." + BIG_ROWS + "&parent_id=eq.1&select=id");
+        Rest.Response after = ANON.get("/bounds_texts?id=lte." + BIG_ROWS + "&parent_id=eq.1&select=id");
         assertThat(after.json()).as("nothing half-written").isEmpty();
     }
 
     @Test
     void anEmbeddingThatWouldPassTheLimitIsRefused() {
-        Rest.Response r = ANON.get("/rest_bounds_parents?id=eq.2&select=id,rest_bounds_texts(content)");
+        Rest.Response r = ANON.get("/bounds_parents?id=eq.2&select=id,bounds_texts(content)");
         assertError(r, 400, "PGRSTX02", "10485760");
-        Rest.Response csv = ANON.with("Accept", "text/csv").get("/rest_bounds_texts?id=lte." + BIG_ROWS + "&select=content");
+        Rest.Response csv = ANON.with("Accept", "text/csv").get("/bounds_texts?id=lte." + BIG_ROWS + "&select=content");
         assertError(csv, 400, "PGRSTX02", "10485760");
     }
 
@@ -172,23 +142,23 @@ class RestBoundsTest {
 
     @Test
     void aTwentyThousandRowReadReturnsAtMostMaxRows() {
-        Rest.Response all = ANON.get("/rest_bounds_texts?select=id&id=gte.100&order=id");
+        Rest.Response all = ANON.get("/bounds_texts?select=id&id=gte.100&order=id");
         assertThat(all.status()).isEqualTo(200);
         assertThat(all.json()).hasSize(1000);
         assertThat(all.header("Content-Range")).isEqualTo("0-999/*");
 
-        Rest.Response counted = ANON.with("Prefer", "count=exact").get("/rest_bounds_texts?select=id&id=gte.100&order=id");
+        Rest.Response counted = ANON.with("Prefer", "count=exact").get("/bounds_texts?select=id&id=gte.100&order=id");
         assertThat(counted.status()).isEqualTo(206);
         assertThat(counted.json()).hasSize(1000);
         assertThat(counted.header("Content-Range")).isEqualTo("0-999/" + SMALL_ROWS);
 
         // A larger client limit is capped; a smaller one stands; the offset is the client's.
-        assertThat(ANON.get("/rest_bounds_texts?select=id&id=gte.100&limit=5000").json()).hasSize(1000);
-        assertThat(ANON.get("/rest_bounds_texts?select=id&id=gte.100&limit=10").json()).hasSize(10);
-        Rest.Response tail = ANON.with("Prefer", "count=exact").get("/rest_bounds_texts?select=id&id=gte.100&order=id&offset=19990");
+        assertThat(ANON.get("/bounds_texts?select=id&id=gte.100&limit=5000").json()).hasSize(1000);
+        assertThat(ANON.get("/bounds_texts?select=id&id=gte.100&limit=10").json()).hasSize(10);
+        Rest.Response tail = ANON.with("Prefer", "count=exact").get("/bounds_texts?select=id&id=gte.100&order=id&offset=19990");
         assertThat(tail.json()).hasSize(10);
         assertThat(tail.header("Content-Range")).isEqualTo("19990-19999/" + SMALL_ROWS);
-        Rest.Response ranged = ANON.with("Range", "500-2999").get("/rest_bounds_texts?select=id&id=gte.100&order=id");
+        Rest.Response ranged = ANON.with("Range", "500-2999").get("/bounds_texts?select=id&id=gte.100&order=id");
         assertThat(ranged.json()).hasSize(1000);
         assertThat(ranged.header("Content-Range")).isEqualTo("500-1499/*");
         assertThat(ranged.json().get(0).path("id").asInt()).isEqualTo(600);
@@ -196,29 +166,29 @@ class RestBoundsTest {
 
     @Test
     void toManyEmbeddingsAreCappedToo() {
-        Rest.Response r = ANON.get("/rest_bounds_parents?id=eq.1&select=id,rest_bounds_texts(id)");
+        Rest.Response r = ANON.get("/bounds_parents?id=eq.1&select=id,bounds_texts(id)");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(r.json().get(0).path("rest_bounds_texts")).hasSize(1000);
-        Rest.Response limited = ANON.get("/rest_bounds_parents?id=eq.1&select=id,rest_bounds_texts(id)&rest_bounds_texts.limit=3");
-        assertThat(limited.json().get(0).path("rest_bounds_texts")).hasSize(3);
+        assertThat(r.json().get(0).path("bounds_texts")).hasSize(1000);
+        Rest.Response limited = ANON.get("/bounds_parents?id=eq.1&select=id,bounds_texts(id)&bounds_texts.limit=3");
+        assertThat(limited.json().get(0).path("bounds_texts")).hasSize(3);
     }
 
     @Test
     void functionResultsAreCapped() {
-        Rest.Response numbers = ANON.get("/rpc/rest_fixture_numbers?n=5000");
+        Rest.Response numbers = ANON.get("/rpc/numbers?n=5000");
         assertThat(numbers.status()).as(numbers.toString()).isEqualTo(200);
         assertThat(numbers.json()).hasSize(1000);
-        Rest.Response pairs = ANON.post("/rpc/rest_fixture_pairs", "{\"n\": 5000}");
+        Rest.Response pairs = ANON.post("/rpc/pairs", "{\"n\": 5000}");
         assertThat(pairs.status()).as(pairs.toString()).isEqualTo(200);
         assertThat(pairs.json()).hasSize(1000);
-        assertThat(ANON.post("/rpc/rest_fixture_pairs?limit=7", "{\"n\": 5000}").json()).hasSize(7);
+        assertThat(ANON.post("/rpc/pairs?limit=7", "{\"n\": 5000}").json()).hasSize(7);
     }
 
     @Test
     void mutationsReturnEveryRowTheyChanged() {
         // PostgREST applies db-max-rows to reads only: a write's representation lists every written row.
-        Rest writer = Rest.service().with("Prefer", "return=representation");
-        Rest.Response r = writer.patch("/rest_bounds_texts?id=gte.100&id=lt.1300&select=id", "{\"content\": \"changed\"}");
+        Rest writer = Fixtures.service().with("Prefer", "return=representation");
+        Rest.Response r = writer.patch("/bounds_texts?id=gte.100&id=lt.1300&select=id", "{\"content\": \"changed\"}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.json()).hasSize(1200);
     }

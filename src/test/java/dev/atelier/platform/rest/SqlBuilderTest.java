@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The SQL builders against a small hand-made catalog, without a database. */
 class SqlBuilderTest {
 
-    private static final String EVIL = "x'); DROP TABLE heroes; --";
+    private static final String EVIL = "x'); DROP TABLE characters; --";
 
     private static Column column(String name, String type) {
         return new Column(name, type, type, 'S', true, null, null, false, List.of());
@@ -29,13 +29,13 @@ class SqlBuilderTest {
         return new Table("s", name, 'r', true, true, true, null, cols, pk, List.of());
     }
 
-    private static final Table HEROES = table("heroes", List.of("id"), "id", "name", "data");
-    private static final Table STORIES = table("stories", List.of("id"), "id", "hero_id", "editor_id", "title");
-    private static final Table SCENES = table("scenes", List.of("id"), "id", "story_id", "n");
-    private static final Catalog CATALOG = new Catalog(List.of("s"), List.of(HEROES, STORIES, SCENES), List.of(
-            new ForeignKey("stories_hero_id_fkey", "s", "stories", List.of("hero_id"), "s", "heroes", List.of("id")),
-            new ForeignKey("stories_editor_id_fkey", "s", "stories", List.of("editor_id"), "s", "heroes", List.of("id")),
-            new ForeignKey("scenes_story_id_fkey", "s", "scenes", List.of("story_id"), "s", "stories", List.of("id"))),
+    private static final Table CHARACTERS = table("characters", List.of("id"), "id", "name", "data");
+    private static final Table TALES = table("tales", List.of("id"), "id", "character_id", "editor_id", "title");
+    private static final Table SCENES = table("scenes", List.of("id"), "id", "tale_id", "n");
+    private static final Catalog CATALOG = new Catalog(List.of("s"), List.of(CHARACTERS, TALES, SCENES), List.of(
+            new ForeignKey("tales_character_id_fkey", "s", "tales", List.of("character_id"), "s", "characters", List.of("id")),
+            new ForeignKey("tales_editor_id_fkey", "s", "tales", List.of("editor_id"), "s", "characters", List.of("id")),
+            new ForeignKey("scenes_tale_id_fkey", "s", "scenes", List.of("tale_id"), "s", "tales", List.of("id"))),
             List.of());
 
     private static ReadPlan plan(Table table, String query) {
@@ -51,7 +51,7 @@ class SqlBuilderTest {
     void requestValuesAreBindParametersNeverSqlText() {
         String encoded = java.net.URLEncoder.encode(EVIL, java.nio.charset.StandardCharsets.UTF_8);
         String quoted = java.net.URLEncoder.encode("\"" + EVIL + "\"", java.nio.charset.StandardCharsets.UTF_8);
-        Sql sql = page(HEROES, "select=alias:name,data->>k&name=eq." + encoded + "&or=(name.like." + quoted
+        Sql sql = page(CHARACTERS, "select=alias:name,data->>k&name=eq." + encoded + "&or=(name.like." + quoted
                 + ",name.in.(" + quoted + "))&data->" + quoted + "=eq.1&order=name.desc&limit=3");
         assertThat(sql.text()).doesNotContain("DROP").doesNotContain("alias");
         assertThat(sql.params()).contains(EVIL, "alias", 3L);
@@ -60,19 +60,19 @@ class SqlBuilderTest {
 
     @Test
     void toOneEmbeddingIsALateralRowObjectAndToManyAnAggregatedArray() {
-        String toOne = page(SCENES, "select=n,stories(title)").text();
+        String toOne = page(SCENES, "select=n,tales(title)").text();
         // The embedded row object is built only when its size estimate stays under the response limit.
         assertThat(toOne).contains("LEFT JOIN LATERAL (SELECT CASE WHEN (").contains("ELSE json_build_object(")
                 .doesNotContain("json_agg(_e.j)");
-        assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"story_id\"");
-        String toMany = page(STORIES, "select=title,scenes(n)").text();
+        assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"tale_id\"");
+        String toMany = page(TALES, "select=title,scenes(n)").text();
         assertThat(toMany).contains("coalesce(json_agg(_e.j), '[]'::json)");
-        assertThat(toMany).contains("\"t1\".\"story_id\" = \"t0\".\"id\"");
+        assertThat(toMany).contains("\"t1\".\"tale_id\" = \"t0\".\"id\"");
     }
 
     @Test
     void rowsAreSizedFromValueHeadersBeforeTheyAreBuiltAndPagesByRunningTotal() {
-        String sql = page(HEROES, "select=a:name,b:name,c:name,data").text();
+        String sql = page(CHARACTERS, "select=a:name,b:name,c:name,data").text();
         // One size expression per distinct value, multiplied by its uses; text's length from its header.
         assertThat(sql).contains("3::bigint * coalesce(octet_length(\"t0\".\"name\"), 0)")
                 .doesNotContain("1::bigint * coalesce(octet_length(\"t0\".\"name\")");
@@ -83,13 +83,13 @@ class SqlBuilderTest {
 
     @Test
     void innerEmbeddingOfToManyDropsParentsWithEmptyArrays() {
-        String sql = page(STORIES, "select=title,scenes!inner(n)").text();
+        String sql = page(TALES, "select=title,scenes!inner(n)").text();
         assertThat(sql).contains("INNER JOIN LATERAL").contains("json_array_length(\"e1\".j) > 0");
     }
 
     @Test
     void embeddedFiltersOrderAndLimitStayInsideTheEmbedding() {
-        Sql sql = page(STORIES, "select=title,scenes(n)&scenes.n=gt.1&scenes.order=n.desc&scenes.limit=2");
+        Sql sql = page(TALES, "select=title,scenes(n)&scenes.n=gt.1&scenes.order=n.desc&scenes.limit=2");
         String text = sql.text();
         int lateral = text.indexOf("LEFT JOIN LATERAL");
         assertThat(text.indexOf("\"t1\".\"n\" > ?", lateral)).isPositive();
@@ -99,44 +99,44 @@ class SqlBuilderTest {
 
     @Test
     void twoForeignKeysToTheSameTableAreAmbiguousUntilHinted() {
-        assertThatThrownBy(() -> plan(STORIES, "select=heroes(name)")).isInstanceOfSatisfying(ApiError.class, e -> {
+        assertThatThrownBy(() -> plan(TALES, "select=characters(name)")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.status).isEqualTo(300);
             assertThat(e.code).isEqualTo("PGRST201");
-            assertThat(e.details.toString()).contains("stories_hero_id_fkey").contains("stories_editor_id_fkey");
-            assertThat(e.hint).contains("'heroes!stories_hero_id_fkey'");
+            assertThat(e.details.toString()).contains("tales_character_id_fkey").contains("tales_editor_id_fkey");
+            assertThat(e.hint).contains("'characters!tales_character_id_fkey'");
         });
-        assertThat(plan(STORIES, "select=heroes!stories_editor_id_fkey(name)").embeds.get(0).relationship.constraint())
-                .isEqualTo("stories_editor_id_fkey");
-        assertThat(plan(STORIES, "select=heroes!hero_id(name)").embeds.get(0).relationship.constraint())
-                .isEqualTo("stories_hero_id_fkey");
-        assertThat(plan(STORIES, "select=editor:editor_id(name)").embeds.get(0).relationship.constraint())
-                .isEqualTo("stories_editor_id_fkey");
+        assertThat(plan(TALES, "select=characters!tales_editor_id_fkey(name)").embeds.get(0).relationship.constraint())
+                .isEqualTo("tales_editor_id_fkey");
+        assertThat(plan(TALES, "select=characters!character_id(name)").embeds.get(0).relationship.constraint())
+                .isEqualTo("tales_character_id_fkey");
+        assertThat(plan(TALES, "select=editor:editor_id(name)").embeds.get(0).relationship.constraint())
+                .isEqualTo("tales_editor_id_fkey");
     }
 
     @Test
     void anUnrelatedTableIsPgrst200WithASuggestion() {
-        assertThatThrownBy(() -> plan(SCENES, "select=storys(title)")).isInstanceOfSatisfying(ApiError.class, e -> {
+        assertThatThrownBy(() -> plan(SCENES, "select=talez(title)")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.status).isEqualTo(400);
             assertThat(e.code).isEqualTo("PGRST200");
-            assertThat(e.getMessage()).isEqualTo("Could not find a relationship between 'scenes' and 'storys' in the schema cache");
-            assertThat(e.hint).isEqualTo("Perhaps you meant 'stories' instead of 'storys'.");
+            assertThat(e.getMessage()).isEqualTo("Could not find a relationship between 'scenes' and 'talez' in the schema cache");
+            assertThat(e.hint).isEqualTo("Perhaps you meant 'tales' instead of 'talez'.");
         });
     }
 
     @Test
     void unknownColumnsAreRefusedAsPostgresqlWouldRefuseThem() {
-        assertThatThrownBy(() -> plan(HEROES, "select=nope")).isInstanceOfSatisfying(ApiError.class, e -> {
+        assertThatThrownBy(() -> plan(CHARACTERS, "select=nope")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.code).isEqualTo("42703");
-            assertThat(e.getMessage()).isEqualTo("column heroes.nope does not exist");
+            assertThat(e.getMessage()).isEqualTo("column characters.nope does not exist");
         });
-        assertThatThrownBy(() -> plan(HEROES, "order=nope")).isInstanceOf(ApiError.class);
-        assertThatThrownBy(() -> plan(STORIES, "select=title,scenes(nope)")).isInstanceOfSatisfying(ApiError.class,
+        assertThatThrownBy(() -> plan(CHARACTERS, "order=nope")).isInstanceOf(ApiError.class);
+        assertThatThrownBy(() -> plan(TALES, "select=title,scenes(nope)")).isInstanceOfSatisfying(ApiError.class,
                 e -> assertThat(e.getMessage()).isEqualTo("column scenes.nope does not exist"));
     }
 
     @Test
     void aFilterOnAnEmbeddingThatIsNotSelectedIsPgrst108() {
-        assertThatThrownBy(() -> plan(STORIES, "scenes.n=eq.1")).isInstanceOfSatisfying(ApiError.class, e -> {
+        assertThatThrownBy(() -> plan(TALES, "scenes.n=eq.1")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.code).isEqualTo("PGRST108");
             assertThat(e.hint).isEqualTo("Verify that 'scenes' is included in the 'select' query parameter.");
         });
@@ -144,27 +144,27 @@ class SqlBuilderTest {
 
     @Test
     void anEmbeddingItselfTakesOnlyIsNullFilters() {
-        ReadPlan root = plan(STORIES, "select=title,scenes(n)&scenes=not.is.null");
+        ReadPlan root = plan(TALES, "select=title,scenes(n)&scenes=not.is.null");
         assertThat(root.embedConditions).hasSize(1);
         assertThat(root.embeds.get(0).restrictsParent).isTrue();
-        assertThatThrownBy(() -> plan(STORIES, "select=title,scenes(n)&scenes=eq.1"))
+        assertThatThrownBy(() -> plan(TALES, "select=title,scenes(n)&scenes=eq.1"))
                 .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST120"));
     }
 
     @Test
     void orderingByAToManyEmbeddingIsPgrst118() {
-        assertThatThrownBy(() -> plan(STORIES, "select=title,scenes(n)&order=scenes(n)"))
+        assertThatThrownBy(() -> plan(TALES, "select=title,scenes(n)&order=scenes(n)"))
                 .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST118"));
-        String sql = ReadSql.page(plan(SCENES, "select=n,stories(title)&order=stories(title).desc"),
+        String sql = ReadSql.page(plan(SCENES, "select=n,tales(title)&order=tales(title).desc"),
                 Sql.of("\"s\".\"scenes\" AS \"t0\""), false, true).text();
         assertThat(sql).contains("ORDER BY \"e1\".\"o1\" DESC");
     }
 
     @Test
     void castsAreLimitedToKnownTypes() {
-        assertThat(page(HEROES, "select=name::text").text()).contains("CAST(\"t0\".\"name\" AS text)");
-        assertThatThrownBy(() -> plan(HEROES, "select=name::pg_catalog.text")).isInstanceOf(ApiError.class);
-        assertThatThrownBy(() -> plan(HEROES, "select=name::evil")).isInstanceOfSatisfying(ApiError.class, e -> {
+        assertThat(page(CHARACTERS, "select=name::text").text()).contains("CAST(\"t0\".\"name\" AS text)");
+        assertThatThrownBy(() -> plan(CHARACTERS, "select=name::pg_catalog.text")).isInstanceOf(ApiError.class);
+        assertThatThrownBy(() -> plan(CHARACTERS, "select=name::evil")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.code).isEqualTo("42704");
             assertThat(e.getMessage()).isEqualTo("type \"evil\" does not exist");
         });
@@ -183,20 +183,20 @@ class SqlBuilderTest {
 
     @Test
     void insertWritesOnlyThePayloadsColumnsAndUpsertsOnTheKey() {
-        Sql sql = MutationSql.insert(HEROES, List.of("id", "name"), "[{\"id\":1,\"name\":\"" + EVIL + "\"}]", false,
+        Sql sql = MutationSql.insert(CHARACTERS, List.of("id", "name"), "[{\"id\":1,\"name\":\"" + EVIL + "\"}]", false,
                 MutationSql.Conflict.MERGE, List.of("id"));
-        assertThat(sql.text()).startsWith("INSERT INTO \"s\".\"heroes\" AS \"t0\" (\"id\", \"name\") SELECT _r.\"id\", _r.\"name\"")
+        assertThat(sql.text()).startsWith("INSERT INTO \"s\".\"characters\" AS \"t0\" (\"id\", \"name\") SELECT _r.\"id\", _r.\"name\"")
                 .contains("ON CONFLICT (\"id\") DO UPDATE SET \"id\" = EXCLUDED.\"id\", \"name\" = EXCLUDED.\"name\"")
                 .doesNotContain("DROP");
-        assertThat(MutationSql.insert(HEROES, List.of("name"), "[]", false, MutationSql.Conflict.IGNORE, List.of("id")).text())
+        assertThat(MutationSql.insert(CHARACTERS, List.of("name"), "[]", false, MutationSql.Conflict.IGNORE, List.of("id")).text())
                 .endsWith("ON CONFLICT (\"id\") DO NOTHING");
     }
 
     @Test
     void limitedUpdatesPickRowsByCtidInOrder() {
-        ReadPlan root = plan(HEROES, "name=eq.a&order=name&limit=2");
-        String sql = MutationSql.delete(HEROES, root).text();
-        assertThat(sql).contains("ctid = ANY(ARRAY(SELECT \"t0\".ctid FROM \"s\".\"heroes\" AS \"t0\" WHERE")
+        ReadPlan root = plan(CHARACTERS, "name=eq.a&order=name&limit=2");
+        String sql = MutationSql.delete(CHARACTERS, root).text();
+        assertThat(sql).contains("ctid = ANY(ARRAY(SELECT \"t0\".ctid FROM \"s\".\"characters\" AS \"t0\" WHERE")
                 .contains("ORDER BY \"t0\".\"name\" LIMIT ?");
     }
 

@@ -23,23 +23,23 @@ class WriteTest {
     @BeforeEach
     void newUser() {
         user = TestServer.get().newUser();
-        rest = Rest.as(user.accessToken());
+        rest = Fixtures.as(user.accessToken());
         representation = rest.with("Prefer", "return=representation");
     }
 
-    private String hero(String name) {
-        return Rest.json(Fixtures.hero(user.id(), name, "brave", "kind"));
+    private String character(String name) {
+        return Rest.json(Fixtures.character(user.id(), name, "brave", "kind"));
     }
 
-    private List<String> heroNames() {
-        Rest.Response r = rest.get("/heroes?select=name&order=name");
+    private List<String> characterNames() {
+        Rest.Response r = rest.get("/characters?select=name&order=name");
         assertThat(r.status()).isEqualTo(200);
         return r.json().findValuesAsText("name");
     }
 
     @Test
     void insertWithRepresentationAnswers201WithTheNewRows() {
-        Rest.Response r = representation.post("/heroes", hero("Ayla"));
+        Rest.Response r = representation.post("/characters", character("Ayla"));
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().isArray()).isTrue();
         JsonNode row = r.json().get(0);
@@ -52,39 +52,39 @@ class WriteTest {
 
     @Test
     void insertWithoutPreferIsMinimal() {
-        Rest.Response r = rest.post("/heroes", hero("Bram"));
+        Rest.Response r = rest.post("/characters", character("Bram"));
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.body()).isEmpty();
-        assertThat(heroNames()).containsExactly("Bram");
+        assertThat(characterNames()).containsExactly("Bram");
     }
 
     @Test
     void insertReportsTheCountWhenAsked() {
-        Rest.Response r = rest.with("Prefer", "count=exact").post("/heroes", Rest.json(List.of(
-                Fixtures.hero(user.id(), "A", "brave", "kind"), Fixtures.hero(user.id(), "B", "brave", "kind"))));
+        Rest.Response r = rest.with("Prefer", "count=exact").post("/characters", Rest.json(List.of(
+                Fixtures.character(user.id(), "A", "brave", "kind"), Fixtures.character(user.id(), "B", "brave", "kind"))));
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.header("Content-Range")).isEqualTo("*/2");
     }
 
     @Test
     void representationAppliesSelectAndEmbedding() {
-        String heroId = representation.post("/heroes", hero("Ayla")).json().get(0).get("id").asText();
-        Rest.Response r = representation.post("/stories?select=title,heroes(name)",
-                Rest.json(Fixtures.story(user.id(), heroId, "Dragon", "fire")));
+        String characterId = representation.post("/characters", character("Ayla")).json().get(0).get("id").asText();
+        Rest.Response r = representation.post("/tales?select=title,characters(name)",
+                Rest.json(Fixtures.tale(user.id(), characterId, "Dragon", "fire")));
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().get(0).get("title").asText()).isEqualTo("Dragon");
-        assertThat(r.json().get(0).get("heroes").get("name").asText()).isEqualTo("Ayla");
+        assertThat(r.json().get(0).get("characters").get("name").asText()).isEqualTo("Ayla");
         assertThat(r.json().get(0).has("content")).isFalse();
     }
 
     @Test
     void columnsParameterAllowsRowsWithMissingKeys() {
-        Map<String, Object> withAppearance = Fixtures.hero(user.id(), "Pair two", "brave", "kind");
+        Map<String, Object> withAppearance = Fixtures.character(user.id(), "Pair two", "brave", "kind");
         withAppearance.put("appearance", "a blue scarf");
-        Map<String, Object> without = Fixtures.hero(user.id(), "Pair one", "brave", "kind");
+        Map<String, Object> without = Fixtures.character(user.id(), "Pair one", "brave", "kind");
         without.put("is_active", false);
         Rest.Response r = representation.post(
-                "/heroes?columns=%22user_id%22,%22name%22,%22primary_trait%22,%22secondary_trait%22,%22appearance%22,%22is_active%22&order=name",
+                "/characters?columns=%22user_id%22,%22name%22,%22primary_trait%22,%22secondary_trait%22,%22appearance%22,%22is_active%22&order=name",
                 Rest.json(List.of(without, withAppearance)));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         JsonNode rows = r.json();
@@ -97,11 +97,11 @@ class WriteTest {
 
     @Test
     void missingDefaultFillsAbsentKeysWithColumnDefaults() {
-        Map<String, Object> inactive = Fixtures.hero(user.id(), "Off", "brave", "kind");
+        Map<String, Object> inactive = Fixtures.character(user.id(), "Off", "brave", "kind");
         inactive.put("is_active", false);
-        Map<String, Object> plain = Fixtures.hero(user.id(), "On", "brave", "kind");
+        Map<String, Object> plain = Fixtures.character(user.id(), "On", "brave", "kind");
         Rest.Response r = representation.with("Prefer", "missing=default").post(
-                "/heroes?columns=user_id,name,primary_trait,secondary_trait,is_active", Rest.json(List.of(inactive, plain)));
+                "/characters?columns=user_id,name,primary_trait,secondary_trait,is_active", Rest.json(List.of(inactive, plain)));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         assertThat(r.header("Preference-Applied")).contains("missing=default");
         assertThat(r.json()).hasSize(2);
@@ -112,127 +112,127 @@ class WriteTest {
 
     @Test
     void upsertMergesOnThePrimaryKeyOrIgnores() {
-        String id = representation.post("/heroes", hero("Before")).json().get(0).get("id").asText();
-        Map<String, Object> changed = Fixtures.hero(user.id(), "After", "brave", "kind");
+        String id = representation.post("/characters", character("Before")).json().get(0).get("id").asText();
+        Map<String, Object> changed = Fixtures.character(user.id(), "After", "brave", "kind");
         changed.put("id", id);
         Rest merge = representation.with("Prefer", "resolution=merge-duplicates");
-        Rest.Response merged = merge.post("/heroes", Rest.json(changed));
+        Rest.Response merged = merge.post("/characters", Rest.json(changed));
         assertThat(merged.status()).isEqualTo(201);
         assertThat(merged.json().get(0).get("name").asText()).isEqualTo("After");
-        assertThat(heroNames()).containsExactly("After");
+        assertThat(characterNames()).containsExactly("After");
 
         String newId = UUID.randomUUID().toString();
-        Map<String, Object> fresh = Fixtures.hero(user.id(), "Fresh", "brave", "kind");
+        Map<String, Object> fresh = Fixtures.character(user.id(), "Fresh", "brave", "kind");
         fresh.put("id", newId);
         changed.put("name", "After again");
-        assertThat(merge.post("/heroes?on_conflict=id", Rest.json(List.of(changed, fresh))).json()).hasSize(2);
-        assertThat(heroNames()).containsExactly("After again", "Fresh");
+        assertThat(merge.post("/characters?on_conflict=id", Rest.json(List.of(changed, fresh))).json()).hasSize(2);
+        assertThat(characterNames()).containsExactly("After again", "Fresh");
 
         changed.put("name", "Ignored");
-        Rest.Response ignored = representation.with("Prefer", "resolution=ignore-duplicates").post("/heroes", Rest.json(changed));
+        Rest.Response ignored = representation.with("Prefer", "resolution=ignore-duplicates").post("/characters", Rest.json(changed));
         assertThat(ignored.status()).isEqualTo(201);
         assertThat(ignored.json()).isEmpty();
-        assertThat(heroNames()).containsExactly("After again", "Fresh");
+        assertThat(characterNames()).containsExactly("After again", "Fresh");
     }
 
     @Test
     void patchChangesFilteredRowsAndAnswers200Or204() {
-        rest.post("/heroes", Rest.json(List.of(Fixtures.hero(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.hero(user.id(), "Bram", "brave", "wise"), Fixtures.hero(user.id(), "Cato", "clever", "kind"))));
-        Rest.Response minimal = rest.with("Prefer", "count=exact").patch("/heroes?name=in.(Ayla,Bram)", "{\"appearance\":\"muddy\"}");
+        rest.post("/characters", Rest.json(List.of(Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                Fixtures.character(user.id(), "Bram", "brave", "wise"), Fixtures.character(user.id(), "Cato", "clever", "kind"))));
+        Rest.Response minimal = rest.with("Prefer", "count=exact").patch("/characters?name=in.(Ayla,Bram)", "{\"appearance\":\"muddy\"}");
         assertThat(minimal.status()).isEqualTo(204);
         assertThat(minimal.header("Content-Range")).isEqualTo("0-1/2");
-        Rest.Response shown = representation.patch("/heroes?name=eq.Cato&select=name,appearance", "{\"appearance\":\"hat\"}");
+        Rest.Response shown = representation.patch("/characters?name=eq.Cato&select=name,appearance", "{\"appearance\":\"hat\"}");
         assertThat(shown.status()).isEqualTo(200);
         assertThat(shown.json().get(0).get("appearance").asText()).isEqualTo("hat");
         assertThat(shown.json().get(0).size()).isEqualTo(2);
-        assertThat(rest.get("/heroes?select=name&appearance=eq.muddy&order=name").json().findValuesAsText("name"))
+        assertThat(rest.get("/characters?select=name&appearance=eq.muddy&order=name").json().findValuesAsText("name"))
                 .containsExactly("Ayla", "Bram");
-        Rest.Response nothing = representation.patch("/heroes?name=eq.Nobody", "{\"appearance\":\"x\"}");
+        Rest.Response nothing = representation.patch("/characters?name=eq.Nobody", "{\"appearance\":\"x\"}");
         assertThat(nothing.status()).isEqualTo(200);
         assertThat(nothing.json()).isEmpty();
     }
 
     @Test
     void deleteRemovesFilteredRowsAndCanShowThem() {
-        rest.post("/heroes", Rest.json(List.of(Fixtures.hero(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.hero(user.id(), "Bram", "brave", "wise"))));
-        Rest.Response shown = representation.delete("/heroes?name=eq.Ayla&select=name");
+        rest.post("/characters", Rest.json(List.of(Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                Fixtures.character(user.id(), "Bram", "brave", "wise"))));
+        Rest.Response shown = representation.delete("/characters?name=eq.Ayla&select=name");
         assertThat(shown.status()).isEqualTo(200);
         assertThat(shown.json().findValuesAsText("name")).containsExactly("Ayla");
-        Rest.Response minimal = rest.delete("/heroes?name=eq.Bram");
+        Rest.Response minimal = rest.delete("/characters?name=eq.Bram");
         assertThat(minimal.status()).isEqualTo(204);
         assertThat(minimal.body()).isEmpty();
-        assertThat(heroNames()).isEmpty();
+        assertThat(characterNames()).isEmpty();
     }
 
     @Test
     void limitedDeleteRemovesOnlyTheFirstRowsInOrder() {
-        rest.post("/heroes", Rest.json(List.of(Fixtures.hero(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.hero(user.id(), "Bram", "brave", "wise"), Fixtures.hero(user.id(), "Cato", "clever", "kind"))));
-        assertThat(rest.delete("/heroes?order=name.desc&limit=2").status()).isEqualTo(204);
-        assertThat(heroNames()).containsExactly("Ayla");
+        rest.post("/characters", Rest.json(List.of(Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                Fixtures.character(user.id(), "Bram", "brave", "wise"), Fixtures.character(user.id(), "Cato", "clever", "kind"))));
+        assertThat(rest.delete("/characters?order=name.desc&limit=2").status()).isEqualTo(204);
+        assertThat(characterNames()).containsExactly("Ayla");
     }
 
     @Test
     void putUpsertsOneRowByItsPrimaryKey() {
         String id = UUID.randomUUID().toString();
-        Map<String, Object> row = Fixtures.hero(user.id(), "Put", "brave", "kind");
+        Map<String, Object> row = Fixtures.character(user.id(), "Put", "brave", "kind");
         row.put("id", id);
-        Rest.Response created = representation.put("/heroes?id=eq." + id, Rest.json(row));
+        Rest.Response created = representation.put("/characters?id=eq." + id, Rest.json(row));
         assertThat(created.status()).isEqualTo(200);
         row.put("name", "Put again");
-        assertThat(rest.put("/heroes?id=eq." + id, Rest.json(row)).status()).isEqualTo(204);
-        assertThat(heroNames()).containsExactly("Put again");
-        Rest.Response mismatch = rest.put("/heroes?id=eq." + UUID.randomUUID(), Rest.json(row));
+        assertThat(rest.put("/characters?id=eq." + id, Rest.json(row)).status()).isEqualTo(204);
+        assertThat(characterNames()).containsExactly("Put again");
+        Rest.Response mismatch = rest.put("/characters?id=eq." + UUID.randomUUID(), Rest.json(row));
         assertThat(mismatch.status()).isEqualTo(400);
         assertThat(mismatch.json().get("code").asText()).isEqualTo("PGRST115");
     }
 
     @Test
     void singleObjectInsertOfTwoRowsIs406AndWritesNothing() {
-        Rest.Response r = representation.with("Accept", "application/vnd.pgrst.object+json").post("/heroes", Rest.json(List.of(
-                Fixtures.hero(user.id(), "One", "brave", "kind"), Fixtures.hero(user.id(), "Two", "brave", "kind"))));
+        Rest.Response r = representation.with("Accept", "application/vnd.pgrst.object+json").post("/characters", Rest.json(List.of(
+                Fixtures.character(user.id(), "One", "brave", "kind"), Fixtures.character(user.id(), "Two", "brave", "kind"))));
         assertThat(r.status()).isEqualTo(406);
         assertThat(r.json().get("code").asText()).isEqualTo("PGRST116");
-        assertThat(heroNames()).as("rolled back").isEmpty();
-        Rest.Response one = representation.with("Accept", "application/vnd.pgrst.object+json").post("/heroes", hero("Solo"));
+        assertThat(characterNames()).as("rolled back").isEmpty();
+        Rest.Response one = representation.with("Accept", "application/vnd.pgrst.object+json").post("/characters", character("Solo"));
         assertThat(one.status()).isEqualTo(201);
         assertThat(one.json().get("name").asText()).isEqualTo("Solo");
     }
 
     @Test
     void constraintViolationsMapToPostgrestStatuses() {
-        String id = representation.post("/heroes", hero("Ayla")).json().get(0).get("id").asText();
-        Map<String, Object> duplicate = Fixtures.hero(user.id(), "Dup", "brave", "kind");
+        String id = representation.post("/characters", character("Ayla")).json().get(0).get("id").asText();
+        Map<String, Object> duplicate = Fixtures.character(user.id(), "Dup", "brave", "kind");
         duplicate.put("id", id);
-        assertError(rest.post("/heroes", Rest.json(duplicate)), 409, "23505");
-        assertError(rest.post("/heroes", hero("").replace("\"brave\"", "\"kind\"")), 400, "23514");
-        Map<String, Object> noTrait = Fixtures.hero(user.id(), "X", "brave", "kind");
+        assertError(rest.post("/characters", Rest.json(duplicate)), 409, "23505");
+        assertError(rest.post("/characters", character("").replace("\"brave\"", "\"kind\"")), 400, "23514");
+        Map<String, Object> noTrait = Fixtures.character(user.id(), "X", "brave", "kind");
         noTrait.put("primary_trait", null);
-        assertError(rest.post("/heroes", Rest.json(noTrait)), 400, "23502");
-        Map<String, Object> orphan = Fixtures.story(user.id(), UUID.randomUUID().toString(), "Orphan", "x");
-        assertError(rest.post("/stories", Rest.json(orphan)), 409, "23503");
-        assertError(rest.post("/heroes", hero("Y").replace("\"brave\"", "\"brave\",\"is_active\":\"perhaps\"")), 400, "22P02");
+        assertError(rest.post("/characters", Rest.json(noTrait)), 400, "23502");
+        Map<String, Object> orphan = Fixtures.tale(user.id(), UUID.randomUUID().toString(), "Orphan", "x");
+        assertError(rest.post("/tales", Rest.json(orphan)), 409, "23503");
+        assertError(rest.post("/characters", character("Y").replace("\"brave\"", "\"brave\",\"is_active\":\"perhaps\"")), 400, "22P02");
     }
 
     @Test
     void rowLevelSecurityRefusesWritingForAnotherUser() {
         TestUser other = TestServer.get().newUser();
-        Rest.Response r = rest.post("/heroes", Rest.json(Fixtures.hero(other.id(), "Impostor", "brave", "kind")));
+        Rest.Response r = rest.post("/characters", Rest.json(Fixtures.character(other.id(), "Impostor", "brave", "kind")));
         assertError(r, 403, "42501");
         assertThat(r.json().get("message").asText()).contains("row-level security");
-        assertError(Rest.anon().post("/heroes", hero("Anon")), 401, "42501");
+        assertError(Fixtures.anon().post("/characters", character("Anon")), 401, "42501");
     }
 
     @Test
     void serviceRoleWritesTablesClosedToUsers() {
         String key = "rest-write-" + UUID.randomUUID();
-        Rest.Response r = Rest.service().with("Prefer", "return=representation").post("/cache_entries",
+        Rest.Response r = Fixtures.service().with("Prefer", "return=representation").post("/vault_entries",
                 "{\"key\":\"" + key + "\",\"value\":{\"v\":1},\"expires_at\":\"2099-01-01T00:00:00Z\"}");
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().get(0).get("value").get("v").asInt()).isEqualTo(1);
-        assertError(rest.get("/cache_entries"), 403, "42501");
+        assertError(rest.get("/vault_entries"), 403, "42501");
     }
 
     private static void assertError(Rest.Response r, int status, String code) {
