@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HS256 secret that signs every token, and the long-lived {@code anon} and
@@ -62,7 +63,7 @@ public final class JwtKeys {
     }
 
     /** The secret from the environment value if given, else from {@code jwt-secret} in the data directory, created if absent. */
-    public static JwtKeys load(String environmentSecret, Path dataDirectory) {
+    public static JwtKeys load(@Nullable String environmentSecret, Path dataDirectory) {
         if (environmentSecret != null && !environmentSecret.isBlank()) {
             return new JwtKeys(environmentSecret.getBytes(StandardCharsets.UTF_8));
         }

@@ -18,6 +18,7 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request pool. It logs in as the database's login role, which owns nothing and has no
@@ -99,6 +100,9 @@ public final class Database implements AutoCloseable {
             throw new SQLNonTransientConnectionException("the database is restarting", "08006");
         }
         Semaphore share = shares.get(caller.role());
+        if (share == null) { // Caller admits only the roles that have a share
+            throw new IllegalStateException("no share of the pool for " + caller.role());
+        }
         acquire(share, caller.role());
         try (Connection connection = pool.getConnection()) {
             try {
@@ -186,7 +190,7 @@ public final class Database implements AutoCloseable {
         private final DatabaseTarget target;
         private final Properties login = new Properties();
         private final ReentrantLock lock = new ReentrantLock();
-        private Connection connection;
+        private @Nullable Connection connection;
         private volatile boolean lastResult;
 
         HealthProbe(DatabaseTarget target, String role, String password) {

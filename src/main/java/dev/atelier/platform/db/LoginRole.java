@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Properties;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,15 +144,15 @@ public final class LoginRole {
         }
     }
 
-    private static String storedFingerprint(Connection owner) throws SQLException {
+    private static @Nullable String storedFingerprint(Connection owner) throws SQLException {
         return instanceColumn(owner, "jwt_secret_fingerprint");
     }
 
-    private static String storedRole(Connection owner) throws SQLException {
+    private static @Nullable String storedRole(Connection owner) throws SQLException {
         return instanceColumn(owner, "login_role");
     }
 
-    private static String instanceColumn(Connection owner, String column) throws SQLException {
+    private static @Nullable String instanceColumn(Connection owner, String column) throws SQLException {
         try (PreparedStatement ps = owner.prepareStatement("select to_regclass('platform.instance') is not null");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -174,7 +175,7 @@ public final class LoginRole {
         }
     }
 
-    private static String comment(Connection owner, String role) throws SQLException {
+    private static @Nullable String comment(Connection owner, String role) throws SQLException {
         try (PreparedStatement ps = owner.prepareStatement(
                 "select shobj_description(oid, 'pg_authid') from pg_roles where rolname = ?")) {
             ps.setString(1, role);

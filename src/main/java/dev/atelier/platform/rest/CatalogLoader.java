@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the exposed schemas out of pg_catalog in three queries: relations and columns, keys,
@@ -153,7 +154,7 @@ final class CatalogLoader {
     }
 
     /** Null for functions the API cannot call: pseudo-typed or unnamed parameters (bar a single json one). */
-    private static Routine routine(ResultSet rs, Map<String, Table> tables) throws SQLException {
+    private static @Nullable Routine routine(ResultSet rs, Map<String, Table> tables) throws SQLException {
         String schema = rs.getString(1);
         String name = rs.getString(2);
         boolean returnsSet = rs.getBoolean(4);

@@ -1,6 +1,7 @@
 package dev.atelier.platform.rest;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** A horizontal filter such as {@code age=not.gte.18}: a field, an optional negation and an operation. */
 record Filter(Field field, boolean negated, Operation operation) {
@@ -12,7 +13,7 @@ record Filter(Field field, boolean negated, Operation operation) {
      * {@code eq.value}, {@code like.a*}, {@code cs.{a,b}}, ...; with a quantifier,
      * {@code like(any).{a*,b*}} compares with ANY or ALL elements of an array literal.
      */
-    record Simple(Operator operator, String value, Quantifier quantifier) implements Operation {
+    record Simple(Operator operator, String value, @Nullable Quantifier quantifier) implements Operation {
         Simple(Operator operator, String value) {
             this(operator, value, null);
         }
@@ -32,7 +33,7 @@ record Filter(Field field, boolean negated, Operation operation) {
     }
 
     /** {@code fts(config).query} and its plain, phrase and websearch variants. */
-    record FullText(FtsOperator operator, String config, String query) implements Operation {
+    record FullText(FtsOperator operator, @Nullable String config, String query) implements Operation {
     }
 
     enum Trilean { NULL, TRUE, FALSE, UNKNOWN }
@@ -52,7 +53,7 @@ record Filter(Field field, boolean negated, Operation operation) {
             this.sql = sql;
         }
 
-        static Operator of(String token) {
+        static @Nullable Operator of(String token) {
             for (Operator op : values()) {
                 if (op.token.equals(token)) {
                     return op;
@@ -82,7 +83,7 @@ record Filter(Field field, boolean negated, Operation operation) {
             this.function = function;
         }
 
-        static FtsOperator of(String token) {
+        static @Nullable FtsOperator of(String token) {
             for (FtsOperator op : values()) {
                 if (op.token.equals(token)) {
                     return op;
