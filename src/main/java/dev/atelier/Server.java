@@ -5,10 +5,8 @@ import dev.atelier.platform.crypto.Keyring;
 import dev.atelier.platform.db.DataDirectory;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.db.DatabaseTarget;
-import dev.atelier.platform.db.DatabaseUrl;
 import dev.atelier.platform.db.EmbeddedDatabase;
 import dev.atelier.platform.db.Migrations;
-import dev.atelier.platform.db.RequestLimits;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -74,13 +72,13 @@ public final class Server implements AutoCloseable {
             Keyring keyring = Keyring.load(settings.encryptionKeys(), dataDirectory.root());
             DatabaseTarget target;
             if (settings.databaseUrl() != null) {
-                target = DatabaseUrl.parse(settings.databaseUrl());
+                target = DatabaseTarget.fromUrl(settings.databaseUrl());
             } else {
                 embedded = EmbeddedDatabase.start(dataDirectory);
                 target = embedded.target();
             }
             String loginRole = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword()).loginRole();
-            database = Database.connect(target, loginRole, keys.databasePassword(), RequestLimits.defaults(),
+            database = Database.connect(target, loginRole, keys.databasePassword(),
                     embedded == null ? () -> true : embedded::isUp);
             if (embedded != null) {
                 embedded.onRestart(database::evictConnections);
@@ -119,7 +117,7 @@ public final class Server implements AutoCloseable {
             String url = settings.databaseUrl();
             EmbeddedDatabase embedded = url == null ? EmbeddedDatabase.start(dataDirectory) : null;
             try {
-                DatabaseTarget target = url != null ? DatabaseUrl.parse(url)
+                DatabaseTarget target = url != null ? DatabaseTarget.fromUrl(url)
                         : Objects.requireNonNull(embedded).target();
                 MigrateResult result = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword())
                         .migration();

@@ -61,12 +61,19 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Opens the request pool, each request role limited to its default share of it.
+     *
      * @param loginRole the role the pool logs in as (see {@link LoginRole})
      * @param serverUp  false while the server is known to be down (an embedded one restarting):
      *                  requests are then refused at once instead of waiting for a connection
      */
-    public static Database connect(DatabaseTarget target, String loginRole, String password, RequestLimits limits,
-                                   BooleanSupplier serverUp) {
+    public static Database connect(DatabaseTarget target, String loginRole, String password, BooleanSupplier serverUp) {
+        return connect(target, loginRole, password, RequestLimits.defaults(), serverUp);
+    }
+
+    /** As {@link #connect(DatabaseTarget, String, String, BooleanSupplier)}, with other shares of the pool. */
+    static Database connect(DatabaseTarget target, String loginRole, String password, RequestLimits limits,
+                            BooleanSupplier serverUp) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("atelier-requests");
         config.setJdbcUrl(target.jdbcUrl());

@@ -33,7 +33,7 @@ public final class Migrations {
     }
 
     /**
-     * @param secretFingerprint {@link LoginRole#fingerprint} of this server's JWT secret
+     * @param secretFingerprint an HMAC that identifies this server's JWT secret without revealing it
      * @param loginPassword     the password the pool logs in with (derived from the JWT secret)
      */
     public static Prepared prepare(DatabaseTarget target, String secretFingerprint, String loginPassword) {
