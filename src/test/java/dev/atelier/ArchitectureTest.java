@@ -34,9 +34,7 @@ import org.jspecify.annotations.NullMarked;
  * classes at every {@code mvn verify}: a rule broken here fails the build with the offending
  * class and line.
  */
-@AnalyzeClasses(
-        packages = "dev.atelier",
-        importOptions = ArchitectureTest.MainCodeWithoutGeneratedJooq.class)
+@AnalyzeClasses(packages = "dev.atelier", importOptions = ArchitectureTest.MainCodeWithoutGeneratedJooq.class)
 class ArchitectureTest {
 
     private static final String APPS = "dev.atelier.apps..";
@@ -47,53 +45,79 @@ class ArchitectureTest {
     private static final Map<String, String> JOOQ_OWNERS = Map.of("auth", "dev.atelier.platform.auth");
 
     /** What platform.db offers: the request pool and its caller to everyone, the rest to the server's assembly. */
-    private static final Set<Class<?>> DB_PUBLIC =
-            Set.of(Caller.class, Database.class, DatabaseTarget.class, DataDirectory.class, EmbeddedDatabase.class,
-                    Migrations.class);
+    private static final Set<Class<?>> DB_PUBLIC = Set.of(
+            Caller.class,
+            Database.class,
+            DatabaseTarget.class,
+            DataDirectory.class,
+            EmbeddedDatabase.class,
+            Migrations.class);
 
     @ArchTest
     static final ArchRule appsDoNotDependOnEachOther = slices().matching("dev.atelier.apps.(*)..")
-            .should().notDependOnEachOther()
+            .should()
+            .notDependOnEachOther()
             .because("apps call the platform, never each other");
 
     @ArchTest
-    static final ArchRule platformDoesNotDependOnApps = noClasses().that().resideInAPackage(PLATFORM)
-            .should().dependOnClassesThat().resideInAPackage(APPS)
+    static final ArchRule platformDoesNotDependOnApps = noClasses()
+            .that()
+            .resideInAPackage(PLATFORM)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(APPS)
             .because("every app leans on the platform, so the platform cannot lean on any app");
 
     @ArchTest
-    static final ArchRule generatedJooqStaysWithItsOwner = classes().that().resideInAPackage("dev.atelier..")
+    static final ArchRule generatedJooqStaysWithItsOwner = classes()
+            .that()
+            .resideInAPackage("dev.atelier..")
             .should(useOnlyTheirOwnGeneratedJooq())
             .because("jOOQ types never cross an app boundary: dev.atelier.jooq.<schema> belongs to that schema's app");
 
     @ArchTest
-    static final ArchRule repositoriesAreNotPublic = classes().that().haveSimpleNameEndingWith("Repository")
-            .should().notBePublic()
+    static final ArchRule repositoriesAreNotPublic = classes()
+            .that()
+            .haveSimpleNameEndingWith("Repository")
+            .should()
+            .notBePublic()
             .because("queries stay inside their package; other packages call its service");
 
     @ArchTest
-    static final ArchRule databaseExposesOnlyWhatOthersNeed = classes().that().resideInAPackage("dev.atelier.platform.db")
-            .and().arePublic().and().areTopLevelClasses()
+    static final ArchRule databaseExposesOnlyWhatOthersNeed = classes()
+            .that()
+            .resideInAPackage("dev.atelier.platform.db")
+            .and()
+            .arePublic()
+            .and()
+            .areTopLevelClasses()
             .should(beOneOf(DB_PUBLIC))
             .because("platform.db's public surface is the request pool, its caller and what the server needs to"
                     + " start a database; anything else stays package-private");
 
     @ArchTest
-    static final ArchRule appsUseOnlyTheRequestPool = noClasses().that().resideInAPackage(APPS)
-            .should().dependOnClassesThat(resideInAPackage("dev.atelier.platform.db")
-                    .and(not(belongToAnyOf(Caller.class, Database.class))))
+    static final ArchRule appsUseOnlyTheRequestPool = noClasses()
+            .that()
+            .resideInAPackage(APPS)
+            .should()
+            .dependOnClassesThat(
+                    resideInAPackage("dev.atelier.platform.db").and(not(belongToAnyOf(Caller.class, Database.class))))
             .because("an app runs its work through Database.transaction as a Caller; starting, migrating and"
                     + " locating the database is the server's");
 
     @ArchTest
     static final ArchRule onlyTheServerStartsTheDatabase = noClasses()
-            .that().resideOutsideOfPackages("dev.atelier", "dev.atelier.platform.db")
-            .should().dependOnClassesThat(belongToAnyOf(DatabaseTarget.class, DataDirectory.class,
-                    EmbeddedDatabase.class, Migrations.class))
+            .that()
+            .resideOutsideOfPackages("dev.atelier", "dev.atelier.platform.db")
+            .should()
+            .dependOnClassesThat(
+                    belongToAnyOf(DatabaseTarget.class, DataDirectory.class, EmbeddedDatabase.class, Migrations.class))
             .because("the server (package dev.atelier) assembles the database; the rest of the code only uses it");
 
     @ArchTest
-    static final ArchRule everyPackageIsNullMarked = classes().that().resideInAPackage("dev.atelier..")
+    static final ArchRule everyPackageIsNullMarked = classes()
+            .that()
+            .resideInAPackage("dev.atelier..")
             .should(beInANullMarkedPackage())
             .because("NullAway checks @NullMarked code: a package without it would go unchecked");
 
@@ -122,8 +146,8 @@ class ArchitectureTest {
                     String owner = JOOQ_OWNERS.getOrDefault(schema, "dev.atelier.apps." + schema);
                     String origin = item.getPackageName();
                     if (!origin.equals(owner) && !origin.startsWith(owner + ".")) {
-                        events.add(SimpleConditionEvent.violated(d, d.getDescription()
-                                + ", but " + JOOQ + "." + schema + " belongs to " + owner));
+                        events.add(SimpleConditionEvent.violated(
+                                d, d.getDescription() + ", but " + JOOQ + "." + schema + " belongs to " + owner));
                     }
                 }
             }
@@ -131,14 +155,17 @@ class ArchitectureTest {
     }
 
     private static ArchCondition<JavaClass> beOneOf(Set<Class<?>> allowed) {
-        return new ArchCondition<>("be one of " + allowed.stream().map(Class::getSimpleName).sorted().toList()) {
+        return new ArchCondition<>("be one of "
+                + allowed.stream().map(Class::getSimpleName).sorted().toList()) {
             @Override
             public void check(JavaClass item, ConditionEvents events) {
                 boolean listed = allowed.stream().anyMatch(c -> c.getName().equals(item.getName()));
                 if (!listed) {
-                    events.add(SimpleConditionEvent.violated(item, item.getName()
-                            + " is public but not part of platform.db's surface: make it package-private, or add it"
-                            + " to ArchitectureTest.DB_PUBLIC if code outside platform.db needs it"));
+                    events.add(SimpleConditionEvent.violated(
+                            item,
+                            item.getName()
+                                    + " is public but not part of platform.db's surface: make it package-private, or add it"
+                                    + " to ArchitectureTest.DB_PUBLIC if code outside platform.db needs it"));
                 }
             }
         };
@@ -153,8 +180,10 @@ class ArchitectureTest {
                 }
                 JavaPackage pkg = item.getPackage();
                 if (!pkg.isAnnotatedWith(NullMarked.class)) {
-                    events.add(SimpleConditionEvent.violated(item, "package " + pkg.getName() + " of " + item.getName()
-                            + " has no package-info.java annotated @NullMarked"));
+                    events.add(SimpleConditionEvent.violated(
+                            item,
+                            "package " + pkg.getName() + " of " + item.getName()
+                                    + " has no package-info.java annotated @NullMarked"));
                 }
             }
         };
