@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A JSON request body, checked the way PostgREST checks it: well-formed, an object or an array of

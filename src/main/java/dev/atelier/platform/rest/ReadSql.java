@@ -5,7 +5,6 @@ import dev.atelier.platform.rest.Catalog.Relationship;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Renders a {@link ReadPlan} as one statement that builds the response JSON inside PostgreSQL, as
