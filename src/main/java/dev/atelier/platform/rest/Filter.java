@@ -1,6 +1,7 @@
 package dev.atelier.platform.rest;
 
 import java.util.List;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /** A horizontal filter such as {@code age=not.gte.18}: a field, an optional negation and an operation. */
@@ -53,13 +54,13 @@ record Filter(Field field, boolean negated, Operation operation) {
             this.sql = sql;
         }
 
-        static @Nullable Operator of(String token) {
+        static Optional<Operator> of(String token) {
             for (Operator op : values()) {
                 if (op.token.equals(token)) {
-                    return op;
+                    return Optional.of(op);
                 }
             }
-            return null;
+            return Optional.empty();
         }
 
         /** The operators PostgREST lets take {@code (any)} / {@code (all)}. */

@@ -350,10 +350,9 @@ final class QueryParser {
         if (token.isEmpty()) {
             throw fail("expecting operator (eq, gt, ...)");
         }
-        Operator operator = Operator.of(token);
-        if (operator == null) {
-            throw ApiError.parse(what, shown, pos + 1 + shift, "unknown single value operator " + token);
-        }
+        int column = pos + 1 + shift;
+        Operator operator = Operator.of(token).orElseThrow(
+                () -> ApiError.parse(what, shown, column, "unknown single value operator " + token));
         Filter.Quantifier quantifier = null;
         if (peek() == '(' && operator.quantifiable()) {
             if (accept("(any)")) {
