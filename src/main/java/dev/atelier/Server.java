@@ -5,10 +5,8 @@ import dev.atelier.platform.crypto.Keyring;
 import dev.atelier.platform.db.DataDirectory;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.db.DatabaseTarget;
-import dev.atelier.platform.db.DatabaseUrl;
 import dev.atelier.platform.db.EmbeddedDatabase;
 import dev.atelier.platform.db.Migrations;
-import dev.atelier.platform.db.RequestLimits;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -16,8 +14,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.logging.LoggingSystem;
@@ -32,7 +32,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class Server implements AutoCloseable {
 
     private final DataDirectory dataDirectory;
-    private final EmbeddedDatabase embedded;
+    private final @Nullable EmbeddedDatabase embedded;
     private final DatabaseTarget target;
     private final Database database;
     private final JwtKeys keys;
@@ -42,7 +42,7 @@ public final class Server implements AutoCloseable {
     private final int port;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Server(DataDirectory dataDirectory, EmbeddedDatabase embedded, DatabaseTarget target, Database database,
+    private Server(DataDirectory dataDirectory, @Nullable EmbeddedDatabase embedded, DatabaseTarget target, Database database,
                    JwtKeys keys, String loginRole, ConfigurableApplicationContext context, String host) {
         this.dataDirectory = dataDirectory;
         this.embedded = embedded;
@@ -72,13 +72,13 @@ public final class Server implements AutoCloseable {
             Keyring keyring = Keyring.load(settings.encryptionKeys(), dataDirectory.root());
             DatabaseTarget target;
             if (settings.databaseUrl() != null) {
-                target = DatabaseUrl.parse(settings.databaseUrl());
+                target = DatabaseTarget.fromUrl(settings.databaseUrl());
             } else {
                 embedded = EmbeddedDatabase.start(dataDirectory);
                 target = embedded.target();
             }
             String loginRole = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword()).loginRole();
-            database = Database.connect(target, loginRole, keys.databasePassword(), RequestLimits.defaults(),
+            database = Database.connect(target, loginRole, keys.databasePassword(),
                     embedded == null ? () -> true : embedded::isUp);
             if (embedded != null) {
                 embedded.onRestart(database::evictConnections);
@@ -114,10 +114,11 @@ public final class Server implements AutoCloseable {
     static String migrateOnly(Settings settings) {
         try (DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory())) {
             JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
-            EmbeddedDatabase embedded = settings.databaseUrl() == null ? EmbeddedDatabase.start(dataDirectory) : null;
+            String url = settings.databaseUrl();
+            EmbeddedDatabase embedded = url == null ? EmbeddedDatabase.start(dataDirectory) : null;
             try {
-                DatabaseTarget target = embedded != null ? embedded.target()
-                        : DatabaseUrl.parse(settings.databaseUrl());
+                DatabaseTarget target = url != null ? DatabaseTarget.fromUrl(url)
+                        : Objects.requireNonNull(embedded).target();
                 MigrateResult result = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword())
                         .migration();
                 return result.migrationsExecuted == 0
@@ -178,7 +179,7 @@ public final class Server implements AutoCloseable {
     }
 
     /** The embedded database, or null when the server uses DATABASE_URL. */
-    public EmbeddedDatabase embeddedDatabase() {
+    public @Nullable EmbeddedDatabase embeddedDatabase() {
         return embedded;
     }
 

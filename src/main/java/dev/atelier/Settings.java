@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a server or a migration run is pointed at, from the command line and the environment.
@@ -16,15 +17,15 @@ import java.util.Map;
  * @param encryptionKeys keys for secrets at rest ("id:base64,..."), or null for the data directory's
  * @param logLevel      the level of Atelier's own log (error, warn, info, debug, trace)
  */
-public record Settings(Path dataDirectory, String host, int port, String databaseUrl, String jwtSecret,
-                       String encryptionKeys, String logLevel) {
+public record Settings(Path dataDirectory, String host, int port, @Nullable String databaseUrl,
+                       @Nullable String jwtSecret, @Nullable String encryptionKeys, String logLevel) {
 
     public static final int DEFAULT_PORT = 54321;
     public static final String DEFAULT_DATA_DIRECTORY = "atelier-data";
     static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
 
-    public Settings(Path dataDirectory, String host, int port, String databaseUrl, String jwtSecret,
-                    String encryptionKeys) {
+    public Settings(Path dataDirectory, String host, int port, @Nullable String databaseUrl,
+                    @Nullable String jwtSecret, @Nullable String encryptionKeys) {
         this(dataDirectory, host, port, databaseUrl, jwtSecret, encryptionKeys, "info");
     }
 
@@ -76,7 +77,7 @@ public record Settings(Path dataDirectory, String host, int port, String databas
         return level;
     }
 
-    private static String blankToNull(String s) {
+    private static @Nullable String blankToNull(@Nullable String s) {
         return s == null || s.isBlank() ? null : s;
     }
 }

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Records;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 
 /**
@@ -50,14 +51,15 @@ public class SpotifyConnection {
     }
 
     /** What a client may know about its connection: never the tokens. */
-    public record Status(boolean connected, String spotifyId, OffsetDateTime expiresAt) {
+    public record Status(boolean connected, @Nullable String spotifyId, @Nullable OffsetDateTime expiresAt) {
     }
 
     /** The tokens, opened, for the server's own calls to Spotify. */
     public record Tokens(String accessToken, String refreshToken, OffsetDateTime expiresAt) {
     }
 
-    Status connect(Caller caller, String spotifyId, String accessToken, String refreshToken, long expiresInSeconds)
+    Status connect(Caller caller, @Nullable String spotifyId, @Nullable String accessToken,
+                   @Nullable String refreshToken, long expiresInSeconds)
             throws SQLException {
         UUID identity = requireUser(caller);
         if (spotifyId != null && !SPOTIFY_USER_ID.matcher(spotifyId).matches()) {

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Records;
 import org.jooq.exception.DataAccessException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 
 /**
@@ -49,14 +50,15 @@ public class DiscogsConnection {
     }
 
     /** What a client may know about its link. */
-    public record Status(boolean connected, String username, String tokenType) {
+    public record Status(boolean connected, @Nullable String username, @Nullable String tokenType) {
     }
 
     /** The opened credentials, for the server's own Discogs calls. */
-    public record Credentials(String username, String accessToken, String accessSecret) {
+    public record Credentials(String username, String accessToken, @Nullable String accessSecret) {
     }
 
-    Status connect(Caller caller, String username, String accessToken, String accessSecret) throws SQLException {
+    Status connect(Caller caller, @Nullable String username, @Nullable String accessToken,
+                   @Nullable String accessSecret) throws SQLException {
         UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
         if (username == null || username.isBlank()) {
             throw Problem.badInput("username", "username (the Discogs account name) is required");
@@ -86,7 +88,8 @@ public class DiscogsConnection {
         }
     }
 
-    private Status link(UUID identity, String username, String accessToken, String accessSecret, String tokenType)
+    private Status link(UUID identity, String username, String accessToken, @Nullable String accessSecret,
+                        String tokenType)
             throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
             DSLContext dsl = tx.dsl();
@@ -97,7 +100,7 @@ public class DiscogsConnection {
                 throw Problem.conflict("the Discogs account " + username + " is linked to another Rotation user");
             }
             Keyring.Sealed token = keyring.seal(accessToken, context("access_token_encrypted", userId));
-            Keyring.Sealed secret = tokenType.equals("oauth")
+            Keyring.Sealed secret = accessSecret != null && tokenType.equals("oauth")
                     ? keyring.seal(accessSecret, context("access_secret_encrypted", userId)) : null;
             // One link per user: a new one replaces the old.
             dsl.deleteFrom(DISCOGS_TOKENS).where(DISCOGS_TOKENS.USER_ID.eq(userId)).execute();

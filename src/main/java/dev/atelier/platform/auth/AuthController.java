@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jooq.exception.DataAccessException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
@@ -101,7 +102,7 @@ class AuthController {
         return Map.of("name", "GoTrue", "version", "atelier", "description", "Atelier's GoTrue-compatible auth");
     }
 
-    private Caller userCaller(String authorization) {
+    private Caller userCaller(@Nullable String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw AuthError.unauthorized("This endpoint requires a Bearer token");
         }
@@ -138,7 +139,7 @@ class AuthController {
         }
     }
 
-    private static String text(JsonNode request, String field) {
+    private static @Nullable String text(JsonNode request, String field) {
         JsonNode node = request.get(field);
         if (node == null || node.isNull()) {
             return null;
@@ -149,7 +150,7 @@ class AuthController {
         return node.asText();
     }
 
-    private Map<String, Object> object(JsonNode request, String field) {
+    private @Nullable Map<String, Object> object(JsonNode request, String field) {
         JsonNode node = request.get(field);
         if (node == null || node.isNull()) {
             return null;
@@ -190,7 +191,7 @@ class AuthController {
         return error(415, "validation_failed", "Content-Type must be application/json");
     }
 
-    private static ResponseEntity<Map<String, Object>> error(int status, String code, String message) {
+    private static ResponseEntity<Map<String, Object>> error(int status, String code, @Nullable String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("code", status);
         body.put("error_code", code);

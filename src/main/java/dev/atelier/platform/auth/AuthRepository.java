@@ -12,6 +12,7 @@ import org.jooq.JSONB;
 import org.jooq.Records;
 import org.jooq.SelectField;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /** Reads and writes the auth schema inside a transaction running as {@code atelier_auth}. */
 final class AuthRepository {
@@ -48,7 +49,7 @@ final class AuthRepository {
         return dsl.select(USER).from(USERS).where(USERS.ID.eq(id)).fetchOptional(Records.mapping(u -> u));
     }
 
-    AuthUser update(UUID id, String passwordHash, String userMetadataJson, OffsetDateTime now) {
+    AuthUser update(UUID id, @Nullable String passwordHash, @Nullable String userMetadataJson, OffsetDateTime now) {
         var update = dsl.update(USERS).set(USERS.UPDATED_AT, now);
         if (passwordHash != null) {
             update = update.set(USERS.ENCRYPTED_PASSWORD, passwordHash);
@@ -80,7 +81,7 @@ final class AuthRepository {
         return dsl.insertInto(SESSIONS).set(SESSIONS.USER_ID, userId).returning(SESSIONS.ID).fetchOne(SESSIONS.ID);
     }
 
-    void insertRefreshToken(String tokenHash, UUID userId, UUID sessionId, String parentHash) {
+    void insertRefreshToken(String tokenHash, UUID userId, UUID sessionId, @Nullable String parentHash) {
         dsl.insertInto(REFRESH_TOKENS)
                 .set(REFRESH_TOKENS.TOKEN_HASH, tokenHash)
                 .set(REFRESH_TOKENS.USER_ID, userId)
@@ -138,7 +139,7 @@ final class AuthRepository {
         dsl.deleteFrom(SESSIONS).where(SESSIONS.ID.eq(sessionId)).execute();
     }
 
-    void deleteSessionsOf(UUID userId, UUID except) {
+    void deleteSessionsOf(UUID userId, @Nullable UUID except) {
         dsl.deleteFrom(SESSIONS)
                 .where(SESSIONS.USER_ID.eq(userId))
                 .and(except == null ? DSL.noCondition() : SESSIONS.ID.ne(except))

@@ -19,8 +19,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -76,7 +78,7 @@ class AuthService {
         return maxSessionsPerUser;
     }
 
-    Map<String, Object> signUp(String email, String password, Map<String, Object> data) throws SQLException {
+    Map<String, Object> signUp(@Nullable String email, @Nullable String password, @Nullable Map<String, Object> data) throws SQLException {
         String normalized = requireEmail(email);
         requirePassword(password);
         String hash = passwords.encode(password);
@@ -95,7 +97,7 @@ class AuthService {
      * hold pooled connections for its ~100 ms each; the second transaction locks the user and makes
      * sure the password checked is still the stored one.
      */
-    Map<String, Object> signInWithPassword(String email, String password) throws SQLException {
+    Map<String, Object> signInWithPassword(@Nullable String email, @Nullable String password) throws SQLException {
         if (email == null || email.isBlank() || password == null || password.isEmpty()) {
             throw AuthError.badRequest("validation_failed", "missing email or phone");
         }
@@ -106,15 +108,17 @@ class AuthService {
             // answer is equally fast for known and unknown addresses.
             throw signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials());
         }
-        AuthUser found = inAuthTransaction(repo -> repo.findByEmail(normalized).orElse(null));
-        String hash = found == null || found.encryptedPassword() == null ? DUMMY_HASH : found.encryptedPassword();
+        Optional<AuthUser> found = inAuthTransaction(repo -> repo.findByEmail(normalized));
+        String stored = found.map(AuthUser::encryptedPassword).orElse(null);
+        String hash = stored == null ? DUMMY_HASH : stored;
         boolean matches = passwords.matches(password, hash);
         // A user without a password (null hash) was checked against the dummy hash: never a match.
-        if (found == null || found.encryptedPassword() == null || !matches) {
+        if (found.isEmpty() || stored == null || !matches) {
             throw signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials());
         }
+        UUID foundId = found.get().id();
         return inAuthTransaction(repo -> {
-            AuthUser user = repo.lockUser(found.id())
+            AuthUser user = repo.lockUser(foundId)
                     .filter(u -> hash.equals(u.encryptedPassword()))
                     .orElseThrow(() -> signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials()));
             if (user.bannedUntil() != null && user.bannedUntil().toInstant().isAfter(clock.instant())) {
@@ -136,29 +140,27 @@ class AuthService {
         return error;
     }
 
-    Map<String, Object> refresh(String refreshToken) throws SQLException {
+    Map<String, Object> refresh(@Nullable String refreshToken) throws SQLException {
         if (refreshToken == null || refreshToken.isBlank()) {
             throw AuthError.badRequest("validation_failed", "refresh_token required");
         }
         String hash = sha256(refreshToken);
-        Map<String, Object> session = inAuthTransaction(repo -> {
+        Optional<Map<String, Object>> session = inAuthTransaction(repo -> {
             AuthRepository.StoredRefreshToken stored = repo.lockRefreshToken(hash)
                     .orElseThrow(() -> AuthError.badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"));
             if (stored.revoked()) {
                 // Committed before the error is reported: the session must stay revoked.
                 repo.deleteSession(stored.sessionId());
-                return null;
+                return Optional.empty();
             }
             AuthUser user = repo.findById(stored.userId())
                     .orElseThrow(() -> AuthError.badRequest("user_not_found", "User not found"));
             repo.revokeRefreshToken(hash, now());
             repo.touchSession(stored.sessionId(), now());
-            return session(repo, user, stored.sessionId(), hash);
+            return Optional.of(session(repo, user, stored.sessionId(), hash));
         });
-        if (session == null) {
-            throw AuthError.badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
-        }
-        return session;
+        return session.orElseThrow(
+                () -> AuthError.badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used"));
     }
 
     Map<String, Object> user(Caller caller) throws SQLException {
@@ -174,18 +176,20 @@ class AuthService {
      * Changes the caller's metadata and/or password. A new password ends the user's other sessions
      * (as GoTrue does), so whoever else held them must sign in with it; the caller's own stays.
      */
-    Map<String, Object> updateUser(Caller caller, String password, Map<String, Object> data) throws SQLException {
+    Map<String, Object> updateUser(Caller caller, @Nullable String password, @Nullable Map<String, Object> data) throws SQLException {
         UUID id = requireUser(caller);
         UUID session = sessionOf(caller);
         if (password != null) {
             requirePassword(password);
             // A signed-out session's token is refused before it can make the server spend a bcrypt.
-            inAuthTransaction(repo -> requireLiveSession(repo, session, false));
+            runInAuthTransaction(repo -> requireLiveSession(repo, session, false));
         }
         String hash = password == null ? null : passwords.encode(password);
         String metadata = data == null ? null : toJson(data);
         return inAuthTransaction(repo -> {
-            repo.lockUser(id).orElseThrow(AuthService::userNotFound);
+            if (repo.lockUser(id).isEmpty()) {
+                throw userNotFound();
+            }
             // Checked again under lock: a sign-out committed after the check above still wins.
             requireLiveSession(repo, session, true);
             AuthUser updated = repo.update(id, hash, metadata, now());
@@ -203,8 +207,10 @@ class AuthService {
         if (!List.of("global", "local", "others").contains(effective)) {
             throw AuthError.badRequest("validation_failed", "Unsupported logout scope \"" + scope + "\"");
         }
-        inAuthTransaction(repo -> {
-            repo.lockUser(id).orElseThrow(AuthService::userNotFound);
+        runInAuthTransaction(repo -> {
+            if (repo.lockUser(id).isEmpty()) {
+                throw userNotFound();
+            }
             requireLiveSession(repo, session, true);
             switch (effective) {
                 case "local" -> {
@@ -215,7 +221,6 @@ class AuthService {
                 case "others" -> repo.deleteSessionsOf(id, session);
                 default -> repo.deleteSessionsOf(id, null);
             }
-            return null;
         });
     }
 
@@ -230,7 +235,7 @@ class AuthService {
         return session(repo, user, sessionId, null);
     }
 
-    private Map<String, Object> session(AuthRepository repo, AuthUser user, UUID sessionId, String parentHash) {
+    private Map<String, Object> session(AuthRepository repo, AuthUser user, UUID sessionId, @Nullable String parentHash) {
         String refreshToken = randomToken();
         repo.insertRefreshToken(sha256(refreshToken), user.id(), sessionId, parentHash);
         Instant issued = clock.instant();
@@ -285,6 +290,13 @@ class AuthService {
         return database.transaction(Caller.authAdmin(), tx -> work.run(new AuthRepository(tx.dsl())));
     }
 
+    private void runInAuthTransaction(AuthAction action) throws SQLException {
+        database.transaction(Caller.authAdmin(), tx -> {
+            action.run(new AuthRepository(tx.dsl()));
+            return Boolean.TRUE;
+        });
+    }
+
     private static UUID requireUser(Caller caller) {
         if (caller.subject() == null) {
             throw new AuthError(403, "bad_jwt", "invalid claim: missing sub claim");
@@ -297,7 +309,7 @@ class AuthService {
     }
 
     /** The token's session, or null for a token that names none (minted by a service, not by sign-in). */
-    private static UUID sessionOf(Caller caller) {
+    private static @Nullable UUID sessionOf(Caller caller) {
         try {
             return CallerResolver.sessionId(caller);
         } catch (InvalidTokenException e) {
@@ -309,18 +321,17 @@ class AuthService {
      * As GoTrue does: a signed-out session's access token no longer acts for anyone here, which is
      * also how an app notices a sign-out made on another device.
      */
-    private static Void requireLiveSession(AuthRepository repo, UUID session, boolean lock) {
+    private static void requireLiveSession(AuthRepository repo, @Nullable UUID session, boolean lock) {
         if (session != null && !(lock ? repo.lockLiveSession(session) : repo.sessionExists(session))) {
             throw new AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist");
         }
-        return null;
     }
 
     private static AuthError userNotFound() {
         return new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
     }
 
-    private static String requireEmail(String email) {
+    private static String requireEmail(@Nullable String email) {
         if (email == null || email.isBlank()) {
             throw AuthError.badRequest("validation_failed", "To signup, please provide your email");
         }
@@ -331,7 +342,7 @@ class AuthService {
         return normalized;
     }
 
-    private static void requirePassword(String password) {
+    private static void requirePassword(@Nullable String password) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
             throw new AuthError(422, "weak_password", "Password should be at least " + MIN_PASSWORD_LENGTH + " characters.");
         }
@@ -358,7 +369,7 @@ class AuthService {
         return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
     }
 
-    private static String iso(OffsetDateTime t) {
+    private static @Nullable String iso(@Nullable OffsetDateTime t) {
         return t == null ? null : t.toInstant().toString();
     }
 
@@ -371,7 +382,7 @@ class AuthService {
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> fromJson(String value) {
+    private Map<String, Object> fromJson(@Nullable String value) {
         try {
             return value == null ? Map.of() : json.readValue(value, Map.class);
         } catch (Exception e) {
@@ -382,5 +393,10 @@ class AuthService {
     @FunctionalInterface
     private interface AuthWork<T> {
         T run(AuthRepository repo);
+    }
+
+    @FunctionalInterface
+    private interface AuthAction {
+        void run(AuthRepository repo);
     }
 }

@@ -8,6 +8,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,7 +37,7 @@ public final class CallerResolver {
      * expires (keep {@code atelier.auth.jwt-expiry-seconds} short where that matters). Endpoints
      * that act for a session use {@link #resolveLive} instead.
      */
-    public Caller resolve(String authorizationHeader, String apikeyHeader) {
+    public Caller resolve(@Nullable String authorizationHeader, @Nullable String apikeyHeader) {
         String token = bearerToken(authorizationHeader);
         if (token == null && apikeyHeader != null && !apikeyHeader.isBlank()) {
             token = apikeyHeader.trim();
@@ -57,7 +58,7 @@ public final class CallerResolver {
      * password change or by the session cap) with {@link SessionEndedException}. One primary-key
      * lookup, only for tokens that name a session: the anon and service keys cost nothing.
      */
-    public Caller resolveLive(String authorizationHeader, String apikeyHeader) throws SQLException, SessionEndedException {
+    public Caller resolveLive(@Nullable String authorizationHeader, @Nullable String apikeyHeader) throws SQLException, SessionEndedException {
         Caller caller = resolve(authorizationHeader, apikeyHeader);
         UUID session = sessionId(caller);
         if (session != null && !database.transaction(Caller.authAdmin(), true,
@@ -68,7 +69,7 @@ public final class CallerResolver {
     }
 
     /** The {@code session_id} claim of a verified token, or null when it names none. */
-    static UUID sessionId(Caller caller) {
+    static @Nullable UUID sessionId(Caller caller) {
         Object claim;
         try {
             claim = JWTClaimsSet.parse(caller.claimsJson()).getClaim("session_id");
@@ -85,7 +86,7 @@ public final class CallerResolver {
         }
     }
 
-    private static String bearerToken(String header) {
+    private static @Nullable String bearerToken(@Nullable String header) {
         if (header == null || header.isBlank()) {
             return null;
         }

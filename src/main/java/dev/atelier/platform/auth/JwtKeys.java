@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HS256 secret that signs every token, and the long-lived {@code anon} and
@@ -62,7 +63,7 @@ public final class JwtKeys {
     }
 
     /** The secret from the environment value if given, else from {@code jwt-secret} in the data directory, created if absent. */
-    public static JwtKeys load(String environmentSecret, Path dataDirectory) {
+    public static JwtKeys load(@Nullable String environmentSecret, Path dataDirectory) {
         if (environmentSecret != null && !environmentSecret.isBlank()) {
             return new JwtKeys(environmentSecret.getBytes(StandardCharsets.UTF_8));
         }
@@ -91,17 +92,24 @@ public final class JwtKeys {
         return apiKey("service_role");
     }
 
-    /** Identifies this secret without revealing it: servers of one database must agree on it. */
+    /**
+     * Identifies this secret without revealing it (an HMAC of a fixed label under the secret): the
+     * database keeps it, and servers of one database must agree on it.
+     */
     public String fingerprint() {
-        return dev.atelier.platform.db.LoginRole.fingerprint(secret);
+        return hmac("atelier jwt secret fingerprint");
     }
 
     /** A hex password for the pool's login role that every server sharing this secret agrees on. */
     public String databasePassword() {
+        return hmac("atelier_authenticator");
+    }
+
+    private String hmac(String label) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal("atelier_authenticator".getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(mac.doFinal(label.getBytes(StandardCharsets.UTF_8)));
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

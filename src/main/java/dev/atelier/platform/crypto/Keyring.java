@@ -15,6 +15,7 @@ import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Encryption of secrets at rest (OAuth tokens and the like) with AES-256-GCM. Keys live outside the
@@ -46,7 +47,7 @@ public final class Keyring {
      * Keys from {@code spec} ("id:base64key,id2:base64key", the first one active) when given,
      * else from {@code encryption-keys} in the data directory, created with one fresh key.
      */
-    public static Keyring load(String spec, Path dataDirectory) {
+    public static Keyring load(@Nullable String spec, Path dataDirectory) {
         if (spec != null && !spec.isBlank()) {
             return parse(spec.trim(), "ATELIER_ENCRYPTION_KEYS");
         }

@@ -3,6 +3,7 @@ package dev.atelier.platform.db;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who a transaction runs as: the database role it switches to and the JWT claims that policies
@@ -10,9 +11,10 @@ import java.util.UUID;
  *
  * @param role       one of the request roles, never the owner
  * @param subject    the user id ({@code sub} claim), or null for anon and service keys
- * @param claimsJson the verified claims as JSON, exactly as {@code auth.jwt()} should return them
+ * @param claimsJson the verified claims as JSON, exactly as {@code auth.jwt()} should return them; empty for
+ *                   just the role
  */
-public record Caller(String role, String subject, String claimsJson) {
+public record Caller(String role, @Nullable String subject, String claimsJson) {
 
     /** Roles a transaction may switch to; the pool's login role is a member of each and of nothing else. */
     public static final Set<String> ROLES = Set.of("anon", "authenticated", "service_role", "atelier_auth");
@@ -39,15 +41,15 @@ public record Caller(String role, String subject, String claimsJson) {
     }
 
     public static Caller anon() {
-        return new Caller("anon", null, null);
+        return new Caller("anon", null, "");
     }
 
     public static Caller serviceRole() {
-        return new Caller("service_role", null, null);
+        return new Caller("service_role", null, "");
     }
 
     /** The auth endpoints' own role: reads and writes the auth schema, nothing else. */
     public static Caller authAdmin() {
-        return new Caller("atelier_auth", null, null);
+        return new Caller("atelier_auth", null, "");
     }
 }

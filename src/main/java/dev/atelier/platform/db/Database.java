@@ -18,6 +18,7 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request pool. It logs in as the database's login role, which owns nothing and has no
@@ -60,12 +61,19 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Opens the request pool, each request role limited to its default share of it.
+     *
      * @param loginRole the role the pool logs in as (see {@link LoginRole})
      * @param serverUp  false while the server is known to be down (an embedded one restarting):
      *                  requests are then refused at once instead of waiting for a connection
      */
-    public static Database connect(DatabaseTarget target, String loginRole, String password, RequestLimits limits,
-                                   BooleanSupplier serverUp) {
+    public static Database connect(DatabaseTarget target, String loginRole, String password, BooleanSupplier serverUp) {
+        return connect(target, loginRole, password, RequestLimits.defaults(), serverUp);
+    }
+
+    /** As {@link #connect(DatabaseTarget, String, String, BooleanSupplier)}, with other shares of the pool. */
+    static Database connect(DatabaseTarget target, String loginRole, String password, RequestLimits limits,
+                            BooleanSupplier serverUp) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("atelier-requests");
         config.setJdbcUrl(target.jdbcUrl());
@@ -99,6 +107,9 @@ public final class Database implements AutoCloseable {
             throw new SQLNonTransientConnectionException("the database is restarting", "08006");
         }
         Semaphore share = shares.get(caller.role());
+        if (share == null) { // Caller admits only the roles that have a share
+            throw new IllegalStateException("no share of the pool for " + caller.role());
+        }
         acquire(share, caller.role());
         try (Connection connection = pool.getConnection()) {
             try {
@@ -186,7 +197,7 @@ public final class Database implements AutoCloseable {
         private final DatabaseTarget target;
         private final Properties login = new Properties();
         private final ReentrantLock lock = new ReentrantLock();
-        private Connection connection;
+        private @Nullable Connection connection;
         private volatile boolean lastResult;
 
         HealthProbe(DatabaseTarget target, String role, String password) {

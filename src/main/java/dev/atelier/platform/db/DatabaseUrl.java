@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Parses {@code DATABASE_URL} in either the libpq form (postgres://) or the JDBC form. */
-public final class DatabaseUrl {
+final class DatabaseUrl {
 
     private DatabaseUrl() {
     }

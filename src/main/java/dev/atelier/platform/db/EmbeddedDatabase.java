@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,11 +57,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private final String password;
     private final int port;
     private final Deque<String> recentOutput = new ArrayDeque<>();
-    private volatile Process postmaster;
+    private volatile @Nullable Process postmaster;
     private volatile boolean up;
     private volatile boolean closing;
     private volatile Runnable onRestart = () -> { };
-    private Thread supervisor;
+    private @Nullable Thread supervisor;
 
     private EmbeddedDatabase(Path installation, Path pgData, String password, int port) {
         this.installation = installation;
@@ -114,7 +115,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** The postmaster's process id, for operators and tests. */
     public long pid() {
-        return postmaster.pid();
+        return started().pid();
+    }
+
+    private Process started() {
+        Process process = postmaster;
+        if (process == null) {
+            throw new IllegalStateException("the embedded PostgreSQL was never started");
+        }
+        return process;
     }
 
     @Override
@@ -189,9 +198,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private void supervise() {
-        supervisor = new Thread(() -> {
+        Thread thread = new Thread(() -> {
             while (!closing) {
-                Process process = postmaster;
+                Process process = started();
                 try {
                     process.waitFor();
                 } catch (InterruptedException e) {
@@ -205,8 +214,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 restartUntilUp();
             }
         }, "embedded-postgres-supervisor");
-        supervisor.setDaemon(true);
-        supervisor.start();
+        thread.setDaemon(true);
+        supervisor = thread;
+        thread.start();
     }
 
     private void restartUntilUp() {
@@ -215,7 +225,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             try {
                 killLeftoverBackends();
                 launch();
-                log.warn("the embedded PostgreSQL is running again (pid {}) after crash recovery", postmaster.pid());
+                log.warn("the embedded PostgreSQL is running again (pid {}) after crash recovery", started().pid());
                 onRestart.run();
                 return;
             } catch (IOException | RuntimeException e) {
@@ -288,7 +298,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return password;
     }
 
-    private static void run(Path installation, List<String> command, String input) throws IOException {
+    private static void run(Path installation, List<String> command, @Nullable String input) throws IOException {
         List<String> full = new ArrayList<>(command);
         full.set(0, installation.resolve("bin").resolve(command.get(0)).toString());
         Process process = new ProcessBuilder(asDatabaseUser(full)).redirectErrorStream(true).start();

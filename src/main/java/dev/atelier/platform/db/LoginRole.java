@@ -1,18 +1,14 @@
 package dev.atelier.platform.db;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Properties;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,24 +23,13 @@ import org.slf4j.LoggerFactory;
  * the database was set up with, and a server with another one refuses to start before it
  * changes anything.
  */
-public final class LoginRole {
+final class LoginRole {
 
     private static final Logger log = LoggerFactory.getLogger(LoginRole.class);
     static final String DEFAULT_NAME = "atelier_authenticator";
     private static final String COMMENT_PREFIX = "Atelier login role of database ";
 
     private LoginRole() {
-    }
-
-    /** An HMAC of a fixed label under the secret: it identifies the secret without revealing it. */
-    public static String fingerprint(byte[] jwtSecret) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(jwtSecret, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal("atelier jwt secret fingerprint".getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Refuses a server whose secret differs from the one the database was set up with (when it was). */
@@ -143,15 +128,15 @@ public final class LoginRole {
         }
     }
 
-    private static String storedFingerprint(Connection owner) throws SQLException {
+    private static @Nullable String storedFingerprint(Connection owner) throws SQLException {
         return instanceColumn(owner, "jwt_secret_fingerprint");
     }
 
-    private static String storedRole(Connection owner) throws SQLException {
+    private static @Nullable String storedRole(Connection owner) throws SQLException {
         return instanceColumn(owner, "login_role");
     }
 
-    private static String instanceColumn(Connection owner, String column) throws SQLException {
+    private static @Nullable String instanceColumn(Connection owner, String column) throws SQLException {
         try (PreparedStatement ps = owner.prepareStatement("select to_regclass('platform.instance') is not null");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -174,7 +159,7 @@ public final class LoginRole {
         }
     }
 
-    private static String comment(Connection owner, String role) throws SQLException {
+    private static @Nullable String comment(Connection owner, String role) throws SQLException {
         try (PreparedStatement ps = owner.prepareStatement(
                 "select shobj_description(oid, 'pg_authid') from pg_roles where rolname = ?")) {
             ps.setString(1, role);

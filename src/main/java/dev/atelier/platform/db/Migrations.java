@@ -13,6 +13,7 @@ import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gets a database ready for servers, as its owner: checks that it can be reached and that the
@@ -32,7 +33,7 @@ public final class Migrations {
     }
 
     /**
-     * @param secretFingerprint {@link LoginRole#fingerprint} of this server's JWT secret
+     * @param secretFingerprint an HMAC that identifies this server's JWT secret without revealing it
      * @param loginPassword     the password the pool logs in with (derived from the JWT secret)
      */
     public static Prepared prepare(DatabaseTarget target, String secretFingerprint, String loginPassword) {
@@ -85,7 +86,7 @@ public final class Migrations {
         }
     }
 
-    private static String reason(SQLException e) {
+    private static @Nullable String reason(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UnknownHostException) {
                 return "unknown host";

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  *
  * @param poolSize the number of pooled connections
  */
-public record RequestLimits(int poolSize) {
+record RequestLimits(int poolSize) {
 
     public static final int DEFAULT_POOL_SIZE = 16;
 

@@ -1,2 +1,5 @@
 /** Health checks for supervisors and load balancers. */
+@NullMarked
 package dev.atelier.platform.health;
+
+import org.jspecify.annotations.NullMarked;

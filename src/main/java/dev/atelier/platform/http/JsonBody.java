@@ -1,6 +1,7 @@
 package dev.atelier.platform.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a domain endpoint's JSON body as a tree, field by field, so that a field of the wrong
@@ -12,7 +13,7 @@ public final class JsonBody {
     }
 
     /** The body itself, which must be a JSON object. */
-    public static JsonNode object(JsonNode body) {
+    public static JsonNode object(@Nullable JsonNode body) {
         if (body == null || !body.isObject()) {
             throw Problem.badInput("body", "the body must be a JSON object");
         }
@@ -20,7 +21,7 @@ public final class JsonBody {
     }
 
     /** A string field, or null when it is absent or null. */
-    public static String text(JsonNode body, String field) {
+    public static @Nullable String text(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
             return null;

@@ -1,5 +1,7 @@
 package dev.atelier.platform.http;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A client-facing failure of a domain endpoint ({@code /api/v1}), answered as RFC 9457
  * {@code application/problem+json}. {@code field} names the input at fault, when there is one.
@@ -8,9 +10,9 @@ public final class Problem extends RuntimeException {
 
     private final int status;
     private final String title;
-    private final String field;
+    private final @Nullable String field;
 
-    private Problem(int status, String title, String detail, String field) {
+    private Problem(int status, String title, @Nullable String detail, @Nullable String field) {
         super(detail);
         this.status = status;
         this.title = title;
@@ -21,7 +23,7 @@ public final class Problem extends RuntimeException {
         return new Problem(400, "Invalid request", detail, field);
     }
 
-    public static Problem unauthorized(String detail) {
+    public static Problem unauthorized(@Nullable String detail) {
         return new Problem(401, "Unauthorized", detail, null);
     }
 
@@ -50,7 +52,7 @@ public final class Problem extends RuntimeException {
         return title;
     }
 
-    public String field() {
+    public @Nullable String field() {
         return field;
     }
 }

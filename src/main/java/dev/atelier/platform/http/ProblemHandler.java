@@ -3,6 +3,7 @@ package dev.atelier.platform.http;
 import dev.atelier.platform.auth.InvalidTokenException;
 import java.net.URI;
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -53,7 +54,7 @@ class ProblemHandler {
                 : detail(HttpStatus.INTERNAL_SERVER_ERROR, "Internal server error", "Internal server error"));
     }
 
-    private static ProblemDetail detail(HttpStatus status, String title, String detail) {
+    private static ProblemDetail detail(HttpStatus status, String title, @Nullable String detail) {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
         body.setTitle(title);
         return body;

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -56,7 +57,7 @@ public final class RequestLog implements Filter {
     }
 
     /** The request id a client sent, if it is safe to echo and log; otherwise a new one. */
-    static String idFor(String offered) {
+    static String idFor(@Nullable String offered) {
         return offered != null && SANE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
     }
 
@@ -85,12 +86,12 @@ public final class RequestLog implements Filter {
     }
 
     /** The log line; {@code path} is the raw request path (still percent-encoded, so one line), never the query. */
-    static String line(String method, String path, int status, long millis, String role, String id) {
+    static String line(String method, @Nullable String path, int status, long millis, String role, String id) {
         String shown = path == null ? "-" : path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "..." : path;
         return method + " " + shown + " " + status + " " + millis + "ms role=" + role + " id=" + id;
     }
 
-    static void logRejected(String method, String path, int status, long millis, String id) {
+    static void logRejected(String method, @Nullable String path, int status, long millis, String id) {
         if (log.isInfoEnabled()) {
             log.info(line(method, path, status, millis, "-", id));
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -34,7 +35,7 @@ public enum Surface {
      * line): a request whose path is unknown is most likely a data API call, the only surface that
      * carries data, and so long or odd characters, in its URL.
      */
-    public static Surface of(String path) {
+    public static Surface of(@Nullable String path) {
         if (path == null || under(path, "/rest/v1")) {
             return REST;
         }

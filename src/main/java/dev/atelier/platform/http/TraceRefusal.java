@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * TRACE is refused on every path, as Tomcat did by default: the servlet's TRACE echoes the
@@ -58,7 +59,7 @@ final class TraceRefusal implements Filter {
             super.addHeader(name, "Allow".equalsIgnoreCase(name) ? withoutTrace(value) : value);
         }
 
-        private static String withoutTrace(String methods) {
+        private static @Nullable String withoutTrace(@Nullable String methods) {
             if (methods == null) {
                 return null;
             }

@@ -3,4 +3,7 @@
  * each surface's shape (RFC 9457 problems for domain endpoints), body caps, the request log and
  * request ids, and the servlet container's own refusals.
  */
+@NullMarked
 package dev.atelier.platform.http;
+
+import org.jspecify.annotations.NullMarked;

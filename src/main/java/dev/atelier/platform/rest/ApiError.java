@@ -2,6 +2,7 @@ package dev.atelier.platform.rest;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request that cannot be served, carried to the response writer as PostgREST's error JSON
@@ -13,15 +14,16 @@ final class ApiError extends RuntimeException {
     final int status;
     final String code;
     /** A string, or (for ambiguous embeddings) a JSON array, or null. */
-    final Object details;
-    final String hint;
+    final @Nullable Object details;
+    final @Nullable String hint;
     final Map<String, String> headers;
 
-    ApiError(int status, String code, String message, Object details, String hint) {
+    ApiError(int status, String code, @Nullable String message, @Nullable Object details, @Nullable String hint) {
         this(status, code, message, details, hint, Map.of());
     }
 
-    ApiError(int status, String code, String message, Object details, String hint, Map<String, String> headers) {
+    ApiError(int status, String code, @Nullable String message, @Nullable Object details, @Nullable String hint,
+             Map<String, String> headers) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;

@@ -9,6 +9,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a request asks for, in PostgREST's terms: the resource (schema root, a relation or a
@@ -30,7 +31,7 @@ final class ApiRequest {
     final Preferences preferences;
     final RestLimits limits;
     /** The columns the caller's role may read, set once the catalog snapshot is chosen; null for the root. */
-    ColumnGrants grants;
+    @Nullable ColumnGrants grants;
     private final long maxBodyBytes;
 
     private ApiRequest(HttpServletRequest http, String method, Kind kind, String name, String schema,
@@ -61,7 +62,7 @@ final class ApiRequest {
         String name;
         if (segments.length == 0) {
             kind = Kind.ROOT;
-            name = null;
+            name = ""; // the root (the OpenAPI document) names no relation
         } else if (segments.length == 1 && !segments[0].isEmpty()) {
             kind = Kind.RELATION;
             name = decode(segments[0]);

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One immutable snapshot of the exposed schemas as pg_catalog described them: relations with their
@@ -41,7 +42,7 @@ final class Catalog {
         return schemas;
     }
 
-    Table table(String schema, String name) {
+    @Nullable Table table(String schema, String name) {
         return tables.getOrDefault(schema, Map.of()).get(name);
     }
 
@@ -108,9 +109,9 @@ final class Catalog {
 
     /** A table, view, materialized view or foreign table. */
     record Table(String schema, String name, char kind, boolean insertable, boolean updatable, boolean deletable,
-                 String description, Map<String, Column> columns, List<String> primaryKey, List<Set<String>> uniqueKeys) {
+                 @Nullable String description, Map<String, Column> columns, List<String> primaryKey, List<Set<String>> uniqueKeys) {
 
-        Column column(String columnName) {
+        @Nullable Column column(String columnName) {
             return columns.get(columnName);
         }
 
@@ -142,8 +143,9 @@ final class Catalog {
      * @param baseType the underlying type's name (a domain's base type), for OpenAPI and full-text search
      * @param category pg_type.typcategory of the base type: 'N' numeric, 'S' string, 'A' array, 'U' user (json, uuid) ...
      */
-    record Column(String name, String type, String baseType, char category, boolean nullable, String defaultExpression,
-                  String description, boolean generated, List<String> enumValues) {
+    record Column(String name, String type, String baseType, char category, boolean nullable,
+                  @Nullable String defaultExpression, @Nullable String description, boolean generated,
+                  List<String> enumValues) {
     }
 
     record ForeignKey(String name, String schema, String table, List<String> columns,
@@ -170,7 +172,7 @@ final class Catalog {
      * foreign keys for many-to-many).
      */
     record Relationship(String constraint, Table source, Table target, Cardinality cardinality,
-                        List<String> sourceColumns, List<String> targetColumns, Junction junction) {
+                        List<String> sourceColumns, List<String> targetColumns, @Nullable Junction junction) {
     }
 
     /** The junction of a many-to-many relationship: {@code toSource} points at the source, {@code toTarget} at the target. */
@@ -186,7 +188,7 @@ final class Catalog {
      */
     record Routine(String schema, String name, String signature, List<Parameter> parameters, String returnType,
                    boolean returnsSet, boolean returnsVoid, boolean returnsComposite, List<Column> resultColumns,
-                   Table resultTable, char volatility, String description) {
+                   @Nullable Table resultTable, char volatility, @Nullable String description) {
 
         boolean hasSingleUnnamedJsonParameter() {
             return parameters.size() == 1 && parameters.get(0).name().isEmpty()

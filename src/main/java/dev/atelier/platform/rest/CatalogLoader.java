@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -142,18 +143,15 @@ final class CatalogLoader {
             ps.setArray(1, schemaArray);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Routine r = routine(rs, tables);
-                    if (r != null) {
-                        routines.add(r);
-                    }
+                    routine(rs, tables).ifPresent(routines::add);
                 }
             }
         }
         return new Catalog(schemas, tableList, foreignKeys, routines);
     }
 
-    /** Null for functions the API cannot call: pseudo-typed or unnamed parameters (bar a single json one). */
-    private static Routine routine(ResultSet rs, Map<String, Table> tables) throws SQLException {
+    /** Empty for functions the API cannot call: pseudo-typed or unnamed parameters (bar a single json one). */
+    private static Optional<Routine> routine(ResultSet rs, Map<String, Table> tables) throws SQLException {
         String schema = rs.getString(1);
         String name = rs.getString(2);
         boolean returnsSet = rs.getBoolean(4);
@@ -173,7 +171,7 @@ final class CatalogLoader {
             String type = types.get(i);
             if (mode.equals("i") || mode.equals("b") || mode.equals("v")) {
                 if (type.equals("internal") || type.startsWith("any")) { // polymorphic: no type to bind to
-                    return null;
+                    return Optional.empty();
                 }
                 boolean hasDefault = inputIndex >= inputCount - defaults;
                 inputs.add(new Parameter(argName, type, hasDefault, mode.equals("v")));
@@ -185,7 +183,7 @@ final class CatalogLoader {
         }
         boolean unnamed = inputs.stream().anyMatch(p -> p.name().isEmpty());
         if (unnamed && !(inputs.size() == 1 && (inputs.get(0).type().equals("json") || inputs.get(0).type().equals("jsonb")))) {
-            return null;
+            return Optional.empty();
         }
         Table resultTable = null;
         List<Column> resultColumns;
@@ -208,14 +206,14 @@ final class CatalogLoader {
             composite = true;
             resultColumns = outputs;
         } else if (returnType.equals("record")) {
-            return null; // an untyped record: its columns are unknowable until called
+            return Optional.empty(); // an untyped record: its columns are unknowable until called
         } else {
             composite = false;
             resultColumns = List.of();
         }
-        return new Routine(schema, name, rs.getString(3), List.copyOf(inputs), returnType, returnsSet,
+        return Optional.of(new Routine(schema, name, rs.getString(3), List.copyOf(inputs), returnType, returnsSet,
                 returnType.equals("void"), composite, List.copyOf(resultColumns), resultTable,
-                rs.getString(5).charAt(0), rs.getString(18));
+                rs.getString(5).charAt(0), rs.getString(18)));
     }
 
     private static List<String> strings(Array array) throws SQLException {

@@ -140,7 +140,7 @@ public final class DataApi implements Filter {
         try {
             return callers.resolve(req.getHeader("Authorization"), req.getHeader("apikey"));
         } catch (InvalidTokenException e) {
-            String description = e.getMessage().replace("\"", "'");
+            String description = String.valueOf(e.getMessage()).replace("\"", "'");
             throw new ApiError(401, e.code(), e.getMessage(), null, null)
                     .withHeader("WWW-Authenticate",
                             "Bearer error=\"invalid_token\", error_description=\"" + description + "\"");

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one request's statements in one transaction as the caller. Reads (GET/HEAD) run READ ONLY,
@@ -23,7 +24,7 @@ final class Executor {
     }
 
     /** The JSON body as text, the number of rows in it, and the total when counted. */
-    record Result(String body, long pageTotal, Long total) {
+    record Result(@Nullable String body, long pageTotal, @Nullable Long total) {
     }
 
     @FunctionalInterface
@@ -34,10 +35,10 @@ final class Executor {
     /** Chooses the statement once the planner's row estimate is known (count=estimated). */
     @FunctionalInterface
     interface ByEstimate {
-        Sql statement(Long estimate);
+        Sql statement(@Nullable Long estimate);
     }
 
-    Result query(Caller caller, boolean readOnly, Sql sql, Check check) throws SQLException {
+    Result query(Caller caller, boolean readOnly, Sql sql, @Nullable Check check) throws SQLException {
         return query(caller, readOnly, null, estimate -> sql, check);
     }
 
@@ -45,7 +46,8 @@ final class Executor {
      * @param planned when not null, a statement to EXPLAIN first: its row estimate goes to
      *                {@code choose} and stands in for a total the statement leaves null
      */
-    Result query(Caller caller, boolean readOnly, Sql planned, ByEstimate choose, Check check) throws SQLException {
+    Result query(Caller caller, boolean readOnly, @Nullable Sql planned, ByEstimate choose, @Nullable Check check)
+            throws SQLException {
         return database.transaction(caller, readOnly, tx -> {
             Connection c = tx.connection();
             Long estimate = planned == null ? null : plannedRows(c, planned);
@@ -66,7 +68,7 @@ final class Executor {
     }
 
     /** A statement without a result set (a mutation with return=minimal, a void function): rows affected. */
-    long update(Caller caller, boolean readOnly, Sql sql, boolean isQuery, Check check) throws SQLException {
+    long update(Caller caller, boolean readOnly, Sql sql, boolean isQuery, @Nullable Check check) throws SQLException {
         return database.transaction(caller, readOnly, tx -> {
             Connection c = tx.connection();
             long rows;
@@ -92,7 +94,7 @@ final class Executor {
     }
 
     /** PostgreSQL's row estimate for the matching rows: PostgREST's count=planned. */
-    private static Long plannedRows(Connection c, Sql planned) throws SQLException {
+    private static @Nullable Long plannedRows(Connection c, Sql planned) throws SQLException {
         Sql explain = new Sql().sql("EXPLAIN (FORMAT JSON) ").append(planned);
         try (PreparedStatement ps = explain.prepare(c); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {

@@ -1,6 +1,8 @@
 package dev.atelier.platform.rest;
 
 import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** A horizontal filter such as {@code age=not.gte.18}: a field, an optional negation and an operation. */
 record Filter(Field field, boolean negated, Operation operation) {
@@ -12,7 +14,7 @@ record Filter(Field field, boolean negated, Operation operation) {
      * {@code eq.value}, {@code like.a*}, {@code cs.{a,b}}, ...; with a quantifier,
      * {@code like(any).{a*,b*}} compares with ANY or ALL elements of an array literal.
      */
-    record Simple(Operator operator, String value, Quantifier quantifier) implements Operation {
+    record Simple(Operator operator, String value, @Nullable Quantifier quantifier) implements Operation {
         Simple(Operator operator, String value) {
             this(operator, value, null);
         }
@@ -32,7 +34,7 @@ record Filter(Field field, boolean negated, Operation operation) {
     }
 
     /** {@code fts(config).query} and its plain, phrase and websearch variants. */
-    record FullText(FtsOperator operator, String config, String query) implements Operation {
+    record FullText(FtsOperator operator, @Nullable String config, String query) implements Operation {
     }
 
     enum Trilean { NULL, TRUE, FALSE, UNKNOWN }
@@ -52,13 +54,13 @@ record Filter(Field field, boolean negated, Operation operation) {
             this.sql = sql;
         }
 
-        static Operator of(String token) {
+        static Optional<Operator> of(String token) {
             for (Operator op : values()) {
                 if (op.token.equals(token)) {
-                    return op;
+                    return Optional.of(op);
                 }
             }
-            return null;
+            return Optional.empty();
         }
 
         /** The operators PostgREST lets take {@code (any)} / {@code (all)}. */
@@ -82,7 +84,7 @@ record Filter(Field field, boolean negated, Operation operation) {
             this.function = function;
         }
 
-        static FtsOperator of(String token) {
+        static @Nullable FtsOperator of(String token) {
             for (FtsOperator op : values()) {
                 if (op.token.equals(token)) {
                     return op;

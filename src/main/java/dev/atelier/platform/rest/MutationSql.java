@@ -3,6 +3,8 @@ package dev.atelier.platform.rest;
 import dev.atelier.platform.rest.Catalog.Column;
 import dev.atelier.platform.rest.Catalog.Table;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * INSERT (with ON CONFLICT for upserts), UPDATE and DELETE statements over one table. Row values
@@ -38,7 +40,7 @@ final class MutationSql {
             String name = columns.get(i);
             sql.sql(i == 0 ? "" : ", ");
             if (missingDefault) {
-                Column column = table.column(name);
+                Column column = Objects.requireNonNull(table.column(name), name); // checked by writtenColumns
                 // json_extract_path is SQL NULL only when the key is absent (a JSON null is 'null'::json).
                 sql.sql("CASE WHEN json_extract_path(_e.o, ").param(name).sql(") IS NULL THEN ")
                         .sql(column.defaultExpression() == null ? "NULL" : column.defaultExpression())
@@ -122,7 +124,7 @@ final class MutationSql {
      *
      * @param columns the columns to return, or null for all of them
      */
-    static Sql withRepresentation(Sql mutation, ReadPlan root, List<String> columns) {
+    static Sql withRepresentation(Sql mutation, ReadPlan root, @Nullable List<String> columns) {
         Sql from = new Sql().sql("pgrst_mutation AS ").ident(ALIAS);
         Sql sql = new Sql().sql("WITH pgrst_mutation AS (").append(mutation).sql(" RETURNING ");
         if (columns == null) {

@@ -95,7 +95,7 @@ final class OpenApi {
                     }
                 }
             }
-            return null;
+            return Boolean.TRUE; // the work's results are the sets above
         });
         ObjectNode doc = document(req, catalog, relations, functions,
                 (t, c) -> readable.contains(t.name() + "\u0000" + c.name()),

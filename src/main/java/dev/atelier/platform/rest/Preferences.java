@@ -4,13 +4,14 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code Prefer} header, as PostgREST reads it: known preferences are applied (and echoed in
  * {@code Preference-Applied}); anything else is ignored unless {@code handling=strict} asks for a
  * PGRST122 instead.
  */
-record Preferences(Return returning, Count count, Resolution resolution, boolean missingDefault,
+record Preferences(@Nullable Return returning, @Nullable Count count, @Nullable Resolution resolution, boolean missingDefault,
                    boolean singleObjectParams, boolean strict, List<String> invalid) {
 
     enum Return { MINIMAL, HEADERS_ONLY, REPRESENTATION }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request's query string, sorted the way PostgREST sorts it: {@code select}, {@code columns},
@@ -24,8 +25,8 @@ final class QueryParams {
     final Map<List<String>, List<OrderTerm>> orders = new HashMap<>();
     final Map<List<String>, Long> limits = new HashMap<>();
     final Map<List<String>, Long> offsets = new HashMap<>();
-    final List<String> columns;
-    final List<String> onConflict;
+    final @Nullable List<String> columns;
+    final @Nullable List<String> onConflict;
     /** GET /rpc arguments, each with every value it was given (repeated keys make arrays). */
     final Map<String, List<String>> arguments = new HashMap<>();
     /** A negative {@code limit}: PostgREST answers 416, after everything else has parsed. */
@@ -37,7 +38,7 @@ final class QueryParams {
     record PathLogic(List<String> path, LogicTree tree) {
     }
 
-    private QueryParams(List<SelectItem> select, List<String> columns, List<String> onConflict) {
+    private QueryParams(List<SelectItem> select, @Nullable List<String> columns, @Nullable List<String> onConflict) {
         this.select = select;
         this.columns = columns;
         this.onConflict = onConflict;
@@ -125,7 +126,7 @@ final class QueryParams {
         return dot < 0 ? List.of() : List.of(key.substring(0, dot).split("\\."));
     }
 
-    private static String first(List<String[]> pairs, String key) {
+    private static @Nullable String first(List<String[]> pairs, String key) {
         for (String[] pair : pairs) {
             if (pair[0].equals(key)) {
                 return pair[1];

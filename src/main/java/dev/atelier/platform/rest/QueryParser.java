@@ -6,6 +6,7 @@ import dev.atelier.platform.rest.Filter.Trilean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recursive-descent parsers for PostgREST's query-string grammar: {@code select}, filters,
@@ -177,7 +178,7 @@ final class QueryParser {
         return new SelectItem.Column(alias, new Field(name, path), cast);
     }
 
-    private SelectItem embed(String alias, String relation) {
+    private SelectItem embed(@Nullable String alias, String relation) {
         String hint = null;
         boolean inner = false;
         for (int i = 0; i < 2 && peek() == '!'; i++) {
@@ -349,10 +350,9 @@ final class QueryParser {
         if (token.isEmpty()) {
             throw fail("expecting operator (eq, gt, ...)");
         }
-        Operator operator = Operator.of(token);
-        if (operator == null) {
-            throw ApiError.parse(what, shown, pos + 1 + shift, "unknown single value operator " + token);
-        }
+        int column = pos + 1 + shift;
+        Operator operator = Operator.of(token).orElseThrow(
+                () -> ApiError.parse(what, shown, column, "unknown single value operator " + token));
         Filter.Quantifier quantifier = null;
         if (peek() == '(' && operator.quantifiable()) {
             if (accept("(any)")) {

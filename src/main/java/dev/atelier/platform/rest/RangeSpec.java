@@ -2,12 +2,13 @@ package dev.atelier.platform.rest;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The top-level row range: {@code offset}/{@code limit} intersected with a {@code Range: a-b}
  * header (GET only, as RFC 9110 and PostgREST have it).
  */
-record RangeSpec(long offset, Long limit) {
+record RangeSpec(long offset, @Nullable Long limit) {
 
     private static final Pattern HEADER = Pattern.compile("^\\s*(?:items=)?(\\d+)-(\\d*)\\s*$");
 
@@ -46,12 +47,12 @@ record RangeSpec(long offset, Long limit) {
         return new RangeSpec(offset, limit);
     }
 
-    static ApiError invalid(String details) {
+    static ApiError invalid(@Nullable String details) {
         return new ApiError(416, "PGRST103", "Requested range not satisfiable", details, null);
     }
 
     /** {@code lower-upper/total}, {@code *} for an unknown total and for an empty page, as PostgREST writes it. */
-    static String contentRange(long lower, long pageTotal, Long total) {
+    static String contentRange(long lower, long pageTotal, @Nullable Long total) {
         long upper = lower + pageTotal - 1;
         boolean showRange = pageTotal > 0 && (total == null || total != 0);
         return (showRange ? lower + "-" + upper : "*") + "/" + (total == null ? "*" : total.toString());

@@ -6,6 +6,8 @@ import dev.atelier.platform.rest.Catalog.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One level of a read, resolved against the catalog: what it outputs (as JSON keys and SQL
@@ -15,7 +17,7 @@ import java.util.Map;
 final class ReadPlan {
 
     /** The relation whose relationships embedding follows; null for a function's ad-hoc composite. */
-    final Table table;
+    final @Nullable Table table;
     final Map<String, Column> columns;
     /** How errors name it, as PostgreSQL would: the relation's name. */
     final String displayName;
@@ -27,17 +29,17 @@ final class ReadPlan {
     /** Conditions on embedded results ({@code rel=not.is.null}); they need the embeddings joined. */
     final List<Sql> embedConditions = new ArrayList<>();
     final List<Sql> orderBy = new ArrayList<>();
-    Long limit;
-    Long offset;
+    @Nullable Long limit;
+    @Nullable Long offset;
     final List<ReadPlan> embeds = new ArrayList<>();
 
     // Set on embedded levels only.
-    Relationship relationship;
-    String key;
-    String relationName;
+    @Nullable Relationship relationship;
+    @Nullable String key;
+    @Nullable String relationName;
     boolean inner;
     /** The alias of the lateral subquery that carries this level's JSON into its parent, "e1", ... */
-    String lateral;
+    @Nullable String lateral;
     /** Columns handed up to the parent for ordering by a to-one relation ("o1" AS ...). */
     final List<Sql> exposed = new ArrayList<>();
     /** A spread ({@code ...rel(cols)}): its outputs are columns of its lateral, not one JSON value. */
@@ -45,11 +47,21 @@ final class ReadPlan {
     /** True when the parent's row set depends on this level (!inner, or a null filter on it). */
     boolean restrictsParent;
 
-    ReadPlan(Table table, Map<String, Column> columns, String displayName, String alias) {
+    ReadPlan(@Nullable Table table, Map<String, Column> columns, String displayName, String alias) {
         this.table = table;
         this.columns = columns;
         this.displayName = displayName;
         this.alias = alias;
+    }
+
+    /** The relationship an embedded level joins along; only the root has none. */
+    Relationship relationship() {
+        return Objects.requireNonNull(relationship, "the root level embeds nothing");
+    }
+
+    /** The alias of an embedded level's lateral join; only the root has none. */
+    String lateral() {
+        return Objects.requireNonNull(lateral, "the root level is not a lateral join");
     }
 
     boolean toMany() {
@@ -69,7 +81,7 @@ final class ReadPlan {
      * the pair adds to the row's JSON that PostgreSQL can compute without building the value
      * (sizes of toasted values are read from their headers, not detoasted).
      */
-    record Output(String key, Sql value, Sql size) {
+    record Output(String key, Sql value, @Nullable Sql size) {
         Output(String key, Sql value) {
             this(key, value, null);
         }

@@ -9,7 +9,9 @@ import dev.atelier.platform.rest.Catalog.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves a parsed query string against the catalog into a {@link ReadPlan} tree: every column
@@ -22,7 +24,7 @@ final class ReadPlanner {
     private final String schema;
     private final RestLimits limits;
     /** The columns the caller's role may SELECT, for {@code *}; null when every column may be listed. */
-    private final ColumnGrants grants;
+    private final @Nullable ColumnGrants grants;
     private int selectItems;
     private int aliases;
     private int laterals;
@@ -32,7 +34,7 @@ final class ReadPlanner {
         this(catalog, schema, RestLimits.DEFAULTS, null);
     }
 
-    ReadPlanner(Catalog catalog, String schema, RestLimits limits, ColumnGrants grants) {
+    ReadPlanner(Catalog catalog, String schema, RestLimits limits, @Nullable ColumnGrants grants) {
         this.catalog = catalog;
         this.schema = schema;
         this.limits = limits;
@@ -47,7 +49,8 @@ final class ReadPlanner {
      * @param functionResult true for the rows of a function: {@code *} is every column of the result
      *                       (column privileges of a table do not apply to a function's output)
      */
-    ReadPlan plan(Table table, Map<String, Column> columns, String displayName, QueryParams q, boolean functionResult) {
+    ReadPlan plan(@Nullable Table table, Map<String, Column> columns, String displayName, QueryParams q,
+                  boolean functionResult) {
         int named = countNamed(q.select);
         if (named > limits.maxSelectItems()) {
             // Refused before any planning, with the whole count rather than where planning stopped.
@@ -163,7 +166,7 @@ final class ReadPlanner {
                         String size = "z" + exposed;
                         child.exposed.add(new Sql().append(out.value()).sql(" AS ").ident(column));
                         // The value's size is estimated inside the lateral, where its column is.
-                        child.exposed.add(new Sql().append(out.size()).sql(" AS ").ident(size));
+                        child.exposed.add(new Sql().append(Objects.requireNonNull(out.size())).sql(" AS ").ident(size));
                         level.outputs.add(new ReadPlan.Output(out.key(), new Sql().ident(child.lateral).sql(".").ident(column),
                                 new Sql().ident(child.lateral).sql(".").ident(size)));
                     }
@@ -199,7 +202,7 @@ final class ReadPlanner {
         }
         embedded.restrictsParent = true;
         boolean wantNull = !filter.negated();
-        Sql j = new Sql().ident(embedded.lateral).sql(".j");
+        Sql j = new Sql().ident(embedded.lateral()).sql(".j");
         level.embedConditions.add(embedded.toMany()
                 ? new Sql().sql("json_array_length(").append(j).sql(wantNull ? ") = 0" : ") > 0")
                 : new Sql().append(j).sql(wantNull ? " IS NULL" : " IS NOT NULL"));
@@ -221,7 +224,7 @@ final class ReadPlanner {
         }
         String name = "o" + ++exposed;
         embedded.exposed.add(new Sql().append(Expressions.field(embedded, term.field())).sql(" AS ").ident(name));
-        level.orderBy.add(Expressions.direction(new Sql().ident(embedded.lateral).sql(".").ident(name), term));
+        level.orderBy.add(Expressions.direction(new Sql().ident(embedded.lateral()).sql(".").ident(name), term));
     }
 
     /** The level an embed path names; each step matches an embed's key (alias) or else its relation name. */
@@ -237,14 +240,14 @@ final class ReadPlanner {
         return level;
     }
 
-    private static ReadPlan child(ReadPlan level, String name) {
+    private static @Nullable ReadPlan child(ReadPlan level, String name) {
         for (ReadPlan e : level.embeds) {
-            if (e.key.equals(name)) {
+            if (name.equals(e.key)) {
                 return e;
             }
         }
         for (ReadPlan e : level.embeds) {
-            if (e.relationName.equals(name)) {
+            if (name.equals(e.relationName)) {
                 return e;
             }
         }
@@ -261,7 +264,7 @@ final class ReadPlanner {
     // a constraint, column or junction hint), or by constraint name, or by foreign-key column.
     // ------------------------------------------------------------------------------------------
 
-    Relationship resolve(Table source, String target, String hint) {
+    Relationship resolve(Table source, String target, @Nullable String hint) {
         List<Relationship> candidates = catalog.relationshipsFrom(source);
         List<Relationship> matches = candidates.stream().filter(r -> matches(r, target, hint)).toList();
         if (matches.size() == 1) {
@@ -286,7 +289,7 @@ final class ReadPlanner {
                          + ". Find the desired relationship in the 'details' key.");
     }
 
-    private static boolean matches(Relationship r, String target, String hint) {
+    private static boolean matches(Relationship r, String target, @Nullable String hint) {
         if (r.target().name().equals(target)) {
             if (hint == null) {
                 return true;
@@ -318,7 +321,8 @@ final class ReadPlanner {
         return "(" + String.join(", ", columns) + ")";
     }
 
-    private ApiError noRelationship(String source, String target, String hint, List<Relationship> candidates) {
+    private ApiError noRelationship(String source, String target, @Nullable String hint,
+                                    @Nullable List<Relationship> candidates) {
         String suggestion = candidates == null ? null
                 : Similarity.closest(target, candidates.stream().map(r -> r.target().name()).distinct().toList());
         return new ApiError(400, "PGRST200",

@@ -4,6 +4,7 @@ import dev.atelier.platform.rest.Catalog.Junction;
 import dev.atelier.platform.rest.Catalog.Relationship;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Renders a {@link ReadPlan} as one statement that builds the response JSON inside PostgreSQL, as
@@ -88,7 +89,7 @@ final class ReadSql {
         }
         Sql sum = new Sql().sql("(").sql(Long.toString(constant));
         for (java.util.Map.Entry<String, Sql> e : expressions.entrySet()) {
-            sum.sql(" + ").sql(Integer.toString(uses.get(e.getKey()))).sql("::bigint * ").append(e.getValue());
+            sum.sql(" + ").sql(Integer.toString(Objects.requireNonNull(uses.get(e.getKey())))).sql("::bigint * ").append(e.getValue());
         }
         return sum.sql(")");
     }
@@ -180,7 +181,7 @@ final class ReadSql {
     }
 
     private static Sql lateral(ReadPlan parent, ReadPlan child) {
-        Relationship r = child.relationship;
+        Relationship r = child.relationship();
         Sql from = new Sql().qualified(r.target().schema(), r.target().name()).sql(" AS ").ident(child.alias);
         List<Sql> join = new ArrayList<>();
         Junction junction = r.junction();
@@ -209,10 +210,10 @@ final class ReadSql {
         if (child.toMany()) {
             sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (").append(runningTotal(body, "j", child.maxBytes))
                     .sql(") AS _e) AS ")
-                    .ident(child.lateral)
-                    .sql(child.inner ? " ON json_array_length(" + Sql.quote(child.lateral) + ".j) > 0" : " ON TRUE");
+                    .ident(child.lateral())
+                    .sql(child.inner ? " ON json_array_length(" + Sql.quote(child.lateral()) + ".j) > 0" : " ON TRUE");
         } else {
-            sql.append(body).sql(") AS ").ident(child.lateral).sql(" ON TRUE");
+            sql.append(body).sql(") AS ").ident(child.lateral()).sql(" ON TRUE");
         }
         return sql;
     }
@@ -233,6 +234,6 @@ final class ReadSql {
             merged = merged == null ? call
                     : new Sql().sql("(left(").append(merged).sql("::text, -1) || ', ' || right(").append(call).sql("::text, -1))::json");
         }
-        return merged;
+        return Objects.requireNonNull(merged, "a row object needs at least one output");
     }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** GET, HEAD, POST, PUT, PATCH and DELETE on /rest/v1/{table}, with PostgREST's statuses and headers. */
 final class RelationHandler {
@@ -50,7 +51,7 @@ final class RelationHandler {
     }
 
     /** Runs a read of {@code root} with the count the Prefer header asked for. */
-    Result countedQuery(ApiRequest req, ReadPlan root, Sql from, Count count, MediaType media) throws SQLException {
+    Result countedQuery(ApiRequest req, ReadPlan root, Sql from, @Nullable Count count, MediaType media) throws SQLException {
         Executor.Check single = singleCheck(media);
         if (count == null) {
             return executor.query(req.caller, true, page(root, from, false, media), single);
@@ -77,7 +78,7 @@ final class RelationHandler {
     }
 
     /** 200, 206 or 416 with Content-Range, as PostgREST decides them for a read. */
-    static Reply pageReply(ApiRequest req, MediaType media, Result result, long lower, Count count) {
+    static Reply pageReply(ApiRequest req, MediaType media, Result result, long lower, @Nullable Count count) {
         Long total = result.total();
         if (total != null && lower > total) {
             throw RangeSpec.invalid("An offset of " + lower + " was requested, but there are only " + total + " rows.");
@@ -199,7 +200,7 @@ final class RelationHandler {
         return mutate(req, media, statement, representationStatus, applied, insert, root);
     }
 
-    private Reply mutate(ApiRequest req, MediaType media, Sql statement, int representationStatus, List<String> applied,
+    private Reply mutate(ApiRequest req, MediaType media, @Nullable Sql statement, int representationStatus, List<String> applied,
                          boolean insert, ReadPlan root) throws SQLException {
         if (media == MediaType.CSV) {
             throw new ApiError(406, "PGRST107", "None of these media types are available: text/csv", null, null);
@@ -242,7 +243,7 @@ final class RelationHandler {
      * the caller's role may not read some of them; then the ones it may read plus the ones the
      * request names, so that naming a sealed column is still PostgreSQL's permission error.
      */
-    private static List<String> returned(ApiRequest req, ReadPlan root) {
+    private static @Nullable List<String> returned(ApiRequest req, ReadPlan root) {
         if (req.grants == null || root.table == null || !req.grants.restricts(root.table)) {
             return null;
         }
@@ -251,7 +252,7 @@ final class RelationHandler {
         columns.addAll(root.named);
         // Embeddings join on the parent's key columns, and filters and orders of the root name columns too.
         for (ReadPlan e : root.embeds) {
-            columns.addAll(e.relationship.sourceColumns());
+            columns.addAll(e.relationship().sourceColumns());
         }
         return List.copyOf(columns);
     }
@@ -281,7 +282,7 @@ final class RelationHandler {
     }
 
     /** Accept: application/vnd.pgrst.object+json: exactly one row, else 406 PGRST116 (and writes roll back). */
-    static Executor.Check singleCheck(MediaType media) {
+    static Executor.@Nullable Check singleCheck(MediaType media) {
         if (media != MediaType.SINGLE_OBJECT) {
             return null;
         }
@@ -294,7 +295,7 @@ final class RelationHandler {
     }
 
     /** json_agg's "[...]" of exactly one element, as that element. */
-    static String unwrap(String array) {
+    static @Nullable String unwrap(@Nullable String array) {
         if (array == null) {
             return null;
         }

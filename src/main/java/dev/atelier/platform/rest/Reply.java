@@ -8,16 +8,17 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A response about to be written: status, headers and an optional body (already JSON text). */
 final class Reply {
 
     final int status;
     final Map<String, String> headers = new LinkedHashMap<>();
-    final String contentType;
-    final String body;
+    final @Nullable String contentType;
+    final @Nullable String body;
 
-    Reply(int status, String contentType, String body) {
+    Reply(int status, @Nullable String contentType, @Nullable String body) {
         this.status = status;
         this.contentType = contentType;
         this.body = body;

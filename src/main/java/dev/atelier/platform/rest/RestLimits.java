@@ -1,5 +1,7 @@
 package dev.atelier.platform.rest;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How much one request may make the database build: rows per level of a read (PostgREST's
  * db-max-rows), entries in its select list, and bytes in its response.
@@ -22,7 +24,7 @@ record RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes) {
     }
 
     /** A client's limit on one level, capped at {@link #maxRows}. */
-    Long capRows(Long requested) {
+    Long capRows(@Nullable Long requested) {
         return requested == null ? Long.valueOf(maxRows) : Long.valueOf(Math.min(requested, maxRows));
     }
 

@@ -3,6 +3,7 @@ package dev.atelier.platform.rest;
 import dev.atelier.platform.rest.Catalog.Parameter;
 import dev.atelier.platform.rest.Catalog.Routine;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Function calls for /rpc. Named arguments arrive as one JSON object bound once; PostgreSQL's
@@ -15,7 +16,7 @@ final class RpcSql {
     }
 
     /** A call: the FROM items that provide its arguments (or null) and the call expression itself. */
-    record Call(Sql argumentSource, Sql invocation) {
+    record Call(@Nullable Sql argumentSource, Sql invocation) {
 
         /** FROM clause for a set- or composite-returning call, its rows aliased {@code alias(columns)}. */
         Sql from(String aliasAndColumns) {
@@ -44,7 +45,7 @@ final class RpcSql {
     }
 
     /** A function of one json/jsonb parameter called with the whole body. */
-    static Call singleObject(Routine routine, String body) {
+    static Call singleObject(Routine routine, @Nullable String body) {
         Parameter p = routine.parameters().get(0);
         Sql invocation = new Sql().qualified(routine.schema(), routine.name()).sql("(").param(body).sql("::")
                 .sql(p.type().equals("jsonb") ? "jsonb" : "json").sql(")");
@@ -67,7 +68,7 @@ final class RpcSql {
     }
 
     /** A set of scalars as a JSON array, cut by limit and offset, raising once it passes {@code maxBytes}. */
-    static Sql scalarSet(Call call, Long limit, Long offset, long maxBytes) {
+    static Sql scalarSet(Call call, @Nullable Long limit, @Nullable Long offset, long maxBytes) {
         Sql values = new Sql().sql("SELECT to_json(_s.v) AS j FROM ").append(call.from("_s(v)"));
         if (limit != null) {
             values.sql(" LIMIT ").param(limit);

@@ -5,6 +5,7 @@ import dev.atelier.platform.db.Database;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -24,11 +25,11 @@ public final class SchemaCache {
 
     private final Database database;
     private final List<String> schemas;
-    private volatile Catalog catalog;
+    private volatile @Nullable Catalog catalog;
     private volatile long lastLoadNanos;
     /** Per role, the columns it may read, for the snapshot {@link #grantsOf} was last asked about. */
     private final java.util.concurrent.ConcurrentHashMap<String, ColumnGrants> grants = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Catalog grantsCatalog;
+    private volatile @Nullable Catalog grantsCatalog;
 
     /** A miss reloads at most this often, so requests for made-up names cannot keep the catalog busy. */
     private static final long MISS_RELOAD_INTERVAL_NANOS = 1_000_000_000L;
@@ -53,10 +54,15 @@ public final class SchemaCache {
 
     /** Reads the catalog again and swaps it in; requests already running keep the snapshot they have. */
     public void reload() {
+        load();
+    }
+
+    private Catalog load() {
         try {
             Catalog fresh = database.transaction(Caller.serviceRole(), tx -> CatalogLoader.load(tx.connection(), schemas));
             catalog = fresh;
             lastLoadNanos = System.nanoTime();
+            return fresh;
         } catch (SQLException e) {
             throw new IllegalStateException("could not load the schema cache: " + e.getMessage(), e);
         }
@@ -79,14 +85,15 @@ public final class SchemaCache {
      */
     Catalog afterMiss(Catalog seen) {
         synchronized (this) {
-            if (catalog == seen && System.nanoTime() - lastLoadNanos >= MISS_RELOAD_INTERVAL_NANOS) {
+            Catalog now = catalog;
+            if (now == seen && System.nanoTime() - lastLoadNanos >= MISS_RELOAD_INTERVAL_NANOS) {
                 try {
-                    reload();
+                    now = load();
                 } catch (RuntimeException e) {
                     log.warn("schema cache reload after a miss failed: {}", e.getMessage());
                 }
             }
-            return catalog;
+            return now == null ? seen : now;
         }
     }
 
@@ -121,16 +128,17 @@ public final class SchemaCache {
             return c;
         }
         synchronized (this) {
-            if (catalog == null) {
+            Catalog now = catalog;
+            if (now == null) {
                 try {
-                    reload();
+                    now = load();
                 } catch (RuntimeException e) {
                     log.warn("schema cache not loaded: {}", e.getMessage());
                     throw new ApiError(503, "PGRST002",
                             "Could not query the database for the schema cache. Retrying.", null, null);
                 }
             }
-            return catalog;
+            return now;
         }
     }
 }

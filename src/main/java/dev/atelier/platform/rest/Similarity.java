@@ -2,6 +2,7 @@ package dev.atelier.platform.rest;
 
 import java.util.Collection;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** "Perhaps you meant ..." hints: the closest known name by edit distance, if it is close enough to be a typo. */
 final class Similarity {
@@ -11,7 +12,7 @@ final class Similarity {
     private Similarity() {
     }
 
-    static String closest(String wanted, Collection<String> known) {
+    static @Nullable String closest(String wanted, Collection<String> known) {
         String best = null;
         double bestScore = MIN_SCORE;
         for (String candidate : known) {

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SQL text and its bind values, built in textual order so the n-th {@code ?} is the n-th value.
@@ -38,7 +39,7 @@ final class Sql {
     }
 
     /** A bind value: a String is sent untyped (the pool sets stringtype=unspecified), so PostgreSQL infers its type. */
-    Sql param(Object value) {
+    Sql param(@Nullable Object value) {
         text.append('?');
         params.add(value);
         return this;
