@@ -346,13 +346,13 @@ class AlgorhythmicSchemaTest {
     // ---------------------------------------------------------------------------------------------
 
     @Test
-    void updatedAtAndLastUpdatedMoveOnUpdate() throws SQLException, InterruptedException {
+    void updatedAtAndLastUpdatedMoveOnUpdate() throws SQLException {
         UUID user = server.newUser().id();
         try (Connection owner = server.ownerDataSource().getConnection()) {
             exec(owner, "insert into algorhythmic.user_credits (user_id, billing_cycle_start, billing_cycle_end, last_updated) "
                     + "values ('" + user + "', now(), now() + interval '1 month', now() - interval '1 hour')");
+            // Both stamps start an hour back, so the triggers' now() is later without waiting.
             exec(owner, "update algorhythmic.users set updated_at = now() - interval '1 hour' where id = '" + user + "'");
-            Thread.sleep(5);
             exec(owner, "update algorhythmic.users set last_name = 'Lovelace' where id = '" + user + "'");
             exec(owner, "update algorhythmic.user_credits set balance = 7 where user_id = '" + user + "'");
             assertThat(queryString(owner, "select (updated_at > now() - interval '1 minute')::text from algorhythmic.users "
