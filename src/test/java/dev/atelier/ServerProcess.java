@@ -1,5 +1,6 @@
 package dev.atelier;
 
+import dev.atelier.testing.Poll;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,11 +22,11 @@ final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> stdout = new CopyOnWriteArrayList<>();
     private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final List<Thread> drains;
 
     private ServerProcess(Process process) {
         this.process = process;
-        drain(process.getInputStream(), stdout);
-        drain(process.getErrorStream(), stderr);
+        this.drains = List.of(drain(process.getInputStream(), stdout), drain(process.getErrorStream(), stderr));
     }
 
     static ServerProcess start(String... args) throws IOException {
@@ -46,21 +47,18 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Waits for the start-up banner and returns the API URL it printed. */
-    String awaitApiUrl(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (String line : stdout) {
-                if (line.contains("service_role key:")) {
-                    return stdout.stream().filter(l -> l.trim().startsWith("API URL:"))
-                            .map(l -> l.substring(l.indexOf("http"))).findFirst().orElseThrow();
-                }
+    String awaitApiUrl(Duration timeout) throws Exception {
+        Poll.until("a start-up banner", timeout, () -> {
+            if (stdout.stream().anyMatch(line -> line.contains("service_role key:"))) {
+                return true;
             }
             if (!process.isAlive()) {
                 throw new AssertionError("the server exited with " + process.exitValue() + ": " + String.join("\n", stderr));
             }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no start-up banner within " + timeout + "; stderr: " + String.join("\n", stderr));
+            return false;
+        });
+        return stdout.stream().filter(l -> l.trim().startsWith("API URL:"))
+                .map(l -> l.substring(l.indexOf("http"))).findFirst().orElseThrow();
     }
 
     int awaitExit(Duration timeout) throws InterruptedException {
@@ -68,7 +66,9 @@ final class ServerProcess implements AutoCloseable {
             process.destroyForcibly();
             throw new AssertionError("the process did not exit within " + timeout);
         }
-        Thread.sleep(100); // let the drain threads read the last lines
+        for (Thread drain : drains) {
+            drain.join(TimeUnit.SECONDS.toMillis(10)); // the last lines it printed, up to end of stream
+        }
         return process.exitValue();
     }
 
@@ -112,7 +112,7 @@ final class ServerProcess implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void drain(java.io.InputStream in, List<String> sink) {
+    private static Thread drain(java.io.InputStream in, List<String> sink) {
         Thread t = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -125,6 +125,7 @@ final class ServerProcess implements AutoCloseable {
         });
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     @Override

@@ -24,9 +24,12 @@ public final class OwnerSql {
     private OwnerSql() {
     }
 
-    /** A new connection as the database owner (RLS does not apply). */
+    /**
+     * A connection as the database owner (RLS does not apply), from {@link TestServer#ownerPool()}:
+     * close it to give it back. Leave no session-level setting on it; transaction-local ones go.
+     */
     public static Connection owner() throws SQLException {
-        return TestServer.get().ownerDataSource().getConnection();
+        return TestServer.get().ownerPool().getConnection();
     }
 
     /** {@code {"sub":…,"role":…}}, or {@code {"role":…}} when {@code sub} is null. */
@@ -117,7 +120,7 @@ public final class OwnerSql {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // On a new owner connection each
+    // On an owner connection of the pool each
     // ---------------------------------------------------------------------------------------------
 
     public static void exec(String... statements) throws SQLException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.Server;
 import dev.atelier.Settings;
 import dev.atelier.platform.auth.JwtKeys;
+import dev.atelier.platform.db.Caller;
 import dev.atelier.platform.db.DatabaseTarget;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -24,8 +25,21 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.List;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import java.util.UUID;
 import javax.sql.DataSource;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -35,7 +49,19 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class TestServer {
 
+    /** The password every minted user has, as {@link #newUser} users had when they were signed up. */
+    public static final String MINTED_PASSWORD = "correct horse battery";
+    /** AuthService's default access-token lifetime (atelier.auth.jwt-expiry-seconds). */
+    private static final long ACCESS_TOKEN_SECONDS = 3600;
+    /** What sign-up stores as app metadata for an e-mail identity. */
+    private static final String APP_METADATA = "{\"provider\":\"email\",\"providers\":[\"email\"]}";
+
     private static TestServer instance;
+
+    private final SecureRandom random = new SecureRandom();
+    private HikariDataSource ownerPool;
+    /** The login role's connection that {@link #mintUser} reuses (held under this object's lock). */
+    private Connection minter;
 
     private final Server server;
     private final Path dataDirectory;
@@ -141,6 +167,30 @@ public final class TestServer {
         return ds;
     }
 
+    /**
+     * Owner connections kept open between tests: a new PostgreSQL login costs ~20 ms (a backend
+     * process, SCRAM), a pooled one nothing. Closing a borrowed connection returns it; Hikari rolls
+     * back what was left open and resets auto-commit, read-only and isolation. For connections that
+     * must be new (a session's own settings, a login of its own), use {@link #ownerDataSource()}.
+     */
+    public synchronized DataSource ownerPool() {
+        if (ownerPool == null) {
+            DatabaseTarget target = server.databaseTarget();
+            HikariConfig config = new HikariConfig();
+            config.setPoolName("test-owner");
+            config.setJdbcUrl(target.jdbcUrl());
+            config.setUsername(target.ownerUser());
+            if (target.ownerPassword() != null) {
+                config.setPassword(target.ownerPassword());
+            }
+            config.setMaximumPoolSize(8);
+            config.setMinimumIdle(1);
+            config.addDataSourceProperty("ApplicationName", "atelier-tests");
+            ownerPool = new HikariDataSource(config);
+        }
+        return ownerPool;
+    }
+
     /** A real login as the request pool's role, to prove what it can and cannot do with raw SQL. */
     public DataSource loginRoleDataSource() {
         PGSimpleDataSource ds = (PGSimpleDataSource) ownerDataSource();
@@ -156,9 +206,135 @@ public final class TestServer {
                 session.path("access_token").asText(), session.path("refresh_token").asText());
     }
 
-    /** A user with a unique e-mail, for tests that just need somebody. */
+    /** A user signed up through /auth/v1/signup with a unique e-mail: for tests of sign-up and sessions. */
+    public TestUser signedUpUser() {
+        return signUp("user-" + UUID.randomUUID() + "@example.test", MINTED_PASSWORD);
+    }
+
+    /**
+     * A user with a unique e-mail, for tests that just need somebody: minted by {@link #mintUser},
+     * not signed up, so no bcrypt runs. Tests of sign-up itself use {@link #signUp}.
+     */
     public TestUser newUser() {
-        return signUp("user-" + UUID.randomUUID() + "@example.test", "correct horse battery");
+        return mintUser("user-" + UUID.randomUUID() + "@example.test");
+    }
+
+    /**
+     * A user as sign-up would leave them, without sign-up's bcrypt: the {@code auth.users} row is
+     * inserted by the same role and statement shape as {@code AuthService.signUp} (so every app's
+     * provisioning trigger on {@code auth.users} runs), then a session and a refresh token, and an
+     * access token with the claims {@code AuthService} signs. The stored password hash is one bcrypt
+     * of {@link #MINTED_PASSWORD} made once per JVM, so the user can also sign in with it.
+     */
+    public synchronized TestUser mintUser(String email) {
+        String normalized = email.trim().toLowerCase();
+        String refreshToken = randomToken();
+        try {
+            if (minter == null || !minter.isValid(5)) {
+                minter = loginRoleDataSource().getConnection();
+                minter.setAutoCommit(false);
+            }
+            Connection connection = minter;
+            try {
+                try (PreparedStatement begin = connection.prepareStatement(
+                        "select set_config('role', 'atelier_auth', true),"
+                                + " set_config('request.jwt.claims', ?, true),"
+                                + " set_config('request.jwt.claim.sub', '', true),"
+                                + " set_config('request.jwt.claim.role', 'atelier_auth', true)")) {
+                    begin.setString(1, Caller.authAdmin().claimsJson());
+                    begin.execute();
+                }
+                UUID id;
+                String aud;
+                String role;
+                try (PreparedStatement insert = connection.prepareStatement("""
+                        insert into auth.users (email, encrypted_password, email_confirmed_at, last_sign_in_at,
+                                                raw_app_meta_data, raw_user_meta_data)
+                        values (?, ?, now(), now(), ?::jsonb, '{}'::jsonb)
+                        returning id, aud, role""")) {
+                    insert.setString(1, normalized);
+                    insert.setString(2, MintedPassword.HASH);
+                    insert.setString(3, APP_METADATA);
+                    try (ResultSet row = insert.executeQuery()) {
+                        row.next();
+                        id = row.getObject(1, UUID.class);
+                        aud = row.getString(2);
+                        role = row.getString(3);
+                    }
+                }
+                UUID sessionId;
+                try (PreparedStatement session = connection.prepareStatement(
+                        "insert into auth.sessions (user_id) values (?) returning id")) {
+                    session.setObject(1, id);
+                    try (ResultSet row = session.executeQuery()) {
+                        row.next();
+                        sessionId = row.getObject(1, UUID.class);
+                    }
+                }
+                try (PreparedStatement token = connection.prepareStatement(
+                        "insert into auth.refresh_tokens (token_hash, user_id, session_id) values (?, ?, ?)")) {
+                    token.setString(1, sha256(refreshToken));
+                    token.setObject(2, id);
+                    token.setObject(3, sessionId);
+                    token.executeUpdate();
+                }
+                connection.commit();
+                return new TestUser(id, normalized, accessToken(id, aud, role, normalized, sessionId), refreshToken);
+            } catch (SQLException | RuntimeException e) {
+                minter = null;
+                connection.close(); // a connection whose state is unknown is not used again
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot mint user " + email + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The access token {@code AuthService} issues for a new session: the same claims, signed with this server's secret. */
+    private String accessToken(UUID id, String aud, String role, String email, UUID sessionId) {
+        Instant issued = Instant.now();
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer("atelier")
+                .subject(id.toString())
+                .audience(aud)
+                .issueTime(Date.from(issued))
+                .expirationTime(Date.from(issued.plusSeconds(ACCESS_TOKEN_SECONDS)))
+                .claim("role", role)
+                .claim("email", email)
+                .claim("phone", "")
+                .claim("app_metadata", Map.of("provider", "email", "providers", List.of("email")))
+                .claim("user_metadata", Map.of())
+                .claim("aal", "aal1")
+                .claim("amr", List.of(Map.of("method", "password", "timestamp", issued.getEpochSecond())))
+                .claim("session_id", sessionId.toString())
+                .claim("is_anonymous", false)
+                .build();
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
+            jwt.sign(new MACSigner(jwtSecret().getBytes(StandardCharsets.UTF_8)));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String randomToken() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static String sha256(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The one bcrypt of {@link #MINTED_PASSWORD}, made the first time a user is minted. */
+    private static final class MintedPassword {
+        static final String HASH = new BCryptPasswordEncoder(10).encode(MINTED_PASSWORD);
     }
 
     private JsonNode postJson(String path, Object body, int expectedStatus) {

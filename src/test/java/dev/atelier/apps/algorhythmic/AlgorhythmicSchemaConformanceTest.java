@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AlgorhythmicSchemaConformanceTest {
 
-    private static final DataSource owner = TestServer.get().ownerDataSource();
+    private static final DataSource owner = TestServer.get().ownerPool();
     private static final LiveCatalog catalog = new LiveCatalog(owner, "algorhythmic");
 
     private static final Set<String> TABLES = Set.of(

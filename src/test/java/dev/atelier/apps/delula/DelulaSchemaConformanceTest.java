@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DelulaSchemaConformanceTest {
 
-    private static final LiveCatalog catalog = new LiveCatalog(TestServer.get().ownerDataSource(), "delula");
+    private static final LiveCatalog catalog = new LiveCatalog(TestServer.get().ownerPool(), "delula");
 
     /** table → "column:family ..." in column order. */
     private static final Map<String, String> COLUMNS = new LinkedHashMap<>();

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The live infinitestories schema against seeds/infinitestories.md: tables, columns, indexes, uniques, functions, triggers, RLS. */
 class InfiniteStoriesSchemaConformanceTest {
 
-    private static final LiveCatalog catalog = new LiveCatalog(TestServer.get().ownerDataSource(), "infinitestories");
+    private static final LiveCatalog catalog = new LiveCatalog(TestServer.get().ownerPool(), "infinitestories");
 
     /** Every column of the document with its type family; play_events is ours (the document's "could be a separate table"). */
     static Stream<Arguments> tables() {

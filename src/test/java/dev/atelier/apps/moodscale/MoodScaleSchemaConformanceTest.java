@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class MoodScaleSchemaConformanceTest {
 
-    private static final DataSource owner = TestServer.get().ownerDataSource();
+    private static final DataSource owner = TestServer.get().ownerPool();
     private static final LiveCatalog catalog = new LiveCatalog(owner, "moodscale");
 
     @Test

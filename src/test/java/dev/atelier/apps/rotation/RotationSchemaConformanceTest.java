@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RotationSchemaConformanceTest {
 
     private static final TestServer server = TestServer.get();
-    private static final LiveCatalog catalog = new LiveCatalog(server.ownerDataSource(), "rotation");
+    private static final LiveCatalog catalog = new LiveCatalog(server.ownerPool(), "rotation");
 
     /** Table → column → type family, with "!" appended for NOT NULL columns. */
     private static final Map<String, Map<String, String>> COLUMNS = new TreeMap<>();

@@ -36,7 +36,7 @@ class AuthApiTest {
 
     @Test
     void passwordsAreStoredAsSlowHashesAndRefreshTokensAsDigests() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         try (Connection owner = server.ownerDataSource().getConnection(); Statement st = owner.createStatement()) {
             try (ResultSet rs = st.executeQuery("select encrypted_password from auth.users where id = '" + user.id() + "'")) {
                 rs.next();
@@ -74,7 +74,7 @@ class AuthApiTest {
 
     @Test
     void wrongPasswordAndUnknownEmailGiveTheSameInvalidCredentialsError() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         HttpResponse<String> wrong = post("/auth/v1/token?grant_type=password",
                 "{\"email\":\"" + user.email() + "\",\"password\":\"not the password\"}");
         HttpResponse<String> unknown = post("/auth/v1/token?grant_type=password",
@@ -87,7 +87,7 @@ class AuthApiTest {
 
     @Test
     void aRefreshTokenRotatesAndCannotBeUsedTwice() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         HttpResponse<String> first = refresh(user.refreshToken());
         assertThat(first.statusCode()).isEqualTo(200);
         String rotated = json(first).path("refresh_token").asText();
@@ -102,7 +102,7 @@ class AuthApiTest {
 
     @Test
     void logoutEndsTheSessionsRefreshTokens() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         HttpResponse<String> logout = server.http().send(request("/auth/v1/logout", user.accessToken())
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(logout.statusCode()).isEqualTo(204);
@@ -115,7 +115,7 @@ class AuthApiTest {
     @Test
     void userEndpointRejectsMissingForgedAndAnonTokens() throws Exception {
         assertThat(get("/auth/v1/user", null).statusCode()).isEqualTo(401);
-        String forged = server.newUser().accessToken();
+        String forged = server.signedUpUser().accessToken();
         forged = forged.substring(0, forged.length() - 4) + (forged.endsWith("AAAA") ? "BBBB" : "AAAA");
         assertThat(get("/auth/v1/user", forged).statusCode()).isEqualTo(403);
         assertThat(get("/auth/v1/user", server.anonKey()).statusCode()).isEqualTo(403);
@@ -123,7 +123,7 @@ class AuthApiTest {
 
     @Test
     void updateUserMergesMetadataAndChangesThePassword() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         HttpResponse<String> update = server.http().send(request("/auth/v1/user", user.accessToken())
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"a-new-password\",\"data\":{\"nickname\":\"Ada\"}}"))

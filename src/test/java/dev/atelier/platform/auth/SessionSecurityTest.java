@@ -41,7 +41,7 @@ class SessionSecurityTest {
 
     @Test
     void aStolenAccessTokenActsForNobodyAfterSignOutAndAPasswordChangeEndsTheOtherSessions() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         String stolen = user.accessToken();            // session A: the attacker keeps its access token
         Session second = signIn(user.email(), PASSWORD);
         assertThat(get("/auth/v1/user", stolen).statusCode()).isEqualTo(200);
@@ -83,7 +83,7 @@ class SessionSecurityTest {
 
     @Test
     void aTokenThatIsNotYetValidOrIssuedInTheFutureIsRefusedEverywhere() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         Instant now = Instant.now();
         String notYet = sign(user.id(), now.plusSeconds(60), null);
         String futureIssued = sign(user.id(), null, now.plusSeconds(60));
@@ -127,7 +127,7 @@ class SessionSecurityTest {
 
     @Test
     void aUserWithoutAPasswordCannotSignInWithTheTimingDummysPassword() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         try (Connection owner = server.ownerDataSource().getConnection();
              PreparedStatement st = owner.prepareStatement("update auth.users set encrypted_password = null where id = ?")) {
             st.setObject(1, user.id());
@@ -140,7 +140,7 @@ class SessionSecurityTest {
     @Test
     void signingInBeyondTheSessionCapEndsTheLeastRecentlyUsedSession() throws Exception {
         int cap = server.component(AuthService.class).maxSessionsPerUser();
-        TestServer.TestUser user = server.newUser();      // its sign-up session is the oldest
+        TestServer.TestUser user = server.signedUpUser();      // its sign-up session is the oldest
         addSessions(user.id(), cap - 1);
         assertThat(sessionCount(user.id())).isEqualTo(cap);
 
@@ -158,7 +158,7 @@ class SessionSecurityTest {
     @Test
     void concurrentSignInsCannotRacePastTheSessionCap() throws Exception {
         int cap = server.component(AuthService.class).maxSessionsPerUser();
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         addSessions(user.id(), cap - 1);
         int parallel = 4;
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
@@ -178,7 +178,7 @@ class SessionSecurityTest {
 
     @Test
     void refusedSignInsAreLoggedWithTheAddressHashedAndOneReasonForUnknownAndWrong() throws Exception {
-        TestServer.TestUser user = server.newUser();
+        TestServer.TestUser user = server.signedUpUser();
         String unknown = "nobody-" + UUID.randomUUID() + "@example.test";
         try (Capture log = new Capture()) {
             // Upper case and spaces: the digest is of the normalised address.

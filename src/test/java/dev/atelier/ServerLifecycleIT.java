@@ -2,6 +2,7 @@ package dev.atelier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.atelier.testing.Poll;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The server as an operator meets it: started as its own process on a data directory, stopped,
  * killed with SIGKILL, started again, and refused when a second one wants the same directory.
  */
-class ServerLifecycleTest {
+class ServerLifecycleIT {
 
     private static final Duration START = Duration.ofSeconds(90);
 
@@ -93,22 +94,23 @@ class ServerLifecycleTest {
                 }
             });
             traffic.start();
-            while (committed.size() < 3) {
-                Thread.sleep(20);
-            }
+            Poll.until("three sign-ups answered 200", START, () -> committed.size() >= 3);
             long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).trim());
             long killedAt = System.nanoTime();
             new ProcessBuilder("kill", "-9", Long.toString(postmaster)).start().waitFor();
-            HttpResponse<String> health = ServerProcess.get(url + "/health");
-            while (health.statusCode() != 200 && System.nanoTime() - killedAt < Duration.ofSeconds(15).toNanos()) {
-                Thread.sleep(50);
-                health = ServerProcess.get(url + "/health");
+            java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> lastHealth = new java.util.concurrent.atomic.AtomicReference<>();
+            try {
+                Poll.until("/health 200 after the kill", Duration.ofSeconds(15), () -> {
+                    lastHealth.set(ServerProcess.get(url + "/health"));
+                    return lastHealth.get().statusCode() == 200;
+                });
+            } catch (AssertionError notYet) {
+                // reported by the assertions below, with what /health last said
             }
+            HttpResponse<String> health = lastHealth.get();
             long recoveredMillis = (System.nanoTime() - killedAt) / 1_000_000;
             int before = committed.size();
-            while (committed.size() < before + 3) {
-                Thread.sleep(20);
-            }
+            Poll.until("three more sign-ups answered 200 after the restart", START, () -> committed.size() >= before + 3);
             running.set(false);
             traffic.join();
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * anon holds at most its share of the pool and runs under a 3 s statement timeout, and /health
  * has a connection of its own.
  */
-class ConnectionSharesTest {
+class ConnectionSharesIT {
 
     private static final int ATTACKERS = 18;
     private final TestServer server = TestServer.get();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with exit code 1 and one line that names the cause, within the bound the operator waits for,
  * never showing a password.
  */
-class StartupFailuresTest {
+class StartupFailuresIT {
 
     @Test
     void aTakenPortIsReportedWithinTwoSecondsBeforeAnyDatabaseWork(@TempDir Path dataDir) throws Exception {
