@@ -34,8 +34,7 @@ public final class Atelier {
 
     private static final List<String> OPTIONS = List.of("--data-dir", "--port", "--host", "--log-level");
 
-    private Atelier() {
-    }
+    private Atelier() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -43,7 +42,10 @@ public final class Atelier {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>(List.of(args));
-        if (rest.isEmpty() || rest.contains("--help") || rest.contains("-h") || rest.get(0).equals("help")) {
+        if (rest.isEmpty()
+                || rest.contains("--help")
+                || rest.contains("-h")
+                || rest.get(0).equals("help")) {
             out.print(USAGE);
             return rest.isEmpty() ? 2 : 0;
         }
@@ -104,8 +106,8 @@ public final class Atelier {
             String value = option.contains("=") ? option.substring(option.indexOf('=') + 1) : null;
             String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
             if (!OPTIONS.contains(name)) {
-                throw new IllegalArgumentException(name.startsWith("-") ? "unknown option " + name
-                        : "unexpected argument '" + name + "'");
+                throw new IllegalArgumentException(
+                        name.startsWith("-") ? "unknown option " + name : "unexpected argument '" + name + "'");
             }
             if (value == null) {
                 if (i + 1 >= options.size()) {

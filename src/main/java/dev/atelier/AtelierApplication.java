@@ -13,8 +13,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * JWT keys and the settings before this context starts, so Boot's own DataSource, Flyway and jOOQ
  * set-up stay off: they would connect as the owner.
  */
-@SpringBootApplication(exclude = {DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class,
-        JooqAutoConfiguration.class})
+@SpringBootApplication(
+        exclude = {DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class, JooqAutoConfiguration.class})
 @EnableScheduling
 class AtelierApplication {
 

@@ -7,8 +7,7 @@ import org.slf4j.LoggerFactory;
 /** Applies {@code --log-level} to Atelier's own loggers; libraries stay at warnings (logback.xml). */
 final class Logging {
 
-    private Logging() {
-    }
+    private Logging() {}
 
     static void setLevel(String level) {
         Level parsed = Level.toLevel(level, Level.INFO);

@@ -8,20 +8,20 @@ import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.platform.db.EmbeddedDatabase;
 import dev.atelier.platform.db.Migrations;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.io.PrintStream;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.logging.LoggingSystem;
-import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -42,8 +42,15 @@ public final class Server implements AutoCloseable {
     private final int port;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Server(DataDirectory dataDirectory, @Nullable EmbeddedDatabase embedded, DatabaseTarget target, Database database,
-                   JwtKeys keys, String loginRole, ConfigurableApplicationContext context, String host) {
+    private Server(
+            DataDirectory dataDirectory,
+            @Nullable EmbeddedDatabase embedded,
+            DatabaseTarget target,
+            Database database,
+            JwtKeys keys,
+            String loginRole,
+            ConfigurableApplicationContext context,
+            String host) {
         this.dataDirectory = dataDirectory;
         this.embedded = embedded;
         this.target = target;
@@ -77,9 +84,10 @@ public final class Server implements AutoCloseable {
                 embedded = EmbeddedDatabase.start(dataDirectory);
                 target = embedded.target();
             }
-            String loginRole = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword()).loginRole();
-            database = Database.connect(target, loginRole, keys.databasePassword(),
-                    embedded == null ? () -> true : embedded::isUp);
+            String loginRole = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword())
+                    .loginRole();
+            database = Database.connect(
+                    target, loginRole, keys.databasePassword(), embedded == null ? () -> true : embedded::isUp);
             if (embedded != null) {
                 embedded.onRestart(database::evictConnections);
             }
@@ -117,14 +125,15 @@ public final class Server implements AutoCloseable {
             String url = settings.databaseUrl();
             EmbeddedDatabase embedded = url == null ? EmbeddedDatabase.start(dataDirectory) : null;
             try {
-                DatabaseTarget target = url != null ? DatabaseTarget.fromUrl(url)
+                DatabaseTarget target = url != null
+                        ? DatabaseTarget.fromUrl(url)
                         : Objects.requireNonNull(embedded).target();
                 MigrateResult result = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword())
                         .migration();
                 return result.migrationsExecuted == 0
                         ? "Database is up to date (schema version " + result.targetSchemaVersion + ")."
                         : "Applied " + result.migrationsExecuted + " migration(s); schema version is now "
-                          + result.targetSchemaVersion + ".";
+                                + result.targetSchemaVersion + ".";
             } finally {
                 if (embedded != null) {
                     embedded.close();
@@ -196,9 +205,10 @@ public final class Server implements AutoCloseable {
         out.println("        REST URL: " + apiUrl() + "/rest/v1");
         out.println("        Auth URL: " + apiUrl() + "/auth/v1");
         out.println("      Health URL: " + apiUrl() + "/health");
-        out.println("        Database: " + (embedded != null
-                ? "embedded PostgreSQL, data in " + dataDirectory.resolve("postgres")
-                : target.host() + ":" + target.port() + "/" + target.database()));
+        out.println("        Database: "
+                + (embedded != null
+                        ? "embedded PostgreSQL, data in " + dataDirectory.resolve("postgres")
+                        : target.host() + ":" + target.port() + "/" + target.database()));
         out.println("        anon key: " + keys.anonKey());
         out.println("service_role key: " + keys.serviceRoleKey());
         out.println();

@@ -17,21 +17,33 @@ import org.jspecify.annotations.Nullable;
  * @param encryptionKeys keys for secrets at rest ("id:base64,..."), or null for the data directory's
  * @param logLevel      the level of Atelier's own log (error, warn, info, debug, trace)
  */
-public record Settings(Path dataDirectory, String host, int port, @Nullable String databaseUrl,
-                       @Nullable String jwtSecret, @Nullable String encryptionKeys, String logLevel) {
+public record Settings(
+        Path dataDirectory,
+        String host,
+        int port,
+        @Nullable String databaseUrl,
+        @Nullable String jwtSecret,
+        @Nullable String encryptionKeys,
+        String logLevel) {
 
     public static final int DEFAULT_PORT = 54321;
     public static final String DEFAULT_DATA_DIRECTORY = "atelier-data";
     static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
 
-    public Settings(Path dataDirectory, String host, int port, @Nullable String databaseUrl,
-                    @Nullable String jwtSecret, @Nullable String encryptionKeys) {
+    public Settings(
+            Path dataDirectory,
+            String host,
+            int port,
+            @Nullable String databaseUrl,
+            @Nullable String jwtSecret,
+            @Nullable String encryptionKeys) {
         this(dataDirectory, host, port, databaseUrl, jwtSecret, encryptionKeys, "info");
     }
 
     /** The environment's settings; a malformed value is named with the form it should have. */
     static Settings fromEnvironment(Map<String, String> env) {
-        return new Settings(Path.of(env.getOrDefault("ATELIER_DATA_DIR", DEFAULT_DATA_DIRECTORY)),
+        return new Settings(
+                Path.of(env.getOrDefault("ATELIER_DATA_DIR", DEFAULT_DATA_DIRECTORY)),
                 env.getOrDefault("ATELIER_HOST", "127.0.0.1"),
                 port("ATELIER_PORT", env.getOrDefault("ATELIER_PORT", Integer.toString(DEFAULT_PORT))),
                 blankToNull(env.get("DATABASE_URL")),
@@ -71,8 +83,8 @@ public record Settings(Path dataDirectory, String host, int port, @Nullable Stri
     static String logLevel(String name, String value) {
         String level = value.trim().toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {
-            throw new IllegalArgumentException(name + " must be one of " + String.join(", ", LOG_LEVELS)
-                    + ", not '" + value + "'");
+            throw new IllegalArgumentException(
+                    name + " must be one of " + String.join(", ", LOG_LEVELS) + ", not '" + value + "'");
         }
         return level;
     }

@@ -33,14 +33,17 @@ class ServerLifecycleIT {
         }
         try (ServerProcess second = ServerProcess.start("serve", "--data-dir", dataDir.toString(), "--port", "0")) {
             String url = second.awaitApiUrl(START);
-            assertThat(line(second.stdout(), "anon key:")).as("keys are stable across restarts").isEqualTo(anonKey);
+            assertThat(line(second.stdout(), "anon key:"))
+                    .as("keys are stable across restarts")
+                    .isEqualTo(anonKey);
             assertThat(signIn(url, anonKey, email).statusCode()).isEqualTo(200);
             // Committed right before the SIGKILL: synchronous commit means it is on disk.
             assertThat(signUp(url, anonKey, "last-" + email).statusCode()).isEqualTo(200);
             second.kill9();
         }
         assertThat(Files.exists(dataDir.resolve("postgres/postmaster.pid")))
-                .as("the killed JVM leaves its postmaster behind").isTrue();
+                .as("the killed JVM leaves its postmaster behind")
+                .isTrue();
         try (ServerProcess third = ServerProcess.start("serve", "--data-dir", dataDir.toString(), "--port", "0")) {
             String url = third.awaitApiUrl(START);
             assertThat(signIn(url, anonKey, email).statusCode()).isEqualTo(200);
@@ -68,7 +71,8 @@ class ServerLifecycleIT {
      * within 15 s, the JVM never restarts, and every sign-up that was answered 200 is still there.
      */
     @Test
-    void aKilledPostmasterIsRestartedWhileTheServerStaysUpAndCommittedDataSurvives(@TempDir Path dataDir) throws Exception {
+    void aKilledPostmasterIsRestartedWhileTheServerStaysUpAndCommittedDataSurvives(@TempDir Path dataDir)
+            throws Exception {
         try (ServerProcess server = ServerProcess.start("serve", "--data-dir", dataDir.toString(), "--port", "0")) {
             String url = server.awaitApiUrl(START);
             String anonKey = line(server.stdout(), "anon key:");
@@ -95,10 +99,13 @@ class ServerLifecycleIT {
             });
             traffic.start();
             Poll.until("three sign-ups answered 200", START, () -> committed.size() >= 3);
-            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).trim());
+            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid"))
+                    .get(0)
+                    .trim());
             long killedAt = System.nanoTime();
             new ProcessBuilder("kill", "-9", Long.toString(postmaster)).start().waitFor();
-            java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> lastHealth = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> lastHealth =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             try {
                 Poll.until("/health 200 after the kill", Duration.ofSeconds(15), () -> {
                     lastHealth.set(ServerProcess.get(url + "/health"));
@@ -110,20 +117,27 @@ class ServerLifecycleIT {
             HttpResponse<String> health = lastHealth.get();
             long recoveredMillis = (System.nanoTime() - killedAt) / 1_000_000;
             int before = committed.size();
-            Poll.until("three more sign-ups answered 200 after the restart", START, () -> committed.size() >= before + 3);
+            Poll.until(
+                    "three more sign-ups answered 200 after the restart", START, () -> committed.size() >= before + 3);
             running.set(false);
             traffic.join();
 
-            assertThat(health.statusCode()).as("/health within 15 s of the kill").isEqualTo(200);
+            assertThat(health.statusCode())
+                    .as("/health within 15 s of the kill")
+                    .isEqualTo(200);
             assertThat(recoveredMillis).isLessThan(15_000);
             assertThat(server.isAlive()).as("the JVM was not restarted").isTrue();
             assertThat(statuses).as("only successes and fast 503s").allMatch(s -> s == 200 || s == 503);
             assertThat(slowestMillis.stream().mapToLong(Long::longValue).max().orElseThrow())
-                    .as("no request waited for a dead database").isLessThan(5_000);
-            assertThat(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).trim())
+                    .as("no request waited for a dead database")
+                    .isLessThan(5_000);
+            assertThat(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid"))
+                            .get(0)
+                            .trim())
                     .isNotEqualTo(Long.toString(postmaster));
             server.stop();
-            assertThat(storedEmails(dataDir, committed)).as("every sign-up answered 200, before or after the kill")
+            assertThat(storedEmails(dataDir, committed))
+                    .as("every sign-up answered 200, before or after the kill")
                     .isEqualTo(committed.size());
         }
     }
@@ -144,7 +158,11 @@ class ServerLifecycleIT {
     void helpListsTheCommandsAndABadOptionIsAUsageError() throws Exception {
         try (ServerProcess help = ServerProcess.start("--help")) {
             assertThat(help.awaitExit(START)).isZero();
-            assertThat(help.stdout()).contains("serve").contains("migrate").contains("--data-dir").contains("DATABASE_URL");
+            assertThat(help.stdout())
+                    .contains("serve")
+                    .contains("migrate")
+                    .contains("--data-dir")
+                    .contains("DATABASE_URL");
         }
         try (ServerProcess bad = ServerProcess.start("serve", "--port", "http")) {
             assertThat(bad.awaitExit(START)).isEqualTo(1);
@@ -153,23 +171,28 @@ class ServerLifecycleIT {
     }
 
     private static HttpResponse<String> signUp(String url, String anonKey, String email) throws Exception {
-        return ServerProcess.postJson(url + "/auth/v1/signup", anonKey,
-                "{\"email\":\"" + email + "\",\"password\":\"sturdy-password\"}");
+        return ServerProcess.postJson(
+                url + "/auth/v1/signup", anonKey, "{\"email\":\"" + email + "\",\"password\":\"sturdy-password\"}");
     }
 
     private static HttpResponse<String> signIn(String url, String anonKey, String email) throws Exception {
-        return ServerProcess.postJson(url + "/auth/v1/token?grant_type=password", anonKey,
+        return ServerProcess.postJson(
+                url + "/auth/v1/token?grant_type=password",
+                anonKey,
                 "{\"email\":\"" + email + "\",\"password\":\"sturdy-password\"}");
     }
 
     /** How many of these e-mails the cluster holds, asked as its owner after the server stopped. */
     private static int storedEmails(Path dataDir, java.util.List<String> emails) throws Exception {
         try (var postgres = dev.atelier.platform.db.EmbeddedDatabase.start(
-                Files.list(dataDir.resolve("runtime")).findFirst().orElseThrow(),
-                dataDir.resolve("postgres"), dataDir.resolve("database-password"));
-             var c = java.sql.DriverManager.getConnection(postgres.target().jdbcUrl(), "postgres",
-                     postgres.target().ownerPassword());
-             var ps = c.prepareStatement("select count(*) from auth.users where email = any(?)")) {
+                        Files.list(dataDir.resolve("runtime")).findFirst().orElseThrow(),
+                        dataDir.resolve("postgres"),
+                        dataDir.resolve("database-password"));
+                var c = java.sql.DriverManager.getConnection(
+                        postgres.target().jdbcUrl(),
+                        "postgres",
+                        postgres.target().ownerPassword());
+                var ps = c.prepareStatement("select count(*) from auth.users where email = any(?)")) {
             ps.setArray(1, c.createArrayOf("text", emails.toArray()));
             try (var rs = ps.executeQuery()) {
                 rs.next();
@@ -179,7 +202,11 @@ class ServerLifecycleIT {
     }
 
     private static String line(String output, String label) {
-        return output.lines().map(String::trim).filter(l -> l.startsWith(label))
-                .map(l -> l.substring(label.length()).trim()).findFirst().orElse("");
+        return output.lines()
+                .map(String::trim)
+                .filter(l -> l.startsWith(label))
+                .map(l -> l.substring(label.length()).trim())
+                .findFirst()
+                .orElse("");
     }
 }

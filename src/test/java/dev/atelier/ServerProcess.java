@@ -37,7 +37,9 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Atelier.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                Atelier.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("DATABASE_URL");
@@ -53,12 +55,16 @@ final class ServerProcess implements AutoCloseable {
                 return true;
             }
             if (!process.isAlive()) {
-                throw new AssertionError("the server exited with " + process.exitValue() + ": " + String.join("\n", stderr));
+                throw new AssertionError(
+                        "the server exited with " + process.exitValue() + ": " + String.join("\n", stderr));
             }
             return false;
         });
-        return stdout.stream().filter(l -> l.trim().startsWith("API URL:"))
-                .map(l -> l.substring(l.indexOf("http"))).findFirst().orElseThrow();
+        return stdout.stream()
+                .filter(l -> l.trim().startsWith("API URL:"))
+                .map(l -> l.substring(l.indexOf("http")))
+                .findFirst()
+                .orElseThrow();
     }
 
     int awaitExit(Duration timeout) throws InterruptedException {
@@ -101,15 +107,25 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> postJson(String url, String apikey, String json) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                        .header("Content-Type", "application/json").header("apikey", apikey)
-                        .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    static HttpResponse<String> postJson(String url, String apikey, String json)
+            throws IOException, InterruptedException {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("Content-Type", "application/json")
+                                .header("apikey", apikey)
+                                .POST(HttpRequest.BodyPublishers.ofString(json))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static Thread drain(java.io.InputStream in, List<String> sink) {

@@ -43,27 +43,37 @@ class SharedClusterIT {
 
     @Test
     void twoAtelierDatabasesInOneClusterServeSideBySideThroughRestarts(@TempDir Path dir) throws Exception {
-        assertThat(POSTGRES_15.resolve("bin/postgres")).as("the PostgreSQL 15 server (Debian: apt-get install "
-                + "postgresql-15; .ci/run installs it)").exists();
-        try (EmbeddedDatabase cluster = EmbeddedDatabase.start(POSTGRES_15, dir.resolve("pg15"), dir.resolve("pg15-password"))) {
+        assertThat(POSTGRES_15.resolve("bin/postgres"))
+                .as("the PostgreSQL 15 server (Debian: apt-get install " + "postgresql-15; .ci/run installs it)")
+                .exists();
+        try (EmbeddedDatabase cluster =
+                EmbeddedDatabase.start(POSTGRES_15, dir.resolve("pg15"), dir.resolve("pg15-password"))) {
             String superuser = cluster.target().ownerPassword();
             try (Connection c = DriverManager.getConnection(cluster.target().jdbcUrl(), "postgres", superuser);
-                 Statement st = c.createStatement()) {
+                    Statement st = c.createStatement()) {
                 // Production is owned by an ordinary role with CREATEROLE, as on a managed server.
                 st.execute("create role prod_owner login createrole password 'prod-owner-pw'");
                 st.execute("create database prod owner prod_owner");
                 st.execute("create database staging");
             }
             int port = cluster.target().port();
-            Map<String, String> prod = Map.of("DATABASE_URL",
-                    "postgres://prod_owner:prod-owner-pw@127.0.0.1:" + port + "/prod", "ATELIER_JWT_SECRET", PROD_SECRET);
-            Map<String, String> staging = Map.of("DATABASE_URL",
-                    "postgres://postgres:" + superuser + "@127.0.0.1:" + port + "/staging", "ATELIER_JWT_SECRET", STAGING_SECRET);
+            Map<String, String> prod = Map.of(
+                    "DATABASE_URL",
+                    "postgres://prod_owner:prod-owner-pw@127.0.0.1:" + port + "/prod",
+                    "ATELIER_JWT_SECRET",
+                    PROD_SECRET);
+            Map<String, String> staging = Map.of(
+                    "DATABASE_URL",
+                    "postgres://postgres:" + superuser + "@127.0.0.1:" + port + "/staging",
+                    "ATELIER_JWT_SECRET",
+                    STAGING_SECRET);
 
             Node a = new Node("prod", prod, dir.resolve("a"));
             Node b = new Node("staging", staging, dir.resolve("b"));
             Node a2 = new Node("prod-2", prod, dir.resolve("a2"));
-            try (a; b; a2) {
+            try (a;
+                    b;
+                    a2) {
                 a.start();
                 b.start();
                 long trafficEnds = System.nanoTime() + TRAFFIC.toNanos();
@@ -71,10 +81,10 @@ class SharedClusterIT {
                 List<Thread> traffic = List.of(a.traffic(running), b.traffic(running), a2.traffic(running));
                 traffic.forEach(Thread::start);
 
-                a.restart();            // stop and start production's server
-                b.restart();            // then staging's
-                a.kill9AndStart();      // production's server crashes and comes back
-                a2.start();             // a second server joins production
+                a.restart(); // stop and start production's server
+                b.restart(); // then staging's
+                a.kill9AndStart(); // production's server crashes and comes back
+                a2.start(); // a second server joins production
                 b.restart();
                 // The acceptance asks for 60 s of traffic; the restarts above take part of it.
                 Map<Node, Integer> afterRestarts = new java.util.HashMap<>();
@@ -83,7 +93,8 @@ class SharedClusterIT {
                 }
                 Poll.until("60 s of traffic", TRAFFIC.plusSeconds(5), () -> System.nanoTime() >= trafficEnds);
                 for (Node node : List.of(a, b, a2)) {
-                    assertThat(node.served()).as(node.name + " served after the last restart")
+                    assertThat(node.served())
+                            .as(node.name + " served after the last restart")
                             .isGreaterThanOrEqualTo(afterRestarts.get(node) + 10);
                 }
                 running.set(false);
@@ -92,23 +103,35 @@ class SharedClusterIT {
                 }
 
                 for (Node node : List.of(a, b, a2)) {
-                    assertThat(node.statuses.keySet()).as(node.name + " answered only with " + node.statuses)
+                    assertThat(node.statuses.keySet())
+                            .as(node.name + " answered only with " + node.statuses)
                             .allMatch(status -> status < 500);
-                    assertThat(node.statuses.getOrDefault(200, new AtomicInteger()).get())
-                            .as(node.name + " served").isGreaterThan(20);
+                    assertThat(node.statuses
+                                    .getOrDefault(200, new AtomicInteger())
+                                    .get())
+                            .as(node.name + " served")
+                            .isGreaterThan(20);
                 }
-                assertThat(loginRoles(cluster, superuser)).containsExactlyInAnyOrder(
-                        "atelier_authenticator=Atelier login role of database prod",
-                        "atelier_authenticator_staging=Atelier login role of database staging");
+                assertThat(loginRoles(cluster, superuser))
+                        .containsExactlyInAnyOrder(
+                                "atelier_authenticator=Atelier login role of database prod",
+                                "atelier_authenticator_staging=Atelier login role of database staging");
 
                 // A server given staging's secret for production refuses, and changes nothing.
-                try (ServerProcess wrong = ServerProcess.start(Map.of("DATABASE_URL", prod.get("DATABASE_URL"),
-                        "ATELIER_JWT_SECRET", STAGING_SECRET), "serve", "--data-dir", dir.resolve("c").toString(), "--port", "0")) {
+                try (ServerProcess wrong = ServerProcess.start(
+                        Map.of("DATABASE_URL", prod.get("DATABASE_URL"), "ATELIER_JWT_SECRET", STAGING_SECRET),
+                        "serve",
+                        "--data-dir",
+                        dir.resolve("c").toString(),
+                        "--port",
+                        "0")) {
                     assertThat(wrong.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
-                    assertThat(wrong.stderr()).contains("this database was set up with a different JWT secret")
+                    assertThat(wrong.stderr())
+                            .contains("this database was set up with a different JWT secret")
                             .doesNotContain("\tat ");
                 }
-                assertThat(a.get("/rest/v1/subscription_tiers?select=tier").statusCode()).isEqualTo(200);
+                assertThat(a.get("/rest/v1/subscription_tiers?select=tier").statusCode())
+                        .isEqualTo(200);
             }
         }
     }
@@ -116,9 +139,10 @@ class SharedClusterIT {
     private static List<String> loginRoles(EmbeddedDatabase cluster, String password) throws Exception {
         List<String> roles = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(cluster.target().jdbcUrl(), "postgres", password);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select rolname || '=' || shobj_description(oid, 'pg_authid') from pg_roles "
-                     + "where rolname like 'atelier_authenticator%'")) {
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("select rolname || '=' || shobj_description(oid, 'pg_authid') from pg_roles "
+                                + "where rolname like 'atelier_authenticator%'")) {
             while (rs.next()) {
                 roles.add(rs.getString(1));
             }
@@ -133,8 +157,10 @@ class SharedClusterIT {
         private final Map<String, String> env;
         private final Path dataDir;
         private final int port;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
+        private final HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
         private volatile ServerProcess process;
         private volatile String anonKey;
 
@@ -149,11 +175,16 @@ class SharedClusterIT {
 
         void start() throws Exception {
             Files.createDirectories(dataDir);
-            ServerProcess started = ServerProcess.start(env, "serve", "--data-dir", dataDir.toString(),
-                    "--port", Integer.toString(port));
+            ServerProcess started = ServerProcess.start(
+                    env, "serve", "--data-dir", dataDir.toString(), "--port", Integer.toString(port));
             started.awaitApiUrl(START);
-            anonKey = started.stdout().lines().map(String::trim).filter(l -> l.startsWith("anon key:"))
-                    .map(l -> l.substring("anon key:".length()).trim()).findFirst().orElseThrow();
+            anonKey = started.stdout()
+                    .lines()
+                    .map(String::trim)
+                    .filter(l -> l.startsWith("anon key:"))
+                    .map(l -> l.substring("anon key:".length()).trim())
+                    .findFirst()
+                    .orElseThrow();
             process = started;
         }
 
@@ -169,30 +200,37 @@ class SharedClusterIT {
 
         /** Reads a table and the health check in a loop; a server that is down (restarting) is not counted. */
         Thread traffic(AtomicBoolean running) {
-            return new Thread(() -> {
-                while (running.get()) {
-                    if (process == null) {
-                        pause();
-                        continue;
-                    }
-                    for (String path : List.of("/rest/v1/subscription_tiers?select=tier", "/health")) {
-                        try {
-                            int status = get(path).statusCode();
-                            statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-                        } catch (java.io.IOException down) {
-                            pause();
-                        } catch (InterruptedException e) {
-                            return;
+            return new Thread(
+                    () -> {
+                        while (running.get()) {
+                            if (process == null) {
+                                pause();
+                                continue;
+                            }
+                            for (String path : List.of("/rest/v1/subscription_tiers?select=tier", "/health")) {
+                                try {
+                                    int status = get(path).statusCode();
+                                    statuses.computeIfAbsent(status, s -> new AtomicInteger())
+                                            .incrementAndGet();
+                                } catch (java.io.IOException down) {
+                                    pause();
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
                         }
-                    }
-                }
-            }, name + "-traffic");
+                    },
+                    name + "-traffic");
         }
 
         HttpResponse<String> get(String path) throws java.io.IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .header("apikey", anonKey == null ? "" : anonKey).header("Accept-Profile", "algorhythmic")
-                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .header("apikey", anonKey == null ? "" : anonKey)
+                            .header("Accept-Profile", "algorhythmic")
+                            .timeout(Duration.ofSeconds(20))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
 
         int served() {

@@ -26,8 +26,14 @@ class StartupFailuresIT {
     void aTakenPortIsReportedWithinTwoSecondsBeforeAnyDatabaseWork(@TempDir Path dataDir) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            String stderr = failsWithin(Duration.ofSeconds(2), Map.of(),
-                    "serve", "--data-dir", dataDir.toString(), "--port", Integer.toString(port));
+            String stderr = failsWithin(
+                    Duration.ofSeconds(2),
+                    Map.of(),
+                    "serve",
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--port",
+                    Integer.toString(port));
             assertThat(stderr).contains("port " + port + " on 127.0.0.1 is already in use");
             assertThat(dataDir.resolve("postgres")).doesNotExist();
         }
@@ -39,40 +45,63 @@ class StartupFailuresIT {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
         }
-        String stderr = failsWithin(Duration.ofSeconds(10),
+        String stderr = failsWithin(
+                Duration.ofSeconds(10),
                 Map.of("DATABASE_URL", "postgres://someone:hunter2secret@127.0.0.1:" + closedPort + "/app"),
-                "serve", "--data-dir", dataDir.toString(), "--port", "0");
-        assertThat(stderr).contains("127.0.0.1:" + closedPort + "/app").contains("connection refused")
+                "serve",
+                "--data-dir",
+                dataDir.toString(),
+                "--port",
+                "0");
+        assertThat(stderr)
+                .contains("127.0.0.1:" + closedPort + "/app")
+                .contains("connection refused")
                 .doesNotContain("hunter2secret");
     }
 
     @Test
     void aWrongPasswordIsNamedWithinTenSeconds(@TempDir Path dataDir) throws Exception {
         DatabaseTarget db = TestServer.get().databaseTarget();
-        String stderr = failsWithin(Duration.ofSeconds(10),
+        String stderr = failsWithin(
+                Duration.ofSeconds(10),
                 Map.of("DATABASE_URL", "postgres://postgres:wrong-horse@" + db.host() + ":" + db.port() + "/postgres"),
-                "serve", "--data-dir", dataDir.toString(), "--port", "0");
-        assertThat(stderr).contains(db.host() + ":" + db.port() + "/postgres").contains("password authentication failed")
+                "serve",
+                "--data-dir",
+                dataDir.toString(),
+                "--port",
+                "0");
+        assertThat(stderr)
+                .contains(db.host() + ":" + db.port() + "/postgres")
+                .contains("password authentication failed")
                 .doesNotContain("wrong-horse");
     }
 
     @Test
     void anOwnerWithoutCreateroleIsToldWhatToGrant(@TempDir Path dataDir) throws Exception {
         DatabaseTarget db = TestServer.get().databaseTarget();
-        try (Connection owner = TestServer.get().ownerDataSource().getConnection(); Statement st = owner.createStatement()) {
+        try (Connection owner = TestServer.get().ownerDataSource().getConnection();
+                Statement st = owner.createStatement()) {
             st.execute("drop database if exists limited_app");
             st.execute("drop role if exists limited_owner");
             st.execute("create role limited_owner login password 'limited-pw'");
             st.execute("create database limited_app owner limited_owner");
         }
         try {
-            String stderr = failsWithin(Duration.ofSeconds(10),
-                    Map.of("DATABASE_URL", "postgres://limited_owner:limited-pw@" + db.host() + ":" + db.port() + "/limited_app"),
-                    "migrate", "--data-dir", dataDir.toString());
-            assertThat(stderr).contains("limited_owner lacks CREATEROLE").contains("ALTER ROLE limited_owner CREATEROLE")
+            String stderr = failsWithin(
+                    Duration.ofSeconds(10),
+                    Map.of(
+                            "DATABASE_URL",
+                            "postgres://limited_owner:limited-pw@" + db.host() + ":" + db.port() + "/limited_app"),
+                    "migrate",
+                    "--data-dir",
+                    dataDir.toString());
+            assertThat(stderr)
+                    .contains("limited_owner lacks CREATEROLE")
+                    .contains("ALTER ROLE limited_owner CREATEROLE")
                     .doesNotContain("limited-pw");
         } finally {
-            try (Connection owner = TestServer.get().ownerDataSource().getConnection(); Statement st = owner.createStatement()) {
+            try (Connection owner = TestServer.get().ownerDataSource().getConnection();
+                    Statement st = owner.createStatement()) {
                 st.execute("drop database limited_app");
                 st.execute("drop role limited_owner");
             }
@@ -81,8 +110,8 @@ class StartupFailuresIT {
 
     @Test
     void aMalformedSettingIsNamedWithTheFormItShouldHave(@TempDir Path dataDir) throws Exception {
-        String stderr = failsWithin(Duration.ofSeconds(5), Map.of("ATELIER_PORT", "notaport"),
-                "serve", "--data-dir", dataDir.toString());
+        String stderr = failsWithin(
+                Duration.ofSeconds(5), Map.of("ATELIER_PORT", "notaport"), "serve", "--data-dir", dataDir.toString());
         assertThat(stderr).contains("ATELIER_PORT must be a port number from 0 to 65535, not 'notaport'");
         assertThat(failsWithin(Duration.ofSeconds(5), Map.of("ATELIER_LOG_LEVEL", "loud"), "serve"))
                 .contains("ATELIER_LOG_LEVEL must be one of error, warn, info, debug, trace, not 'loud'");
@@ -90,7 +119,8 @@ class StartupFailuresIT {
 
     @Test
     void anUnknownOptionIsNamedAndVersionAnswers() throws Exception {
-        assertThat(failsWithin(Duration.ofSeconds(5), Map.of(), "serve", "--verbose")).contains("unknown option --verbose");
+        assertThat(failsWithin(Duration.ofSeconds(5), Map.of(), "serve", "--verbose"))
+                .contains("unknown option --verbose");
         try (ServerProcess version = ServerProcess.start("--version")) {
             assertThat(version.awaitExit(Duration.ofSeconds(10))).isZero();
             assertThat(version.stdout()).startsWith("atelier ");
@@ -106,7 +136,9 @@ class StartupFailuresIT {
             String stderr = process.stderr();
             assertThat(code).as("exit code; stderr: " + stderr).isEqualTo(1);
             assertThat(took).as("time to fail").isLessThanOrEqualTo(bound);
-            assertThat(stderr.lines().filter(l -> l.startsWith("atelier: ")).count()).as(stderr).isEqualTo(1);
+            assertThat(stderr.lines().filter(l -> l.startsWith("atelier: ")).count())
+                    .as(stderr)
+                    .isEqualTo(1);
             assertThat(stderr).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
             return stderr;
         }

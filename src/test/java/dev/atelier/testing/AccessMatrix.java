@@ -13,20 +13,35 @@ import org.junit.jupiter.params.provider.Arguments;
  */
 public final class AccessMatrix {
 
-    private AccessMatrix() {
-    }
+    private AccessMatrix() {}
 
     /** Who acts on a row owned by somebody. */
-    public enum Actor { ANON, OWNER, OTHER_USER, ADMIN, SERVICE_ROLE }
+    public enum Actor {
+        ANON,
+        OWNER,
+        OTHER_USER,
+        ADMIN,
+        SERVICE_ROLE
+    }
 
-    public enum Verb { SELECT, INSERT, UPDATE, DELETE }
+    public enum Verb {
+        SELECT,
+        INSERT,
+        UPDATE,
+        DELETE
+    }
 
     /**
      * DENIED: a missing grant, 401 (anon) / 403 (a user, or the service role) with 42501.
      * REFUSED: RLS refuses an insert, also 42501. ALLOWED: the verb took effect. HIDDEN: RLS lets
      * 0 rows through (200/204), and the row is unchanged.
      */
-    public enum Outcome { DENIED, REFUSED, ALLOWED, HIDDEN }
+    public enum Outcome {
+        DENIED,
+        REFUSED,
+        ALLOWED,
+        HIDDEN
+    }
 
     /** A /rest/v1 client sending {@code token} as the bearer, reading and writing {@code schema}. */
     public static Rest client(String schema, String token) {

@@ -43,16 +43,20 @@ class MintedUserTest {
         TestUser user = server.newUser();
 
         HttpResponse<String> me = send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/auth/v1/user"))
-                .header("apikey", server.anonKey()).header("Authorization", "Bearer " + user.accessToken()).GET());
+                .header("apikey", server.anonKey())
+                .header("Authorization", "Bearer " + user.accessToken())
+                .GET());
         assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
-        assertThat(server.json().readTree(me.body()).path("id").asText()).isEqualTo(user.id().toString());
+        assertThat(server.json().readTree(me.body()).path("id").asText())
+                .isEqualTo(user.id().toString());
         assertThat(claims(user.accessToken()).get("session_id")).isEqualTo(sessionOf(user.id()));
 
-        HttpResponse<String> refreshed = post("/auth/v1/token?grant_type=refresh_token",
-                "{\"refresh_token\":\"" + user.refreshToken() + "\"}");
+        HttpResponse<String> refreshed =
+                post("/auth/v1/token?grant_type=refresh_token", "{\"refresh_token\":\"" + user.refreshToken() + "\"}");
         assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
 
-        HttpResponse<String> signedIn = post("/auth/v1/token?grant_type=password",
+        HttpResponse<String> signedIn = post(
+                "/auth/v1/token?grant_type=password",
                 "{\"email\":\"" + user.email() + "\",\"password\":\"" + TestServer.MINTED_PASSWORD + "\"}");
         assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
         JsonNode session = server.json().readTree(signedIn.body());
@@ -70,8 +74,12 @@ class MintedUserTest {
                 "select count(*) from rotation.users where auth_user_id = '%s'");
         try (Connection owner = OwnerSql.owner()) {
             for (String query : appRows) {
-                assertThat(OwnerSql.queryString(owner, query.formatted(signedUp))).as(query).isEqualTo("1");
-                assertThat(OwnerSql.queryString(owner, query.formatted(minted))).as(query).isEqualTo("1");
+                assertThat(OwnerSql.queryString(owner, query.formatted(signedUp)))
+                        .as(query)
+                        .isEqualTo("1");
+                assertThat(OwnerSql.queryString(owner, query.formatted(minted)))
+                        .as(query)
+                        .isEqualTo("1");
             }
         }
     }
@@ -88,7 +96,8 @@ class MintedUserTest {
 
     private static HttpResponse<String> post(String path, String json) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
-                .header("apikey", server.anonKey()).header("Content-Type", "application/json")
+                .header("apikey", server.anonKey())
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 

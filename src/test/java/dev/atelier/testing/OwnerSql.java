@@ -21,8 +21,7 @@ import java.util.UUID;
  */
 public final class OwnerSql {
 
-    private OwnerSql() {
-    }
+    private OwnerSql() {}
 
     /**
      * A connection as the database owner (RLS does not apply), from {@link TestServer#ownerPool()}:
@@ -49,14 +48,16 @@ public final class OwnerSql {
 
     /** First column of the first row; null when there is no row. */
     public static String queryString(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
     }
 
     /** First column of every row. */
     public static List<String> rows(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             return firstColumn(rs);
         }
     }
@@ -68,7 +69,8 @@ public final class OwnerSql {
     public static String insert(Connection conn, String table, Map<String, String> row, String returning)
             throws SQLException {
         String columns = String.join(", ", row.keySet());
-        String placeholders = String.join(", ", row.keySet().stream().map(k -> "?").toList());
+        String placeholders =
+                String.join(", ", row.keySet().stream().map(k -> "?").toList());
         String sql = "insert into " + table + " (" + columns + ") values (" + placeholders + ")"
                 + (returning == null ? "" : " returning " + returning + "::text");
         try (PreparedStatement ps = conn.prepareStatement(sql)) {

@@ -12,8 +12,7 @@ public final class Poll {
 
     private static final Duration INTERVAL = Duration.ofMillis(20);
 
-    private Poll() {
-    }
+    private Poll() {}
 
     @FunctionalInterface
     public interface Condition {

@@ -10,8 +10,7 @@ import java.nio.file.Path;
  */
 public final class ReferenceData {
 
-    private ReferenceData() {
-    }
+    private ReferenceData() {}
 
     /** A file or folder of the reference data; fails with directions when the data is not there. */
     public static Path path(String first, String... more) {

@@ -19,8 +19,7 @@ public final class TestSchema {
     public static final String NAME = "rest_fixture";
     private static final String SCHEMAS_PROPERTY = "atelier.rest.schemas";
 
-    private TestSchema() {
-    }
+    private TestSchema() {}
 
     /**
      * Before the server starts: exposes the product's configured schemas plus this one, through a

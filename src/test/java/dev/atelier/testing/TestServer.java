@@ -2,11 +2,6 @@ package dev.atelier.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.atelier.Server;
-import dev.atelier.Settings;
-import dev.atelier.platform.auth.JwtKeys;
-import dev.atelier.platform.db.Caller;
-import dev.atelier.platform.db.DatabaseTarget;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -14,20 +9,21 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.atelier.Server;
+import dev.atelier.Settings;
+import dev.atelier.platform.auth.JwtKeys;
+import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.db.DatabaseTarget;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Date;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.List;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -35,12 +31,16 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
 /**
  * One real Atelier per test JVM: embedded PostgreSQL in a fresh temporary data directory and the
@@ -78,8 +78,8 @@ public final class TestServer {
             try {
                 Path dataDirectory = Files.createTempDirectory("atelier-test-");
                 TestSchema.expose();
-                Server server = Server.start(new Settings(dataDirectory, "127.0.0.1", 0,
-                        System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
+                Server server = Server.start(new Settings(
+                        dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
                 instance = new TestServer(server, dataDirectory);
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "test-server-shutdown"));
                 TestSchema.migrate(instance);
@@ -109,13 +109,20 @@ public final class TestServer {
 
     /** A well-formed HS256 token signed with any secret, e.g. one the server does not know. */
     public static String tokenSignedWith(String secret, String role, UUID subject, Instant expires) {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer("atelier").claim("role", role)
-                .issueTime(Date.from(expires.minusSeconds(3600))).expirationTime(Date.from(expires));
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer("atelier")
+                .claim("role", role)
+                .issueTime(Date.from(expires.minusSeconds(3600)))
+                .expirationTime(Date.from(expires));
         if (subject != null) {
             claims.subject(subject.toString());
         }
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims.build());
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.HS256)
+                            .type(JOSEObjectType.JWT)
+                            .build(),
+                    claims.build());
             jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
             return jwt.serialize();
         } catch (JOSEException e) {
@@ -202,8 +209,11 @@ public final class TestServer {
     /** Signs a new user up through /auth/v1/signup and returns who they are. */
     public TestUser signUp(String email, String password) {
         JsonNode session = postJson("/auth/v1/signup", Map.of("email", email, "password", password), 200);
-        return new TestUser(UUID.fromString(session.path("user").path("id").asText()), email,
-                session.path("access_token").asText(), session.path("refresh_token").asText());
+        return new TestUser(
+                UUID.fromString(session.path("user").path("id").asText()),
+                email,
+                session.path("access_token").asText(),
+                session.path("refresh_token").asText());
     }
 
     /** A user signed up through /auth/v1/signup with a unique e-mail: for tests of sign-up and sessions. */
@@ -236,8 +246,8 @@ public final class TestServer {
             }
             Connection connection = minter;
             try {
-                try (PreparedStatement begin = connection.prepareStatement(
-                        "select set_config('role', 'atelier_auth', true),"
+                try (PreparedStatement begin =
+                        connection.prepareStatement("select set_config('role', 'atelier_auth', true),"
                                 + " set_config('request.jwt.claims', ?, true),"
                                 + " set_config('request.jwt.claim.sub', '', true),"
                                 + " set_config('request.jwt.claim.role', 'atelier_auth', true)")) {
@@ -263,8 +273,8 @@ public final class TestServer {
                     }
                 }
                 UUID sessionId;
-                try (PreparedStatement session = connection.prepareStatement(
-                        "insert into auth.sessions (user_id) values (?) returning id")) {
+                try (PreparedStatement session =
+                        connection.prepareStatement("insert into auth.sessions (user_id) values (?) returning id")) {
                     session.setObject(1, id);
                     try (ResultSet row = session.executeQuery()) {
                         row.next();
@@ -310,7 +320,11 @@ public final class TestServer {
                 .claim("is_anonymous", false)
                 .build();
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.HS256)
+                            .type(JOSEObjectType.JWT)
+                            .build(),
+                    claims);
             jwt.sign(new MACSigner(jwtSecret().getBytes(StandardCharsets.UTF_8)));
             return jwt.serialize();
         } catch (JOSEException e) {
@@ -326,7 +340,8 @@ public final class TestServer {
 
     private static String sha256(String value) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -339,13 +354,16 @@ public final class TestServer {
 
     private JsonNode postJson(String path, Object body, int expectedStatus) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
-                    .header("Content-Type", "application/json")
-                    .header("apikey", anonKey())
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                            .header("Content-Type", "application/json")
+                            .header("apikey", anonKey())
+                            .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != expectedStatus) {
-                throw new AssertionError("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+                throw new AssertionError(
+                        "POST " + path + " answered " + response.statusCode() + ": " + response.body());
             }
             return json.readTree(response.body());
         } catch (IOException e) {
@@ -357,6 +375,5 @@ public final class TestServer {
     }
 
     /** A signed-up user: id, e-mail and the tokens of their first session. */
-    public record TestUser(UUID id, String email, String accessToken, String refreshToken) {
-    }
+    public record TestUser(UUID id, String email, String accessToken, String refreshToken) {}
 }

@@ -1,9 +1,9 @@
 package dev.atelier.tools;
 
-import dev.atelier.platform.db.DatabaseTarget;
-import dev.atelier.platform.db.Migrations;
 import dev.atelier.platform.db.DataDirectory;
+import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.platform.db.EmbeddedDatabase;
+import dev.atelier.platform.db.Migrations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,10 +26,10 @@ public final class JooqCodegen {
 
     /** The schemas the Java code queries with generated types; the data API needs none. */
     static final List<String> SCHEMAS = List.of("auth", "infinitestories", "moodscale", "rotation");
+
     static final String PACKAGE = "dev.atelier.jooq";
 
-    private JooqCodegen() {
-    }
+    private JooqCodegen() {}
 
     public static void main(String[] args) throws Exception {
         generate(Path.of(args.length > 0 ? args[0] : "src/main/jooq"));
@@ -37,7 +37,7 @@ public final class JooqCodegen {
 
     static void generate(Path outputDirectory) throws Exception {
         try (DataDirectory scratch = DataDirectory.lock(Files.createTempDirectory("atelier-codegen-"));
-             EmbeddedDatabase postgres = EmbeddedDatabase.start(scratch)) {
+                EmbeddedDatabase postgres = EmbeddedDatabase.start(scratch)) {
             DatabaseTarget target = postgres.target();
             Migrations.prepare(target, "0".repeat(64), "0123456789abcdef0123456789abcdef");
             Database database = new Database()
@@ -46,8 +46,11 @@ public final class JooqCodegen {
                     .withExcludes("flyway_schema_history");
             SCHEMAS.forEach(schema -> database.withSchemata(new SchemaMappingType().withInputSchema(schema)));
             GenerationTool.generate(new Configuration()
-                    .withJdbc(new Jdbc().withDriver("org.postgresql.Driver").withUrl(target.jdbcUrl())
-                            .withUser(target.ownerUser()).withPassword(target.ownerPassword()))
+                    .withJdbc(new Jdbc()
+                            .withDriver("org.postgresql.Driver")
+                            .withUrl(target.jdbcUrl())
+                            .withUser(target.ownerUser())
+                            .withPassword(target.ownerPassword()))
                     .withGenerator(new Generator()
                             .withName("org.jooq.codegen.JavaGenerator")
                             .withDatabase(database)

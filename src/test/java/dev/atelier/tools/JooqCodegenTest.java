@@ -24,7 +24,7 @@ class JooqCodegenTest {
         JooqCodegen.generate(fresh);
         assertThat(contents(COMMITTED))
                 .as("src/main/jooq is stale: regenerate it with "
-                    + "mvn test -Dtest=JooqCodegenTest -Datelier.codegen.write=true and commit the result")
+                        + "mvn test -Dtest=JooqCodegenTest -Datelier.codegen.write=true and commit the result")
                 .isEqualTo(contents(fresh));
     }
 

@@ -40,8 +40,9 @@ class CacheCleanup {
 
     int run() throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
-            try (PreparedStatement call = tx.connection().prepareStatement("select infinitestories.cleanup_expired_cache()");
-                 ResultSet rs = call.executeQuery()) {
+            try (PreparedStatement call =
+                            tx.connection().prepareStatement("select infinitestories.cleanup_expired_cache()");
+                    ResultSet rs = call.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
             }

@@ -51,15 +51,20 @@ public class SpotifyConnection {
     }
 
     /** What a client may know about its connection: never the tokens. */
-    public record Status(boolean connected, @Nullable String spotifyId, @Nullable OffsetDateTime expiresAt) {
-    }
+    public record Status(
+            boolean connected,
+            @Nullable String spotifyId,
+            @Nullable OffsetDateTime expiresAt) {}
 
     /** The tokens, opened, for the server's own calls to Spotify. */
-    public record Tokens(String accessToken, String refreshToken, OffsetDateTime expiresAt) {
-    }
+    public record Tokens(String accessToken, String refreshToken, OffsetDateTime expiresAt) {}
 
-    Status connect(Caller caller, @Nullable String spotifyId, @Nullable String accessToken,
-                   @Nullable String refreshToken, long expiresInSeconds)
+    Status connect(
+            Caller caller,
+            @Nullable String spotifyId,
+            @Nullable String accessToken,
+            @Nullable String refreshToken,
+            long expiresInSeconds)
             throws SQLException {
         UUID identity = requireUser(caller);
         if (spotifyId != null && !SPOTIFY_USER_ID.matcher(spotifyId).matches()) {
@@ -69,18 +74,21 @@ public class SpotifyConnection {
             throw Problem.badInput("access_token", "access_token is required");
         }
         if (!TOKEN.matcher(accessToken).matches()) {
-            throw Problem.badInput("access_token", "access_token must be 1 to 2048 printable characters without spaces");
+            throw Problem.badInput(
+                    "access_token", "access_token must be 1 to 2048 printable characters without spaces");
         }
         if (refreshToken == null || refreshToken.isBlank()) {
             throw Problem.badInput("refresh_token", "refresh_token is required");
         }
         if (!TOKEN.matcher(refreshToken).matches()) {
-            throw Problem.badInput("refresh_token", "refresh_token must be 1 to 2048 printable characters without spaces");
+            throw Problem.badInput(
+                    "refresh_token", "refresh_token must be 1 to 2048 printable characters without spaces");
         }
         if (expiresInSeconds <= 0 || expiresInSeconds > 86_400 * 365L) {
             throw Problem.badInput("expires_in", "expires_in must be a number of seconds from 1 to 31536000");
         }
-        OffsetDateTime expiresAt = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).plusSeconds(expiresInSeconds);
+        OffsetDateTime expiresAt =
+                OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).plusSeconds(expiresInSeconds);
         return database.transaction(Caller.serviceRole(), tx -> {
             DSLContext dsl = tx.dsl();
             int userId = appUserId(dsl, identity);
@@ -103,39 +111,60 @@ public class SpotifyConnection {
 
     Status status(Caller caller) throws SQLException {
         UUID identity = requireUser(caller);
-        return database.transaction(Caller.serviceRole(), tx -> tx.dsl()
-                .select(USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED.isNotNull(), USERS.SPOTIFY_ID, USERS.SPOTIFY_TOKEN_EXPIRES_AT)
-                .from(USERS).where(USERS.AUTH_USER_ID.eq(identity))
-                .fetchOptional(Records.mapping(Status::new))
-                .orElseThrow(() -> Problem.notFound("no MoodScale user for this account")));
+        return database.transaction(
+                Caller.serviceRole(),
+                tx -> tx.dsl()
+                        .select(
+                                USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED.isNotNull(),
+                                USERS.SPOTIFY_ID,
+                                USERS.SPOTIFY_TOKEN_EXPIRES_AT)
+                        .from(USERS)
+                        .where(USERS.AUTH_USER_ID.eq(identity))
+                        .fetchOptional(Records.mapping(Status::new))
+                        .orElseThrow(() -> Problem.notFound("no MoodScale user for this account")));
     }
 
     void disconnect(Caller caller) throws SQLException {
         UUID identity = requireUser(caller);
-        database.transaction(Caller.serviceRole(), tx -> tx.dsl().update(USERS)
-                .setNull(USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED)
-                .setNull(USERS.SPOTIFY_REFRESH_TOKEN_ENCRYPTED)
-                .setNull(USERS.ENCRYPTION_KEY_ID)
-                .setNull(USERS.SPOTIFY_TOKEN_EXPIRES_AT)
-                .where(USERS.AUTH_USER_ID.eq(identity))
-                .execute());
+        database.transaction(
+                Caller.serviceRole(),
+                tx -> tx.dsl()
+                        .update(USERS)
+                        .setNull(USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED)
+                        .setNull(USERS.SPOTIFY_REFRESH_TOKEN_ENCRYPTED)
+                        .setNull(USERS.ENCRYPTION_KEY_ID)
+                        .setNull(USERS.SPOTIFY_TOKEN_EXPIRES_AT)
+                        .where(USERS.AUTH_USER_ID.eq(identity))
+                        .execute());
     }
 
     /** Opens a user's tokens for a server-side Spotify call; empty when the user has not connected. */
     public Optional<Tokens> tokensOf(UUID identity) throws SQLException {
-        return database.transaction(Caller.serviceRole(), tx -> tx.dsl()
-                .select(USERS.ID, USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED, USERS.SPOTIFY_REFRESH_TOKEN_ENCRYPTED,
-                        USERS.ENCRYPTION_KEY_ID, USERS.SPOTIFY_TOKEN_EXPIRES_AT)
-                .from(USERS)
-                .where(USERS.AUTH_USER_ID.eq(identity).and(USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED.isNotNull()))
-                .fetchOptional(Records.mapping((id, access, refresh, keyId, expires) -> new Tokens(
-                        keyring.open(new Keyring.Sealed(keyId, access), context("spotify_access_token_encrypted", id)),
-                        keyring.open(new Keyring.Sealed(keyId, refresh), context("spotify_refresh_token_encrypted", id)),
-                        expires))));
+        return database.transaction(
+                Caller.serviceRole(),
+                tx -> tx.dsl()
+                        .select(
+                                USERS.ID,
+                                USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED,
+                                USERS.SPOTIFY_REFRESH_TOKEN_ENCRYPTED,
+                                USERS.ENCRYPTION_KEY_ID,
+                                USERS.SPOTIFY_TOKEN_EXPIRES_AT)
+                        .from(USERS)
+                        .where(USERS.AUTH_USER_ID.eq(identity).and(USERS.SPOTIFY_ACCESS_TOKEN_ENCRYPTED.isNotNull()))
+                        .fetchOptional(Records.mapping((id, access, refresh, keyId, expires) -> new Tokens(
+                                keyring.open(
+                                        new Keyring.Sealed(keyId, access),
+                                        context("spotify_access_token_encrypted", id)),
+                                keyring.open(
+                                        new Keyring.Sealed(keyId, refresh),
+                                        context("spotify_refresh_token_encrypted", id)),
+                                expires))));
     }
 
     private static int appUserId(DSLContext dsl, UUID identity) {
-        return dsl.select(USERS.ID).from(USERS).where(USERS.AUTH_USER_ID.eq(identity))
+        return dsl.select(USERS.ID)
+                .from(USERS)
+                .where(USERS.AUTH_USER_ID.eq(identity))
                 .fetchOptional(Records.mapping(id -> id))
                 .orElseThrow(() -> Problem.notFound("no MoodScale user for this account"));
     }

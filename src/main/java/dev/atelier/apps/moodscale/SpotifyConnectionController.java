@@ -40,7 +40,10 @@ class SpotifyConnectionController {
             }
             seconds = expiresIn.longValue();
         }
-        return connection.connect(caller, JsonBody.text(body, "spotify_id"), JsonBody.text(body, "access_token"),
+        return connection.connect(
+                caller,
+                JsonBody.text(body, "spotify_id"),
+                JsonBody.text(body, "access_token"),
                 JsonBody.text(body, "refresh_token"),
                 seconds);
     }

@@ -50,15 +50,18 @@ public class DiscogsConnection {
     }
 
     /** What a client may know about its link. */
-    public record Status(boolean connected, @Nullable String username, @Nullable String tokenType) {
-    }
+    public record Status(
+            boolean connected,
+            @Nullable String username,
+            @Nullable String tokenType) {}
 
     /** The opened credentials, for the server's own Discogs calls. */
-    public record Credentials(String username, String accessToken, @Nullable String accessSecret) {
-    }
+    public record Credentials(
+            String username, String accessToken, @Nullable String accessSecret) {}
 
-    Status connect(Caller caller, @Nullable String username, @Nullable String accessToken,
-                   @Nullable String accessSecret) throws SQLException {
+    Status connect(
+            Caller caller, @Nullable String username, @Nullable String accessToken, @Nullable String accessSecret)
+            throws SQLException {
         UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
         if (username == null || username.isBlank()) {
             throw Problem.badInput("username", "username (the Discogs account name) is required");
@@ -74,7 +77,8 @@ public class DiscogsConnection {
         }
         String tokenType = accessSecret == null || accessSecret.isBlank() ? "personal" : "oauth";
         if (tokenType.equals("oauth") && !TOKEN.matcher(accessSecret).matches()) {
-            throw Problem.badInput("access_secret", "access_secret must be 1 to 256 printable characters without spaces");
+            throw Problem.badInput(
+                    "access_secret", "access_secret must be 1 to 256 printable characters without spaces");
         }
         try {
             return link(identity, username, accessToken, accessSecret, tokenType);
@@ -88,22 +92,25 @@ public class DiscogsConnection {
         }
     }
 
-    private Status link(UUID identity, String username, String accessToken, @Nullable String accessSecret,
-                        String tokenType)
+    private Status link(
+            UUID identity, String username, String accessToken, @Nullable String accessSecret, String tokenType)
             throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
             DSLContext dsl = tx.dsl();
             int userId = appUserId(dsl, identity);
-            boolean takenByOther = dsl.fetchExists(DISCOGS_TOKENS,
-                    DISCOGS_TOKENS.USERNAME.eq(username).and(DISCOGS_TOKENS.USER_ID.ne(userId)));
+            boolean takenByOther = dsl.fetchExists(
+                    DISCOGS_TOKENS, DISCOGS_TOKENS.USERNAME.eq(username).and(DISCOGS_TOKENS.USER_ID.ne(userId)));
             if (takenByOther) {
                 throw Problem.conflict("the Discogs account " + username + " is linked to another Rotation user");
             }
             Keyring.Sealed token = keyring.seal(accessToken, context("access_token_encrypted", userId));
             Keyring.Sealed secret = accessSecret != null && tokenType.equals("oauth")
-                    ? keyring.seal(accessSecret, context("access_secret_encrypted", userId)) : null;
+                    ? keyring.seal(accessSecret, context("access_secret_encrypted", userId))
+                    : null;
             // One link per user: a new one replaces the old.
-            dsl.deleteFrom(DISCOGS_TOKENS).where(DISCOGS_TOKENS.USER_ID.eq(userId)).execute();
+            dsl.deleteFrom(DISCOGS_TOKENS)
+                    .where(DISCOGS_TOKENS.USER_ID.eq(userId))
+                    .execute();
             dsl.insertInto(DISCOGS_TOKENS)
                     .set(DISCOGS_TOKENS.USER_ID, userId)
                     .set(DISCOGS_TOKENS.USERNAME, username)
@@ -118,43 +125,64 @@ public class DiscogsConnection {
 
     Status status(Caller caller) throws SQLException {
         UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
-        return database.transaction(Caller.serviceRole(), tx -> tx.dsl()
-                .select(DISCOGS_TOKENS.USERNAME, DISCOGS_TOKENS.TOKEN_TYPE)
-                .from(DISCOGS_TOKENS).join(USERS).on(USERS.ID.eq(DISCOGS_TOKENS.USER_ID))
-                .where(USERS.AUTH_USER_ID.eq(identity))
-                .fetchOptional(Records.mapping((username, type) -> new Status(true, username, type)))
-                .orElse(new Status(false, null, null)));
+        return database.transaction(
+                Caller.serviceRole(),
+                tx -> tx.dsl()
+                        .select(DISCOGS_TOKENS.USERNAME, DISCOGS_TOKENS.TOKEN_TYPE)
+                        .from(DISCOGS_TOKENS)
+                        .join(USERS)
+                        .on(USERS.ID.eq(DISCOGS_TOKENS.USER_ID))
+                        .where(USERS.AUTH_USER_ID.eq(identity))
+                        .fetchOptional(Records.mapping((username, type) -> new Status(true, username, type)))
+                        .orElse(new Status(false, null, null)));
     }
 
     /** Forgets the caller's link, if any: idempotent, and nobody else's link is touched. */
     void disconnect(Caller caller) throws SQLException {
         UUID identity = caller.userId().orElseThrow(Problem::signInRequired);
-        database.transaction(Caller.serviceRole(), tx -> tx.dsl().deleteFrom(DISCOGS_TOKENS)
-                .where(DISCOGS_TOKENS.USER_ID.in(tx.dsl().select(USERS.ID).from(USERS).where(USERS.AUTH_USER_ID.eq(identity))))
-                .execute());
+        database.transaction(
+                Caller.serviceRole(),
+                tx -> tx.dsl()
+                        .deleteFrom(DISCOGS_TOKENS)
+                        .where(DISCOGS_TOKENS.USER_ID.in(
+                                tx.dsl().select(USERS.ID).from(USERS).where(USERS.AUTH_USER_ID.eq(identity))))
+                        .execute());
     }
 
     /** Opens a user's credentials for a server-side Discogs call and records the use. */
     public Optional<Credentials> credentialsOf(UUID identity) throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
             DSLContext dsl = tx.dsl();
-            Optional<Credentials> credentials = dsl
-                    .select(DISCOGS_TOKENS.USER_ID, DISCOGS_TOKENS.USERNAME, DISCOGS_TOKENS.ACCESS_TOKEN_ENCRYPTED,
-                            DISCOGS_TOKENS.ACCESS_SECRET_ENCRYPTED, DISCOGS_TOKENS.ENCRYPTION_KEY_ID)
-                    .from(DISCOGS_TOKENS).join(USERS).on(USERS.ID.eq(DISCOGS_TOKENS.USER_ID))
+            Optional<Credentials> credentials = dsl.select(
+                            DISCOGS_TOKENS.USER_ID,
+                            DISCOGS_TOKENS.USERNAME,
+                            DISCOGS_TOKENS.ACCESS_TOKEN_ENCRYPTED,
+                            DISCOGS_TOKENS.ACCESS_SECRET_ENCRYPTED,
+                            DISCOGS_TOKENS.ENCRYPTION_KEY_ID)
+                    .from(DISCOGS_TOKENS)
+                    .join(USERS)
+                    .on(USERS.ID.eq(DISCOGS_TOKENS.USER_ID))
                     .where(USERS.AUTH_USER_ID.eq(identity))
-                    .fetchOptional(Records.mapping((userId, username, token, secret, keyId) -> new Credentials(username,
+                    .fetchOptional(Records.mapping((userId, username, token, secret, keyId) -> new Credentials(
+                            username,
                             keyring.open(new Keyring.Sealed(keyId, token), context("access_token_encrypted", userId)),
-                            secret == null ? null
-                                    : keyring.open(new Keyring.Sealed(keyId, secret), context("access_secret_encrypted", userId)))));
-            credentials.ifPresent(c -> dsl.update(DISCOGS_TOKENS).set(DISCOGS_TOKENS.LAST_USED_AT, OffsetDateTime.now())
-                    .where(DISCOGS_TOKENS.USERNAME.eq(c.username())).execute());
+                            secret == null
+                                    ? null
+                                    : keyring.open(
+                                            new Keyring.Sealed(keyId, secret),
+                                            context("access_secret_encrypted", userId)))));
+            credentials.ifPresent(c -> dsl.update(DISCOGS_TOKENS)
+                    .set(DISCOGS_TOKENS.LAST_USED_AT, OffsetDateTime.now())
+                    .where(DISCOGS_TOKENS.USERNAME.eq(c.username()))
+                    .execute());
             return credentials;
         });
     }
 
     private static int appUserId(DSLContext dsl, UUID identity) {
-        return dsl.select(USERS.ID).from(USERS).where(USERS.AUTH_USER_ID.eq(identity))
+        return dsl.select(USERS.ID)
+                .from(USERS)
+                .where(USERS.AUTH_USER_ID.eq(identity))
                 .fetchOptional(Records.mapping(id -> id))
                 .orElseThrow(() -> Problem.notFound("no Rotation user for this account"));
     }

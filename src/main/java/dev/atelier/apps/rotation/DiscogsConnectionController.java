@@ -34,7 +34,10 @@ class DiscogsConnectionController {
     @PutMapping(consumes = "application/json")
     DiscogsConnection.Status connect(Caller caller, @RequestBody JsonNode body) throws SQLException {
         JsonBody.object(body);
-        return connection.connect(caller, JsonBody.text(body, "username"), JsonBody.text(body, "access_token"),
+        return connection.connect(
+                caller,
+                JsonBody.text(body, "username"),
+                JsonBody.text(body, "access_token"),
                 JsonBody.text(body, "access_secret"));
     }
 

@@ -51,8 +51,9 @@ class AuthController {
     }
 
     @PostMapping("/token")
-    Map<String, Object> token(@RequestParam(name = "grant_type", required = false) String grantType,
-                              HttpServletRequest body) throws SQLException {
+    Map<String, Object> token(
+            @RequestParam(name = "grant_type", required = false) String grantType, HttpServletRequest body)
+            throws SQLException {
         JsonNode request = parse(body);
         if ("password".equals(grantType)) {
             return auth.signInWithPassword(text(request, "email"), text(request, "password"));
@@ -60,8 +61,8 @@ class AuthController {
         if ("refresh_token".equals(grantType)) {
             return auth.refresh(text(request, "refresh_token"));
         }
-        throw AuthError.badRequest("validation_failed",
-                "unsupported_grant_type: grant_type must be password or refresh_token");
+        throw AuthError.badRequest(
+                "validation_failed", "unsupported_grant_type: grant_type must be password or refresh_token");
     }
 
     @GetMapping("/user")
@@ -71,8 +72,9 @@ class AuthController {
     }
 
     @PutMapping("/user")
-    Map<String, Object> updateUser(@RequestHeader(name = "Authorization", required = false) String authorization,
-                                   HttpServletRequest body) throws SQLException {
+    Map<String, Object> updateUser(
+            @RequestHeader(name = "Authorization", required = false) String authorization, HttpServletRequest body)
+            throws SQLException {
         JsonNode request = parse(body);
         if (request.hasNonNull("email")) {
             throw new AuthError(422, "feature_not_available", "Changing the e-mail address is not supported yet");
@@ -81,8 +83,10 @@ class AuthController {
     }
 
     @PostMapping("/logout")
-    ResponseEntity<Void> logout(@RequestHeader(name = "Authorization", required = false) String authorization,
-                                @RequestParam(name = "scope", required = false) String scope) throws SQLException {
+    ResponseEntity<Void> logout(
+            @RequestHeader(name = "Authorization", required = false) String authorization,
+            @RequestParam(name = "scope", required = false) String scope)
+            throws SQLException {
         auth.logout(userCaller(authorization), scope);
         return ResponseEntity.noContent().build();
     }
@@ -119,7 +123,8 @@ class AuthController {
         try (InputStream in = request.getInputStream()) {
             byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
             if (bytes.length > MAX_BODY_BYTES) {
-                throw new AuthError(413, "request_too_large", "Request body is larger than " + MAX_BODY_BYTES + " bytes");
+                throw new AuthError(
+                        413, "request_too_large", "Request body is larger than " + MAX_BODY_BYTES + " bytes");
             }
             body = new String(bytes, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -182,7 +187,9 @@ class AuthController {
     ResponseEntity<Map<String, Object>> sqlError(SQLException e) {
         log.error("auth request failed in the database", e);
         boolean unavailable = e.getSQLState() != null && e.getSQLState().startsWith("08");
-        return error(unavailable ? 503 : 500, "unexpected_failure",
+        return error(
+                unavailable ? 503 : 500,
+                "unexpected_failure",
                 unavailable ? "The database is unavailable" : "Internal server error");
     }
 
@@ -196,6 +203,8 @@ class AuthController {
         body.put("code", status);
         body.put("error_code", code);
         body.put("msg", message);
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(body);
     }
 }

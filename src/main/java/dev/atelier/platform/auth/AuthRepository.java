@@ -17,10 +17,20 @@ import org.jspecify.annotations.Nullable;
 /** Reads and writes the auth schema inside a transaction running as {@code atelier_auth}. */
 final class AuthRepository {
 
-    private static final SelectField<AuthUser> USER = DSL.row(USERS.ID, USERS.AUD, USERS.ROLE, USERS.EMAIL,
-            USERS.ENCRYPTED_PASSWORD, USERS.EMAIL_CONFIRMED_AT, USERS.LAST_SIGN_IN_AT,
-            USERS.RAW_APP_META_DATA.cast(String.class), USERS.RAW_USER_META_DATA.cast(String.class),
-            USERS.BANNED_UNTIL, USERS.CREATED_AT, USERS.UPDATED_AT).mapping(AuthUser::new);
+    private static final SelectField<AuthUser> USER = DSL.row(
+                    USERS.ID,
+                    USERS.AUD,
+                    USERS.ROLE,
+                    USERS.EMAIL,
+                    USERS.ENCRYPTED_PASSWORD,
+                    USERS.EMAIL_CONFIRMED_AT,
+                    USERS.LAST_SIGN_IN_AT,
+                    USERS.RAW_APP_META_DATA.cast(String.class),
+                    USERS.RAW_USER_META_DATA.cast(String.class),
+                    USERS.BANNED_UNTIL,
+                    USERS.CREATED_AT,
+                    USERS.UPDATED_AT)
+            .mapping(AuthUser::new);
 
     private final DSLContext dsl;
 
@@ -41,7 +51,9 @@ final class AuthRepository {
     }
 
     Optional<AuthUser> findByEmail(String email) {
-        return dsl.select(USER).from(USERS).where(DSL.lower(USERS.EMAIL).eq(email.toLowerCase()))
+        return dsl.select(USER)
+                .from(USERS)
+                .where(DSL.lower(USERS.EMAIL).eq(email.toLowerCase()))
                 .fetchOptional(Records.mapping(u -> u));
     }
 
@@ -56,9 +68,13 @@ final class AuthRepository {
         }
         if (userMetadataJson != null) {
             // GoTrue merges the given keys into the existing metadata.
-            update = update.set(USERS.RAW_USER_META_DATA,
-                    DSL.field("{0} || {1}", USERS.RAW_USER_META_DATA.getDataType(),
-                            USERS.RAW_USER_META_DATA, DSL.val(JSONB.valueOf(userMetadataJson))));
+            update = update.set(
+                    USERS.RAW_USER_META_DATA,
+                    DSL.field(
+                            "{0} || {1}",
+                            USERS.RAW_USER_META_DATA.getDataType(),
+                            USERS.RAW_USER_META_DATA,
+                            DSL.val(JSONB.valueOf(userMetadataJson))));
         }
         return update.where(USERS.ID.eq(id)).returningResult(USER).fetchOne(Records.mapping(u -> u));
     }
@@ -69,16 +85,25 @@ final class AuthRepository {
      * transactions never wait on each other's session rows in opposite orders.
      */
     Optional<AuthUser> lockUser(UUID id) {
-        return dsl.select(USER).from(USERS).where(USERS.ID.eq(id)).forNoKeyUpdate()
+        return dsl.select(USER)
+                .from(USERS)
+                .where(USERS.ID.eq(id))
+                .forNoKeyUpdate()
                 .fetchOptional(Records.mapping(u -> u));
     }
 
     void recordSignIn(UUID userId, OffsetDateTime now) {
-        dsl.update(USERS).set(USERS.LAST_SIGN_IN_AT, now).where(USERS.ID.eq(userId)).execute();
+        dsl.update(USERS)
+                .set(USERS.LAST_SIGN_IN_AT, now)
+                .where(USERS.ID.eq(userId))
+                .execute();
     }
 
     UUID createSession(UUID userId) {
-        return dsl.insertInto(SESSIONS).set(SESSIONS.USER_ID, userId).returning(SESSIONS.ID).fetchOne(SESSIONS.ID);
+        return dsl.insertInto(SESSIONS)
+                .set(SESSIONS.USER_ID, userId)
+                .returning(SESSIONS.ID)
+                .fetchOne(SESSIONS.ID);
     }
 
     void insertRefreshToken(String tokenHash, UUID userId, UUID sessionId, @Nullable String parentHash) {
@@ -100,8 +125,11 @@ final class AuthRepository {
     }
 
     void revokeRefreshToken(String tokenHash, OffsetDateTime now) {
-        dsl.update(REFRESH_TOKENS).set(REFRESH_TOKENS.REVOKED, true).set(REFRESH_TOKENS.UPDATED_AT, now)
-                .where(REFRESH_TOKENS.TOKEN_HASH.eq(tokenHash)).execute();
+        dsl.update(REFRESH_TOKENS)
+                .set(REFRESH_TOKENS.REVOKED, true)
+                .set(REFRESH_TOKENS.UPDATED_AT, now)
+                .where(REFRESH_TOKENS.TOKEN_HASH.eq(tokenHash))
+                .execute();
     }
 
     boolean sessionExists(UUID sessionId) {
@@ -110,13 +138,20 @@ final class AuthRepository {
 
     /** True if the session is live; it then stays so (a sign-out waits) until this transaction ends. */
     boolean lockLiveSession(UUID sessionId) {
-        return dsl.select(SESSIONS.ID).from(SESSIONS).where(SESSIONS.ID.eq(sessionId)).forShare()
-                .fetchOptional().isPresent();
+        return dsl.select(SESSIONS.ID)
+                .from(SESSIONS)
+                .where(SESSIONS.ID.eq(sessionId))
+                .forShare()
+                .fetchOptional()
+                .isPresent();
     }
 
     /** Marks the session as used now: the session cap ends the least recently used ones first. */
     void touchSession(UUID sessionId, OffsetDateTime now) {
-        dsl.update(SESSIONS).set(SESSIONS.UPDATED_AT, now).where(SESSIONS.ID.eq(sessionId)).execute();
+        dsl.update(SESSIONS)
+                .set(SESSIONS.UPDATED_AT, now)
+                .where(SESSIONS.ID.eq(sessionId))
+                .execute();
     }
 
     /**
@@ -124,8 +159,10 @@ final class AuthRepository {
      * caller holds {@link #lockUser}, so no session of this user appears meanwhile.
      */
     int trimSessions(UUID userId, UUID newest, int keep) {
-        var kept = DSL.select(SESSIONS.ID).from(SESSIONS)
-                .where(SESSIONS.USER_ID.eq(userId)).and(SESSIONS.ID.ne(newest))
+        var kept = DSL.select(SESSIONS.ID)
+                .from(SESSIONS)
+                .where(SESSIONS.USER_ID.eq(userId))
+                .and(SESSIONS.ID.ne(newest))
                 .orderBy(SESSIONS.UPDATED_AT.desc(), SESSIONS.CREATED_AT.desc(), SESSIONS.ID.desc())
                 .limit(keep - 1);
         return dsl.deleteFrom(SESSIONS)
@@ -146,6 +183,5 @@ final class AuthRepository {
                 .execute();
     }
 
-    record StoredRefreshToken(UUID userId, UUID sessionId, boolean revoked) {
-    }
+    record StoredRefreshToken(UUID userId, UUID sessionId, boolean revoked) {}
 }

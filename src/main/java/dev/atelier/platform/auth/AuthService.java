@@ -60,11 +60,16 @@ class AuthService {
      *                           a person's devices and browsers while bounding what one account can
      *                           accumulate (every session keeps rows and a refresh-token chain).
      */
-    AuthService(Database database, JwtKeys keys, Clock clock, ObjectMapper json,
-                @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds,
-                @Value("${atelier.auth.max-sessions-per-user:10}") int maxSessionsPerUser) {
+    AuthService(
+            Database database,
+            JwtKeys keys,
+            Clock clock,
+            ObjectMapper json,
+            @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds,
+            @Value("${atelier.auth.max-sessions-per-user:10}") int maxSessionsPerUser) {
         if (maxSessionsPerUser < 1) {
-            throw new IllegalArgumentException("atelier.auth.max-sessions-per-user must be at least 1, not " + maxSessionsPerUser);
+            throw new IllegalArgumentException(
+                    "atelier.auth.max-sessions-per-user must be at least 1, not " + maxSessionsPerUser);
         }
         this.database = database;
         this.keys = keys;
@@ -78,7 +83,8 @@ class AuthService {
         return maxSessionsPerUser;
     }
 
-    Map<String, Object> signUp(@Nullable String email, @Nullable String password, @Nullable Map<String, Object> data) throws SQLException {
+    Map<String, Object> signUp(@Nullable String email, @Nullable String password, @Nullable Map<String, Object> data)
+            throws SQLException {
         String normalized = requireEmail(email);
         requirePassword(password);
         String hash = passwords.encode(password);
@@ -120,7 +126,8 @@ class AuthService {
         return inAuthTransaction(repo -> {
             AuthUser user = repo.lockUser(foundId)
                     .filter(u -> hash.equals(u.encryptedPassword()))
-                    .orElseThrow(() -> signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials()));
+                    .orElseThrow(
+                            () -> signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials()));
             if (user.bannedUntil() != null && user.bannedUntil().toInstant().isAfter(clock.instant())) {
                 throw signInRefused(normalized, "user banned", new AuthError(400, "user_banned", "User is banned"));
             }
@@ -136,7 +143,10 @@ class AuthService {
      * and wrong password share one reason, as they share one answer; the password never appears.
      */
     private static AuthError signInRefused(String normalizedEmail, String reason, AuthError error) {
-        log.warn("sign-in refused: {} (email sha256:{})", reason, sha256(normalizedEmail).substring(0, 12));
+        log.warn(
+                "sign-in refused: {} (email sha256:{})",
+                reason,
+                sha256(normalizedEmail).substring(0, 12));
         return error;
     }
 
@@ -147,7 +157,8 @@ class AuthService {
         String hash = sha256(refreshToken);
         Optional<Map<String, Object>> session = inAuthTransaction(repo -> {
             AuthRepository.StoredRefreshToken stored = repo.lockRefreshToken(hash)
-                    .orElseThrow(() -> AuthError.badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"));
+                    .orElseThrow(() -> AuthError.badRequest(
+                            "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found"));
             if (stored.revoked()) {
                 // Committed before the error is reported: the session must stay revoked.
                 repo.deleteSession(stored.sessionId());
@@ -176,7 +187,8 @@ class AuthService {
      * Changes the caller's metadata and/or password. A new password ends the user's other sessions
      * (as GoTrue does), so whoever else held them must sign in with it; the caller's own stays.
      */
-    Map<String, Object> updateUser(Caller caller, @Nullable String password, @Nullable Map<String, Object> data) throws SQLException {
+    Map<String, Object> updateUser(Caller caller, @Nullable String password, @Nullable Map<String, Object> data)
+            throws SQLException {
         UUID id = requireUser(caller);
         UUID session = sessionOf(caller);
         if (password != null) {
@@ -235,7 +247,8 @@ class AuthService {
         return session(repo, user, sessionId, null);
     }
 
-    private Map<String, Object> session(AuthRepository repo, AuthUser user, UUID sessionId, @Nullable String parentHash) {
+    private Map<String, Object> session(
+            AuthRepository repo, AuthUser user, UUID sessionId, @Nullable String parentHash) {
         String refreshToken = randomToken();
         repo.insertRefreshToken(sha256(refreshToken), user.id(), sessionId, parentHash);
         Instant issued = clock.instant();
@@ -344,10 +357,12 @@ class AuthService {
 
     private static void requirePassword(@Nullable String password) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
-            throw new AuthError(422, "weak_password", "Password should be at least " + MIN_PASSWORD_LENGTH + " characters.");
+            throw new AuthError(
+                    422, "weak_password", "Password should be at least " + MIN_PASSWORD_LENGTH + " characters.");
         }
         if (password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_LENGTH) {
-            throw new AuthError(422, "weak_password", "Password cannot be longer than " + MAX_PASSWORD_LENGTH + " bytes.");
+            throw new AuthError(
+                    422, "weak_password", "Password cannot be longer than " + MAX_PASSWORD_LENGTH + " bytes.");
         }
     }
 
@@ -359,7 +374,8 @@ class AuthService {
 
     static String sha256(String value) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -48,7 +48,8 @@ public final class CallerResolver {
         JWTClaimsSet claims = keys.verify(token, clock.instant());
         Object role = claims.getClaim("role");
         if (!(role instanceof String roleName) || !REQUEST_ROLES.contains(roleName)) {
-            throw new InvalidTokenException("PGRST301", "JWT role " + (role == null ? "is missing" : "\"" + role + "\" is not allowed"));
+            throw new InvalidTokenException(
+                    "PGRST301", "JWT role " + (role == null ? "is missing" : "\"" + role + "\" is not allowed"));
         }
         return new Caller(roleName, claims.getSubject(), claims.toString());
     }
@@ -58,11 +59,13 @@ public final class CallerResolver {
      * password change or by the session cap) with {@link SessionEndedException}. One primary-key
      * lookup, only for tokens that name a session: the anon and service keys cost nothing.
      */
-    public Caller resolveLive(@Nullable String authorizationHeader, @Nullable String apikeyHeader) throws SQLException, SessionEndedException {
+    public Caller resolveLive(@Nullable String authorizationHeader, @Nullable String apikeyHeader)
+            throws SQLException, SessionEndedException {
         Caller caller = resolve(authorizationHeader, apikeyHeader);
         UUID session = sessionId(caller);
-        if (session != null && !database.transaction(Caller.authAdmin(), true,
-                tx -> new AuthRepository(tx.dsl()).sessionExists(session))) {
+        if (session != null
+                && !database.transaction(
+                        Caller.authAdmin(), true, tx -> new AuthRepository(tx.dsl()).sessionExists(session))) {
             throw new SessionEndedException();
         }
         return caller;
@@ -94,7 +97,8 @@ public final class CallerResolver {
         if (trimmed.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String token = trimmed.substring(7).trim();
             if (token.isEmpty()) {
-                throw new InvalidTokenException("PGRST301", "JWSError (CompactDecodeError Invalid number of parts: expected 3 parts)");
+                throw new InvalidTokenException(
+                        "PGRST301", "JWSError (CompactDecodeError Invalid number of parts: expected 3 parts)");
             }
             return token;
         }

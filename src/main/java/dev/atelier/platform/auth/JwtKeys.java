@@ -35,6 +35,7 @@ public final class JwtKeys {
     static final String ISSUER = "atelier";
     /** Fixed issue and expiry times keep the API keys identical across restarts for one secret. */
     private static final Instant API_KEY_ISSUED = Instant.parse("2026-01-01T00:00:00Z");
+
     private static final Instant API_KEY_EXPIRES = Instant.parse("2046-01-01T00:00:00Z");
     private static final int MIN_SECRET_BYTES = 32;
     /**
@@ -73,7 +74,10 @@ public final class JwtKeys {
                 byte[] random = new byte[48];
                 new SecureRandom().nextBytes(random);
                 String encoded = HexFormat.of().formatHex(random);
-                Path temp = Files.createTempFile(dataDirectory, "jwt-secret", ".tmp",
+                Path temp = Files.createTempFile(
+                        dataDirectory,
+                        "jwt-secret",
+                        ".tmp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(temp, encoded + "\n");
                 Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -126,7 +130,11 @@ public final class JwtKeys {
 
     String sign(JWTClaimsSet claims) {
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(com.nimbusds.jose.JOSEObjectType.JWT).build(), claims);
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.HS256)
+                            .type(com.nimbusds.jose.JOSEObjectType.JWT)
+                            .build(),
+                    claims);
             jwt.sign(signer);
             return jwt.serialize();
         } catch (JOSEException e) {

@@ -56,14 +56,18 @@ public final class Keyring {
             if (!Files.exists(file)) {
                 byte[] key = new byte[32];
                 RANDOM.nextBytes(key);
-                Path temp = Files.createTempFile(dataDirectory, "encryption-keys", ".tmp",
+                Path temp = Files.createTempFile(
+                        dataDirectory,
+                        "encryption-keys",
+                        ".tmp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(temp, "k1:" + Base64.getEncoder().encodeToString(key) + "\n");
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
             }
             return parse(Files.readString(file).trim(), file.toString());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read or create the encryption keys " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read or create the encryption keys " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -87,7 +91,8 @@ public final class Keyring {
                 throw new IllegalArgumentException(source + ": key " + id + " is not valid base64");
             }
             if (key.length != 32) {
-                throw new IllegalArgumentException(source + ": key " + id + " must be 32 bytes (AES-256), not " + key.length);
+                throw new IllegalArgumentException(
+                        source + ": key " + id + " must be 32 bytes (AES-256), not " + key.length);
             }
             if (keys.put(id, new SecretKeySpec(key, "AES")) != null) {
                 throw new IllegalArgumentException(source + ": key id " + id + " appears twice");
@@ -150,6 +155,5 @@ public final class Keyring {
     }
 
     /** A sealed secret: the key id to store beside it and nonce‖ciphertext‖tag for a bytea column. */
-    public record Sealed(String keyId, byte[] bytes) {
-    }
+    public record Sealed(String keyId, byte[] bytes) {}
 }

@@ -48,7 +48,8 @@ public final class DataDirectory implements AutoCloseable {
             channel.force(true);
             return new DataDirectory(root.toAbsolutePath(), channel, lock);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot use the data directory " + root.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot use the data directory " + root.toAbsolutePath() + ": " + e.getMessage(), e);
         }
     }
 

@@ -44,6 +44,7 @@ public final class Database implements AutoCloseable {
                    set_config('request.jwt.claim.role', ?, true),
                    set_config('statement_timeout', ?, true),
                    set_config('transaction_read_only', ?, true)""";
+
     private static final long CONNECTION_TIMEOUT_MILLIS = 10_000;
 
     private final HikariDataSource pool;
@@ -72,8 +73,8 @@ public final class Database implements AutoCloseable {
     }
 
     /** As {@link #connect(DatabaseTarget, String, String, BooleanSupplier)}, with other shares of the pool. */
-    static Database connect(DatabaseTarget target, String loginRole, String password, RequestLimits limits,
-                            BooleanSupplier serverUp) {
+    static Database connect(
+            DatabaseTarget target, String loginRole, String password, RequestLimits limits, BooleanSupplier serverUp) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("atelier-requests");
         config.setJdbcUrl(target.jdbcUrl());

@@ -10,8 +10,7 @@ import java.util.List;
 /** Parses {@code DATABASE_URL} in either the libpq form (postgres://) or the JDBC form. */
 final class DatabaseUrl {
 
-    private DatabaseUrl() {
-    }
+    private DatabaseUrl() {}
 
     public static DatabaseTarget parse(String url) {
         String trimmed = url.trim();
@@ -21,7 +20,8 @@ final class DatabaseUrl {
         } else if (trimmed.startsWith("postgres://") || trimmed.startsWith("postgresql://")) {
             uriText = trimmed;
         } else {
-            throw new IllegalArgumentException("DATABASE_URL must start with postgres://, postgresql:// or jdbc:postgresql:");
+            throw new IllegalArgumentException(
+                    "DATABASE_URL must start with postgres://, postgresql:// or jdbc:postgresql:");
         }
         URI uri;
         try {

@@ -43,6 +43,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     static final String SUPERUSER = "postgres";
     /** Written once the superuser has a password: a data directory without it still trusts local logins. */
     private static final String PASSWORD_SET_MARKER = "atelier-password-set";
+
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
     private static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(5);
     private static final String HBA = """
@@ -60,7 +61,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private volatile @Nullable Process postmaster;
     private volatile boolean up;
     private volatile boolean closing;
-    private volatile Runnable onRestart = () -> { };
+    private volatile Runnable onRestart = () -> {};
     private @Nullable Thread supervisor;
 
     private EmbeddedDatabase(Path installation, Path pgData, String password, int port) {
@@ -95,7 +96,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             db.supervise();
             return db;
         } catch (IOException e) {
-            throw new IllegalStateException("the embedded PostgreSQL did not start in " + pgData + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the embedded PostgreSQL did not start in " + pgData + ": " + e.getMessage(), e);
         }
     }
 
@@ -150,23 +152,44 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(bin("postgres"), "-D", pgData.toString(), "-p", Integer.toString(port),
-                "-c", "listen_addresses=127.0.0.1",
-                "-c", "unix_socket_directories=",
-                "-c", "fsync=on",
-                "-c", "synchronous_commit=on",
-                "-c", "full_page_writes=on",
-                "-c", "max_connections=100",
-                "-c", "timezone=UTC",
-                "-c", "password_encryption=scram-sha-256",
+        List<String> command = new ArrayList<>(List.of(
+                bin("postgres"),
+                "-D",
+                pgData.toString(),
+                "-p",
+                Integer.toString(port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "fsync=on",
+                "-c",
+                "synchronous_commit=on",
+                "-c",
+                "full_page_writes=on",
+                "-c",
+                "max_connections=100",
+                "-c",
+                "timezone=UTC",
+                "-c",
+                "password_encryption=scram-sha-256",
                 // The server's own log, rotated weekly, in pgData/log: client errors belong there, not in Atelier's.
-                "-c", "logging_collector=on",
-                "-c", "log_directory=log",
-                "-c", "log_filename=postgresql-%a.log",
-                "-c", "log_truncate_on_rotation=on",
-                "-c", "log_rotation_age=1d",
-                "-c", "log_rotation_size=0"));
-        Process process = new ProcessBuilder(asDatabaseUser(command)).redirectErrorStream(true).start();
+                "-c",
+                "logging_collector=on",
+                "-c",
+                "log_directory=log",
+                "-c",
+                "log_filename=postgresql-%a.log",
+                "-c",
+                "log_truncate_on_rotation=on",
+                "-c",
+                "log_rotation_age=1d",
+                "-c",
+                "log_rotation_size=0"));
+        Process process = new ProcessBuilder(asDatabaseUser(command))
+                .redirectErrorStream(true)
+                .start();
         drain(process.getInputStream());
         postmaster = process;
         awaitReady(process);
@@ -182,9 +205,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 throw new IOException("postgres exited with code " + process.exitValue() + ": " + recentOutput());
             }
             try {
-                List<String> lines = Files.exists(pidFile) ? Files.readAllLines(pidFile, StandardCharsets.UTF_8) : List.of();
-                // Line 1 is the pid, line 8 the status PostgreSQL keeps up to date ("ready" once it accepts connections).
-                if (lines.size() >= 8 && lines.get(0).trim().equals(Long.toString(process.pid()))
+                List<String> lines =
+                        Files.exists(pidFile) ? Files.readAllLines(pidFile, StandardCharsets.UTF_8) : List.of();
+                // Line 1 is the pid, line 8 the status PostgreSQL keeps up to date ("ready" once it accepts
+                // connections).
+                if (lines.size() >= 8
+                        && lines.get(0).trim().equals(Long.toString(process.pid()))
                         && lines.get(7).trim().equals("ready")) {
                     return;
                 }
@@ -194,26 +220,31 @@ public final class EmbeddedDatabase implements AutoCloseable {
             sleep(20);
         }
         process.destroyForcibly();
-        throw new IOException("postgres did not accept connections within " + STARTUP_WAIT.toSeconds() + " s: " + recentOutput());
+        throw new IOException(
+                "postgres did not accept connections within " + STARTUP_WAIT.toSeconds() + " s: " + recentOutput());
     }
 
     private void supervise() {
-        Thread thread = new Thread(() -> {
-            while (!closing) {
-                Process process = started();
-                try {
-                    process.waitFor();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (closing) {
-                    return;
-                }
-                up = false;
-                log.error("the embedded PostgreSQL stopped unexpectedly (exit code {}); restarting it", process.exitValue());
-                restartUntilUp();
-            }
-        }, "embedded-postgres-supervisor");
+        Thread thread = new Thread(
+                () -> {
+                    while (!closing) {
+                        Process process = started();
+                        try {
+                            process.waitFor();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        if (closing) {
+                            return;
+                        }
+                        up = false;
+                        log.error(
+                                "the embedded PostgreSQL stopped unexpectedly (exit code {}); restarting it",
+                                process.exitValue());
+                        restartUntilUp();
+                    }
+                },
+                "embedded-postgres-supervisor");
         thread.setDaemon(true);
         supervisor = thread;
         thread.start();
@@ -225,11 +256,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
             try {
                 killLeftoverBackends();
                 launch();
-                log.warn("the embedded PostgreSQL is running again (pid {}) after crash recovery", started().pid());
+                log.warn(
+                        "the embedded PostgreSQL is running again (pid {}) after crash recovery",
+                        started().pid());
                 onRestart.run();
                 return;
             } catch (IOException | RuntimeException e) {
-                log.error("the embedded PostgreSQL did not restart: {}; trying again in {} ms", e.getMessage(), delayMillis);
+                log.error(
+                        "the embedded PostgreSQL did not restart: {}; trying again in {} ms",
+                        e.getMessage(),
+                        delayMillis);
                 sleep(delayMillis);
                 delayMillis = Math.min(delayMillis * 2, MAX_RESTART_DELAY.toMillis());
             }
@@ -258,12 +294,26 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private static void initdb(Path installation, Path pgData, String password) throws IOException {
         Files.createDirectories(pgData.getParent());
-        Path passwordInput = Files.createTempFile(pgData.getParent(), ".initdb-", ".pw",
+        Path passwordInput = Files.createTempFile(
+                pgData.getParent(),
+                ".initdb-",
+                ".pw",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
             Files.writeString(passwordInput, password + "\n");
-            run(installation, List.of("initdb", "-D", pgData.toString(), "-U", SUPERUSER,
-                    "--auth=scram-sha-256", "--pwfile=" + passwordInput, "--encoding=UTF8", "--locale=C.UTF-8"), null);
+            run(
+                    installation,
+                    List.of(
+                            "initdb",
+                            "-D",
+                            pgData.toString(),
+                            "-U",
+                            SUPERUSER,
+                            "--auth=scram-sha-256",
+                            "--pwfile=" + passwordInput,
+                            "--encoding=UTF8",
+                            "--locale=C.UTF-8"),
+                    null);
             Files.writeString(pgData.resolve(PASSWORD_SET_MARKER), "");
         } finally {
             Files.deleteIfExists(passwordInput);
@@ -273,7 +323,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** Gives a cluster made without a password (trust) one, in single-user mode: it never listens meanwhile. */
     private static void setPasswordOffline(Path installation, Path pgData, String password) throws IOException {
         log.warn("securing the embedded PostgreSQL in {}: setting a password and removing trust logins", pgData);
-        run(installation, List.of("postgres", "--single", "-D", pgData.toString(), "postgres"),
+        run(
+                installation,
+                List.of("postgres", "--single", "-D", pgData.toString(), "postgres"),
                 "ALTER ROLE " + SUPERUSER + " WITH PASSWORD '" + password + "';\n");
         Files.writeString(pgData.resolve(PASSWORD_SET_MARKER), "");
     }
@@ -291,7 +343,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
         new SecureRandom().nextBytes(random);
         String password = HexFormat.of().formatHex(random); // hex: safe to splice into ALTER ROLE
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), ".database-password", ".tmp",
+        Path temp = Files.createTempFile(
+                file.toAbsolutePath().getParent(),
+                ".database-password",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temp, password + "\n");
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -301,7 +356,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static void run(Path installation, List<String> command, @Nullable String input) throws IOException {
         List<String> full = new ArrayList<>(command);
         full.set(0, installation.resolve("bin").resolve(command.get(0)).toString());
-        Process process = new ProcessBuilder(asDatabaseUser(full)).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(asDatabaseUser(full))
+                .redirectErrorStream(true)
+                .start();
         try (OutputStream stdin = process.getOutputStream()) {
             if (input != null) {
                 stdin.write(input.getBytes(StandardCharsets.UTF_8));
@@ -352,22 +409,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** Keeps the last lines the server printed before its log collector took over: the reason a start failed. */
     private void drain(InputStream in) {
-        Thread t = new Thread(() -> {
-            try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    log.debug("postgres: {}", line);
-                    synchronized (recentOutput) {
-                        recentOutput.addLast(line);
-                        if (recentOutput.size() > 20) {
-                            recentOutput.removeFirst();
+        Thread t = new Thread(
+                () -> {
+                    try (var reader =
+                            new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = reader.readLine()) != null) {
+                            log.debug("postgres: {}", line);
+                            synchronized (recentOutput) {
+                                recentOutput.addLast(line);
+                                if (recentOutput.size() > 20) {
+                                    recentOutput.removeFirst();
+                                }
+                            }
                         }
+                    } catch (IOException ignored) {
+                        // the process ended
                     }
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "embedded-postgres-output");
+                },
+                "embedded-postgres-output");
         t.setDaemon(true);
         t.start();
     }
@@ -415,8 +475,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
         try {
             List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
             long pid = Long.parseLong(lines.get(0).trim());
-            orphan = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(true));
+            orphan = ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(p ->
+                            p.info().command().map(c -> c.endsWith("postgres")).orElse(true));
         } catch (IOException | RuntimeException e) {
             return; // unreadable or half-written pid file: PostgreSQL itself will judge it
         }
@@ -424,13 +486,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return;
         }
         ProcessHandle postmaster = orphan.get();
-        log.warn("stopping the PostgreSQL server (pid {}) left running by an earlier Atelier process", postmaster.pid());
+        log.warn(
+                "stopping the PostgreSQL server (pid {}) left running by an earlier Atelier process", postmaster.pid());
         try {
             signal(postmaster.pid(), "INT");
             postmaster.onExit().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("an orphaned PostgreSQL server (pid " + postmaster.pid()
-                    + ") is still running on " + pgData + " and did not stop; stop it and start again", e);
+            throw new IllegalStateException(
+                    "an orphaned PostgreSQL server (pid " + postmaster.pid() + ") is still running on " + pgData
+                            + " and did not stop; stop it and start again",
+                    e);
         }
     }
 }

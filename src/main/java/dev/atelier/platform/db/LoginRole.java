@@ -29,8 +29,7 @@ final class LoginRole {
     static final String DEFAULT_NAME = "atelier_authenticator";
     private static final String COMMENT_PREFIX = "Atelier login role of database ";
 
-    private LoginRole() {
-    }
+    private LoginRole() {}
 
     /** Refuses a server whose secret differs from the one the database was set up with (when it was). */
     static void requireSameSecret(Connection owner, String fingerprint) throws SQLException {
@@ -43,7 +42,8 @@ final class LoginRole {
     }
 
     /** Records the secret on first use and makes sure the login role exists, may log in with {@code password} and holds the request roles. */
-    static String claim(Connection owner, DatabaseTarget target, String fingerprint, String password) throws SQLException {
+    static String claim(Connection owner, DatabaseTarget target, String fingerprint, String password)
+            throws SQLException {
         if (!password.matches("[0-9a-f]{32,128}")) {
             // The password is spliced into DDL (ALTER ROLE takes no parameters): hex only.
             throw new IllegalArgumentException("the login password must be hex");
@@ -66,7 +66,8 @@ final class LoginRole {
             if (!exists(owner, role)) {
                 st.execute("create role " + role + " login noinherit nocreatedb nocreaterole nobypassrls");
             }
-            st.execute("comment on role " + role + " is '" + COMMENT_PREFIX + target.database().replace("'", "''") + "'");
+            st.execute("comment on role " + role + " is '" + COMMENT_PREFIX
+                    + target.database().replace("'", "''") + "'");
             st.execute("grant anon, authenticated, service_role, atelier_auth to " + role);
             limitTemporaryFiles(owner, role);
             owner.commit();
@@ -85,8 +86,9 @@ final class LoginRole {
     /** A login role not yet claimed by another database: the default name, else one with this database's name. */
     private static String chooseName(Connection owner, String database) throws SQLException {
         String suffix = database.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        String[] candidates = {DEFAULT_NAME, DEFAULT_NAME + "_" + suffix,
-            DEFAULT_NAME + "_" + Integer.toHexString(database.hashCode())};
+        String[] candidates = {
+            DEFAULT_NAME, DEFAULT_NAME + "_" + suffix, DEFAULT_NAME + "_" + Integer.toHexString(database.hashCode())
+        };
         for (String candidate : candidates) {
             if (candidate.length() > 63) {
                 continue;
@@ -138,14 +140,14 @@ final class LoginRole {
 
     private static @Nullable String instanceColumn(Connection owner, String column) throws SQLException {
         try (PreparedStatement ps = owner.prepareStatement("select to_regclass('platform.instance') is not null");
-             ResultSet rs = ps.executeQuery()) {
+                ResultSet rs = ps.executeQuery()) {
             rs.next();
             if (!rs.getBoolean(1)) {
                 return null; // not migrated yet
             }
         }
         try (PreparedStatement ps = owner.prepareStatement("select " + column + " from platform.instance");
-             ResultSet rs = ps.executeQuery()) {
+                ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getString(1) : null;
         }
     }
@@ -160,8 +162,8 @@ final class LoginRole {
     }
 
     private static @Nullable String comment(Connection owner, String role) throws SQLException {
-        try (PreparedStatement ps = owner.prepareStatement(
-                "select shobj_description(oid, 'pg_authid') from pg_roles where rolname = ?")) {
+        try (PreparedStatement ps =
+                owner.prepareStatement("select shobj_description(oid, 'pg_authid') from pg_roles where rolname = ?")) {
             ps.setString(1, role);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;

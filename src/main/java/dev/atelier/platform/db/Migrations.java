@@ -25,12 +25,10 @@ public final class Migrations {
     /** Owner connections give up after this: an unreachable server is reported within 10 s. */
     private static final int CONNECT_TIMEOUT_SECONDS = 5;
 
-    private Migrations() {
-    }
+    private Migrations() {}
 
     /** What {@link #prepare} did, and the role the request pool logs in as. */
-    public record Prepared(MigrateResult migration, String loginRole) {
-    }
+    public record Prepared(MigrateResult migration, String loginRole) {}
 
     /**
      * @param secretFingerprint an HMAC that identifies this server's JWT secret without revealing it
@@ -48,7 +46,8 @@ public final class Migrations {
             String role = LoginRole.claim(owner, target, secretFingerprint, loginPassword);
             return new Prepared(result, role);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot set up the login role in " + where(target) + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot set up the login role in " + where(target) + ": " + e.getMessage(), e);
         }
     }
 
@@ -62,9 +61,16 @@ public final class Migrations {
         try {
             return flyway.migrate();
         } catch (FlywayException e) {
-            String message = e.getMessage() == null ? e.toString() : e.getMessage().strip();
-            throw new IllegalStateException("migrating " + where(target) + " failed: " + message.lines()
-                    .filter(l -> !l.isBlank()).limit(6).reduce((a, b) -> a + " | " + b).orElse(message), e);
+            String message =
+                    e.getMessage() == null ? e.toString() : e.getMessage().strip();
+            throw new IllegalStateException(
+                    "migrating " + where(target) + " failed: "
+                            + message.lines()
+                                    .filter(l -> !l.isBlank())
+                                    .limit(6)
+                                    .reduce((a, b) -> a + " | " + b)
+                                    .orElse(message),
+                    e);
         }
     }
 
@@ -81,8 +87,9 @@ public final class Migrations {
         try {
             return DriverManager.getConnection(target.jdbcUrl(), props);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot connect to the database " + where(target) + " as "
-                    + target.ownerUser() + ": " + reason(e), e);
+            throw new IllegalStateException(
+                    "cannot connect to the database " + where(target) + " as " + target.ownerUser() + ": " + reason(e),
+                    e);
         }
     }
 
@@ -112,7 +119,7 @@ public final class Migrations {
                 select r.rolsuper, r.rolcreaterole, has_database_privilege(current_database(), 'CREATE'),
                        to_regnamespace('platform') is not null
                   from pg_roles r where r.rolname = current_user""");
-             ResultSet rs = ps.executeQuery()) {
+                ResultSet rs = ps.executeQuery()) {
             rs.next();
             boolean superuser = rs.getBoolean(1);
             if (!superuser && !rs.getBoolean(2)) {
@@ -121,7 +128,8 @@ public final class Migrations {
                         + target.ownerUser() + " CREATEROLE");
             }
             if (!superuser && !rs.getBoolean(4) && !rs.getBoolean(3)) {
-                throw new IllegalStateException("the database user " + target.ownerUser() + " may not create schemas in "
+                throw new IllegalStateException("the database user " + target.ownerUser()
+                        + " may not create schemas in "
                         + target.database() + "; as a superuser run: GRANT CREATE ON DATABASE " + target.database()
                         + " TO " + target.ownerUser());
             }

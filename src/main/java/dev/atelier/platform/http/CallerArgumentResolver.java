@@ -41,10 +41,15 @@ class CallerArgumentResolver implements HandlerMethodArgumentResolver, WebMvcCon
      * refused here although its signature and expiry are still good (unlike the stateless data API).
      */
     @Override
-    public Caller resolveArgument(MethodParameter parameter, ModelAndViewContainer container,
-                                  NativeWebRequest request, WebDataBinderFactory binderFactory) throws SQLException {
+    public Caller resolveArgument(
+            MethodParameter parameter,
+            ModelAndViewContainer container,
+            NativeWebRequest request,
+            WebDataBinderFactory binderFactory)
+            throws SQLException {
         try {
-            return RequestLog.role(callers.resolveLive(request.getHeader("Authorization"), request.getHeader("apikey")));
+            return RequestLog.role(
+                    callers.resolveLive(request.getHeader("Authorization"), request.getHeader("apikey")));
         } catch (SessionEndedException e) {
             throw Problem.unauthorized(e.getMessage());
         }

@@ -18,6 +18,7 @@ final class ContainerErrors extends ErrorHandler {
 
     /** Jetty's stand-in paths for a request line it could not parse. */
     private static final String UNPARSED = "/badMessage";
+
     private static final String UNPARSED_URI = "/badURI";
 
     ContainerErrors() {
@@ -30,8 +31,8 @@ final class ContainerErrors extends ErrorHandler {
     }
 
     @Override
-    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
-                                    Callback callback) {
+    protected void generateResponse(
+            Request request, Response response, int code, String message, Throwable cause, Callback callback) {
         String path = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
         String method = UNPARSED.equals(path) ? "-" : request.getMethod();
         if (UNPARSED.equals(path) || UNPARSED_URI.equals(path)) {
@@ -39,8 +40,10 @@ final class ContainerErrors extends ErrorHandler {
         }
         int limit = request.getConnectionMetaData().getHttpConfiguration().getRequestHeaderSize();
         String text = switch (code) {
-            case 414 -> "The request URL is too long: the request line and headers may take at most " + limit + " bytes";
-            case 431 -> "The request headers are too large: the request line and headers may take at most " + limit + " bytes";
+            case 414 ->
+                "The request URL is too long: the request line and headers may take at most " + limit + " bytes";
+            case 431 ->
+                "The request headers are too large: the request line and headers may take at most " + limit + " bytes";
             default -> message == null ? Surface.title(code) : message;
         };
         String id = RequestLog.idFor(code == 431 ? null : request.getHeaders().get(RequestLog.HEADER));

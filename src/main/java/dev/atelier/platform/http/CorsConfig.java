@@ -17,7 +17,13 @@ class CorsConfig implements WebMvcConfigurer {
                 .allowedOriginPatterns("*")
                 .allowedMethods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
                 .allowedHeaders("*")
-                .exposedHeaders("Content-Range", "Content-Profile", "Location", "Preference-Applied", "X-Total-Count", "X-Request-Id")
+                .exposedHeaders(
+                        "Content-Range",
+                        "Content-Profile",
+                        "Location",
+                        "Preference-Applied",
+                        "X-Total-Count",
+                        "X-Request-Id")
                 .allowCredentials(false)
                 .maxAge(86400);
     }

@@ -37,7 +37,8 @@ class ErrorEndpoint implements ErrorController {
                 if (failure != null) {
                     // The error dispatch runs after RequestLog has left: the request id is put back for this line.
                     Object id = request.getAttribute(RequestLog.ID_ATTRIBUTE);
-                    try (MDC.MDCCloseable ignored = MDC.putCloseable(RequestLog.MDC_KEY, id == null ? null : id.toString())) {
+                    try (MDC.MDCCloseable ignored =
+                            MDC.putCloseable(RequestLog.MDC_KEY, id == null ? null : id.toString())) {
                         log.error("{} {} failed", request.getMethod(), path, failure);
                     }
                 }

@@ -9,8 +9,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JsonBody {
 
-    private JsonBody() {
-    }
+    private JsonBody() {}
 
     /** The body itself, which must be a JSON object. */
     public static JsonNode object(@Nullable JsonNode body) {

@@ -37,21 +37,24 @@ class ProblemHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
-        return respond(detail(HttpStatus.BAD_REQUEST, "Invalid request", "The request body is not valid JSON for this endpoint"));
+        return respond(detail(
+                HttpStatus.BAD_REQUEST, "Invalid request", "The request body is not valid JSON for this endpoint"));
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<ProblemDetail> mediaType(HttpMediaTypeNotSupportedException e) {
-        return respond(detail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "Send the body as application/json"));
+        return respond(detail(
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "Send the body as application/json"));
     }
 
     @ExceptionHandler(SQLException.class)
     ResponseEntity<ProblemDetail> database(SQLException e) {
         boolean unavailable = e.getSQLState() != null && e.getSQLState().startsWith("08");
         log.error("domain request failed in the database", e);
-        return respond(unavailable
-                ? detail(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", "The database is unavailable")
-                : detail(HttpStatus.INTERNAL_SERVER_ERROR, "Internal server error", "Internal server error"));
+        return respond(
+                unavailable
+                        ? detail(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", "The database is unavailable")
+                        : detail(HttpStatus.INTERNAL_SERVER_ERROR, "Internal server error", "Internal server error"));
     }
 
     private static ProblemDetail detail(HttpStatus status, String title, @Nullable String detail) {
@@ -62,6 +65,8 @@ class ProblemHandler {
 
     private static ResponseEntity<ProblemDetail> respond(ProblemDetail body) {
         body.setType(URI.create("about:blank"));
-        return ResponseEntity.status(body.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);
+        return ResponseEntity.status(body.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(body);
     }
 }

@@ -34,11 +34,13 @@ public final class RequestLog implements Filter {
     public static final String MDC_KEY = "requestId";
     /** Request attribute holding the verified role that ran the request. */
     public static final String ROLE_ATTRIBUTE = "dev.atelier.request.role";
+
     static final String ID_ATTRIBUTE = "dev.atelier.request.id";
 
     private static final Logger log = LoggerFactory.getLogger("atelier.request");
     /** Ids from proxies and clients (UUIDs, hex, trace ids) fit; anything that could forge a log line does not. */
     private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:+=/-]{1,128}");
+
     private static final int MAX_LOGGED_PATH = 256;
 
     /** Records the role of the verified caller of this request, for its log line; returns the caller. */
@@ -58,7 +60,9 @@ public final class RequestLog implements Filter {
 
     /** The request id a client sent, if it is safe to echo and log; otherwise a new one. */
     static String idFor(@Nullable String offered) {
-        return offered != null && SANE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        return offered != null && SANE_ID.matcher(offered).matches()
+                ? offered
+                : UUID.randomUUID().toString();
     }
 
     @Override
@@ -79,15 +83,22 @@ public final class RequestLog implements Filter {
             MDC.remove(MDC_KEY);
             if (log.isInfoEnabled()) {
                 Object role = req.getAttribute(ROLE_ATTRIBUTE);
-                log.info(line(req.getMethod(), req.getRequestURI(), status, (System.nanoTime() - start) / 1_000_000,
-                        role == null ? "-" : role.toString(), id));
+                log.info(line(
+                        req.getMethod(),
+                        req.getRequestURI(),
+                        status,
+                        (System.nanoTime() - start) / 1_000_000,
+                        role == null ? "-" : role.toString(),
+                        id));
             }
         }
     }
 
     /** The log line; {@code path} is the raw request path (still percent-encoded, so one line), never the query. */
     static String line(String method, @Nullable String path, int status, long millis, String role, String id) {
-        String shown = path == null ? "-" : path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "..." : path;
+        String shown = path == null
+                ? "-"
+                : path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "..." : path;
         return method + " " + shown + " " + status + " " + millis + "ms role=" + role + " id=" + id;
     }
 

@@ -33,7 +33,8 @@ final class TraceRefusal implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        Surface surface = Surface.of(req.getRequestURI().substring(req.getContextPath().length()));
+        Surface surface =
+                Surface.of(req.getRequestURI().substring(req.getContextPath().length()));
         byte[] body = surface.body(405, "Method 'TRACE' is not supported.");
         res.setStatus(405);
         res.setHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
@@ -63,7 +64,8 @@ final class TraceRefusal implements Filter {
             if (methods == null) {
                 return null;
             }
-            return Arrays.stream(methods.split(",")).map(String::trim)
+            return Arrays.stream(methods.split(","))
+                    .map(String::trim)
                     .filter(method -> !method.isEmpty() && !"TRACE".equalsIgnoreCase(method))
                     .collect(Collectors.joining(", "));
         }

@@ -15,6 +15,7 @@ final class ApiError extends RuntimeException {
     final String code;
     /** A string, or (for ambiguous embeddings) a JSON array, or null. */
     final @Nullable Object details;
+
     final @Nullable String hint;
     final Map<String, String> headers;
 
@@ -22,8 +23,13 @@ final class ApiError extends RuntimeException {
         this(status, code, message, details, hint, Map.of());
     }
 
-    ApiError(int status, String code, @Nullable String message, @Nullable Object details, @Nullable String hint,
-             Map<String, String> headers) {
+    ApiError(
+            int status,
+            String code,
+            @Nullable String message,
+            @Nullable Object details,
+            @Nullable String hint,
+            Map<String, String> headers) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
@@ -40,8 +46,12 @@ final class ApiError extends RuntimeException {
 
     /** PGRST100: the query string could not be parsed; message and details as PostgREST words them. */
     static ApiError parse(String what, String input, int column, String details) {
-        return new ApiError(400, "PGRST100",
-                "\"failed to parse " + what + " (" + input + ")\" (line 1, column " + column + ")", details, null);
+        return new ApiError(
+                400,
+                "PGRST100",
+                "\"failed to parse " + what + " (" + input + ")\" (line 1, column " + column + ")",
+                details,
+                null);
     }
 
     static ApiError invalidBody(String message) {
@@ -54,8 +64,12 @@ final class ApiError extends RuntimeException {
     }
 
     static ApiError columnNotFound(String table, String column) {
-        return new ApiError(400, "PGRST204",
-                "Could not find the '" + column + "' column of '" + table + "' in the schema cache", null, null);
+        return new ApiError(
+                400,
+                "PGRST204",
+                "Could not find the '" + column + "' column of '" + table + "' in the schema cache",
+                null,
+                null);
     }
 
     static ApiError notImplemented(String details) {

@@ -18,7 +18,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class ApiRequest {
 
-    enum Kind { ROOT, RELATION, ROUTINE }
+    enum Kind {
+        ROOT,
+        RELATION,
+        ROUTINE
+    }
 
     final HttpServletRequest http;
     final String method;
@@ -27,16 +31,27 @@ final class ApiRequest {
     final String schema;
     /** True when the schema was negotiated by a profile header (or several are exposed): echo Content-Profile. */
     final boolean profileNegotiated;
+
     final Caller caller;
     final Preferences preferences;
     final RestLimits limits;
     /** The columns the caller's role may read, set once the catalog snapshot is chosen; null for the root. */
-    @Nullable ColumnGrants grants;
+    @Nullable
+    ColumnGrants grants;
+
     private final long maxBodyBytes;
 
-    private ApiRequest(HttpServletRequest http, String method, Kind kind, String name, String schema,
-                       boolean profileNegotiated, Caller caller, Preferences preferences, long maxBodyBytes,
-                       RestLimits limits) {
+    private ApiRequest(
+            HttpServletRequest http,
+            String method,
+            Kind kind,
+            String name,
+            String schema,
+            boolean profileNegotiated,
+            Caller caller,
+            Preferences preferences,
+            long maxBodyBytes,
+            RestLimits limits) {
         this.http = http;
         this.method = method;
         this.kind = kind;
@@ -50,8 +65,13 @@ final class ApiRequest {
     }
 
     /** Resolves path, profile and method, in PostgREST's order; the caller was resolved before. */
-    static ApiRequest of(HttpServletRequest http, String pathUnderBase, List<String> schemas, Caller caller,
-                         long maxBodyBytes, RestLimits limits) {
+    static ApiRequest of(
+            HttpServletRequest http,
+            String pathUnderBase,
+            List<String> schemas,
+            Caller caller,
+            long maxBodyBytes,
+            RestLimits limits) {
         String method = http.getMethod().toUpperCase(Locale.ROOT);
         String path = pathUnderBase.startsWith("/") ? pathUnderBase.substring(1) : pathUnderBase;
         if (path.endsWith("/")) {
@@ -82,8 +102,12 @@ final class ApiRequest {
         boolean negotiated;
         if (profile != null) {
             if (!schemas.contains(profile)) {
-                throw new ApiError(406, "PGRST106", "The schema must be one of the following: " + String.join(", ", schemas),
-                        null, "Only the following schemas are exposed: " + String.join(", ", schemas));
+                throw new ApiError(
+                        406,
+                        "PGRST106",
+                        "The schema must be one of the following: " + String.join(", ", schemas),
+                        null,
+                        "Only the following schemas are exposed: " + String.join(", ", schemas));
             }
             schema = profile;
             negotiated = true;
@@ -143,7 +167,11 @@ final class ApiRequest {
         }
         String type = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !type.endsWith("+json") && !type.isEmpty()) {
-            throw new ApiError(415, "PGRST107", "Content-Type not acceptable: " + type, null,
+            throw new ApiError(
+                    415,
+                    "PGRST107",
+                    "Content-Type not acceptable: " + type,
+                    null,
                     "Send the body as application/json.");
         }
     }
@@ -155,7 +183,8 @@ final class ApiRequest {
             throw tooLarge(declared);
         }
         try (InputStream in = http.getInputStream()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 256), maxBodyBytes));
+            ByteArrayOutputStream out =
+                    new ByteArrayOutputStream((int) Math.min(Math.max(declared, 256), maxBodyBytes));
             byte[] buffer = new byte[8192];
             long total = 0;
             int n;
@@ -173,8 +202,12 @@ final class ApiRequest {
     }
 
     private ApiError tooLarge(long declared) {
-        return new ApiError(413, "PGRST102", "Request body too large",
-                (declared > 0 ? "The body is " + declared + " bytes; the" : "The") + " limit is " + maxBodyBytes + " bytes.",
+        return new ApiError(
+                413,
+                "PGRST102",
+                "Request body too large",
+                (declared > 0 ? "The body is " + declared + " bytes; the" : "The") + " limit is " + maxBodyBytes
+                        + " bytes.",
                 null);
     }
 

@@ -22,7 +22,11 @@ final class Catalog {
     private final Map<String, Map<String, List<Routine>>> routines;
     private final Map<Table, List<Relationship>> relationships = new HashMap<>();
 
-    Catalog(List<String> schemas, Collection<Table> tableList, List<ForeignKey> foreignKeys, List<Routine> routineList) {
+    Catalog(
+            List<String> schemas,
+            Collection<Table> tableList,
+            List<ForeignKey> foreignKeys,
+            List<Routine> routineList) {
         this.schemas = List.copyOf(schemas);
         Map<String, Map<String, Table>> byName = new HashMap<>();
         for (Table t : tableList) {
@@ -32,7 +36,8 @@ final class Catalog {
         Map<String, Map<String, List<Routine>>> fns = new HashMap<>();
         for (Routine r : routineList) {
             fns.computeIfAbsent(r.schema(), s -> new LinkedHashMap<>())
-                    .computeIfAbsent(r.name(), n -> new ArrayList<>()).add(r);
+                    .computeIfAbsent(r.name(), n -> new ArrayList<>())
+                    .add(r);
         }
         this.routines = fns;
         buildRelationships(foreignKeys);
@@ -42,7 +47,8 @@ final class Catalog {
         return schemas;
     }
 
-    @Nullable Table table(String schema, String name) {
+    @Nullable
+    Table table(String schema, String name) {
         return tables.getOrDefault(schema, Map.of()).get(name);
     }
 
@@ -71,16 +77,33 @@ final class Catalog {
                 continue; // one end is outside the exposed schemas: not embeddable
             }
             boolean unique = child.isUniqueKey(fk.columns());
-            add(child, new Relationship(fk.name(), child, parent, unique ? Cardinality.ONE_TO_ONE : Cardinality.MANY_TO_ONE,
-                    fk.columns(), fk.foreignColumns(), null));
-            add(parent, new Relationship(fk.name(), parent, child, unique ? Cardinality.ONE_TO_ONE : Cardinality.ONE_TO_MANY,
-                    fk.foreignColumns(), fk.columns(), null));
+            add(
+                    child,
+                    new Relationship(
+                            fk.name(),
+                            child,
+                            parent,
+                            unique ? Cardinality.ONE_TO_ONE : Cardinality.MANY_TO_ONE,
+                            fk.columns(),
+                            fk.foreignColumns(),
+                            null));
+            add(
+                    parent,
+                    new Relationship(
+                            fk.name(),
+                            parent,
+                            child,
+                            unique ? Cardinality.ONE_TO_ONE : Cardinality.ONE_TO_MANY,
+                            fk.foreignColumns(),
+                            fk.columns(),
+                            null));
         }
         // Many-to-many: a junction whose primary key holds the columns of two foreign keys.
         for (Map<String, Table> bySchema : tables.values()) {
             for (Table junction : bySchema.values()) {
                 List<ForeignKey> fks = foreignKeys.stream()
-                        .filter(fk -> fk.schema().equals(junction.schema()) && fk.table().equals(junction.name()))
+                        .filter(fk -> fk.schema().equals(junction.schema())
+                                && fk.table().equals(junction.name()))
                         .filter(fk -> junction.primaryKey().containsAll(fk.columns()))
                         .toList();
                 for (ForeignKey a : fks) {
@@ -93,8 +116,16 @@ final class Catalog {
                         if (from == null || to == null) {
                             continue;
                         }
-                        add(from, new Relationship(a.name(), from, to, Cardinality.MANY_TO_MANY,
-                                a.foreignColumns(), b.foreignColumns(), new Junction(junction, a, b)));
+                        add(
+                                from,
+                                new Relationship(
+                                        a.name(),
+                                        from,
+                                        to,
+                                        Cardinality.MANY_TO_MANY,
+                                        a.foreignColumns(),
+                                        b.foreignColumns(),
+                                        new Junction(junction, a, b)));
                     }
                 }
             }
@@ -108,10 +139,20 @@ final class Catalog {
     // ------------------------------------------------------------------------------------------
 
     /** A table, view, materialized view or foreign table. */
-    record Table(String schema, String name, char kind, boolean insertable, boolean updatable, boolean deletable,
-                 @Nullable String description, Map<String, Column> columns, List<String> primaryKey, List<Set<String>> uniqueKeys) {
+    record Table(
+            String schema,
+            String name,
+            char kind,
+            boolean insertable,
+            boolean updatable,
+            boolean deletable,
+            @Nullable String description,
+            Map<String, Column> columns,
+            List<String> primaryKey,
+            List<Set<String>> uniqueKeys) {
 
-        @Nullable Column column(String columnName) {
+        @Nullable
+        Column column(String columnName) {
             return columns.get(columnName);
         }
 
@@ -143,17 +184,31 @@ final class Catalog {
      * @param baseType the underlying type's name (a domain's base type), for OpenAPI and full-text search
      * @param category pg_type.typcategory of the base type: 'N' numeric, 'S' string, 'A' array, 'U' user (json, uuid) ...
      */
-    record Column(String name, String type, String baseType, char category, boolean nullable,
-                  @Nullable String defaultExpression, @Nullable String description, boolean generated,
-                  List<String> enumValues) {
-    }
+    record Column(
+            String name,
+            String type,
+            String baseType,
+            char category,
+            boolean nullable,
+            @Nullable String defaultExpression,
+            @Nullable String description,
+            boolean generated,
+            List<String> enumValues) {}
 
-    record ForeignKey(String name, String schema, String table, List<String> columns,
-                      String foreignSchema, String foreignTable, List<String> foreignColumns) {
-    }
+    record ForeignKey(
+            String name,
+            String schema,
+            String table,
+            List<String> columns,
+            String foreignSchema,
+            String foreignTable,
+            List<String> foreignColumns) {}
 
     enum Cardinality {
-        MANY_TO_ONE("many-to-one"), ONE_TO_MANY("one-to-many"), ONE_TO_ONE("one-to-one"), MANY_TO_MANY("many-to-many");
+        MANY_TO_ONE("many-to-one"),
+        ONE_TO_MANY("one-to-many"),
+        ONE_TO_ONE("one-to-one"),
+        MANY_TO_MANY("many-to-many");
 
         final String label;
 
@@ -171,13 +226,17 @@ final class Catalog {
      * {@code targetColumns} equal the source row's {@code sourceColumns} (through the junction's two
      * foreign keys for many-to-many).
      */
-    record Relationship(String constraint, Table source, Table target, Cardinality cardinality,
-                        List<String> sourceColumns, List<String> targetColumns, @Nullable Junction junction) {
-    }
+    record Relationship(
+            String constraint,
+            Table source,
+            Table target,
+            Cardinality cardinality,
+            List<String> sourceColumns,
+            List<String> targetColumns,
+            @Nullable Junction junction) {}
 
     /** The junction of a many-to-many relationship: {@code toSource} points at the source, {@code toTarget} at the target. */
-    record Junction(Table table, ForeignKey toSource, ForeignKey toTarget) {
-    }
+    record Junction(Table table, ForeignKey toSource, ForeignKey toTarget) {}
 
     /**
      * A function callable at /rpc.
@@ -186,16 +245,27 @@ final class Catalog {
      * @param resultColumns the columns of a composite or TABLE/OUT result; empty for scalars
      * @param resultTable   the exposed table whose row type it returns, for embedding; or null
      */
-    record Routine(String schema, String name, String signature, List<Parameter> parameters, String returnType,
-                   boolean returnsSet, boolean returnsVoid, boolean returnsComposite, List<Column> resultColumns,
-                   @Nullable Table resultTable, char volatility, @Nullable String description) {
+    record Routine(
+            String schema,
+            String name,
+            String signature,
+            List<Parameter> parameters,
+            String returnType,
+            boolean returnsSet,
+            boolean returnsVoid,
+            boolean returnsComposite,
+            List<Column> resultColumns,
+            @Nullable Table resultTable,
+            char volatility,
+            @Nullable String description) {
 
         boolean hasSingleUnnamedJsonParameter() {
-            return parameters.size() == 1 && parameters.get(0).name().isEmpty()
-                    && (parameters.get(0).type().equals("json") || parameters.get(0).type().equals("jsonb"));
+            return parameters.size() == 1
+                    && parameters.get(0).name().isEmpty()
+                    && (parameters.get(0).type().equals("json")
+                            || parameters.get(0).type().equals("jsonb"));
         }
     }
 
-    record Parameter(String name, String type, boolean hasDefault, boolean variadic) {
-    }
+    record Parameter(String name, String type, boolean hasDefault, boolean variadic) {}
 }

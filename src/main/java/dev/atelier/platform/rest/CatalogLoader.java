@@ -79,8 +79,7 @@ final class CatalogLoader {
                                      'index_am_handler', 'tsm_handler', 'table_am_handler')
             order by p.oid""";
 
-    private CatalogLoader() {
-    }
+    private CatalogLoader() {}
 
     static Catalog load(Connection connection, List<String> schemas) throws SQLException {
         Array schemaArray = connection.createArrayOf("text", schemas.toArray());
@@ -92,14 +91,27 @@ final class CatalogLoader {
                     String key = rs.getString(1) + "\u0000" + rs.getString(2);
                     TableBuilder b = builders.get(key);
                     if (b == null) {
-                        b = new TableBuilder(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
-                                rs.getString(4), rs.getInt(5));
+                        b = new TableBuilder(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3).charAt(0),
+                                rs.getString(4),
+                                rs.getInt(5));
                         builders.put(key, b);
                     }
                     String category = rs.getString(9);
-                    b.columns.put(rs.getString(6), new Column(rs.getString(6), rs.getString(7), rs.getString(8),
-                            category == null || category.isEmpty() ? 'X' : category.charAt(0), !rs.getBoolean(10),
-                            rs.getString(11), rs.getString(12), rs.getBoolean(13), strings(rs.getArray(14))));
+                    b.columns.put(
+                            rs.getString(6),
+                            new Column(
+                                    rs.getString(6),
+                                    rs.getString(7),
+                                    rs.getString(8),
+                                    category == null || category.isEmpty() ? 'X' : category.charAt(0),
+                                    !rs.getBoolean(10),
+                                    rs.getString(11),
+                                    rs.getString(12),
+                                    rs.getBoolean(13),
+                                    strings(rs.getArray(14))));
                 }
             }
         }
@@ -123,8 +135,14 @@ final class CatalogLoader {
                         }
                         default -> {
                             if (rs.getString(6) != null) {
-                                foreignKeys.add(new ForeignKey(rs.getString(3), rs.getString(1), rs.getString(2), cols,
-                                        rs.getString(6), rs.getString(7), strings(rs.getArray(8))));
+                                foreignKeys.add(new ForeignKey(
+                                        rs.getString(3),
+                                        rs.getString(1),
+                                        rs.getString(2),
+                                        cols,
+                                        rs.getString(6),
+                                        rs.getString(7),
+                                        strings(rs.getArray(8))));
                             }
                         }
                     }
@@ -182,7 +200,10 @@ final class CatalogLoader {
             }
         }
         boolean unnamed = inputs.stream().anyMatch(p -> p.name().isEmpty());
-        if (unnamed && !(inputs.size() == 1 && (inputs.get(0).type().equals("json") || inputs.get(0).type().equals("jsonb")))) {
+        if (unnamed
+                && !(inputs.size() == 1
+                        && (inputs.get(0).type().equals("json")
+                                || inputs.get(0).type().equals("jsonb")))) {
             return Optional.empty();
         }
         Table resultTable = null;
@@ -198,8 +219,16 @@ final class CatalogLoader {
                 List<String> attTypes = strings(rs.getArray(17));
                 resultColumns = new ArrayList<>();
                 for (int i = 0; i < attNames.size(); i++) {
-                    resultColumns.add(new Column(attNames.get(i), attTypes.get(i), attTypes.get(i), 'X', true, null, null,
-                            false, List.of()));
+                    resultColumns.add(new Column(
+                            attNames.get(i),
+                            attTypes.get(i),
+                            attTypes.get(i),
+                            'X',
+                            true,
+                            null,
+                            null,
+                            false,
+                            List.of()));
                 }
             }
         } else if (returnType.equals("record") && !outputs.isEmpty()) {
@@ -211,9 +240,19 @@ final class CatalogLoader {
             composite = false;
             resultColumns = List.of();
         }
-        return Optional.of(new Routine(schema, name, rs.getString(3), List.copyOf(inputs), returnType, returnsSet,
-                returnType.equals("void"), composite, List.copyOf(resultColumns), resultTable,
-                rs.getString(5).charAt(0), rs.getString(18)));
+        return Optional.of(new Routine(
+                schema,
+                name,
+                rs.getString(3),
+                List.copyOf(inputs),
+                returnType,
+                returnsSet,
+                returnType.equals("void"),
+                composite,
+                List.copyOf(resultColumns),
+                resultTable,
+                rs.getString(5).charAt(0),
+                rs.getString(18)));
     }
 
     private static List<String> strings(Array array) throws SQLException {
@@ -248,9 +287,17 @@ final class CatalogLoader {
 
         Table build() {
             // pg_relation_is_updatable's bits: 1 << CMD_UPDATE (4), 1 << CMD_INSERT (8), 1 << CMD_DELETE (16).
-            return new Table(schema, name, kind, (updatableFlags & 8) != 0, (updatableFlags & 4) != 0,
-                    (updatableFlags & 16) != 0, description, java.util.Collections.unmodifiableMap(columns),
-                    List.copyOf(primaryKey), List.copyOf(uniqueKeys));
+            return new Table(
+                    schema,
+                    name,
+                    kind,
+                    (updatableFlags & 8) != 0,
+                    (updatableFlags & 4) != 0,
+                    (updatableFlags & 16) != 0,
+                    description,
+                    java.util.Collections.unmodifiableMap(columns),
+                    List.copyOf(primaryKey),
+                    List.copyOf(uniqueKeys));
         }
     }
 }

@@ -19,8 +19,7 @@ final class Cors {
             + "X-Request-Id";
     static final String METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
-    private Cors() {
-    }
+    private Cors() {}
 
     /** Every response: any origin may read it, including the headers clients need (Content-Range above all). */
     static void decorate(HttpServletRequest req, HttpServletResponse res) {

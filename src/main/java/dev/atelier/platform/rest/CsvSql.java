@@ -10,26 +10,33 @@ import java.util.stream.Collectors;
  */
 final class CsvSql {
 
-    private CsvSql() {
-    }
+    private CsvSql() {}
 
     static Sql page(ReadPlan root, Sql from, boolean exactCount) {
         String header = root.outputs.stream().map(o -> quote(o.key())).collect(Collectors.joining(","));
-        Sql sql = new Sql().sql("SELECT ").param(header).sql("::text || coalesce(E'\\n' || string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
+        Sql sql = new Sql()
+                .sql("SELECT ")
+                .param(header)
+                .sql(
+                        "::text || coalesce(E'\\n' || string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
         if (exactCount) {
             sql.sql("(").append(ReadSql.count(root, from)).sql(")");
         } else {
             sql.sql("NULL::bigint");
         }
         Sql rows = ReadSql.level(root, from, List.of(), true, line(root.outputs, root.maxBytes));
-        return sql.sql(" AS total FROM (").append(ReadSql.runningTotal(rows, "line", root.maxBytes)).sql(") AS _p");
+        return sql.sql(" AS total FROM (")
+                .append(ReadSql.runningTotal(rows, "line", root.maxBytes))
+                .sql(") AS _p");
     }
 
     private static Sql line(List<ReadPlan.Output> outputs, long maxBytes) {
         Sql sql = new Sql();
         for (int i = 0; i < outputs.size(); i++) {
             sql.sql(i == 0 ? "" : " || ',' || ")
-                    .sql("coalesce('\"' || replace((").append(outputs.get(i).value()).sql(")::text, '\"', '\"\"') || '\"', '')");
+                    .sql("coalesce('\"' || replace((")
+                    .append(outputs.get(i).value())
+                    .sql(")::text, '\"', '\"\"') || '\"', '')");
         }
         if (outputs.isEmpty()) {
             sql.sql("''");

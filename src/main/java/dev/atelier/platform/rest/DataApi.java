@@ -69,14 +69,23 @@ public final class DataApi implements Filter {
         try {
             Caller caller = RequestLog.role(req, resolve(req));
             anonymous = "anon".equals(caller.role());
-            ApiRequest api = ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes, limits);
+            ApiRequest api =
+                    ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes, limits);
             Catalog catalog = cache.current();
             reply = switch (api.kind) {
                 case ROOT -> openApi.handle(api, catalog);
-                case RELATION -> relations.handle(api, withGrants(api,
-                        knownOrReloaded(catalog, c -> c.table(api.schema, api.name) != null)));
-                case ROUTINE -> routines.handle(api, withGrants(api,
-                        knownOrReloaded(catalog, c -> !c.routines(api.schema, api.name).isEmpty())));
+                case RELATION ->
+                    relations.handle(
+                            api, withGrants(api, knownOrReloaded(catalog, c -> c.table(api.schema, api.name) != null)));
+                case ROUTINE ->
+                    routines.handle(
+                            api,
+                            withGrants(
+                                    api,
+                                    knownOrReloaded(
+                                            catalog,
+                                            c -> !c.routines(api.schema, api.name)
+                                                    .isEmpty())));
             };
         } catch (ApiError e) {
             if (e.status >= 500 && e.status != 503) {
@@ -89,7 +98,13 @@ public final class DataApi implements Filter {
                 // The caller's query ran past its role's statement timeout: its cost, not a fault here.
                 log.warn("{} {} cancelled by the statement timeout", req.getMethod(), path);
             } else if (error.status >= 500 && error.status != 503) {
-                log.error("{} {} failed in the database: {} {}", req.getMethod(), path, e.getSQLState(), e.getMessage(), e);
+                log.error(
+                        "{} {} failed in the database: {} {}",
+                        req.getMethod(),
+                        path,
+                        e.getSQLState(),
+                        e.getMessage(),
+                        e);
             }
             reply = Reply.error(error);
         } catch (RuntimeException | StackOverflowError e) {
@@ -142,7 +157,8 @@ public final class DataApi implements Filter {
         } catch (InvalidTokenException e) {
             String description = String.valueOf(e.getMessage()).replace("\"", "'");
             throw new ApiError(401, e.code(), e.getMessage(), null, null)
-                    .withHeader("WWW-Authenticate",
+                    .withHeader(
+                            "WWW-Authenticate",
                             "Bearer error=\"invalid_token\", error_description=\"" + description + "\"");
         }
     }

@@ -24,8 +24,8 @@ final class Executor {
     }
 
     /** The JSON body as text, the number of rows in it, and the total when counted. */
-    record Result(@Nullable String body, long pageTotal, @Nullable Long total) {
-    }
+    record Result(
+            @Nullable String body, long pageTotal, @Nullable Long total) {}
 
     @FunctionalInterface
     interface Check {
@@ -52,7 +52,8 @@ final class Executor {
             Connection c = tx.connection();
             Long estimate = planned == null ? null : plannedRows(c, planned);
             Result result;
-            try (PreparedStatement ps = choose.statement(estimate).prepare(c); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = choose.statement(estimate).prepare(c);
+                    ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String body = rs.getString(1);
                 long page = rs.getLong(2);
@@ -96,7 +97,8 @@ final class Executor {
     /** PostgreSQL's row estimate for the matching rows: PostgREST's count=planned. */
     private static @Nullable Long plannedRows(Connection c, Sql planned) throws SQLException {
         Sql explain = new Sql().sql("EXPLAIN (FORMAT JSON) ").append(planned);
-        try (PreparedStatement ps = explain.prepare(c); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = explain.prepare(c);
+                ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return null;
             }

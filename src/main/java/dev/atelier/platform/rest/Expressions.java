@@ -17,28 +17,55 @@ final class Expressions {
      * here, so only these names ever reach SQL.
      */
     private static final Map<String, String> CASTS = Map.ofEntries(
-            Map.entry("text", "text"), Map.entry("varchar", "varchar"), Map.entry("character varying", "varchar"),
-            Map.entry("char", "char"), Map.entry("bpchar", "bpchar"), Map.entry("name", "name"),
-            Map.entry("int", "integer"), Map.entry("integer", "integer"), Map.entry("int2", "smallint"),
-            Map.entry("smallint", "smallint"), Map.entry("int4", "integer"), Map.entry("int8", "bigint"),
-            Map.entry("bigint", "bigint"), Map.entry("numeric", "numeric"), Map.entry("decimal", "numeric"),
-            Map.entry("real", "real"), Map.entry("float4", "real"), Map.entry("float8", "double precision"),
-            Map.entry("double precision", "double precision"), Map.entry("bool", "boolean"),
-            Map.entry("boolean", "boolean"), Map.entry("json", "json"), Map.entry("jsonb", "jsonb"),
-            Map.entry("uuid", "uuid"), Map.entry("date", "date"), Map.entry("time", "time"),
-            Map.entry("timetz", "timetz"), Map.entry("timestamp", "timestamp"), Map.entry("timestamptz", "timestamptz"),
-            Map.entry("interval", "interval"), Map.entry("money", "money"), Map.entry("inet", "inet"),
-            Map.entry("cidr", "cidr"), Map.entry("tsvector", "tsvector"), Map.entry("bytea", "bytea"),
-            Map.entry("text[]", "text[]"), Map.entry("oid", "oid"));
+            Map.entry("text", "text"),
+            Map.entry("varchar", "varchar"),
+            Map.entry("character varying", "varchar"),
+            Map.entry("char", "char"),
+            Map.entry("bpchar", "bpchar"),
+            Map.entry("name", "name"),
+            Map.entry("int", "integer"),
+            Map.entry("integer", "integer"),
+            Map.entry("int2", "smallint"),
+            Map.entry("smallint", "smallint"),
+            Map.entry("int4", "integer"),
+            Map.entry("int8", "bigint"),
+            Map.entry("bigint", "bigint"),
+            Map.entry("numeric", "numeric"),
+            Map.entry("decimal", "numeric"),
+            Map.entry("real", "real"),
+            Map.entry("float4", "real"),
+            Map.entry("float8", "double precision"),
+            Map.entry("double precision", "double precision"),
+            Map.entry("bool", "boolean"),
+            Map.entry("boolean", "boolean"),
+            Map.entry("json", "json"),
+            Map.entry("jsonb", "jsonb"),
+            Map.entry("uuid", "uuid"),
+            Map.entry("date", "date"),
+            Map.entry("time", "time"),
+            Map.entry("timetz", "timetz"),
+            Map.entry("timestamp", "timestamp"),
+            Map.entry("timestamptz", "timestamptz"),
+            Map.entry("interval", "interval"),
+            Map.entry("money", "money"),
+            Map.entry("inet", "inet"),
+            Map.entry("cidr", "cidr"),
+            Map.entry("tsvector", "tsvector"),
+            Map.entry("bytea", "bytea"),
+            Map.entry("text[]", "text[]"),
+            Map.entry("oid", "oid"));
 
-    private Expressions() {
-    }
+    private Expressions() {}
 
     static String castType(String requested) {
         String type = CASTS.get(requested.toLowerCase(Locale.ROOT).trim());
         if (type == null) {
             // PostgreSQL's own answer to an unknown type, which is what PostgREST forwards.
-            throw new ApiError(400, "42704", "type \"" + requested + "\" does not exist", null,
+            throw new ApiError(
+                    400,
+                    "42704",
+                    "type \"" + requested + "\" does not exist",
+                    null,
                     "Casts are limited to built-in scalar types such as text, integer, numeric, boolean, json, jsonb, uuid, date and timestamptz.");
         }
         return type;
@@ -73,13 +100,16 @@ final class Expressions {
         Filter.Operation operation = filter.operation();
         if (operation instanceof Simple s) {
             String value = s.operator() == Filter.Operator.LIKE || s.operator() == Filter.Operator.ILIKE
-                    ? s.value().replace('*', '%') : s.value();
+                    ? s.value().replace('*', '%')
+                    : s.value();
             sql.append(target).sql(" ").sql(s.operator().sql).sql(" ");
             if (s.quantifier() == null) {
                 sql.param(value);
             } else {
                 // The value is an array literal such as {a*,b*}; PostgreSQL types it from the left side.
-                sql.sql(s.quantifier() == Filter.Quantifier.ANY ? "ANY(" : "ALL(").param(value).sql(")");
+                sql.sql(s.quantifier() == Filter.Quantifier.ANY ? "ANY(" : "ALL(")
+                        .param(value)
+                        .sql(")");
             }
         } else if (operation instanceof In in) {
             if (in.values().isEmpty()) {
@@ -92,12 +122,14 @@ final class Expressions {
                 sql.sql(")");
             }
         } else if (operation instanceof Is is) {
-            sql.append(target).sql(switch (is.value()) {
-                case NULL -> " IS NULL";
-                case TRUE -> " IS TRUE";
-                case FALSE -> " IS FALSE";
-                case UNKNOWN -> " IS UNKNOWN";
-            });
+            sql.append(target)
+                    .sql(
+                            switch (is.value()) {
+                                case NULL -> " IS NULL";
+                                case TRUE -> " IS TRUE";
+                                case FALSE -> " IS FALSE";
+                                case UNKNOWN -> " IS UNKNOWN";
+                            });
         } else if (operation instanceof FullText fts) {
             Column column = column(level, filter.field().name());
             boolean isVector = !filter.field().hasPath() && "tsvector".equals(column.baseType());
@@ -125,8 +157,11 @@ final class Expressions {
             return condition(level, leaf.filter());
         }
         LogicTree.Node node = (LogicTree.Node) tree;
-        List<Sql> parts = node.children().stream().map(c -> new Sql().sql("(").append(logic(level, c)).sql(")")).toList();
-        Sql joined = new Sql().sql("(").join(parts, node.or() ? " OR " : " AND ").sql(")");
+        List<Sql> parts = node.children().stream()
+                .map(c -> new Sql().sql("(").append(logic(level, c)).sql(")"))
+                .toList();
+        Sql joined =
+                new Sql().sql("(").join(parts, node.or() ? " OR " : " AND ").sql(")");
         return node.negated() ? new Sql().sql("NOT ").append(joined) : joined;
     }
 

@@ -34,6 +34,5 @@ record Field(String name, List<JsonStep> path) {
     }
 
     /** One {@code ->} / {@code ->>} step; {@code index} when the operand is an integer. */
-    record JsonStep(boolean asText, String key, boolean index) {
-    }
+    record JsonStep(boolean asText, String key, boolean index) {}
 }

@@ -7,8 +7,7 @@ import org.jspecify.annotations.Nullable;
 /** A horizontal filter such as {@code age=not.gte.18}: a field, an optional negation and an operation. */
 record Filter(Field field, boolean negated, Operation operation) {
 
-    sealed interface Operation {
-    }
+    sealed interface Operation {}
 
     /**
      * {@code eq.value}, {@code like.a*}, {@code cs.{a,b}}, ...; with a quantifier,
@@ -20,7 +19,10 @@ record Filter(Field field, boolean negated, Operation operation) {
         }
     }
 
-    enum Quantifier { ANY, ALL }
+    enum Quantifier {
+        ANY,
+        ALL
+    }
 
     /** {@code in.(a,"b,c")}. */
     record In(List<String> values) implements Operation {
@@ -30,21 +32,39 @@ record Filter(Field field, boolean negated, Operation operation) {
     }
 
     /** {@code is.null|true|false|unknown}. */
-    record Is(Trilean value) implements Operation {
-    }
+    record Is(Trilean value) implements Operation {}
 
     /** {@code fts(config).query} and its plain, phrase and websearch variants. */
-    record FullText(FtsOperator operator, @Nullable String config, String query) implements Operation {
-    }
+    record FullText(FtsOperator operator, @Nullable String config, String query) implements Operation {}
 
-    enum Trilean { NULL, TRUE, FALSE, UNKNOWN }
+    enum Trilean {
+        NULL,
+        TRUE,
+        FALSE,
+        UNKNOWN
+    }
 
     /** The single-value operators and the SQL operator each stands for. */
     enum Operator {
-        EQ("eq", "="), NEQ("neq", "<>"), GT("gt", ">"), GTE("gte", ">="), LT("lt", "<"), LTE("lte", "<="),
-        LIKE("like", "LIKE"), ILIKE("ilike", "ILIKE"), MATCH("match", "~"), IMATCH("imatch", "~*"),
-        CS("cs", "@>"), CD("cd", "<@"), OV("ov", "&&"), SL("sl", "<<"), SR("sr", ">>"),
-        NXR("nxr", "&<"), NXL("nxl", "&>"), ADJ("adj", "-|-"), ISDISTINCT("isdistinct", "IS DISTINCT FROM");
+        EQ("eq", "="),
+        NEQ("neq", "<>"),
+        GT("gt", ">"),
+        GTE("gte", ">="),
+        LT("lt", "<"),
+        LTE("lte", "<="),
+        LIKE("like", "LIKE"),
+        ILIKE("ilike", "ILIKE"),
+        MATCH("match", "~"),
+        IMATCH("imatch", "~*"),
+        CS("cs", "@>"),
+        CD("cd", "<@"),
+        OV("ov", "&&"),
+        SL("sl", "<<"),
+        SR("sr", ">>"),
+        NXR("nxr", "&<"),
+        NXL("nxl", "&>"),
+        ADJ("adj", "-|-"),
+        ISDISTINCT("isdistinct", "IS DISTINCT FROM");
 
         final String token;
         final String sql;
@@ -73,7 +93,9 @@ record Filter(Field field, boolean negated, Operation operation) {
     }
 
     enum FtsOperator {
-        FTS("fts", "to_tsquery"), PLFTS("plfts", "plainto_tsquery"), PHFTS("phfts", "phraseto_tsquery"),
+        FTS("fts", "to_tsquery"),
+        PLFTS("plfts", "plainto_tsquery"),
+        PHFTS("phfts", "phraseto_tsquery"),
         WFTS("wfts", "websearch_to_tsquery");
 
         final String token;

@@ -5,8 +5,7 @@ import java.util.List;
 /** The boolean trees of {@code or=(...)} and {@code and=(...)}, nested as deep as the client likes. */
 sealed interface LogicTree {
 
-    record Leaf(Filter filter) implements LogicTree {
-    }
+    record Leaf(Filter filter) implements LogicTree {}
 
     record Node(boolean negated, boolean or, List<LogicTree> children) implements LogicTree {
         public Node {

@@ -16,18 +16,30 @@ final class MutationSql {
 
     static final String ALIAS = "t0";
 
-    private MutationSql() {
-    }
+    private MutationSql() {}
 
-    enum Conflict { NONE, MERGE, IGNORE }
+    enum Conflict {
+        NONE,
+        MERGE,
+        IGNORE
+    }
 
     /**
      * @param missingDefault when a row lacks one of {@code columns} (possible with {@code columns=}),
      *                       use the column default instead of NULL
      */
-    static Sql insert(Table table, List<String> columns, String jsonArray, boolean missingDefault,
-                      Conflict conflict, List<String> conflictColumns) {
-        Sql sql = new Sql().sql("INSERT INTO ").qualified(table.schema(), table.name()).sql(" AS ").ident(ALIAS);
+    static Sql insert(
+            Table table,
+            List<String> columns,
+            String jsonArray,
+            boolean missingDefault,
+            Conflict conflict,
+            List<String> conflictColumns) {
+        Sql sql = new Sql()
+                .sql("INSERT INTO ")
+                .qualified(table.schema(), table.name())
+                .sql(" AS ")
+                .ident(ALIAS);
         if (!columns.isEmpty()) {
             sql.sql(" (");
             for (int i = 0; i < columns.size(); i++) {
@@ -42,15 +54,22 @@ final class MutationSql {
             if (missingDefault) {
                 Column column = Objects.requireNonNull(table.column(name), name); // checked by writtenColumns
                 // json_extract_path is SQL NULL only when the key is absent (a JSON null is 'null'::json).
-                sql.sql("CASE WHEN json_extract_path(_e.o, ").param(name).sql(") IS NULL THEN ")
+                sql.sql("CASE WHEN json_extract_path(_e.o, ")
+                        .param(name)
+                        .sql(") IS NULL THEN ")
                         .sql(column.defaultExpression() == null ? "NULL" : column.defaultExpression())
-                        .sql(" ELSE _r.").ident(name).sql(" END");
+                        .sql(" ELSE _r.")
+                        .ident(name)
+                        .sql(" END");
             } else {
                 sql.sql("_r.").ident(name);
             }
         }
-        sql.sql(" FROM json_array_elements(").param(jsonArray).sql("::json) AS _e(o) CROSS JOIN LATERAL json_populate_record(NULL::")
-                .qualified(table.schema(), table.name()).sql(", _e.o) AS _r");
+        sql.sql(" FROM json_array_elements(")
+                .param(jsonArray)
+                .sql("::json) AS _e(o) CROSS JOIN LATERAL json_populate_record(NULL::")
+                .qualified(table.schema(), table.name())
+                .sql(", _e.o) AS _r");
         if (conflict != Conflict.NONE) {
             sql.sql(" ON CONFLICT");
             if (!conflictColumns.isEmpty()) {
@@ -65,7 +84,10 @@ final class MutationSql {
             } else {
                 sql.sql(" DO UPDATE SET ");
                 for (int i = 0; i < columns.size(); i++) {
-                    sql.sql(i == 0 ? "" : ", ").ident(columns.get(i)).sql(" = EXCLUDED.").ident(columns.get(i));
+                    sql.sql(i == 0 ? "" : ", ")
+                            .ident(columns.get(i))
+                            .sql(" = EXCLUDED.")
+                            .ident(columns.get(i));
                 }
             }
         }
@@ -73,17 +95,29 @@ final class MutationSql {
     }
 
     static Sql update(Table table, List<String> columns, String jsonObject, ReadPlan root) {
-        Sql sql = new Sql().sql("UPDATE ").qualified(table.schema(), table.name()).sql(" AS ").ident(ALIAS).sql(" SET ");
+        Sql sql = new Sql()
+                .sql("UPDATE ")
+                .qualified(table.schema(), table.name())
+                .sql(" AS ")
+                .ident(ALIAS)
+                .sql(" SET ");
         for (int i = 0; i < columns.size(); i++) {
             sql.sql(i == 0 ? "" : ", ").ident(columns.get(i)).sql(" = _r.").ident(columns.get(i));
         }
-        sql.sql(" FROM json_populate_record(NULL::").qualified(table.schema(), table.name()).sql(", ")
-                .param(jsonObject).sql("::json) AS _r");
+        sql.sql(" FROM json_populate_record(NULL::")
+                .qualified(table.schema(), table.name())
+                .sql(", ")
+                .param(jsonObject)
+                .sql("::json) AS _r");
         return sql.append(where(table, root));
     }
 
     static Sql delete(Table table, ReadPlan root) {
-        return new Sql().sql("DELETE FROM ").qualified(table.schema(), table.name()).sql(" AS ").ident(ALIAS)
+        return new Sql()
+                .sql("DELETE FROM ")
+                .qualified(table.schema(), table.name())
+                .sql(" AS ")
+                .ident(ALIAS)
                 .append(where(table, root));
     }
 
@@ -95,17 +129,33 @@ final class MutationSql {
         Sql sql = new Sql();
         if (root.limit == null && root.offset == null) {
             if (!root.conditions.isEmpty()) {
-                sql.sql(" WHERE ").join(root.conditions.stream().map(c -> new Sql().sql("(").append(c).sql(")")).toList(), " AND ");
+                sql.sql(" WHERE ")
+                        .join(
+                                root.conditions.stream()
+                                        .map(c -> new Sql().sql("(").append(c).sql(")"))
+                                        .toList(),
+                                " AND ");
             }
             return sql;
         }
         if (table.kind() != 'r' && table.kind() != 'p') {
             throw ApiError.notImplemented("limit and offset on updates and deletes work on tables only, not on views");
         }
-        sql.sql(" WHERE ").ident(ALIAS).sql(".ctid = ANY(ARRAY(SELECT ").ident(ALIAS).sql(".ctid FROM ")
-                .qualified(table.schema(), table.name()).sql(" AS ").ident(ALIAS);
+        sql.sql(" WHERE ")
+                .ident(ALIAS)
+                .sql(".ctid = ANY(ARRAY(SELECT ")
+                .ident(ALIAS)
+                .sql(".ctid FROM ")
+                .qualified(table.schema(), table.name())
+                .sql(" AS ")
+                .ident(ALIAS);
         if (!root.conditions.isEmpty()) {
-            sql.sql(" WHERE ").join(root.conditions.stream().map(c -> new Sql().sql("(").append(c).sql(")")).toList(), " AND ");
+            sql.sql(" WHERE ")
+                    .join(
+                            root.conditions.stream()
+                                    .map(c -> new Sql().sql("(").append(c).sql(")"))
+                                    .toList(),
+                            " AND ");
         }
         if (!root.orderBy.isEmpty()) {
             sql.sql(" ORDER BY ").join(root.orderBy, ", ");

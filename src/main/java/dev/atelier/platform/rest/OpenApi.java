@@ -82,8 +82,9 @@ final class OpenApi {
                 ps.setString(1, req.schema);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        relations.put(rs.getString(1), new Privileges(rs.getBoolean(2), rs.getBoolean(3),
-                                rs.getBoolean(4), rs.getBoolean(5)));
+                        relations.put(
+                                rs.getString(1),
+                                new Privileges(rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
                     }
                 }
             }
@@ -97,10 +98,16 @@ final class OpenApi {
             }
             return Boolean.TRUE; // the work's results are the sets above
         });
-        ObjectNode doc = document(req, catalog, relations, functions,
+        ObjectNode doc = document(
+                req,
+                catalog,
+                relations,
+                functions,
                 (t, c) -> readable.contains(t.name() + "\u0000" + c.name()),
                 (t, c) -> documented.contains(t.name() + "\u0000" + c.name()));
-        Reply reply = new Reply(200, media == MediaType.OPENAPI ? MediaType.OPENAPI.contentType : MediaType.JSON.contentType,
+        Reply reply = new Reply(
+                200,
+                media == MediaType.OPENAPI ? MediaType.OPENAPI.contentType : MediaType.JSON.contentType,
                 Payload.write(doc));
         return RelationHandler.profile(req, reply);
     }
@@ -110,9 +117,13 @@ final class OpenApi {
      * @param documented columns the role holds any privilege on: the only ones a definition lists, so
      *                   that no column the role cannot use (a sealed secret, say) is even named
      */
-    private ObjectNode document(ApiRequest req, Catalog catalog, Map<String, Privileges> relations, Set<String> functions,
-                                java.util.function.BiPredicate<Table, Column> readable,
-                                java.util.function.BiPredicate<Table, Column> documented) {
+    private ObjectNode document(
+            ApiRequest req,
+            Catalog catalog,
+            Map<String, Privileges> relations,
+            Set<String> functions,
+            java.util.function.BiPredicate<Table, Column> readable,
+            java.util.function.BiPredicate<Table, Column> documented) {
         ObjectNode doc = F.objectNode();
         doc.put("swagger", "2.0");
         ObjectNode info = doc.putObject("info");
@@ -125,7 +136,9 @@ final class OpenApi {
         ArrayNode consumes = doc.putArray("consumes");
         consumes.add("application/json").add("application/vnd.pgrst.object+json");
         ArrayNode produces = doc.putArray("produces");
-        produces.add("application/json").add("application/vnd.pgrst.object+json").add("text/csv");
+        produces.add("application/json")
+                .add("application/vnd.pgrst.object+json")
+                .add("text/csv");
         ObjectNode paths = doc.putObject("paths");
         ObjectNode definitions = doc.putObject("definitions");
         ObjectNode parameters = doc.putObject("parameters");
@@ -166,8 +179,18 @@ final class OpenApi {
 
             ObjectNode path = paths.putObject("/" + table.name());
             if (p.select()) {
-                ObjectNode get = operation(path, "get", table, filters, "select", "order", "range", "rangeUnit", "offset",
-                        "limit", "preferCount");
+                ObjectNode get = operation(
+                        path,
+                        "get",
+                        table,
+                        filters,
+                        "select",
+                        "order",
+                        "range",
+                        "rangeUnit",
+                        "offset",
+                        "limit",
+                        "preferCount");
                 ObjectNode ok = get.putObject("responses").putObject("200");
                 ok.put("description", "OK");
                 ObjectNode schema = ok.putObject("schema");
@@ -177,15 +200,21 @@ final class OpenApi {
             }
             if (p.insert() && table.insertable()) {
                 operation(path, "post", table, List.of("body." + table.name()), "select", "preferPost")
-                        .putObject("responses").putObject("201").put("description", "Created");
+                        .putObject("responses")
+                        .putObject("201")
+                        .put("description", "Created");
             }
             if (p.update() && table.updatable()) {
                 operation(path, "patch", table, withFilters("body." + table.name(), filters), "preferReturn")
-                        .putObject("responses").putObject("204").put("description", "No Content");
+                        .putObject("responses")
+                        .putObject("204")
+                        .put("description", "No Content");
             }
             if (p.delete() && table.deletable()) {
                 operation(path, "delete", table, filters, "preferReturn")
-                        .putObject("responses").putObject("204").put("description", "No Content");
+                        .putObject("responses")
+                        .putObject("204")
+                        .put("description", "No Content");
             }
         }
 
@@ -237,7 +266,8 @@ final class OpenApi {
                 }
             }
         }
-        doc.putObject("externalDocs").put("description", "PostgREST Documentation")
+        doc.putObject("externalDocs")
+                .put("description", "PostgREST Documentation")
                 .put("url", "https://postgrest.org/en/v12/references/api.html");
         return doc;
     }
@@ -249,7 +279,8 @@ final class OpenApi {
         return all;
     }
 
-    private static ObjectNode operation(ObjectNode path, String method, Table table, List<String> refs, String... common) {
+    private static ObjectNode operation(
+            ObjectNode path, String method, Table table, List<String> refs, String... common) {
         ObjectNode op = path.putObject(method);
         ArrayNode params = op.putArray("parameters");
         for (String ref : refs) {
@@ -279,7 +310,9 @@ final class OpenApi {
             ObjectNode prop = typeOf(c.type(), c.baseType());
             StringBuilder description = new StringBuilder(c.description() == null ? "" : c.description());
             if (table.primaryKey().contains(c.name())) {
-                description.append(description.length() == 0 ? "" : "\n\n").append("Note:\nThis is a Primary Key.<pk/>");
+                description
+                        .append(description.length() == 0 ? "" : "\n\n")
+                        .append("Note:\nThis is a Primary Key.<pk/>");
             }
             if (description.length() > 0) {
                 prop.put("description", description.toString());
@@ -317,7 +350,7 @@ final class OpenApi {
             case "int2", "int4", "int8", "smallint", "integer", "bigint" -> node.put("type", "integer");
             case "numeric", "float4", "float8", "real", "double precision" -> node.put("type", "number");
             case "bool", "boolean" -> node.put("type", "boolean");
-            case "json", "jsonb" -> { }
+            case "json", "jsonb" -> {}
             default -> node.put("type", "string");
         }
         return node;
@@ -325,10 +358,25 @@ final class OpenApi {
 
     private static void commonParameters(ObjectNode parameters) {
         enumParam(parameters, "preferParams", "Prefer", "header", "params=single-object");
-        enumParam(parameters, "preferReturn", "Prefer", "header", "return=representation", "return=minimal", "return=none");
+        enumParam(
+                parameters,
+                "preferReturn",
+                "Prefer",
+                "header",
+                "return=representation",
+                "return=minimal",
+                "return=none");
         enumParam(parameters, "preferCount", "Prefer", "header", "count=none");
-        enumParam(parameters, "preferPost", "Prefer", "header", "return=representation", "return=minimal", "return=none",
-                "resolution=ignore-duplicates", "resolution=merge-duplicates");
+        enumParam(
+                parameters,
+                "preferPost",
+                "Prefer",
+                "header",
+                "return=representation",
+                "return=minimal",
+                "return=none",
+                "resolution=ignore-duplicates",
+                "resolution=merge-duplicates");
         simpleParam(parameters, "select", "select", "query", "Filtering Columns");
         simpleParam(parameters, "on_conflict", "on_conflict", "query", "On Conflict");
         simpleParam(parameters, "order", "order", "query", "Ordering");
@@ -352,7 +400,8 @@ final class OpenApi {
         }
     }
 
-    private static ObjectNode simpleParam(ObjectNode parameters, String key, String name, String in, String description) {
+    private static ObjectNode simpleParam(
+            ObjectNode parameters, String key, String name, String in, String description) {
         ObjectNode p = parameters.putObject(key);
         p.put("name", name);
         p.put("description", description);

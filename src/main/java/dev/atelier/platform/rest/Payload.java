@@ -16,8 +16,7 @@ import java.util.Set;
  */
 final class Payload {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     final String text;
     final JsonNode tree;
@@ -52,10 +51,18 @@ final class Payload {
         try {
             tree = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            // PostgREST drops the parser's message in favour of a generic one; the position helps, so keep it in details.
-            throw new ApiError(400, "PGRST102", "Empty or invalid json", e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr()), null);
+            // PostgREST drops the parser's message in favour of a generic one; the position helps, so keep it in
+            // details.
+            throw new ApiError(
+                    400,
+                    "PGRST102",
+                    "Empty or invalid json",
+                    e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at line " + e.getLocation().getLineNr() + ", column "
+                                            + e.getLocation().getColumnNr()),
+                    null);
         }
         if (tree == null || tree.isMissingNode()) {
             throw ApiError.invalidBody("Empty or invalid json");
@@ -64,8 +71,12 @@ final class Payload {
             return new Payload(text, tree, keysOf(tree));
         }
         if (!tree.isArray()) {
-            throw new ApiError(400, "PGRST102", "Empty or invalid json",
-                    "The body must be a JSON object or an array of JSON objects", null);
+            throw new ApiError(
+                    400,
+                    "PGRST102",
+                    "Empty or invalid json",
+                    "The body must be a JSON object or an array of JSON objects",
+                    null);
         }
         Set<String> keys = null;
         for (JsonNode element : tree) {

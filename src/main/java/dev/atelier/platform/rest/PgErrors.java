@@ -12,8 +12,7 @@ import org.postgresql.util.ServerErrorMessage;
  */
 final class PgErrors {
 
-    private PgErrors() {
-    }
+    private PgErrors() {}
 
     static ApiError from(SQLException e, boolean anonymous) {
         if (e instanceof SQLTransientConnectionException) {
@@ -24,7 +23,8 @@ final class PgErrors {
         String state = server != null ? server.getSQLState() : e.getSQLState();
         if (server == null) {
             if (state != null && state.startsWith("08")) {
-                return new ApiError(503, "PGRST000", "Database connection error. Retrying the connection.", e.getMessage(), null);
+                return new ApiError(
+                        503, "PGRST000", "Database connection error. Retrying the connection.", e.getMessage(), null);
             }
             if (state != null && state.startsWith("22")) {
                 // Raised by the driver itself while binding (e.g. a value it cannot encode): still the client's value.
@@ -98,7 +98,10 @@ final class PgErrors {
             if (m == null || !m.hasNonNull("code") || !m.hasNonNull("message") || d == null || !d.has("status")) {
                 throw new IllegalArgumentException("incomplete");
             }
-            ApiError error = new ApiError(d.get("status").asInt(500), m.get("code").asText(), m.get("message").asText(),
+            ApiError error = new ApiError(
+                    d.get("status").asInt(500),
+                    m.get("code").asText(),
+                    m.get("message").asText(),
                     m.hasNonNull("details") ? m.get("details").asText() : null,
                     m.hasNonNull("hint") ? m.get("hint").asText() : null);
             if (d.has("headers") && d.get("headers").isObject()) {
@@ -109,7 +112,10 @@ final class PgErrors {
             }
             return error;
         } catch (Exception e) {
-            return new ApiError(500, "PGRST121", "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+            return new ApiError(
+                    500,
+                    "PGRST121",
+                    "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
                     "Invalid JSON value for MESSAGE or DETAIL",
                     "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.");
         }

@@ -11,14 +11,31 @@ import org.jspecify.annotations.Nullable;
  * {@code Preference-Applied}); anything else is ignored unless {@code handling=strict} asks for a
  * PGRST122 instead.
  */
-record Preferences(@Nullable Return returning, @Nullable Count count, @Nullable Resolution resolution, boolean missingDefault,
-                   boolean singleObjectParams, boolean strict, List<String> invalid) {
+record Preferences(
+        @Nullable Return returning,
+        @Nullable Count count,
+        @Nullable Resolution resolution,
+        boolean missingDefault,
+        boolean singleObjectParams,
+        boolean strict,
+        List<String> invalid) {
 
-    enum Return { MINIMAL, HEADERS_ONLY, REPRESENTATION }
+    enum Return {
+        MINIMAL,
+        HEADERS_ONLY,
+        REPRESENTATION
+    }
 
-    enum Count { EXACT, PLANNED, ESTIMATED }
+    enum Count {
+        EXACT,
+        PLANNED,
+        ESTIMATED
+    }
 
-    enum Resolution { MERGE_DUPLICATES, IGNORE_DUPLICATES }
+    enum Resolution {
+        MERGE_DUPLICATES,
+        IGNORE_DUPLICATES
+    }
 
     static Preferences parse(Enumeration<String> headers) {
         Return returning = null;
@@ -52,13 +69,18 @@ record Preferences(@Nullable Return returning, @Nullable Count count, @Nullable 
                 }
             }
         }
-        return new Preferences(returning, count, resolution, missingDefault, singleObject, strict, List.copyOf(invalid));
+        return new Preferences(
+                returning, count, resolution, missingDefault, singleObject, strict, List.copyOf(invalid));
     }
 
     void rejectInvalidIfStrict() {
         if (strict && !invalid.isEmpty()) {
-            throw new ApiError(400, "PGRST122", "Invalid preferences given with handling=strict",
-                    "Invalid preferences: " + String.join(", ", invalid), null);
+            throw new ApiError(
+                    400,
+                    "PGRST122",
+                    "Invalid preferences given with handling=strict",
+                    "Invalid preferences: " + String.join(", ", invalid),
+                    null);
         }
     }
 

@@ -32,11 +32,9 @@ final class QueryParams {
     /** A negative {@code limit}: PostgREST answers 416, after everything else has parsed. */
     boolean negativeLimit;
 
-    record PathFilter(List<String> path, Filter filter) {
-    }
+    record PathFilter(List<String> path, Filter filter) {}
 
-    record PathLogic(List<String> path, LogicTree tree) {
-    }
+    record PathLogic(List<String> path, LogicTree tree) {}
 
     private QueryParams(List<SelectItem> select, @Nullable List<String> columns, @Nullable List<String> onConflict) {
         this.select = select;
@@ -148,8 +146,9 @@ final class QueryParams {
             }
             try {
                 pairs.add(new String[] {
-                        URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8)});
+                    URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
+                    URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8)
+                });
             } catch (IllegalArgumentException e) {
                 throw ApiError.parse("query string", part, 1, "invalid percent-encoding: " + e.getMessage());
             }

@@ -117,8 +117,7 @@ final class QueryParser {
     }
 
     /** The embed path in front of a filter's field, and the field. */
-    record TreePath(List<String> embedPath, Field field) {
-    }
+    record TreePath(List<String> embedPath, Field field) {}
 
     // ------------------------------------------------------------------------------------------
     // select
@@ -351,8 +350,8 @@ final class QueryParser {
             throw fail("expecting operator (eq, gt, ...)");
         }
         int column = pos + 1 + shift;
-        Operator operator = Operator.of(token).orElseThrow(
-                () -> ApiError.parse(what, shown, column, "unknown single value operator " + token));
+        Operator operator = Operator.of(token)
+                .orElseThrow(() -> ApiError.parse(what, shown, column, "unknown single value operator " + token));
         Filter.Quantifier quantifier = null;
         if (peek() == '(' && operator.quantifiable()) {
             if (accept("(any)")) {
@@ -487,8 +486,11 @@ final class QueryParser {
 
     private LogicTree logicElement() {
         if (atEnd() || peek() == ')' || peek() == ',') {
-            throw atEnd() ? failAtEnd("expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)")
-                    : fail("expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)");
+            throw atEnd()
+                    ? failAtEnd(
+                            "expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)")
+                    : fail(
+                            "expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)");
         }
         boolean negated = false;
         int mark = pos;
@@ -554,9 +556,10 @@ final class QueryParser {
         }
         skipWs();
         if (!atEnd() && peek() != ',') {
-            throw fail(direction == null && nulls == null
-                    ? "expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\""
-                    : "expecting \",\" or end of input");
+            throw fail(
+                    direction == null && nulls == null
+                            ? "expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\""
+                            : "expecting \",\" or end of input");
         }
         return new OrderTerm(relation, field, direction, nulls);
     }
@@ -603,12 +606,12 @@ final class QueryParser {
             return failAtEnd(expecting);
         }
         int cp = input.codePointAt(pos);
-        return ApiError.parse(what, shown, pos + 1 + shift,
-                "unexpected \"" + new String(Character.toChars(cp)) + "\" " + expecting);
+        return ApiError.parse(
+                what, shown, pos + 1 + shift, "unexpected \"" + new String(Character.toChars(cp)) + "\" " + expecting);
     }
 
     private ApiError failAtEnd(String expecting) {
-        return ApiError.parse(what, shown, Math.min(pos, input.length()) + 1 + shift,
-                "unexpected end of input " + expecting);
+        return ApiError.parse(
+                what, shown, Math.min(pos, input.length()) + 1 + shift, "unexpected end of input " + expecting);
     }
 }

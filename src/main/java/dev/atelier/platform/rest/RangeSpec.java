@@ -30,7 +30,8 @@ record RangeSpec(long offset, @Nullable Long limit) {
                     throw invalid("The Range header's boundaries must be integers.");
                 }
                 if (upper != null && upper < lower) {
-                    throw invalid("The lower boundary must be lower than or equal to the upper boundary in the Range header.");
+                    throw invalid(
+                            "The lower boundary must be lower than or equal to the upper boundary in the Range header.");
                 }
                 // Intersect [lower, upper] with [offset, offset + limit - 1].
                 long from = Math.max(lower, offset);

@@ -18,6 +18,7 @@ final class ReadPlan {
 
     /** The relation whose relationships embedding follows; null for a function's ad-hoc composite. */
     final @Nullable Table table;
+
     final Map<String, Column> columns;
     /** How errors name it, as PostgreSQL would: the relation's name. */
     final String displayName;
@@ -28,18 +29,31 @@ final class ReadPlan {
     final List<Sql> conditions = new ArrayList<>();
     /** Conditions on embedded results ({@code rel=not.is.null}); they need the embeddings joined. */
     final List<Sql> embedConditions = new ArrayList<>();
+
     final List<Sql> orderBy = new ArrayList<>();
-    @Nullable Long limit;
-    @Nullable Long offset;
+
+    @Nullable
+    Long limit;
+
+    @Nullable
+    Long offset;
+
     final List<ReadPlan> embeds = new ArrayList<>();
 
     // Set on embedded levels only.
-    @Nullable Relationship relationship;
-    @Nullable String key;
-    @Nullable String relationName;
+    @Nullable
+    Relationship relationship;
+
+    @Nullable
+    String key;
+
+    @Nullable
+    String relationName;
+
     boolean inner;
     /** The alias of the lateral subquery that carries this level's JSON into its parent, "e1", ... */
-    @Nullable String lateral;
+    @Nullable
+    String lateral;
     /** Columns handed up to the parent for ordering by a to-one relation ("o1" AS ...). */
     final List<Sql> exposed = new ArrayList<>();
     /** A spread ({@code ...rel(cols)}): its outputs are columns of its lateral, not one JSON value. */

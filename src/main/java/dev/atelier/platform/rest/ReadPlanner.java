@@ -25,6 +25,7 @@ final class ReadPlanner {
     private final RestLimits limits;
     /** The columns the caller's role may SELECT, for {@code *}; null when every column may be listed. */
     private final @Nullable ColumnGrants grants;
+
     private int selectItems;
     private int aliases;
     private int laterals;
@@ -49,8 +50,12 @@ final class ReadPlanner {
      * @param functionResult true for the rows of a function: {@code *} is every column of the result
      *                       (column privileges of a table do not apply to a function's output)
      */
-    ReadPlan plan(@Nullable Table table, Map<String, Column> columns, String displayName, QueryParams q,
-                  boolean functionResult) {
+    ReadPlan plan(
+            @Nullable Table table,
+            Map<String, Column> columns,
+            String displayName,
+            QueryParams q,
+            boolean functionResult) {
         int named = countNamed(q.select);
         if (named > limits.maxSelectItems()) {
             // Refused before any planning, with the whole count rather than where planning stopped.
@@ -119,7 +124,8 @@ final class ReadPlanner {
                     List<Column> star = starColumns(level, tableColumns);
                     countItems(Math.max(1, star.size()));
                     for (Column column : star) {
-                        level.outputs.add(new ReadPlan.Output(column.name(),
+                        level.outputs.add(new ReadPlan.Output(
+                                column.name(),
                                 new Sql().ident(level.alias).sql(".").ident(column.name()),
                                 ReadSql.columnSize(level.alias, column)));
                     }
@@ -130,9 +136,18 @@ final class ReadPlanner {
                 Column column = Expressions.column(level, c.field().name());
                 level.named.add(column.name());
                 if (c.cast() != null) {
-                    value = new Sql().sql("CAST(").append(value).sql(" AS ").sql(Expressions.castType(c.cast())).sql(")");
+                    value = new Sql()
+                            .sql("CAST(")
+                            .append(value)
+                            .sql(" AS ")
+                            .sql(Expressions.castType(c.cast()))
+                            .sql(")");
                 }
-                String key = c.alias() != null ? c.alias() : c.field().hasPath() ? c.field().defaultKey() : c.field().name();
+                String key = c.alias() != null
+                        ? c.alias()
+                        : c.field().hasPath()
+                                ? c.field().defaultKey()
+                                : c.field().name();
                 // A JSON path or a cast yields about what the column holds: the column's size is the estimate.
                 level.outputs.add(new ReadPlan.Output(key, value, ReadSql.columnSize(level.alias, column)));
             } else {
@@ -155,25 +170,37 @@ final class ReadPlanner {
                 level.embeds.add(child);
                 if (e.spread()) {
                     if (!r.cardinality().toOne()) {
-                        throw new ApiError(400, "PGRST119", "A spread operation on '" + e.relation() + "' is not possible",
+                        throw new ApiError(
+                                400,
+                                "PGRST119",
+                                "A spread operation on '" + e.relation() + "' is not possible",
                                 "'" + level.displayName + "' and '" + e.relation()
-                                + "' do not form a many-to-one or one-to-one relationship", null);
+                                        + "' do not form a many-to-one or one-to-one relationship",
+                                null);
                     }
                     // Each of the child's values becomes a column "sN" of its lateral, keyed in the parent's object.
                     child.spread = true;
                     for (ReadPlan.Output out : child.outputs) {
                         String column = "s" + ++exposed;
                         String size = "z" + exposed;
-                        child.exposed.add(new Sql().append(out.value()).sql(" AS ").ident(column));
+                        child.exposed.add(
+                                new Sql().append(out.value()).sql(" AS ").ident(column));
                         // The value's size is estimated inside the lateral, where its column is.
-                        child.exposed.add(new Sql().append(Objects.requireNonNull(out.size())).sql(" AS ").ident(size));
-                        level.outputs.add(new ReadPlan.Output(out.key(), new Sql().ident(child.lateral).sql(".").ident(column),
+                        child.exposed.add(new Sql()
+                                .append(Objects.requireNonNull(out.size()))
+                                .sql(" AS ")
+                                .ident(size));
+                        level.outputs.add(new ReadPlan.Output(
+                                out.key(),
+                                new Sql().ident(child.lateral).sql(".").ident(column),
                                 new Sql().ident(child.lateral).sql(".").ident(size)));
                     }
                 } else {
                     Sql j = new Sql().ident(child.lateral).sql(".j");
                     // The embedded JSON is built by then (and bounded itself): its exact size is free to read.
-                    level.outputs.add(new ReadPlan.Output(child.key, j,
+                    level.outputs.add(new ReadPlan.Output(
+                            child.key,
+                            j,
                             new Sql().sql("coalesce(pg_column_size(").append(j).sql("), 4)")));
                 }
             }
@@ -181,7 +208,8 @@ final class ReadPlanner {
     }
 
     private void addFilter(ReadPlan level, Filter filter) {
-        if (!filter.field().hasPath() && !level.columns.containsKey(filter.field().name())) {
+        if (!filter.field().hasPath()
+                && !level.columns.containsKey(filter.field().name())) {
             ReadPlan embedded = child(level, filter.field().name());
             if (embedded != null) {
                 addEmbedNullFilter(level, embedded, filter);
@@ -194,8 +222,12 @@ final class ReadPlanner {
     /** {@code rel=is.null} / {@code rel=not.is.null}: keep parents without / with a (matching) embedded row. */
     private static void addEmbedNullFilter(ReadPlan level, ReadPlan embedded, Filter filter) {
         if (!(filter.operation() instanceof Filter.Is is) || is.value() != Filter.Trilean.NULL) {
-            throw new ApiError(400, "PGRST120", "Bad operator on the '" + embedded.key + "' embedded resource",
-                    "Only is null or not is null filters are allowed on embedded resources", null);
+            throw new ApiError(
+                    400,
+                    "PGRST120",
+                    "Bad operator on the '" + embedded.key + "' embedded resource",
+                    "Only is null or not is null filters are allowed on embedded resources",
+                    null);
         }
         if (embedded.spread) {
             throw ApiError.notImplemented("null filters on a spread embedding");
@@ -203,9 +235,10 @@ final class ReadPlanner {
         embedded.restrictsParent = true;
         boolean wantNull = !filter.negated();
         Sql j = new Sql().ident(embedded.lateral()).sql(".j");
-        level.embedConditions.add(embedded.toMany()
-                ? new Sql().sql("json_array_length(").append(j).sql(wantNull ? ") = 0" : ") > 0")
-                : new Sql().append(j).sql(wantNull ? " IS NULL" : " IS NOT NULL"));
+        level.embedConditions.add(
+                embedded.toMany()
+                        ? new Sql().sql("json_array_length(").append(j).sql(wantNull ? ") = 0" : ") > 0")
+                        : new Sql().append(j).sql(wantNull ? " IS NULL" : " IS NOT NULL"));
     }
 
     private void addOrder(ReadPlan level, OrderTerm term) {
@@ -218,13 +251,21 @@ final class ReadPlanner {
             throw notEmbedded(term.relation());
         }
         if (embedded.toMany()) {
-            throw new ApiError(400, "PGRST118", "A related order on '" + term.relation() + "' is not possible",
+            throw new ApiError(
+                    400,
+                    "PGRST118",
+                    "A related order on '" + term.relation() + "' is not possible",
                     "'" + level.displayName + "' and '" + term.relation()
-                    + "' do not form a many-to-one or one-to-one relationship", null);
+                            + "' do not form a many-to-one or one-to-one relationship",
+                    null);
         }
         String name = "o" + ++exposed;
-        embedded.exposed.add(new Sql().append(Expressions.field(embedded, term.field())).sql(" AS ").ident(name));
-        level.orderBy.add(Expressions.direction(new Sql().ident(embedded.lateral()).sql(".").ident(name), term));
+        embedded.exposed.add(new Sql()
+                .append(Expressions.field(embedded, term.field()))
+                .sql(" AS ")
+                .ident(name));
+        level.orderBy.add(Expressions.direction(
+                new Sql().ident(embedded.lateral()).sql(".").ident(name), term));
     }
 
     /** The level an embed path names; each step matches an embed's key (alias) or else its relation name. */
@@ -255,7 +296,11 @@ final class ReadPlanner {
     }
 
     private static ApiError notEmbedded(String name) {
-        return new ApiError(400, "PGRST108", "'" + name + "' is not an embedded resource in this request", null,
+        return new ApiError(
+                400,
+                "PGRST108",
+                "'" + name + "' is not an embedded resource in this request",
+                null,
                 "Verify that '" + name + "' is included in the 'select' query parameter.");
     }
 
@@ -266,7 +311,8 @@ final class ReadPlanner {
 
     Relationship resolve(Table source, String target, @Nullable String hint) {
         List<Relationship> candidates = catalog.relationshipsFrom(source);
-        List<Relationship> matches = candidates.stream().filter(r -> matches(r, target, hint)).toList();
+        List<Relationship> matches =
+                candidates.stream().filter(r -> matches(r, target, hint)).toList();
         if (matches.size() == 1) {
             return matches.get(0);
         }
@@ -281,12 +327,17 @@ final class ReadPlanner {
             d.put("relationship", describe(r));
         }
         String options = matches.stream()
-                .map(r -> "'" + target + "!" + (r.junction() != null ? r.junction().table().name() : r.constraint()) + "'")
+                .map(r -> "'" + target + "!"
+                        + (r.junction() != null ? r.junction().table().name() : r.constraint()) + "'")
                 .collect(Collectors.joining(", "));
-        throw new ApiError(300, "PGRST201",
-                "Could not embed because more than one relationship was found for '" + source.name() + "' and '" + target + "'",
-                details, "Try changing '" + target + "' to one of the following: " + options
-                         + ". Find the desired relationship in the 'details' key.");
+        throw new ApiError(
+                300,
+                "PGRST201",
+                "Could not embed because more than one relationship was found for '" + source.name() + "' and '"
+                        + target + "'",
+                details,
+                "Try changing '" + target + "' to one of the following: " + options
+                        + ". Find the desired relationship in the 'details' key.");
     }
 
     private static boolean matches(Relationship r, String target, @Nullable String hint) {
@@ -294,8 +345,10 @@ final class ReadPlanner {
             if (hint == null) {
                 return true;
             }
-            return hint.equals(r.constraint()) || single(r.sourceColumns(), hint) || single(r.targetColumns(), hint)
-                   || r.junction() != null && (hint.equals(r.junction().table().name()));
+            return hint.equals(r.constraint())
+                    || single(r.sourceColumns(), hint)
+                    || single(r.targetColumns(), hint)
+                    || r.junction() != null && (hint.equals(r.junction().table().name()));
         }
         if (r.junction() != null || hint != null) {
             return false;
@@ -310,27 +363,37 @@ final class ReadPlanner {
     private static String describe(Relationship r) {
         if (r.junction() != null) {
             Catalog.Junction j = r.junction();
-            return j.table().name() + " using " + j.toSource().name() + list(j.toSource().columns()) + " and "
-                   + j.toTarget().name() + list(j.toTarget().columns());
+            return j.table().name() + " using " + j.toSource().name()
+                    + list(j.toSource().columns()) + " and " + j.toTarget().name()
+                    + list(j.toTarget().columns());
         }
         return r.constraint() + " using " + r.source().name() + list(r.sourceColumns()) + " and "
-               + r.target().name() + list(r.targetColumns());
+                + r.target().name() + list(r.targetColumns());
     }
 
     private static String list(List<String> columns) {
         return "(" + String.join(", ", columns) + ")";
     }
 
-    private ApiError noRelationship(String source, String target, @Nullable String hint,
-                                    @Nullable List<Relationship> candidates) {
-        String suggestion = candidates == null ? null
-                : Similarity.closest(target, candidates.stream().map(r -> r.target().name()).distinct().toList());
-        return new ApiError(400, "PGRST200",
+    private ApiError noRelationship(
+            String source, String target, @Nullable String hint, @Nullable List<Relationship> candidates) {
+        String suggestion = candidates == null
+                ? null
+                : Similarity.closest(
+                        target,
+                        candidates.stream()
+                                .map(r -> r.target().name())
+                                .distinct()
+                                .toList());
+        return new ApiError(
+                400,
+                "PGRST200",
                 "Could not find a relationship between '" + source + "' and '" + target + "' in the schema cache",
                 "Searched for a foreign key relationship between '" + source + "' and '" + target
-                + (hint != null ? "' using the hint '" + hint : "") + "' in the schema '" + schema
-                + "', but no matches were found.",
-                suggestion == null || suggestion.equals(target) ? null
+                        + (hint != null ? "' using the hint '" + hint : "") + "' in the schema '" + schema
+                        + "', but no matches were found.",
+                suggestion == null || suggestion.equals(target)
+                        ? null
                         : "Perhaps you meant '" + suggestion + "' instead of '" + target + "'.");
     }
 

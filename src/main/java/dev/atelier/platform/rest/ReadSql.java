@@ -26,10 +26,10 @@ final class ReadSql {
     /** Raises PGRSTX02 (see V47): a row, an array or a page would pass atelier.rest.max-response-bytes. */
     static final String TOO_LARGE = "platform.rest_response_too_large";
 
-    private static final java.util.Set<String> TEXT_TYPES = java.util.Set.of("text", "varchar", "bpchar", "citext", "name");
+    private static final java.util.Set<String> TEXT_TYPES =
+            java.util.Set.of("text", "varchar", "bpchar", "citext", "name");
 
-    private ReadSql() {
-    }
+    private ReadSql() {}
 
     /**
      * {@code body} (the JSON array as text), {@code page_total} and {@code total} (the exact count
@@ -44,7 +44,8 @@ final class ReadSql {
         } else {
             sql.sql("NULL::bigint");
         }
-        return sql.sql(" AS total FROM (").append(runningTotal(level(root, from, List.of(), ownConditions), "j", root.maxBytes))
+        return sql.sql(" AS total FROM (")
+                .append(runningTotal(level(root, from, List.of(), ownConditions), "j", root.maxBytes))
                 .sql(") AS _p");
     }
 
@@ -55,9 +56,26 @@ final class ReadSql {
      */
     static Sql runningTotal(Sql rows, String column, long maxBytes) {
         Sql total = new Sql().sql("sum(pg_column_size(_r.").ident(column).sql(")) OVER (ROWS UNBOUNDED PRECEDING)");
-        return new Sql().sql("SELECT CASE WHEN ").append(total).sql(" > ").param(maxBytes).sql(" THEN ")
-                .sql(TOO_LARGE).sql("(").append(total).sql(", ").param(maxBytes).sql(")::").sql(column.equals("line") ? "text" : "json")
-                .sql(" ELSE _r.").ident(column).sql(" END AS ").ident(column).sql(" FROM (").append(rows).sql(") AS _r");
+        return new Sql()
+                .sql("SELECT CASE WHEN ")
+                .append(total)
+                .sql(" > ")
+                .param(maxBytes)
+                .sql(" THEN ")
+                .sql(TOO_LARGE)
+                .sql("(")
+                .append(total)
+                .sql(", ")
+                .param(maxBytes)
+                .sql(")::")
+                .sql(column.equals("line") ? "text" : "json")
+                .sql(" ELSE _r.")
+                .ident(column)
+                .sql(" END AS ")
+                .ident(column)
+                .sql(" FROM (")
+                .append(rows)
+                .sql(") AS _r");
     }
 
     /**
@@ -70,8 +88,22 @@ final class ReadSql {
             return row;
         }
         Sql estimate = estimate(outputs);
-        return new Sql().sql("CASE WHEN ").append(estimate).sql(" > ").param(maxBytes).sql(" THEN ").sql(TOO_LARGE)
-                .sql("(").append(estimate).sql(", ").param(maxBytes).sql(")::").sql(type).sql(" ELSE ").append(row).sql(" END");
+        return new Sql()
+                .sql("CASE WHEN ")
+                .append(estimate)
+                .sql(" > ")
+                .param(maxBytes)
+                .sql(" THEN ")
+                .sql(TOO_LARGE)
+                .sql("(")
+                .append(estimate)
+                .sql(", ")
+                .param(maxBytes)
+                .sql(")::")
+                .sql(type)
+                .sql(" ELSE ")
+                .append(row)
+                .sql(" END");
     }
 
     /** The sum of the outputs' sizes, each distinct size expression computed once and multiplied by its uses. */
@@ -81,15 +113,22 @@ final class ReadSql {
         long constant = 0;
         for (ReadPlan.Output o : outputs) {
             constant += PER_OUTPUT_OVERHEAD + o.key().length();
-            Sql size = o.size() != null ? o.size()
-                    : new Sql().sql("coalesce(pg_column_size(").append(o.value()).sql("), 0)");
+            Sql size = o.size() != null
+                    ? o.size()
+                    : new Sql()
+                            .sql("coalesce(pg_column_size(")
+                            .append(o.value())
+                            .sql("), 0)");
             String identity = size.toString();
             expressions.putIfAbsent(identity, size);
             uses.merge(identity, 1, Integer::sum);
         }
         Sql sum = new Sql().sql("(").sql(Long.toString(constant));
         for (java.util.Map.Entry<String, Sql> e : expressions.entrySet()) {
-            sum.sql(" + ").sql(Integer.toString(Objects.requireNonNull(uses.get(e.getKey())))).sql("::bigint * ").append(e.getValue());
+            sum.sql(" + ")
+                    .sql(Integer.toString(Objects.requireNonNull(uses.get(e.getKey()))))
+                    .sql("::bigint * ")
+                    .append(e.getValue());
         }
         return sum.sql(")");
     }
@@ -108,8 +147,14 @@ final class ReadSql {
         if ("bytea".equals(base)) {
             return new Sql().sql("(2 * coalesce(octet_length(").append(ref).sql("), 0))::bigint");
         }
-        return new Sql().sql("coalesce(CASE WHEN pg_column_compression(").append(ref).sql(") IS NULL THEN pg_column_size(")
-                .append(ref).sql(") ELSE octet_length(").append(ref).sql("::text) END, 0)::bigint");
+        return new Sql()
+                .sql("coalesce(CASE WHEN pg_column_compression(")
+                .append(ref)
+                .sql(") IS NULL THEN pg_column_size(")
+                .append(ref)
+                .sql(") ELSE octet_length(")
+                .append(ref)
+                .sql("::text) END, 0)::bigint");
     }
 
     /** How many rows match, ignoring limit and offset, joining only the embeddings that can drop parent rows. */
@@ -137,8 +182,11 @@ final class ReadSql {
     /** One level's rows: its JSON object per row, its embeddings joined, its filters, order and range. */
     static Sql level(ReadPlan level, Sql from, List<Sql> joinConditions, boolean ownConditions) {
         // A spread hands its values up as separate columns (its "exposed" ones); it needs no object of its own.
-        Sql row = level.spread ? Sql.of("NULL::json AS j")
-                : new Sql().append(guarded(level.outputs, rowObject(level.outputs), "json", level.maxBytes)).sql(" AS j");
+        Sql row = level.spread
+                ? Sql.of("NULL::json AS j")
+                : new Sql()
+                        .append(guarded(level.outputs, rowObject(level.outputs), "json", level.maxBytes))
+                        .sql(" AS j");
         return level(level, from, joinConditions, ownConditions, row);
     }
 
@@ -176,39 +224,66 @@ final class ReadSql {
         if (all.isEmpty()) {
             return new Sql();
         }
-        List<Sql> wrapped = all.stream().map(c -> new Sql().sql("(").append(c).sql(")")).toList();
+        List<Sql> wrapped =
+                all.stream().map(c -> new Sql().sql("(").append(c).sql(")")).toList();
         return new Sql().sql(" WHERE ").join(wrapped, " AND ");
     }
 
     private static Sql lateral(ReadPlan parent, ReadPlan child) {
         Relationship r = child.relationship();
-        Sql from = new Sql().qualified(r.target().schema(), r.target().name()).sql(" AS ").ident(child.alias);
+        Sql from = new Sql()
+                .qualified(r.target().schema(), r.target().name())
+                .sql(" AS ")
+                .ident(child.alias);
         List<Sql> join = new ArrayList<>();
         Junction junction = r.junction();
         if (junction == null) {
             for (int i = 0; i < r.sourceColumns().size(); i++) {
-                join.add(new Sql().ident(child.alias).sql(".").ident(r.targetColumns().get(i)).sql(" = ")
-                        .ident(parent.alias).sql(".").ident(r.sourceColumns().get(i)));
+                join.add(new Sql()
+                        .ident(child.alias)
+                        .sql(".")
+                        .ident(r.targetColumns().get(i))
+                        .sql(" = ")
+                        .ident(parent.alias)
+                        .sql(".")
+                        .ident(r.sourceColumns().get(i)));
             }
         } else {
             String jAlias = "j" + child.alias;
-            from.sql(" JOIN ").qualified(junction.table().schema(), junction.table().name()).sql(" AS ").ident(jAlias).sql(" ON ");
+            from.sql(" JOIN ")
+                    .qualified(junction.table().schema(), junction.table().name())
+                    .sql(" AS ")
+                    .ident(jAlias)
+                    .sql(" ON ");
             List<Sql> on = new ArrayList<>();
             for (int i = 0; i < junction.toTarget().columns().size(); i++) {
-                on.add(new Sql().ident(jAlias).sql(".").ident(junction.toTarget().columns().get(i)).sql(" = ")
-                        .ident(child.alias).sql(".").ident(junction.toTarget().foreignColumns().get(i)));
+                on.add(new Sql()
+                        .ident(jAlias)
+                        .sql(".")
+                        .ident(junction.toTarget().columns().get(i))
+                        .sql(" = ")
+                        .ident(child.alias)
+                        .sql(".")
+                        .ident(junction.toTarget().foreignColumns().get(i)));
             }
             from.join(on, " AND ");
             for (int i = 0; i < junction.toSource().columns().size(); i++) {
-                join.add(new Sql().ident(jAlias).sql(".").ident(junction.toSource().columns().get(i)).sql(" = ")
-                        .ident(parent.alias).sql(".").ident(junction.toSource().foreignColumns().get(i)));
+                join.add(new Sql()
+                        .ident(jAlias)
+                        .sql(".")
+                        .ident(junction.toSource().columns().get(i))
+                        .sql(" = ")
+                        .ident(parent.alias)
+                        .sql(".")
+                        .ident(junction.toSource().foreignColumns().get(i)));
             }
         }
         Sql body = level(child, from, join, true);
         String joinType = child.inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
         Sql sql = new Sql().sql(joinType);
         if (child.toMany()) {
-            sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (").append(runningTotal(body, "j", child.maxBytes))
+            sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (")
+                    .append(runningTotal(body, "j", child.maxBytes))
                     .sql(") AS _e) AS ")
                     .ident(child.lateral())
                     .sql(child.inner ? " ON json_array_length(" + Sql.quote(child.lateral()) + ".j) > 0" : " ON TRUE");
@@ -228,11 +303,20 @@ final class ReadSql {
             Sql call = new Sql().sql("json_build_object(");
             List<ReadPlan.Output> chunk = outputs.subList(start, Math.min(outputs.size(), start + PAIRS_PER_CALL));
             for (int i = 0; i < chunk.size(); i++) {
-                call.sql(i == 0 ? "" : ", ").param(chunk.get(i).key()).sql("::text, ").append(chunk.get(i).value());
+                call.sql(i == 0 ? "" : ", ")
+                        .param(chunk.get(i).key())
+                        .sql("::text, ")
+                        .append(chunk.get(i).value());
             }
             call.sql(")");
-            merged = merged == null ? call
-                    : new Sql().sql("(left(").append(merged).sql("::text, -1) || ', ' || right(").append(call).sql("::text, -1))::json");
+            merged = merged == null
+                    ? call
+                    : new Sql()
+                            .sql("(left(")
+                            .append(merged)
+                            .sql("::text, -1) || ', ' || right(")
+                            .append(call)
+                            .sql("::text, -1))::json");
         }
         return Objects.requireNonNull(merged, "a row object needs at least one output");
     }

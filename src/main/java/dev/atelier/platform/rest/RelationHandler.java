@@ -51,7 +51,8 @@ final class RelationHandler {
     }
 
     /** Runs a read of {@code root} with the count the Prefer header asked for. */
-    Result countedQuery(ApiRequest req, ReadPlan root, Sql from, @Nullable Count count, MediaType media) throws SQLException {
+    Result countedQuery(ApiRequest req, ReadPlan root, Sql from, @Nullable Count count, MediaType media)
+            throws SQLException {
         Executor.Check single = singleCheck(media);
         if (count == null) {
             return executor.query(req.caller, true, page(root, from, false, media), single);
@@ -63,7 +64,10 @@ final class RelationHandler {
         boolean estimated = count == Count.ESTIMATED;
         // count=estimated: exact up to max-rows estimated rows, the planner's estimate beyond (PostgREST's rule).
         long exactUpTo = req.limits.maxRows();
-        return executor.query(req.caller, true, planned,
+        return executor.query(
+                req.caller,
+                true,
+                planned,
                 estimate -> page(root, from, estimated && (estimate == null || estimate <= exactUpTo), media),
                 single);
     }
@@ -86,7 +90,8 @@ final class RelationHandler {
         long page = result.pageTotal();
         // Partial when the total is known and this page holds fewer rows than it.
         int status = total != null && page < total ? 206 : 200;
-        Reply reply = new Reply(status, media.contentType, media == MediaType.SINGLE_OBJECT ? unwrap(result.body()) : result.body());
+        Reply reply = new Reply(
+                status, media.contentType, media == MediaType.SINGLE_OBJECT ? unwrap(result.body()) : result.body());
         reply.header("Content-Range", RangeSpec.contentRange(lower, page, total));
         if (count != null) {
             reply.header("Preference-Applied", "count=" + count.name().toLowerCase(java.util.Locale.ROOT));
@@ -106,7 +111,8 @@ final class RelationHandler {
         Payload payload = Payload.parse(req.body(), q.columns == null);
         List<String> columns = writtenColumns(table, q, payload);
         Resolution resolution = req.preferences.resolution();
-        MutationSql.Conflict conflict = resolution == null ? MutationSql.Conflict.NONE
+        MutationSql.Conflict conflict = resolution == null
+                ? MutationSql.Conflict.NONE
                 : resolution == Resolution.MERGE_DUPLICATES ? MutationSql.Conflict.MERGE : MutationSql.Conflict.IGNORE;
         List<String> conflictColumns = q.onConflict != null ? q.onConflict : table.primaryKey();
         for (String c : conflictColumns) {
@@ -114,11 +120,14 @@ final class RelationHandler {
                 throw ApiError.columnDoesNotExist(table.name(), c);
             }
         }
-        Sql statement = MutationSql.insert(table, columns, payload.asArrayText(), req.preferences.missingDefault(),
-                conflict, conflictColumns);
+        Sql statement = MutationSql.insert(
+                table, columns, payload.asArrayText(), req.preferences.missingDefault(), conflict, conflictColumns);
         List<String> applied = new ArrayList<>();
         if (resolution != null) {
-            applied.add(resolution == Resolution.MERGE_DUPLICATES ? "resolution=merge-duplicates" : "resolution=ignore-duplicates");
+            applied.add(
+                    resolution == Resolution.MERGE_DUPLICATES
+                            ? "resolution=merge-duplicates"
+                            : "resolution=ignore-duplicates");
         }
         if (req.preferences.missingDefault()) {
             applied.add("missing=default");
@@ -132,7 +141,8 @@ final class RelationHandler {
         MediaType media = req.mediaType();
         Table table = table(catalog, req);
         if (!q.limits.isEmpty() || !q.offsets.isEmpty()) {
-            throw new ApiError(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT", null, null);
+            throw new ApiError(
+                    400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT", null, null);
         }
         Payload payload = Payload.parse(req.body(), true);
         if (!payload.tree.isObject() && !(payload.tree.isArray() && payload.tree.size() == 1)) {
@@ -143,28 +153,37 @@ final class RelationHandler {
         boolean onlyPkEquality = q.logic.isEmpty() && !pk.isEmpty();
         for (QueryParams.PathFilter pf : q.filters) {
             Filter f = pf.filter();
-            if (!pf.path().isEmpty() || f.negated() || f.field().hasPath() || !(f.operation() instanceof Filter.Simple s)
-                || s.operator() != Filter.Operator.EQ || !pk.contains(f.field().name())) {
+            if (!pf.path().isEmpty()
+                    || f.negated()
+                    || f.field().hasPath()
+                    || !(f.operation() instanceof Filter.Simple s)
+                    || s.operator() != Filter.Operator.EQ
+                    || !pk.contains(f.field().name())) {
                 onlyPkEquality = false;
                 break;
             }
             filtered.add(f.field().name());
         }
         if (!onlyPkEquality || !filtered.equals(pk)) {
-            throw new ApiError(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators",
-                    null, null);
+            throw new ApiError(
+                    405,
+                    "PGRST105",
+                    "Filters must include all and only primary key columns with 'eq' operators",
+                    null,
+                    null);
         }
         var row = payload.tree.isArray() ? payload.tree.get(0) : payload.tree;
         for (QueryParams.PathFilter pf : q.filters) {
             String column = pf.filter().field().name();
             String wanted = ((Filter.Simple) pf.filter().operation()).value();
             if (!row.has(column) || !row.get(column).asText().equals(wanted)) {
-                throw new ApiError(400, "PGRST115", "Payload values do not match URL in primary key column(s)", null, null);
+                throw new ApiError(
+                        400, "PGRST115", "Payload values do not match URL in primary key column(s)", null, null);
             }
         }
         List<String> columns = writtenColumns(table, q, payload);
-        Sql statement = MutationSql.insert(table, columns, payload.asArrayText(), false, MutationSql.Conflict.MERGE,
-                table.primaryKey());
+        Sql statement = MutationSql.insert(
+                table, columns, payload.asArrayText(), false, MutationSql.Conflict.MERGE, table.primaryKey());
         return mutate(req, catalog, table, q, media, statement, 200, List.of(), false);
     }
 
@@ -194,14 +213,30 @@ final class RelationHandler {
     }
 
     /** Inserts and PUT: the query string shapes only the representation (its filters select nothing to write). */
-    private Reply mutate(ApiRequest req, Catalog catalog, Table table, QueryParams q, MediaType media, Sql statement,
-                         int representationStatus, List<String> applied, boolean insert) throws SQLException {
+    private Reply mutate(
+            ApiRequest req,
+            Catalog catalog,
+            Table table,
+            QueryParams q,
+            MediaType media,
+            Sql statement,
+            int representationStatus,
+            List<String> applied,
+            boolean insert)
+            throws SQLException {
         ReadPlan root = req.planner(catalog).plan(table, table.columns(), table.name(), q);
         return mutate(req, media, statement, representationStatus, applied, insert, root);
     }
 
-    private Reply mutate(ApiRequest req, MediaType media, @Nullable Sql statement, int representationStatus, List<String> applied,
-                         boolean insert, ReadPlan root) throws SQLException {
+    private Reply mutate(
+            ApiRequest req,
+            MediaType media,
+            @Nullable Sql statement,
+            int representationStatus,
+            List<String> applied,
+            boolean insert,
+            ReadPlan root)
+            throws SQLException {
         if (media == MediaType.CSV) {
             throw new ApiError(406, "PGRST107", "None of these media types are available: text/csv", null, null);
         }
@@ -210,7 +245,13 @@ final class RelationHandler {
         List<String> preferenceApplied = new ArrayList<>(applied);
         if (req.preferences.returning() != null) {
             // Echoed only when asked for, as PostgREST does; minimal is merely the default.
-            preferenceApplied.add(0, "return=" + returning.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            preferenceApplied.add(
+                    0,
+                    "return="
+                            + returning
+                                    .name()
+                                    .toLowerCase(java.util.Locale.ROOT)
+                                    .replace('_', '-'));
         }
         if (counting) {
             preferenceApplied.add("count=exact");
@@ -219,11 +260,14 @@ final class RelationHandler {
         Reply reply;
         long rows;
         if (returning == Return.REPRESENTATION) {
-            Sql sql = statement == null ? Sql.of("SELECT '[]'::text, 0::bigint, NULL::bigint")
+            Sql sql = statement == null
+                    ? Sql.of("SELECT '[]'::text, 0::bigint, NULL::bigint")
                     : MutationSql.withRepresentation(statement, root, returned(req, root));
             Result result = executor.query(req.caller, false, sql, single);
             rows = result.pageTotal();
-            reply = new Reply(insert ? 201 : representationStatus, media.contentType,
+            reply = new Reply(
+                    insert ? 201 : representationStatus,
+                    media.contentType,
                     media == MediaType.SINGLE_OBJECT ? unwrap(result.body()) : result.body());
         } else {
             rows = statement == null ? 0 : executor.update(req.caller, false, statement, false, single);
@@ -231,7 +275,9 @@ final class RelationHandler {
         }
         Long total = counting ? rows : null;
         // PostgREST: inserts report "*/total", updates and deletes "0-(n-1)/total".
-        reply.header("Content-Range", insert ? "*/" + (total == null ? "*" : total) : RangeSpec.contentRange(0, rows, total));
+        reply.header(
+                "Content-Range",
+                insert ? "*/" + (total == null ? "*" : total) : RangeSpec.contentRange(0, rows, total));
         if (!preferenceApplied.isEmpty()) {
             reply.header("Preference-Applied", String.join(", ", preferenceApplied));
         }
@@ -273,9 +319,14 @@ final class RelationHandler {
     static Table table(Catalog catalog, ApiRequest req) {
         Table table = catalog.table(req.schema, req.name);
         if (table == null) {
-            String suggestion = Similarity.closest(req.name, catalog.tables(req.schema).stream().map(Table::name).toList());
-            throw new ApiError(404, "PGRST205",
-                    "Could not find the table '" + req.schema + "." + req.name + "' in the schema cache", null,
+            String suggestion = Similarity.closest(
+                    req.name,
+                    catalog.tables(req.schema).stream().map(Table::name).toList());
+            throw new ApiError(
+                    404,
+                    "PGRST205",
+                    "Could not find the table '" + req.schema + "." + req.name + "' in the schema cache",
+                    null,
                     suggestion == null ? null : "Perhaps you meant the table '" + req.schema + "." + suggestion + "'");
         }
         return table;
@@ -288,8 +339,12 @@ final class RelationHandler {
         }
         return result -> {
             if (result.pageTotal() != 1) {
-                throw new ApiError(406, "PGRST116", "Cannot coerce the result to a single JSON object",
-                        "The result contains " + result.pageTotal() + " rows", null);
+                throw new ApiError(
+                        406,
+                        "PGRST116",
+                        "Cannot coerce the result to a single JSON object",
+                        "The result contains " + result.pageTotal() + " rows",
+                        null);
             }
         };
     }
@@ -300,7 +355,9 @@ final class RelationHandler {
             return null;
         }
         String trimmed = array.trim();
-        return trimmed.length() >= 2 && trimmed.charAt(0) == '[' ? trimmed.substring(1, trimmed.length() - 1).trim() : trimmed;
+        return trimmed.length() >= 2 && trimmed.charAt(0) == '['
+                ? trimmed.substring(1, trimmed.length() - 1).trim()
+                : trimmed;
     }
 
     static Reply profile(ApiRequest req, Reply reply) {

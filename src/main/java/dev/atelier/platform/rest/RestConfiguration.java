@@ -20,13 +20,16 @@ import org.springframework.core.Ordered;
 class RestConfiguration {
 
     @Bean
-    FilterRegistrationBean<DataApi> dataApi(SchemaCache cache, Database database, CallerResolver callers,
-                                            @Value("${atelier.rest.max-body-bytes:1048576}") long maxBodyBytes,
-                                            @Value("${atelier.rest.max-rows:1000}") long maxRows,
-                                            @Value("${atelier.rest.max-select-items:200}") int maxSelectItems,
-                                            @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes) {
-        FilterRegistrationBean<DataApi> registration = new FilterRegistrationBean<>(new DataApi(cache, database, callers,
-                maxBodyBytes, new RestLimits(maxRows, maxSelectItems, maxResponseBytes)));
+    FilterRegistrationBean<DataApi> dataApi(
+            SchemaCache cache,
+            Database database,
+            CallerResolver callers,
+            @Value("${atelier.rest.max-body-bytes:1048576}") long maxBodyBytes,
+            @Value("${atelier.rest.max-rows:1000}") long maxRows,
+            @Value("${atelier.rest.max-select-items:200}") int maxSelectItems,
+            @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes) {
+        FilterRegistrationBean<DataApi> registration = new FilterRegistrationBean<>(new DataApi(
+                cache, database, callers, maxBodyBytes, new RestLimits(maxRows, maxSelectItems, maxResponseBytes)));
         registration.addUrlPatterns(DataApi.BASE, DataApi.BASE + "/*");
         registration.setName("dataApi");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);

@@ -19,7 +19,7 @@ record RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes) {
     RestLimits {
         if (maxRows < 1 || maxSelectItems < 1 || maxResponseBytes < 1024) {
             throw new IllegalArgumentException("atelier.rest.max-rows and max-select-items must be positive, "
-                                               + "max-response-bytes at least 1024");
+                    + "max-response-bytes at least 1024");
         }
     }
 
@@ -34,17 +34,23 @@ record RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes) {
     }
 
     ApiError tooManySelectItems(int count) {
-        return new ApiError(400, "PGRSTX01",
-                "The select list names " + count + " columns and embeddings; at most " + maxSelectItems + " are allowed",
+        return new ApiError(
+                400,
+                "PGRSTX01",
+                "The select list names " + count + " columns and embeddings; at most " + maxSelectItems
+                        + " are allowed",
                 "atelier.rest.max-select-items is " + maxSelectItems,
                 "Select fewer columns; a column named several times under different aliases counts each time.");
     }
 
     ApiError tooManyOutputs(int count) {
-        return new ApiError(400, "PGRSTX01",
+        return new ApiError(
+                400,
+                "PGRSTX01",
                 "The select list stands for " + count + " columns once each * is expanded; at most " + maxOutputs()
-                + " are allowed",
-                "atelier.rest.max-select-items is " + maxSelectItems + "; the expanded columns may be five times as many",
+                        + " are allowed",
+                "atelier.rest.max-select-items is " + maxSelectItems
+                        + "; the expanded columns may be five times as many",
                 "Name the columns instead of repeating *.");
     }
 }

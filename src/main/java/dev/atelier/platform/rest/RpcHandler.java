@@ -57,9 +57,14 @@ final class RpcHandler {
                 for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
                     keys.add(it.next());
                 }
-            } else if (!req.preferences.singleObjectParams() && candidates.stream().noneMatch(Routine::hasSingleUnnamedJsonParameter)) {
-                throw new ApiError(400, "PGRST102", "Empty or invalid json",
-                        "Function arguments must be a JSON object of named arguments", null);
+            } else if (!req.preferences.singleObjectParams()
+                    && candidates.stream().noneMatch(Routine::hasSingleUnnamedJsonParameter)) {
+                throw new ApiError(
+                        400,
+                        "PGRST102",
+                        "Empty or invalid json",
+                        "Function arguments must be a JSON object of named arguments",
+                        null);
             }
             argumentsJson = rawBody;
         } else {
@@ -83,11 +88,14 @@ final class RpcHandler {
         Routine routine = choose(req, catalog, candidates, keys, post);
 
         RpcSql.Call call;
-        boolean singleObject = post && (req.preferences.singleObjectParams() || routine.hasSingleUnnamedJsonParameter());
+        boolean singleObject =
+                post && (req.preferences.singleObjectParams() || routine.hasSingleUnnamedJsonParameter());
         if (singleObject) {
             call = RpcSql.singleObject(routine, rawBody);
         } else {
-            List<Parameter> used = routine.parameters().stream().filter(p -> keys.contains(p.name())).toList();
+            List<Parameter> used = routine.parameters().stream()
+                    .filter(p -> keys.contains(p.name()))
+                    .toList();
             call = RpcSql.named(routine, used, argumentsJson);
         }
         boolean readOnly = req.isRead();
@@ -98,14 +106,26 @@ final class RpcHandler {
         }
         if (!routine.returnsComposite()) {
             if (!routine.returnsSet()) {
-                Result result = executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
-                return RelationHandler.profile(req, new Reply(200, media == MediaType.SINGLE_OBJECT
-                        ? MediaType.SINGLE_OBJECT.contentType : MediaType.JSON.contentType, result.body())
-                        .header("Content-Range", "0-0/*"));
+                Result result =
+                        executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
+                return RelationHandler.profile(
+                        req,
+                        new Reply(
+                                        200,
+                                        media == MediaType.SINGLE_OBJECT
+                                                ? MediaType.SINGLE_OBJECT.contentType
+                                                : MediaType.JSON.contentType,
+                                        result.body())
+                                .header("Content-Range", "0-0/*"));
             }
             RangeSpec range = RangeSpec.of(q, req.http.getHeader("Range"), readOnly);
-            Result result = executor.query(req.caller, readOnly,
-                    RpcSql.scalarSet(call, req.limits.capRows(range.limit()), range.offset() == 0 ? null : range.offset(),
+            Result result = executor.query(
+                    req.caller,
+                    readOnly,
+                    RpcSql.scalarSet(
+                            call,
+                            req.limits.capRows(range.limit()),
+                            range.offset() == 0 ? null : range.offset(),
                             req.limits.maxResponseBytes()),
                     RelationHandler.singleCheck(media));
             return RelationHandler.pageReply(req, media, result, range.offset(), null);
@@ -123,8 +143,14 @@ final class RpcHandler {
             // One composite value: PostgREST answers the object itself, not an array of one.
             Result result = executor.query(req.caller, readOnly, ReadSql.page(root, from, false, true), null);
             String body = result.pageTotal() == 0 ? "null" : RelationHandler.unwrap(result.body());
-            return RelationHandler.profile(req, new Reply(200, media == MediaType.SINGLE_OBJECT
-                    ? MediaType.SINGLE_OBJECT.contentType : MediaType.JSON.contentType, body));
+            return RelationHandler.profile(
+                    req,
+                    new Reply(
+                            200,
+                            media == MediaType.SINGLE_OBJECT
+                                    ? MediaType.SINGLE_OBJECT.contentType
+                                    : MediaType.JSON.contentType,
+                            body));
         }
         if (readOnly) {
             Result result = relations.countedQuery(req, root, from, req.preferences.count(), media);
@@ -145,11 +171,14 @@ final class RpcHandler {
     }
 
     /** PostgREST's overload resolution by argument names; PGRST202 (404) for none, PGRST203 (300) for several. */
-    private static Routine choose(ApiRequest req, Catalog catalog, List<Routine> candidates, Set<String> keys, boolean post) {
+    private static Routine choose(
+            ApiRequest req, Catalog catalog, List<Routine> candidates, Set<String> keys, boolean post) {
         List<Routine> matches = new ArrayList<>();
         if (post && req.preferences.singleObjectParams()) {
             for (Routine r : candidates) {
-                if (r.parameters().size() == 1 && List.of("json", "jsonb").contains(r.parameters().get(0).type())) {
+                if (r.parameters().size() == 1
+                        && List.of("json", "jsonb")
+                                .contains(r.parameters().get(0).type())) {
                     matches.add(r);
                 }
             }
@@ -159,26 +188,40 @@ final class RpcHandler {
                     continue;
                 }
                 Set<String> names = r.parameters().stream().map(Parameter::name).collect(Collectors.toSet());
-                Set<String> required = r.parameters().stream().filter(p -> !p.hasDefault() && !p.variadic())
-                        .map(Parameter::name).collect(Collectors.toSet());
+                Set<String> required = r.parameters().stream()
+                        .filter(p -> !p.hasDefault() && !p.variadic())
+                        .map(Parameter::name)
+                        .collect(Collectors.toSet());
                 if (names.containsAll(keys) && keys.containsAll(required)) {
                     matches.add(r);
                 }
             }
             if (matches.isEmpty() && post) {
-                candidates.stream().filter(Routine::hasSingleUnnamedJsonParameter).forEach(matches::add);
+                candidates.stream()
+                        .filter(Routine::hasSingleUnnamedJsonParameter)
+                        .forEach(matches::add);
             }
         }
         if (matches.size() > 1) {
-            List<Routine> exact = matches.stream().filter(r -> r.parameters().size() == keys.size()).toList();
+            List<Routine> exact = matches.stream()
+                    .filter(r -> r.parameters().size() == keys.size())
+                    .toList();
             if (exact.size() == 1) {
                 return exact.get(0);
             }
-            throw new ApiError(300, "PGRST203", "Could not choose the best candidate function between: "
-                    + matches.stream().map(r -> r.schema() + "." + r.name() + "("
-                            + r.parameters().stream().map(p -> p.name() + " => " + p.type()).collect(Collectors.joining(", "))
-                            + ")").collect(Collectors.joining(", ")),
-                    null, "Try renaming the parameters or the function itself in the database so function overloading can be resolved");
+            throw new ApiError(
+                    300,
+                    "PGRST203",
+                    "Could not choose the best candidate function between: "
+                            + matches.stream()
+                                    .map(r -> r.schema() + "." + r.name() + "("
+                                            + r.parameters().stream()
+                                                    .map(p -> p.name() + " => " + p.type())
+                                                    .collect(Collectors.joining(", "))
+                                            + ")")
+                                    .collect(Collectors.joining(", ")),
+                    null,
+                    "Try renaming the parameters or the function itself in the database so function overloading can be resolved");
         }
         if (matches.size() == 1) {
             return matches.get(0);
@@ -186,31 +229,40 @@ final class RpcHandler {
         throw notFound(req, catalog, candidates, keys, post);
     }
 
-    private static ApiError notFound(ApiRequest req, Catalog catalog, List<Routine> candidates, Set<String> keys, boolean post) {
+    private static ApiError notFound(
+            ApiRequest req, Catalog catalog, List<Routine> candidates, Set<String> keys, boolean post) {
         String function = req.schema + "." + req.name;
         List<String> sorted = new ArrayList<>(new TreeSet<>(keys));
         String listed = "(" + String.join(", ", sorted) + ")";
         String message = "Could not find the function " + function + (sorted.isEmpty() ? " without parameters" : listed)
-                         + " in the schema cache";
-        String withParams = sorted.isEmpty() ? " without parameters"
+                + " in the schema cache";
+        String withParams = sorted.isEmpty()
+                ? " without parameters"
                 : " with parameter" + (sorted.size() > 1 ? "s " : " ") + String.join(", ", sorted);
         String details = "Searched for the function " + function + withParams
-                         + (post ? " or with a single unnamed json/jsonb parameter" : "")
-                         + ", but no matches were found in the schema cache.";
+                + (post ? " or with a single unnamed json/jsonb parameter" : "")
+                + ", but no matches were found in the schema cache.";
         String hint;
         if (candidates.isEmpty()) {
-            List<String> names = catalog.routines(req.schema).stream().map(l -> l.get(0).name()).toList();
+            List<String> names = catalog.routines(req.schema).stream()
+                    .map(l -> l.get(0).name())
+                    .toList();
             String suggestion = Similarity.closest(req.name, names);
-            hint = suggestion == null ? null : "Perhaps you meant to call the function " + req.schema + "." + suggestion;
+            hint = suggestion == null
+                    ? null
+                    : "Perhaps you meant to call the function " + req.schema + "." + suggestion;
         } else {
-            Routine best = candidates.stream().max(Comparator.comparingInt(r -> overlap(r, keys))).orElseThrow();
+            Routine best = candidates.stream()
+                    .max(Comparator.comparingInt(r -> overlap(r, keys)))
+                    .orElseThrow();
             hint = "Perhaps you meant to call the function " + function + "("
-                   + best.parameters().stream().map(Parameter::name).sorted().collect(Collectors.joining(", ")) + ")";
+                    + best.parameters().stream().map(Parameter::name).sorted().collect(Collectors.joining(", ")) + ")";
         }
         return new ApiError(404, "PGRST202", message, details, hint);
     }
 
     private static int overlap(Routine r, Set<String> keys) {
-        return (int) r.parameters().stream().filter(p -> keys.contains(p.name())).count();
+        return (int)
+                r.parameters().stream().filter(p -> keys.contains(p.name())).count();
     }
 }

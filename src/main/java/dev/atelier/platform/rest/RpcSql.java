@@ -12,8 +12,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class RpcSql {
 
-    private RpcSql() {
-    }
+    private RpcSql() {}
 
     /** A call: the FROM items that provide its arguments (or null) and the call expression itself. */
     record Call(@Nullable Sql argumentSource, Sql invocation) {
@@ -38,7 +37,12 @@ final class RpcSql {
             Parameter p = used.get(i);
             // The type text is format_type() output from the catalog, not request input.
             source.sql(i == 0 ? "" : ", ").ident(p.name()).sql(" ").sql(p.type());
-            invocation.sql(i == 0 ? "" : ", ").sql(p.variadic() ? "VARIADIC " : "").ident(p.name()).sql(" := _args.").ident(p.name());
+            invocation
+                    .sql(i == 0 ? "" : ", ")
+                    .sql(p.variadic() ? "VARIADIC " : "")
+                    .ident(p.name())
+                    .sql(" := _args.")
+                    .ident(p.name());
         }
         source.sql(")");
         return new Call(source, invocation.sql(")"));
@@ -47,8 +51,13 @@ final class RpcSql {
     /** A function of one json/jsonb parameter called with the whole body. */
     static Call singleObject(Routine routine, @Nullable String body) {
         Parameter p = routine.parameters().get(0);
-        Sql invocation = new Sql().qualified(routine.schema(), routine.name()).sql("(").param(body).sql("::")
-                .sql(p.type().equals("jsonb") ? "jsonb" : "json").sql(")");
+        Sql invocation = new Sql()
+                .qualified(routine.schema(), routine.name())
+                .sql("(")
+                .param(body)
+                .sql("::")
+                .sql(p.type().equals("jsonb") ? "jsonb" : "json")
+                .sql(")");
         return new Call(null, invocation);
     }
 
@@ -63,8 +72,10 @@ final class RpcSql {
             value.sql(" FROM ").append(call.argumentSource());
         }
         value.sql(" OFFSET 0");
-        return new Sql().sql("SELECT _r.j::text AS body, 1::bigint AS page_total, NULL::bigint AS total FROM (")
-                .append(ReadSql.runningTotal(value, "j", maxBytes)).sql(") AS _r");
+        return new Sql()
+                .sql("SELECT _r.j::text AS body, 1::bigint AS page_total, NULL::bigint AS total FROM (")
+                .append(ReadSql.runningTotal(value, "j", maxBytes))
+                .sql(") AS _r");
     }
 
     /** A set of scalars as a JSON array, cut by limit and offset, raising once it passes {@code maxBytes}. */
@@ -76,8 +87,11 @@ final class RpcSql {
         if (offset != null) {
             values.sql(" OFFSET ").param(offset);
         }
-        return new Sql().sql("SELECT coalesce(json_agg(_v.j), '[]')::text AS body, count(*) AS page_total, NULL::bigint AS total FROM (")
-                .append(ReadSql.runningTotal(values, "j", maxBytes)).sql(") AS _v");
+        return new Sql()
+                .sql(
+                        "SELECT coalesce(json_agg(_v.j), '[]')::text AS body, count(*) AS page_total, NULL::bigint AS total FROM (")
+                .append(ReadSql.runningTotal(values, "j", maxBytes))
+                .sql(") AS _v");
     }
 
     static Sql voidCall(Call call) {

@@ -28,7 +28,9 @@ public final class SchemaCache {
     private volatile @Nullable Catalog catalog;
     private volatile long lastLoadNanos;
     /** Per role, the columns it may read, for the snapshot {@link #grantsOf} was last asked about. */
-    private final java.util.concurrent.ConcurrentHashMap<String, ColumnGrants> grants = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, ColumnGrants> grants =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private volatile @Nullable Catalog grantsCatalog;
 
     /** A miss reloads at most this often, so requests for made-up names cannot keep the catalog busy. */
@@ -41,7 +43,10 @@ public final class SchemaCache {
      */
     SchemaCache(Database database, @Value("${atelier.rest.schemas}") String schemas) {
         this.database = database;
-        this.schemas = Arrays.stream(schemas.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        this.schemas = Arrays.stream(schemas.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
         if (this.schemas.isEmpty()) {
             throw new IllegalArgumentException("atelier.rest.schemas names no schema");
         }
@@ -59,7 +64,8 @@ public final class SchemaCache {
 
     private Catalog load() {
         try {
-            Catalog fresh = database.transaction(Caller.serviceRole(), tx -> CatalogLoader.load(tx.connection(), schemas));
+            Catalog fresh =
+                    database.transaction(Caller.serviceRole(), tx -> CatalogLoader.load(tx.connection(), schemas));
             catalog = fresh;
             lastLoadNanos = System.nanoTime();
             return fresh;
@@ -112,7 +118,8 @@ public final class SchemaCache {
                 return known;
             }
         }
-        ColumnGrants loaded = database.transaction(Caller.serviceRole(), true, tx -> ColumnGrants.load(tx.connection(), seen, role));
+        ColumnGrants loaded =
+                database.transaction(Caller.serviceRole(), true, tx -> ColumnGrants.load(tx.connection(), seen, role));
         synchronized (grants) {
             if (grantsCatalog == seen) {
                 grants.putIfAbsent(role, loaded);
@@ -134,8 +141,12 @@ public final class SchemaCache {
                     now = load();
                 } catch (RuntimeException e) {
                     log.warn("schema cache not loaded: {}", e.getMessage());
-                    throw new ApiError(503, "PGRST002",
-                            "Could not query the database for the schema cache. Retrying.", null, null);
+                    throw new ApiError(
+                            503,
+                            "PGRST002",
+                            "Could not query the database for the schema cache. Retrying.",
+                            null,
+                            null);
                 }
             }
             return now;

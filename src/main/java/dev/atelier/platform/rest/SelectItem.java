@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 sealed interface SelectItem {
 
     /** {@code alias:col->path::cast}; {@code field.name()} is "*" for all columns. */
-    record Column(@Nullable String alias, Field field, @Nullable String cast) implements SelectItem {
+    record Column(
+            @Nullable String alias, Field field, @Nullable String cast) implements SelectItem {
         boolean isStar() {
             return "*".equals(field.name()) && !field.hasPath();
         }
@@ -17,14 +18,24 @@ sealed interface SelectItem {
      * {@code alias:relation!hint!inner(children)}; with {@code spread} ({@code ...relation(children)})
      * the children's keys go straight into the parent object.
      */
-    record Embed(@Nullable String alias, String relation, @Nullable String hint, boolean inner, List<SelectItem> children,
-                 boolean spread)
+    record Embed(
+            @Nullable String alias,
+            String relation,
+            @Nullable String hint,
+            boolean inner,
+            List<SelectItem> children,
+            boolean spread)
             implements SelectItem {
         public Embed {
             children = List.copyOf(children);
         }
 
-        Embed(@Nullable String alias, String relation, @Nullable String hint, boolean inner, List<SelectItem> children) {
+        Embed(
+                @Nullable String alias,
+                String relation,
+                @Nullable String hint,
+                boolean inner,
+                List<SelectItem> children) {
             this(alias, relation, hint, inner, children, false);
         }
 

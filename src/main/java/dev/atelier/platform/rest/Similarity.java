@@ -9,8 +9,7 @@ final class Similarity {
 
     private static final double MIN_SCORE = 0.6;
 
-    private Similarity() {
-    }
+    private Similarity() {}
 
     static @Nullable String closest(String wanted, Collection<String> known) {
         String best = null;

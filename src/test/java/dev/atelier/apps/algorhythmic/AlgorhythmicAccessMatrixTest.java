@@ -136,21 +136,25 @@ class AlgorhythmicAccessMatrixTest {
     // The verbs
     // ---------------------------------------------------------------------------------------------
 
-    private static void checkSelect(String table, Actor actor, Outcome expected, String token, String key) throws Exception {
+    private static void checkSelect(String table, Actor actor, Outcome expected, String token, String key)
+            throws Exception {
         String keyColumn = keyColumn(table);
-        Response response = send("GET", path(table) + "?select=" + keyColumn + "&" + keyColumn + "=eq." + key, token, null);
+        Response response =
+                send("GET", path(table) + "?select=" + keyColumn + "&" + keyColumn + "=eq." + key, token, null);
         JsonNode rows = assertSelectAnswer(response, actor, expected);
         if (expected == Outcome.ALLOWED) {
             assertThat(rows.get(0).path(keyColumn).asText()).isEqualTo(key);
         }
     }
 
-    private static void checkInsert(String table, Actor actor, Outcome expected, String token, String ownerId) throws Exception {
+    private static void checkInsert(String table, Actor actor, Outcome expected, String token, String ownerId)
+            throws Exception {
         String marker = "ins-" + UUID.randomUUID();
         String key = marker;
         String body;
         switch (table) {
-            case "subscription_tiers" -> body = "{\"tier\":\"" + marker + "\",\"display_name\":\"T\",\"monthly_credits\":1,\"price\":1}";
+            case "subscription_tiers" ->
+                body = "{\"tier\":\"" + marker + "\",\"display_name\":\"T\",\"monthly_credits\":1,\"price\":1}";
             case "users" -> {
                 // An identity whose app row is not there yet: what a service-side insert would create.
                 key = UUID.randomUUID().toString();
@@ -159,43 +163,58 @@ class AlgorhythmicAccessMatrixTest {
                 body = "{\"id\":\"" + key + "\",\"first_name\":\"New\"}";
             }
             case "sessions" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\"}";
-            case "art_sessions" -> body = "{\"id\":\"" + marker + "\",\"session_id\":\"s\",\"user_id\":\"" + ownerId
-                    + "\",\"image_url\":\"https://cdn/x.png\",\"prompt\":\"p\",\"styles\":[\"noir\"]}";
-            case LIBRARY_ART -> body = "{\"id\":\"" + marker + "\",\"session_id\":\"library\",\"image_url\":\"https://cdn/l.png\","
-                    + "\"prompt\":\"p\",\"is_library\":true}";
-            case "art_preferences" -> body = "{\"id\":\"" + marker + "\",\"session_id\":\"" + seed("sessions", ownerId)
-                    + "\",\"styles\":[\"noir\"]}";
-            case "art_votes" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId
-                    + "\",\"session_id\":\"s\",\"art_prompt\":\"p\",\"vote\":1}";
-            case "user_art_impressions" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId
-                    + "\",\"artwork_id\":\"" + seed("art_sessions", ownerId) + "\",\"view_duration\":900}";
-            case "credit_ledger" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId
-                    + "\",\"event_type\":\"grant\",\"amount\":5,\"balance_after\":5,\"idempotency_key\":\"" + marker + "\"}";
+            case "art_sessions" ->
+                body = "{\"id\":\"" + marker + "\",\"session_id\":\"s\",\"user_id\":\"" + ownerId
+                        + "\",\"image_url\":\"https://cdn/x.png\",\"prompt\":\"p\",\"styles\":[\"noir\"]}";
+            case LIBRARY_ART ->
+                body = "{\"id\":\"" + marker + "\",\"session_id\":\"library\",\"image_url\":\"https://cdn/l.png\","
+                        + "\"prompt\":\"p\",\"is_library\":true}";
+            case "art_preferences" ->
+                body = "{\"id\":\"" + marker + "\",\"session_id\":\"" + seed("sessions", ownerId)
+                        + "\",\"styles\":[\"noir\"]}";
+            case "art_votes" ->
+                body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId
+                        + "\",\"session_id\":\"s\",\"art_prompt\":\"p\",\"vote\":1}";
+            case "user_art_impressions" ->
+                body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"artwork_id\":\""
+                        + seed("art_sessions", ownerId) + "\",\"view_duration\":900}";
+            case "credit_ledger" ->
+                body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId
+                        + "\",\"event_type\":\"grant\",\"amount\":5,\"balance_after\":5,\"idempotency_key\":\"" + marker
+                        + "\"}";
             case "user_credits" -> {
                 key = ownerId;
-                body = "{\"user_id\":\"" + ownerId + "\",\"balance\":100,\"billing_cycle_start\":\"2026-01-01T00:00:00Z\","
+                body = "{\"user_id\":\"" + ownerId
+                        + "\",\"balance\":100,\"billing_cycle_start\":\"2026-01-01T00:00:00Z\","
                         + "\"billing_cycle_end\":\"2026-02-01T00:00:00Z\"}";
             }
-            case "rai_sessions" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"client_session_id\":\"web\"}";
-            case "telemetry_events" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"session_id\":\""
-                    + seed("rai_sessions", ownerId) + "\",\"event_type\":\"frame\",\"event_data\":\"{}\"}";
-            case "generation_jobs" -> body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"prompt\":\"p\"}";
-            case "dna_genomes" -> body = "{\"id\":\"" + marker + "\",\"artwork_id\":\"" + seed("art_sessions", ownerId)
-                    + "\",\"dna_vector\":\"[]\",\"visual_traits\":\"{}\"}";
+            case "rai_sessions" ->
+                body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"client_session_id\":\"web\"}";
+            case "telemetry_events" ->
+                body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"session_id\":\""
+                        + seed("rai_sessions", ownerId) + "\",\"event_type\":\"frame\",\"event_data\":\"{}\"}";
+            case "generation_jobs" ->
+                body = "{\"id\":\"" + marker + "\",\"user_id\":\"" + ownerId + "\",\"prompt\":\"p\"}";
+            case "dna_genomes" ->
+                body = "{\"id\":\"" + marker + "\",\"artwork_id\":\"" + seed("art_sessions", ownerId)
+                        + "\",\"dna_vector\":\"[]\",\"visual_traits\":\"{}\"}";
             default -> throw new IllegalArgumentException(table);
         }
         Response response = send("POST", path(table), token, body);
         assertInsertAnswer(response, actor, expected);
         assertThat(queryString("select count(*) from algorhythmic." + path(table) + " where " + keyColumn(table)
-                + " = '" + key + "'")).isEqualTo(expected == Outcome.ALLOWED ? "1" : "0");
+                        + " = '" + key + "'"))
+                .isEqualTo(expected == Outcome.ALLOWED ? "1" : "0");
     }
 
-    private static void checkUpdate(String table, Actor actor, Outcome expected, String token, String key) throws Exception {
+    private static void checkUpdate(String table, Actor actor, Outcome expected, String token, String key)
+            throws Exception {
         // column, the JSON value sent, and the same value as SQL
         String[] change = switch (table) {
             case "subscription_tiers" -> new String[] {"display_name", "\"Renamed\"", "'Renamed'"};
             case "users" -> new String[] {"first_name", "\"Renamed\"", "'Renamed'"};
-            case "sessions" -> new String[] {"last_active_at", "\"2001-02-03T04:05:06Z\"", "'2001-02-03T04:05:06Z'::timestamptz"};
+            case "sessions" ->
+                new String[] {"last_active_at", "\"2001-02-03T04:05:06Z\"", "'2001-02-03T04:05:06Z'::timestamptz"};
             case "art_sessions", LIBRARY_ART -> new String[] {"is_saved", "true", "true"};
             case "art_preferences" -> new String[] {"dynamic_mode", "true", "true"};
             case "art_votes" -> new String[] {"vote", "-1", "-1"};
@@ -211,17 +230,22 @@ class AlgorhythmicAccessMatrixTest {
         String changed = "select (" + change[0] + " is not distinct from " + change[2] + ")::text from algorhythmic."
                 + path(table) + " where " + keyColumn(table) + " = '" + key + "'";
         assertThat(queryString(changed)).as("the seed differs from the update").isEqualTo("false");
-        Response response = send("PATCH", path(table) + "?" + keyColumn(table) + "=eq." + key, token,
+        Response response = send(
+                "PATCH",
+                path(table) + "?" + keyColumn(table) + "=eq." + key,
+                token,
                 "{\"" + change[0] + "\":" + change[1] + "}");
         assertChangeAnswer(response, actor, expected);
         assertThat(queryString(changed)).isEqualTo(expected == Outcome.ALLOWED ? "true" : "false");
     }
 
-    private static void checkDelete(String table, Actor actor, Outcome expected, String token, String key) throws Exception {
+    private static void checkDelete(String table, Actor actor, Outcome expected, String token, String key)
+            throws Exception {
         Response response = send("DELETE", path(table) + "?" + keyColumn(table) + "=eq." + key, token, null);
         assertChangeAnswer(response, actor, expected);
         assertThat(queryString("select count(*) from algorhythmic." + path(table) + " where " + keyColumn(table)
-                + " = '" + key + "'")).isEqualTo(expected == Outcome.ALLOWED ? "0" : "1");
+                        + " = '" + key + "'"))
+                .isEqualTo(expected == Outcome.ALLOWED ? "0" : "1");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -232,13 +256,18 @@ class AlgorhythmicAccessMatrixTest {
     void aUsersArtSessionsWhoseStylesOverlapAListByQualityScore() throws Exception {
         TestUser user = server.newUser();
         String id = user.id().toString();
-        exec("insert into algorhythmic.art_sessions (id, session_id, user_id, image_url, prompt, styles, quality_score) values "
-                + "('" + id + "-1', 's', '" + id + "', 'u', 'p', '{cubism,noir}', 40), "
-                + "('" + id + "-2', 's', '" + id + "', 'u', 'p', '{baroque}', 95), "
-                + "('" + id + "-3', 's', '" + id + "', 'u', 'p', '{noir}', 80), "
-                + "('" + id + "-4', 's', '" + otherUser.id() + "', 'u', 'p', '{noir}', 99)");
-        Response response = send("GET", "art_sessions?select=id,styles,quality_score&user_id=eq." + id
-                + "&styles=ov.%7Bnoir,cubism%7D&order=quality_score.desc", user.accessToken(), null);
+        exec(
+                "insert into algorhythmic.art_sessions (id, session_id, user_id, image_url, prompt, styles, quality_score) values "
+                        + "('" + id + "-1', 's', '" + id + "', 'u', 'p', '{cubism,noir}', 40), "
+                        + "('" + id + "-2', 's', '" + id + "', 'u', 'p', '{baroque}', 95), "
+                        + "('" + id + "-3', 's', '" + id + "', 'u', 'p', '{noir}', 80), "
+                        + "('" + id + "-4', 's', '" + otherUser.id() + "', 'u', 'p', '{noir}', 99)");
+        Response response = send(
+                "GET",
+                "art_sessions?select=id,styles,quality_score&user_id=eq." + id
+                        + "&styles=ov.%7Bnoir,cubism%7D&order=quality_score.desc",
+                user.accessToken(),
+                null);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         JsonNode rows = response.json();
         assertThat(rows).hasSize(2);
@@ -254,14 +283,19 @@ class AlgorhythmicAccessMatrixTest {
             Response response = send("PATCH", "users?id=eq." + user.id(), user.accessToken(), body);
             assertDenied(response, Actor.OWNER);
         }
-        assertThat(queryString("select role || ' ' || subscription_tier from algorhythmic.users where id = '" + user.id() + "'"))
+        assertThat(queryString("select role || ' ' || subscription_tier from algorhythmic.users where id = '"
+                        + user.id() + "'"))
                 .isEqualTo("user free");
     }
 
     @Test
     void anonReadsTheTiersAsData() throws Exception {
-        Response response = send("GET", "subscription_tiers?select=tier,monthly_credits,price&tier=in.(free,enthusiast)"
-                + "&order=monthly_credits", server.anonKey(), null);
+        Response response = send(
+                "GET",
+                "subscription_tiers?select=tier,monthly_credits,price&tier=in.(free,enthusiast)"
+                        + "&order=monthly_credits",
+                server.anonKey(),
+                null);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         JsonNode rows = response.json();
         assertThat(rows).hasSize(2);
@@ -294,34 +328,48 @@ class AlgorhythmicAccessMatrixTest {
     /** A row of {@code table} owned by the app user {@code ownerId}, written as the database owner; its key. */
     private static String seed(String table, String ownerId) throws SQLException {
         String sql = switch (table) {
-            case "subscription_tiers" -> "insert into algorhythmic.subscription_tiers (tier, display_name, monthly_credits, price) "
-                    + "values ('t-" + UUID.randomUUID() + "', 'Seed', 1, 1) returning tier";
+            case "subscription_tiers" ->
+                "insert into algorhythmic.subscription_tiers (tier, display_name, monthly_credits, price) "
+                        + "values ('t-" + UUID.randomUUID() + "', 'Seed', 1, 1) returning tier";
             case "users" -> "select '" + ownerId + "'";
             case "sessions" -> "insert into algorhythmic.sessions (user_id) values ('" + ownerId + "') returning id";
-            case "art_sessions" -> "insert into algorhythmic.art_sessions (session_id, user_id, image_url, prompt, styles) "
-                    + "values ('s', '" + ownerId + "', 'https://cdn/seed.png', 'seed', '{noir}') returning id";
-            case LIBRARY_ART -> "insert into algorhythmic.art_sessions (session_id, image_url, prompt, is_library) "
-                    + "values ('library', 'https://cdn/library.png', 'seed', true) returning id";
-            case "art_preferences" -> "insert into algorhythmic.art_preferences (session_id) values ('"
-                    + seed("sessions", ownerId) + "') returning id";
-            case "art_votes" -> "insert into algorhythmic.art_votes (user_id, session_id, art_prompt, vote) values ('"
-                    + ownerId + "', 's', 'seed', 1) returning id";
-            case "user_art_impressions" -> "insert into algorhythmic.user_art_impressions (user_id, artwork_id, view_duration) "
-                    + "values ('" + ownerId + "', '" + seed("art_sessions", ownerId) + "', 10) returning id";
-            case "credit_ledger" -> "insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) "
-                    + "values ('" + ownerId + "', 'grant', 100, 100) returning id";
-            case "user_credits" -> "insert into algorhythmic.user_credits (user_id, balance, billing_cycle_start, "
-                    + "billing_cycle_end) values ('" + ownerId + "', 100, now(), now() + interval '1 month') returning user_id";
-            case "rai_sessions" -> "insert into algorhythmic.rai_sessions (user_id, client_session_id) values ('"
-                    + ownerId + "', 'web') returning id";
-            case "telemetry_events" -> "insert into algorhythmic.telemetry_events (session_id, user_id, event_type, event_data) "
-                    + "values ('" + seed("rai_sessions", ownerId) + "', '" + ownerId + "', 'frame', '{\"fps\":60}') returning id";
-            case "generation_jobs" -> "insert into algorhythmic.generation_jobs (user_id, prompt) values ('"
-                    + ownerId + "', 'seed') returning id";
-            case "dna_genomes" -> "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
-                    + seed("art_sessions", ownerId) + "', '[]', '{}') returning id";
-            case LIBRARY_GENOME -> "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
-                    + seed(LIBRARY_ART, ownerId) + "', '[]', '{}') returning id";
+            case "art_sessions" ->
+                "insert into algorhythmic.art_sessions (session_id, user_id, image_url, prompt, styles) "
+                        + "values ('s', '" + ownerId + "', 'https://cdn/seed.png', 'seed', '{noir}') returning id";
+            case LIBRARY_ART ->
+                "insert into algorhythmic.art_sessions (session_id, image_url, prompt, is_library) "
+                        + "values ('library', 'https://cdn/library.png', 'seed', true) returning id";
+            case "art_preferences" ->
+                "insert into algorhythmic.art_preferences (session_id) values ('" + seed("sessions", ownerId)
+                        + "') returning id";
+            case "art_votes" ->
+                "insert into algorhythmic.art_votes (user_id, session_id, art_prompt, vote) values ('" + ownerId
+                        + "', 's', 'seed', 1) returning id";
+            case "user_art_impressions" ->
+                "insert into algorhythmic.user_art_impressions (user_id, artwork_id, view_duration) " + "values ('"
+                        + ownerId + "', '" + seed("art_sessions", ownerId) + "', 10) returning id";
+            case "credit_ledger" ->
+                "insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) " + "values ('"
+                        + ownerId + "', 'grant', 100, 100) returning id";
+            case "user_credits" ->
+                "insert into algorhythmic.user_credits (user_id, balance, billing_cycle_start, "
+                        + "billing_cycle_end) values ('" + ownerId
+                        + "', 100, now(), now() + interval '1 month') returning user_id";
+            case "rai_sessions" ->
+                "insert into algorhythmic.rai_sessions (user_id, client_session_id) values ('" + ownerId
+                        + "', 'web') returning id";
+            case "telemetry_events" ->
+                "insert into algorhythmic.telemetry_events (session_id, user_id, event_type, event_data) " + "values ('"
+                        + seed("rai_sessions", ownerId) + "', '" + ownerId + "', 'frame', '{\"fps\":60}') returning id";
+            case "generation_jobs" ->
+                "insert into algorhythmic.generation_jobs (user_id, prompt) values ('" + ownerId
+                        + "', 'seed') returning id";
+            case "dna_genomes" ->
+                "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
+                        + seed("art_sessions", ownerId) + "', '[]', '{}') returning id";
+            case LIBRARY_GENOME ->
+                "insert into algorhythmic.dna_genomes (artwork_id, dna_vector, visual_traits) values ('"
+                        + seed(LIBRARY_ART, ownerId) + "', '[]', '{}') returning id";
             default -> throw new IllegalArgumentException(table);
         };
         return queryString(sql);

@@ -54,7 +54,8 @@ class DelulaAccessMatrixTest {
         admin = server.newUser();
         DelulaSql.makeAdmin(admin.id());
         recipe = Integer.parseInt(DelulaSql.insert("recipes", Map.of("name", "Matrix", "slug", unique("matrix"))));
-        provider = Integer.parseInt(DelulaSql.insert("providers", Map.of("name", unique("matrix"), "display_name", "M")));
+        provider =
+                Integer.parseInt(DelulaSql.insert("providers", Map.of("name", unique("matrix"), "display_name", "M")));
         component = unique("matrix-component");
         DelulaSql.insert("component_registry", Map.of("component_id", component, "name", "M", "category", "video"));
     }
@@ -75,8 +76,19 @@ class DelulaAccessMatrixTest {
      * One matrix row: a table (or a kind of row in it), how to make a target row and an insert
      * body, which column an UPDATE changes, and the outcomes for SELECT, INSERT, UPDATE, DELETE.
      */
-    record Case(String label, String table, String key, RowMaker target, BodyMaker body, String column, String value,
-                String select, String insert, String update, String delete, boolean freshOwner) {
+    record Case(
+            String label,
+            String table,
+            String key,
+            RowMaker target,
+            BodyMaker body,
+            String column,
+            String value,
+            String select,
+            String insert,
+            String update,
+            String delete,
+            boolean freshOwner) {
         @Override
         public String toString() {
             return label;
@@ -86,102 +98,362 @@ class DelulaAccessMatrixTest {
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
         // Own rows.
-        cases.add(new Case("users", "users", "id", owner -> owner.toString(), owner -> {
-            String id = DelulaSql.newIdentity().toString();
-            DelulaSql.exec("delete from delula.users where id = '" + id + "'"); // a fresh identity without its row
-            return Map.of("id", id);
-        }, "first_name", "Changed", "DAEAA", "DDDDA", "DANNA", "DDDDA", true));
-        cases.add(new Case("generations", "generations", "id",
+        cases.add(new Case(
+                "users",
+                "users",
+                "id",
+                owner -> owner.toString(),
+                owner -> {
+                    String id = DelulaSql.newIdentity().toString();
+                    DelulaSql.exec(
+                            "delete from delula.users where id = '" + id + "'"); // a fresh identity without its row
+                    return Map.of("id", id);
+                },
+                "first_name",
+                "Changed",
+                "DAEAA",
+                "DDDDA",
+                "DANNA",
+                "DDDDA",
+                true));
+        cases.add(new Case(
+                "generations",
+                "generations",
+                "id",
                 owner -> row("generations", Map.of("user_id", owner.toString())),
                 owner -> Map.of("user_id", owner.toString(), "prompt", "p"),
-                "prompt", "changed", "DAEAA", "DDDDA", "DDDDA", "DDDDA", false));
-        cases.add(new Case("credit_transactions", "credit_transactions", "id",
-                owner -> row("credit_transactions", Map.of("user_id", owner.toString(), "amount", "1", "type", "purchase")),
+                "prompt",
+                "changed",
+                "DAEAA",
+                "DDDDA",
+                "DDDDA",
+                "DDDDA",
+                false));
+        cases.add(new Case(
+                "credit_transactions",
+                "credit_transactions",
+                "id",
+                owner -> row(
+                        "credit_transactions", Map.of("user_id", owner.toString(), "amount", "1", "type", "purchase")),
                 owner -> Map.of("user_id", owner.toString(), "amount", 1, "type", "admin_adjustment"),
-                "description", "changed", "DAEAA", "DDDAA", "DDDDD", "DDDDD", false));
-        cases.add(new Case("user_assets", "user_assets", "id", owner -> asset(owner, false),
-                owner -> Map.of("user_id", owner.toString(), "display_name", "a", "s3_key", "k", "mime_type", "image/png",
-                        "asset_type", "image"),
-                "display_name", "changed", "DAEAA", "DDDDA", "DANAA", "DSNSA", false));
-        cases.add(new Case("user_assets (soft-deleted)", "user_assets", "id", owner -> asset(owner, true), null,
-                "display_name", "changed", "DEEAA", "-----", "DNNAA", "DNNSA", false));
-        cases.add(new Case("component_usage", "component_usage", "id",
-                owner -> row("component_usage", Map.of("component_id", component, "user_id", owner.toString(), "success", "true")),
+                "description",
+                "changed",
+                "DAEAA",
+                "DDDAA",
+                "DDDDD",
+                "DDDDD",
+                false));
+        cases.add(new Case(
+                "user_assets",
+                "user_assets",
+                "id",
+                owner -> asset(owner, false),
+                owner -> Map.of(
+                        "user_id",
+                        owner.toString(),
+                        "display_name",
+                        "a",
+                        "s3_key",
+                        "k",
+                        "mime_type",
+                        "image/png",
+                        "asset_type",
+                        "image"),
+                "display_name",
+                "changed",
+                "DAEAA",
+                "DDDDA",
+                "DANAA",
+                "DSNSA",
+                false));
+        cases.add(new Case(
+                "user_assets (soft-deleted)",
+                "user_assets",
+                "id",
+                owner -> asset(owner, true),
+                null,
+                "display_name",
+                "changed",
+                "DEEAA",
+                "-----",
+                "DNNAA",
+                "DNNSA",
+                false));
+        cases.add(new Case(
+                "component_usage",
+                "component_usage",
+                "id",
+                owner -> row(
+                        "component_usage",
+                        Map.of("component_id", component, "user_id", owner.toString(), "success", "true")),
                 owner -> Map.of("component_id", component, "user_id", owner.toString(), "success", true),
-                "execution_id", "changed", "DAEAA", "DDDDA", "DDDDA", "DDDDA", false));
-        cases.add(new Case("market_assets (public)", "market_assets", "id", owner -> market(owner, true),
-                owner -> Map.of("creator_id", owner.toString(), "asset_id", unique("m"), "name", "n", "url", "u",
-                        "mime_type", "image/png"),
-                "name", "changed", "AAAAA", "DADAA", "DANAA", "DANAA", false));
-        cases.add(new Case("market_assets (private)", "market_assets", "id", owner -> market(owner, false), null,
-                "name", "changed", "EAEAA", "-----", "DANAA", "DANAA", false));
+                "execution_id",
+                "changed",
+                "DAEAA",
+                "DDDDA",
+                "DDDDA",
+                "DDDDA",
+                false));
+        cases.add(new Case(
+                "market_assets (public)",
+                "market_assets",
+                "id",
+                owner -> market(owner, true),
+                owner -> Map.of(
+                        "creator_id",
+                        owner.toString(),
+                        "asset_id",
+                        unique("m"),
+                        "name",
+                        "n",
+                        "url",
+                        "u",
+                        "mime_type",
+                        "image/png"),
+                "name",
+                "changed",
+                "AAAAA",
+                "DADAA",
+                "DANAA",
+                "DANAA",
+                false));
+        cases.add(new Case(
+                "market_assets (private)",
+                "market_assets",
+                "id",
+                owner -> market(owner, false),
+                null,
+                "name",
+                "changed",
+                "EAEAA",
+                "-----",
+                "DANAA",
+                "DANAA",
+                false));
         // Public catalogue.
-        cases.add(catalogue("tags (visible)", "tags", owner -> row("tags", Map.of("name", unique("Tag"))),
-                owner -> Map.of("name", unique("Tag")), "description", "AAAAA"));
-        cases.add(catalogue("tags (hidden)", "tags",
+        cases.add(catalogue(
+                "tags (visible)",
+                "tags",
+                owner -> row("tags", Map.of("name", unique("Tag"))),
+                owner -> Map.of("name", unique("Tag")),
+                "description",
+                "AAAAA"));
+        cases.add(catalogue(
+                "tags (hidden)",
+                "tags",
                 owner -> row("tags", Map.of("name", "category:" + unique("c"), "is_hidden", "true")),
-                owner -> Map.of("name", "workflow:" + unique("w"), "is_hidden", true), "description", "EEEAA"));
-        cases.add(catalogue("tags (inactive)", "tags", owner -> row("tags", Map.of("name", unique("Old"), "is_active", "false")),
-                owner -> Map.of("name", unique("Old"), "is_active", false), "description", "EEEAA"));
-        cases.add(catalogue("recipes (active)", "recipes", owner -> row("recipes", Map.of("name", "R", "slug", unique("r"))),
-                owner -> Map.of("name", "R", "slug", unique("r")), "description", "AAAAA"));
-        cases.add(catalogue("recipes (inactive)", "recipes",
+                owner -> Map.of("name", "workflow:" + unique("w"), "is_hidden", true),
+                "description",
+                "EEEAA"));
+        cases.add(catalogue(
+                "tags (inactive)",
+                "tags",
+                owner -> row("tags", Map.of("name", unique("Old"), "is_active", "false")),
+                owner -> Map.of("name", unique("Old"), "is_active", false),
+                "description",
+                "EEEAA"));
+        cases.add(catalogue(
+                "recipes (active)",
+                "recipes",
+                owner -> row("recipes", Map.of("name", "R", "slug", unique("r"))),
+                owner -> Map.of("name", "R", "slug", unique("r")),
+                "description",
+                "AAAAA"));
+        cases.add(catalogue(
+                "recipes (inactive)",
+                "recipes",
                 owner -> row("recipes", Map.of("name", "R", "slug", unique("r"), "is_active", "false")),
-                owner -> Map.of("name", "R", "slug", unique("r"), "is_active", false), "description", "EEEAA"));
-        cases.add(new Case("recipe_usage", "recipe_usage", "recipe_id", owner -> {
-            String id = row("recipes", Map.of("name", "U", "slug", unique("u")));
-            DelulaSql.exec("insert into delula.recipe_usage (recipe_id, usage_count) values (" + id + ", 1)");
-            return id;
-        }, owner -> Map.of("recipe_id", Integer.parseInt(row("recipes", Map.of("name", "U", "slug", unique("u")))),
-                "usage_count", 1),
-                "usage_count", "5", "AAAAA", "DDDDA", "DDDDA", "DDDDA", false));
-        cases.add(catalogue("recipe_samples", "recipe_samples",
+                owner -> Map.of("name", "R", "slug", unique("r"), "is_active", false),
+                "description",
+                "EEEAA"));
+        cases.add(new Case(
+                "recipe_usage",
+                "recipe_usage",
+                "recipe_id",
+                owner -> {
+                    String id = row("recipes", Map.of("name", "U", "slug", unique("u")));
+                    DelulaSql.exec("insert into delula.recipe_usage (recipe_id, usage_count) values (" + id + ", 1)");
+                    return id;
+                },
+                owner -> Map.of(
+                        "recipe_id",
+                        Integer.parseInt(row("recipes", Map.of("name", "U", "slug", unique("u")))),
+                        "usage_count",
+                        1),
+                "usage_count",
+                "5",
+                "AAAAA",
+                "DDDDA",
+                "DDDDA",
+                "DDDDA",
+                false));
+        cases.add(catalogue(
+                "recipe_samples",
+                "recipe_samples",
                 owner -> row("recipe_samples", Map.of("recipe_id", Integer.toString(recipe), "url", "u")),
-                owner -> Map.of("recipe_id", recipe, "url", "u"), "title", "AAAAA"));
-        cases.add(catalogue("system_assets", "system_assets", owner -> row("system_assets", Map.of("system_id", "delula",
-                        "asset_id", unique("s"), "name", "n", "url", "u", "mime_type", "image/png")),
-                owner -> Map.of("system_id", "delula", "asset_id", unique("s"), "name", "n", "url", "u", "mime_type", "image/png"),
-                "name", "AAAAA"));
-        cases.add(catalogue("component_registry (active)", "component_registry",
-                owner -> row("component_registry", Map.of("component_id", unique("c"), "name", "C", "category", "video")),
-                owner -> Map.of("component_id", unique("c"), "name", "C", "category", "video"), "description", "AAAAA"));
-        cases.add(catalogue("component_registry (inactive)", "component_registry",
-                owner -> row("component_registry", Map.of("component_id", unique("c"), "name", "C", "category", "video",
-                        "is_active", "false")),
+                owner -> Map.of("recipe_id", recipe, "url", "u"),
+                "title",
+                "AAAAA"));
+        cases.add(catalogue(
+                "system_assets",
+                "system_assets",
+                owner -> row(
+                        "system_assets",
+                        Map.of(
+                                "system_id",
+                                "delula",
+                                "asset_id",
+                                unique("s"),
+                                "name",
+                                "n",
+                                "url",
+                                "u",
+                                "mime_type",
+                                "image/png")),
+                owner -> Map.of(
+                        "system_id",
+                        "delula",
+                        "asset_id",
+                        unique("s"),
+                        "name",
+                        "n",
+                        "url",
+                        "u",
+                        "mime_type",
+                        "image/png"),
+                "name",
+                "AAAAA"));
+        cases.add(catalogue(
+                "component_registry (active)",
+                "component_registry",
+                owner -> row(
+                        "component_registry", Map.of("component_id", unique("c"), "name", "C", "category", "video")),
+                owner -> Map.of("component_id", unique("c"), "name", "C", "category", "video"),
+                "description",
+                "AAAAA"));
+        cases.add(catalogue(
+                "component_registry (inactive)",
+                "component_registry",
+                owner -> row(
+                        "component_registry",
+                        Map.of("component_id", unique("c"), "name", "C", "category", "video", "is_active", "false")),
                 owner -> Map.of("component_id", unique("c"), "name", "C", "category", "video", "is_active", false),
-                "description", "EEEAA"));
-        cases.add(catalogue("component_input_channels", "component_input_channels",
-                owner -> row("component_input_channels", Map.of("component_id", component, "channel_id", unique("in"),
-                        "channel_name", "In", "type", "image")),
-                owner -> Map.of("component_id", component, "channel_id", unique("in"), "channel_name", "In", "type", "image"),
-                "channel_name", "AAAAA"));
-        cases.add(catalogue("component_output_channels", "component_output_channels",
-                owner -> row("component_output_channels", Map.of("component_id", component, "channel_id", unique("out"),
-                        "channel_name", "Out", "type", "video")),
-                owner -> Map.of("component_id", component, "channel_id", unique("out"), "channel_name", "Out", "type", "video"),
-                "channel_name", "AAAAA"));
-        cases.add(catalogue("component_dependencies", "component_dependencies",
-                owner -> row("component_dependencies", Map.of("component_id", component, "depends_on_component_id", newComponent())),
+                "description",
+                "EEEAA"));
+        cases.add(catalogue(
+                "component_input_channels",
+                "component_input_channels",
+                owner -> row(
+                        "component_input_channels",
+                        Map.of(
+                                "component_id",
+                                component,
+                                "channel_id",
+                                unique("in"),
+                                "channel_name",
+                                "In",
+                                "type",
+                                "image")),
+                owner -> Map.of(
+                        "component_id", component, "channel_id", unique("in"), "channel_name", "In", "type", "image"),
+                "channel_name",
+                "AAAAA"));
+        cases.add(catalogue(
+                "component_output_channels",
+                "component_output_channels",
+                owner -> row(
+                        "component_output_channels",
+                        Map.of(
+                                "component_id",
+                                component,
+                                "channel_id",
+                                unique("out"),
+                                "channel_name",
+                                "Out",
+                                "type",
+                                "video")),
+                owner -> Map.of(
+                        "component_id", component, "channel_id", unique("out"), "channel_name", "Out", "type", "video"),
+                "channel_name",
+                "AAAAA"));
+        cases.add(catalogue(
+                "component_dependencies",
+                "component_dependencies",
+                owner -> row(
+                        "component_dependencies",
+                        Map.of("component_id", component, "depends_on_component_id", newComponent())),
                 owner -> Map.of("component_id", component, "depends_on_component_id", newComponent()),
-                "description", "AAAAA"));
+                "description",
+                "AAAAA"));
         // Admin and configuration.
-        cases.add(catalogue("backlog_videos", "backlog_videos",
+        cases.add(catalogue(
+                "backlog_videos",
+                "backlog_videos",
                 owner -> row("backlog_videos", Map.of("recipe_id", Integer.toString(recipe), "video_url", "u")),
-                owner -> Map.of("recipe_id", recipe, "video_url", "u"), "prompt", "DEEAA"));
-        cases.add(catalogue("providers", "providers", owner -> row("providers", Map.of("name", unique("p"), "display_name", "P")),
-                owner -> Map.of("name", unique("p"), "display_name", "P"), "display_name", "DEEAA"));
-        cases.add(catalogue("services", "services", owner -> row("services", Map.of("provider_id", Integer.toString(provider),
-                        "name", unique("s"), "display_name", "S", "service_type", "video", "endpoint", "/run")),
-                owner -> Map.of("provider_id", provider, "name", unique("s"), "display_name", "S", "service_type", "video",
-                        "endpoint", "/run"), "display_name", "DEEAA"));
-        cases.add(new Case("provider_credentials", "provider_credentials", "provider_id", owner -> {
-            String id = row("providers", Map.of("name", unique("p"), "display_name", "P"));
-            DelulaSql.exec("insert into delula.provider_credentials (provider_id, api_key_encrypted, encryption_key_id) "
-                    + "values (" + id + ", '\\x01'::bytea, 'k1')");
-            return id;
-        }, owner -> Map.of("provider_id", Integer.parseInt(row("providers", Map.of("name", unique("p"), "display_name", "P"))),
-                "api_key_encrypted", "\\x0102", "encryption_key_id", "k1"),
-                "encryption_key_id", "k2", "DDDDA", "DDDDA", "DDDDA", "DDDDA", false));
+                owner -> Map.of("recipe_id", recipe, "video_url", "u"),
+                "prompt",
+                "DEEAA"));
+        cases.add(catalogue(
+                "providers",
+                "providers",
+                owner -> row("providers", Map.of("name", unique("p"), "display_name", "P")),
+                owner -> Map.of("name", unique("p"), "display_name", "P"),
+                "display_name",
+                "DEEAA"));
+        cases.add(catalogue(
+                "services",
+                "services",
+                owner -> row(
+                        "services",
+                        Map.of(
+                                "provider_id",
+                                Integer.toString(provider),
+                                "name",
+                                unique("s"),
+                                "display_name",
+                                "S",
+                                "service_type",
+                                "video",
+                                "endpoint",
+                                "/run")),
+                owner -> Map.of(
+                        "provider_id",
+                        provider,
+                        "name",
+                        unique("s"),
+                        "display_name",
+                        "S",
+                        "service_type",
+                        "video",
+                        "endpoint",
+                        "/run"),
+                "display_name",
+                "DEEAA"));
+        cases.add(new Case(
+                "provider_credentials",
+                "provider_credentials",
+                "provider_id",
+                owner -> {
+                    String id = row("providers", Map.of("name", unique("p"), "display_name", "P"));
+                    DelulaSql.exec(
+                            "insert into delula.provider_credentials (provider_id, api_key_encrypted, encryption_key_id) "
+                                    + "values (" + id + ", '\\x01'::bytea, 'k1')");
+                    return id;
+                },
+                owner -> Map.of(
+                        "provider_id",
+                        Integer.parseInt(row("providers", Map.of("name", unique("p"), "display_name", "P"))),
+                        "api_key_encrypted",
+                        "\\x0102",
+                        "encryption_key_id",
+                        "k1"),
+                "encryption_key_id",
+                "k2",
+                "DDDDA",
+                "DDDDA",
+                "DDDDA",
+                "DDDDA",
+                false));
         return cases;
     }
 
@@ -189,7 +461,8 @@ class DelulaAccessMatrixTest {
      * Catalogue and configuration tables: reads as {@code select} says; writes are the admin's and
      * service_role's (anon has no write grant, users have the grant but no policy).
      */
-    private static Case catalogue(String label, String table, RowMaker target, BodyMaker body, String column, String select) {
+    private static Case catalogue(
+            String label, String table, RowMaker target, BodyMaker body, String column, String select) {
         return new Case(label, table, "id", target, body, column, "changed", select, "DDDAA", "DNNAA", "DNNAA", false);
     }
 
@@ -246,7 +519,10 @@ class DelulaAccessMatrixTest {
             case "UPDATE" -> {
                 String id = c.target().make(owner.id());
                 String before = valueOf(c, id);
-                Response r = send("PATCH", c.table() + "?" + c.key() + "=eq." + id, token,
+                Response r = send(
+                        "PATCH",
+                        c.table() + "?" + c.key() + "=eq." + id,
+                        token,
                         server.json().writeValueAsString(Map.of(c.column(), typed(c.value()))));
                 if (outcome == 'D') {
                     assertDenied(r, anonymous);
@@ -263,10 +539,12 @@ class DelulaAccessMatrixTest {
                 } else {
                     assertThat(r.status()).as(r.body()).isBetween(200, 204);
                 }
-                String left = query("select count(*) from delula." + c.table() + " where " + c.key() + " = '" + id + "'");
+                String left =
+                        query("select count(*) from delula." + c.table() + " where " + c.key() + " = '" + id + "'");
                 assertThat(left).isEqualTo(outcome == 'A' ? "0" : "1");
                 if (outcome == 'S') {
-                    assertThat(query("select is_deleted::text from delula.user_assets where id = " + id)).isEqualTo("true");
+                    assertThat(query("select is_deleted::text from delula.user_assets where id = " + id))
+                            .isEqualTo("true");
                 }
             }
             default -> throw new IllegalArgumentException(verb);
@@ -274,7 +552,8 @@ class DelulaAccessMatrixTest {
     }
 
     private static String valueOf(Case c, String id) throws SQLException {
-        return query("select " + c.column() + "::text from delula." + c.table() + " where " + c.key() + " = '" + id + "'");
+        return query(
+                "select " + c.column() + "::text from delula." + c.table() + " where " + c.key() + " = '" + id + "'");
     }
 
     private static Object typed(String value) {
@@ -284,7 +563,8 @@ class DelulaAccessMatrixTest {
     /** Reads name the schema in Accept-Profile; writes in Content-Profile, asking for no representation back. */
     private static Response send(String method, String pathAndQuery, String token, String body) {
         Rest api = Rest.as(token);
-        api = method.equals("GET") ? api.with("Accept-Profile", "delula")
+        api = method.equals("GET")
+                ? api.with("Accept-Profile", "delula")
                 : api.with("Content-Profile", "delula").with("Prefer", "return=minimal");
         return api.send(method, "/" + pathAndQuery, body);
     }
@@ -294,8 +574,17 @@ class DelulaAccessMatrixTest {
     }
 
     private static String asset(UUID owner, boolean deleted) throws SQLException {
-        Map<String, String> values = new LinkedHashMap<>(Map.of("user_id", owner.toString(), "display_name", "a",
-                "s3_key", "k", "mime_type", "image/png", "asset_type", "image"));
+        Map<String, String> values = new LinkedHashMap<>(Map.of(
+                "user_id",
+                owner.toString(),
+                "display_name",
+                "a",
+                "s3_key",
+                "k",
+                "mime_type",
+                "image/png",
+                "asset_type",
+                "image"));
         if (deleted) {
             values.put("is_deleted", "true");
             values.put("deleted_at", "2026-01-01T00:00:00Z");
@@ -304,8 +593,21 @@ class DelulaAccessMatrixTest {
     }
 
     private static String market(UUID owner, boolean isPublic) throws SQLException {
-        return row("market_assets", Map.of("creator_id", owner.toString(), "asset_id", unique("m"), "name", "n",
-                "url", "u", "mime_type", "image/png", "is_public", Boolean.toString(isPublic)));
+        return row(
+                "market_assets",
+                Map.of(
+                        "creator_id",
+                        owner.toString(),
+                        "asset_id",
+                        unique("m"),
+                        "name",
+                        "n",
+                        "url",
+                        "u",
+                        "mime_type",
+                        "image/png",
+                        "is_public",
+                        Boolean.toString(isPublic)));
     }
 
     private static String newComponent() throws SQLException {

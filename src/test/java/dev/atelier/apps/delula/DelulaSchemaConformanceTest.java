@@ -35,85 +35,138 @@ class DelulaSchemaConformanceTest {
     private static final Map<String, String> COLUMNS = new LinkedHashMap<>();
 
     static {
-        COLUMNS.put("users", "id:text auth_user_id:uuid email:text first_name:text last_name:text profile_image_url:text "
-                + "account_type:integer access_role:integer credits:integer last_credit_refresh:timestamptz "
-                + "created_at:timestamptz updated_at:timestamptz last_seen_at:timestamptz");
-        COLUMNS.put("tags", "id:integer name:text description:text color:text is_active:boolean is_hidden:boolean "
-                + "created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("recipes", "id:integer name:text slug:text description:text prompt:text instructions:text "
-                + "recipe_steps:jsonb workflow_type:text generation_type:text category:text credit_cost:integer "
-                + "usage_count:integer tag_highlights:integer[] preview_image_url:text preview_video_url:text "
-                + "sort_order:integer is_active:boolean created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "users",
+                "id:text auth_user_id:uuid email:text first_name:text last_name:text profile_image_url:text "
+                        + "account_type:integer access_role:integer credits:integer last_credit_refresh:timestamptz "
+                        + "created_at:timestamptz updated_at:timestamptz last_seen_at:timestamptz");
+        COLUMNS.put(
+                "tags",
+                "id:integer name:text description:text color:text is_active:boolean is_hidden:boolean "
+                        + "created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "recipes",
+                "id:integer name:text slug:text description:text prompt:text instructions:text "
+                        + "recipe_steps:jsonb workflow_type:text generation_type:text category:text credit_cost:integer "
+                        + "usage_count:integer tag_highlights:integer[] preview_image_url:text preview_video_url:text "
+                        + "sort_order:integer is_active:boolean created_at:timestamptz updated_at:timestamptz");
         COLUMNS.put("recipe_usage", "recipe_id:integer usage_count:integer last_used_at:timestamptz");
-        COLUMNS.put("providers", "id:integer name:text display_name:text description:text base_url:text config:jsonb "
-                + "is_active:boolean created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("provider_credentials", "provider_id:integer api_key_encrypted:bytea encryption_key_id:text "
-                + "created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("services", "id:integer provider_id:integer name:text display_name:text description:text "
-                + "service_type:text endpoint:text model:text credit_cost:integer cost_per_call:numeric "
-                + "timeout_seconds:integer config:jsonb is_active:boolean created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("generations", "id:integer short_id:text user_id:text recipe_id:integer service_id:integer "
-                + "media_type:text status:text prompt:text parameters:jsonb image_url:text video_url:text "
-                + "thumbnail_url:text s3_key:text external_job_id:text error_message:text credits_cost:integer "
-                + "metadata:jsonb created_at:timestamptz updated_at:timestamptz processing_started_at:timestamptz "
-                + "completed_at:timestamptz refunded_at:timestamptz");
-        COLUMNS.put("backlog_videos", "id:integer recipe_id:integer prompt:text parameters:jsonb video_url:text "
-                + "thumbnail_url:text s3_key:text duration:numeric claimed_by:text generation_id:integer "
-                + "claimed_at:timestamptz created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("recipe_samples", "id:integer recipe_id:integer generation_id:integer media_type:text url:text "
-                + "thumbnail_url:text title:text prompt:text sort_order:integer is_active:boolean "
-                + "created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("credit_transactions", "id:integer user_id:text amount:integer type:text balance_after:integer "
-                + "description:text generation_id:integer idempotency_key:text metadata:jsonb created_at:timestamptz");
-        COLUMNS.put("user_assets", "id:integer user_id:text asset_id:text original_filename:text display_name:text "
-                + "s3_key:text cdn_url:text mime_type:text file_size:bigint asset_type:text source:text "
-                + "generation_id:integer dimensions:jsonb duration:numeric user_tags:text[] system_tags:text[] "
-                + "auto_classification:jsonb ai_classification:jsonb usage_count:integer last_used_at:timestamptz "
-                + "created_at:timestamptz updated_at:timestamptz is_deleted:boolean deleted_at:timestamptz");
-        COLUMNS.put("system_assets", "id:integer system_id:text asset_id:text name:text url:text mime_type:text "
-                + "file_size:bigint dimensions:jsonb tags:text[] metadata:jsonb created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("market_assets", "id:integer creator_id:text asset_id:text name:text url:text mime_type:text "
-                + "file_size:bigint dimensions:jsonb tags:text[] metadata:jsonb is_public:boolean "
-                + "created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("component_registry", "id:integer component_id:text name:text version:text description:text "
-                + "category:text tags:text[] credit_cost:integer estimated_processing_time:integer is_active:boolean "
-                + "created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("component_input_channels", "id:integer component_id:text channel_id:text channel_name:text "
-                + "type:text position:integer description:text validation_rules:jsonb default_value:jsonb "
-                + "is_required:boolean created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("component_output_channels", "id:integer component_id:text channel_id:text channel_name:text "
-                + "type:text description:text metadata:jsonb created_at:timestamptz updated_at:timestamptz");
-        COLUMNS.put("component_usage", "id:integer component_id:text user_id:text execution_id:text input_data:jsonb "
-                + "output_data:jsonb success:boolean execution_time:integer error_message:text created_at:timestamptz");
-        COLUMNS.put("component_dependencies", "id:integer component_id:text depends_on_component_id:text "
-                + "dependency_type:text description:text created_at:timestamptz");
+        COLUMNS.put(
+                "providers",
+                "id:integer name:text display_name:text description:text base_url:text config:jsonb "
+                        + "is_active:boolean created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "provider_credentials",
+                "provider_id:integer api_key_encrypted:bytea encryption_key_id:text "
+                        + "created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "services",
+                "id:integer provider_id:integer name:text display_name:text description:text "
+                        + "service_type:text endpoint:text model:text credit_cost:integer cost_per_call:numeric "
+                        + "timeout_seconds:integer config:jsonb is_active:boolean created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "generations",
+                "id:integer short_id:text user_id:text recipe_id:integer service_id:integer "
+                        + "media_type:text status:text prompt:text parameters:jsonb image_url:text video_url:text "
+                        + "thumbnail_url:text s3_key:text external_job_id:text error_message:text credits_cost:integer "
+                        + "metadata:jsonb created_at:timestamptz updated_at:timestamptz processing_started_at:timestamptz "
+                        + "completed_at:timestamptz refunded_at:timestamptz");
+        COLUMNS.put(
+                "backlog_videos",
+                "id:integer recipe_id:integer prompt:text parameters:jsonb video_url:text "
+                        + "thumbnail_url:text s3_key:text duration:numeric claimed_by:text generation_id:integer "
+                        + "claimed_at:timestamptz created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "recipe_samples",
+                "id:integer recipe_id:integer generation_id:integer media_type:text url:text "
+                        + "thumbnail_url:text title:text prompt:text sort_order:integer is_active:boolean "
+                        + "created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "credit_transactions",
+                "id:integer user_id:text amount:integer type:text balance_after:integer "
+                        + "description:text generation_id:integer idempotency_key:text metadata:jsonb created_at:timestamptz");
+        COLUMNS.put(
+                "user_assets",
+                "id:integer user_id:text asset_id:text original_filename:text display_name:text "
+                        + "s3_key:text cdn_url:text mime_type:text file_size:bigint asset_type:text source:text "
+                        + "generation_id:integer dimensions:jsonb duration:numeric user_tags:text[] system_tags:text[] "
+                        + "auto_classification:jsonb ai_classification:jsonb usage_count:integer last_used_at:timestamptz "
+                        + "created_at:timestamptz updated_at:timestamptz is_deleted:boolean deleted_at:timestamptz");
+        COLUMNS.put(
+                "system_assets",
+                "id:integer system_id:text asset_id:text name:text url:text mime_type:text "
+                        + "file_size:bigint dimensions:jsonb tags:text[] metadata:jsonb created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "market_assets",
+                "id:integer creator_id:text asset_id:text name:text url:text mime_type:text "
+                        + "file_size:bigint dimensions:jsonb tags:text[] metadata:jsonb is_public:boolean "
+                        + "created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "component_registry",
+                "id:integer component_id:text name:text version:text description:text "
+                        + "category:text tags:text[] credit_cost:integer estimated_processing_time:integer is_active:boolean "
+                        + "created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "component_input_channels",
+                "id:integer component_id:text channel_id:text channel_name:text "
+                        + "type:text position:integer description:text validation_rules:jsonb default_value:jsonb "
+                        + "is_required:boolean created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "component_output_channels",
+                "id:integer component_id:text channel_id:text channel_name:text "
+                        + "type:text description:text metadata:jsonb created_at:timestamptz updated_at:timestamptz");
+        COLUMNS.put(
+                "component_usage",
+                "id:integer component_id:text user_id:text execution_id:text input_data:jsonb "
+                        + "output_data:jsonb success:boolean execution_time:integer error_message:text created_at:timestamptz");
+        COLUMNS.put(
+                "component_dependencies",
+                "id:integer component_id:text depends_on_component_id:text "
+                        + "dependency_type:text description:text created_at:timestamptz");
     }
 
     /** table → NOT NULL columns. */
     private static final Map<String, String> NOT_NULL = Map.ofEntries(
-            Map.entry("users", "id auth_user_id account_type access_role credits last_credit_refresh created_at updated_at"),
+            Map.entry(
+                    "users",
+                    "id auth_user_id account_type access_role credits last_credit_refresh created_at updated_at"),
             Map.entry("tags", "id name is_active is_hidden created_at updated_at"),
-            Map.entry("recipes", "id name slug recipe_steps workflow_type generation_type credit_cost usage_count "
-                    + "tag_highlights sort_order is_active created_at updated_at"),
+            Map.entry(
+                    "recipes",
+                    "id name slug recipe_steps workflow_type generation_type credit_cost usage_count "
+                            + "tag_highlights sort_order is_active created_at updated_at"),
             Map.entry("recipe_usage", "recipe_id usage_count"),
             Map.entry("providers", "id name display_name config is_active created_at updated_at"),
             Map.entry("provider_credentials", "provider_id api_key_encrypted encryption_key_id created_at updated_at"),
-            Map.entry("services", "id provider_id name display_name service_type endpoint credit_cost timeout_seconds "
-                    + "config is_active created_at updated_at"),
-            Map.entry("generations", "id short_id user_id media_type status parameters credits_cost metadata "
-                    + "created_at updated_at"),
+            Map.entry(
+                    "services",
+                    "id provider_id name display_name service_type endpoint credit_cost timeout_seconds "
+                            + "config is_active created_at updated_at"),
+            Map.entry(
+                    "generations",
+                    "id short_id user_id media_type status parameters credits_cost metadata "
+                            + "created_at updated_at"),
             Map.entry("backlog_videos", "id recipe_id parameters video_url created_at updated_at"),
             Map.entry("recipe_samples", "id recipe_id media_type url sort_order is_active created_at updated_at"),
             Map.entry("credit_transactions", "id user_id amount type balance_after metadata created_at"),
-            Map.entry("user_assets", "id user_id asset_id display_name s3_key mime_type asset_type source user_tags "
-                    + "system_tags usage_count created_at updated_at is_deleted"),
+            Map.entry(
+                    "user_assets",
+                    "id user_id asset_id display_name s3_key mime_type asset_type source user_tags "
+                            + "system_tags usage_count created_at updated_at is_deleted"),
             Map.entry("system_assets", "id system_id asset_id name url mime_type tags metadata created_at updated_at"),
-            Map.entry("market_assets", "id creator_id asset_id name url mime_type tags metadata is_public created_at updated_at"),
-            Map.entry("component_registry", "id component_id name version category tags credit_cost is_active "
-                    + "created_at updated_at"),
-            Map.entry("component_input_channels", "id component_id channel_id channel_name type position "
-                    + "validation_rules is_required created_at updated_at"),
-            Map.entry("component_output_channels", "id component_id channel_id channel_name type metadata created_at updated_at"),
+            Map.entry(
+                    "market_assets",
+                    "id creator_id asset_id name url mime_type tags metadata is_public created_at updated_at"),
+            Map.entry(
+                    "component_registry",
+                    "id component_id name version category tags credit_cost is_active " + "created_at updated_at"),
+            Map.entry(
+                    "component_input_channels",
+                    "id component_id channel_id channel_name type position "
+                            + "validation_rules is_required created_at updated_at"),
+            Map.entry(
+                    "component_output_channels",
+                    "id component_id channel_id channel_name type metadata created_at updated_at"),
             Map.entry("component_usage", "id component_id success created_at"),
             Map.entry("component_dependencies", "id component_id depends_on_component_id dependency_type created_at"));
 
@@ -141,28 +194,42 @@ class DelulaSchemaConformanceTest {
 
     /** table → CHECK constraint names (the document names none; these are the design's). */
     private static final Map<String, String> CHECKS = Map.ofEntries(
-            Map.entry("users", "users_access_role_check users_account_type_check users_credits_non_negative users_id_canonical_uuid"),
+            Map.entry(
+                    "users",
+                    "users_access_role_check users_account_type_check users_credits_non_negative users_id_canonical_uuid"),
             Map.entry("tags", "tags_color_hex tags_name_not_blank tags_system_prefix_hidden"),
-            Map.entry("recipes", "recipes_credit_cost_check recipes_generation_type_check recipes_slug_format "
-                    + "recipes_usage_count_check recipes_workflow_type_check"),
+            Map.entry(
+                    "recipes",
+                    "recipes_credit_cost_check recipes_generation_type_check recipes_slug_format "
+                            + "recipes_usage_count_check recipes_workflow_type_check"),
             Map.entry("recipe_usage", "recipe_usage_usage_count_check"),
             Map.entry("providers", ""),
             Map.entry("provider_credentials", ""),
-            Map.entry("services", "services_cost_per_call_check services_credit_cost_check services_service_type_check "
-                    + "services_timeout_seconds_check"),
-            Map.entry("generations", "generations_credits_cost_check generations_media_type_check "
-                    + "generations_refund_requires_failure generations_short_id_format generations_status_check"),
+            Map.entry(
+                    "services",
+                    "services_cost_per_call_check services_credit_cost_check services_service_type_check "
+                            + "services_timeout_seconds_check"),
+            Map.entry(
+                    "generations",
+                    "generations_credits_cost_check generations_media_type_check "
+                            + "generations_refund_requires_failure generations_short_id_format generations_status_check"),
             Map.entry("backlog_videos", "backlog_videos_claim_has_time backlog_videos_duration_check"),
             Map.entry("recipe_samples", "recipe_samples_media_type_check"),
-            Map.entry("credit_transactions", "credit_transactions_amount_non_zero credit_transactions_balance_after_check "
-                    + "credit_transactions_type_check"),
-            Map.entry("user_assets", "user_assets_asset_type_check user_assets_display_name_not_blank "
-                    + "user_assets_duration_check user_assets_file_size_check user_assets_soft_delete_consistent "
-                    + "user_assets_source_check user_assets_usage_count_check"),
+            Map.entry(
+                    "credit_transactions",
+                    "credit_transactions_amount_non_zero credit_transactions_balance_after_check "
+                            + "credit_transactions_type_check"),
+            Map.entry(
+                    "user_assets",
+                    "user_assets_asset_type_check user_assets_display_name_not_blank "
+                            + "user_assets_duration_check user_assets_file_size_check user_assets_soft_delete_consistent "
+                            + "user_assets_source_check user_assets_usage_count_check"),
             Map.entry("system_assets", "system_assets_file_size_check"),
             Map.entry("market_assets", "market_assets_file_size_check"),
-            Map.entry("component_registry", "component_registry_component_id_format component_registry_credit_cost_check "
-                    + "component_registry_estimated_processing_time_check"),
+            Map.entry(
+                    "component_registry",
+                    "component_registry_component_id_format component_registry_credit_cost_check "
+                            + "component_registry_estimated_processing_time_check"),
             Map.entry("component_input_channels", "component_input_channels_position_check"),
             Map.entry("component_output_channels", ""),
             Map.entry("component_usage", "component_usage_execution_time_check"),
@@ -175,34 +242,54 @@ class DelulaSchemaConformanceTest {
             Map.entry("recipes", ""),
             Map.entry("recipe_usage", "FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE CASCADE"),
             Map.entry("providers", ""),
-            Map.entry("provider_credentials", "FOREIGN KEY (provider_id) REFERENCES delula.providers(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "provider_credentials",
+                    "FOREIGN KEY (provider_id) REFERENCES delula.providers(id) ON DELETE CASCADE"),
             Map.entry("services", "FOREIGN KEY (provider_id) REFERENCES delula.providers(id) ON DELETE CASCADE"),
-            Map.entry("generations", "FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (service_id) REFERENCES delula.services(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
-            Map.entry("backlog_videos", "FOREIGN KEY (claimed_by) REFERENCES delula.users(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE CASCADE"),
-            Map.entry("recipe_samples", "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE CASCADE"),
-            Map.entry("credit_transactions", "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
-            Map.entry("user_assets", "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
-                    + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "generations",
+                    "FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (service_id) REFERENCES delula.services(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "backlog_videos",
+                    "FOREIGN KEY (claimed_by) REFERENCES delula.users(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "recipe_samples",
+                    "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "credit_transactions",
+                    "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "user_assets",
+                    "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
+                            + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
             Map.entry("system_assets", ""),
             Map.entry("market_assets", "FOREIGN KEY (creator_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
             Map.entry("component_registry", ""),
-            Map.entry("component_input_channels", "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
-                    + "ON UPDATE CASCADE ON DELETE CASCADE"),
-            Map.entry("component_output_channels", "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
-                    + "ON UPDATE CASCADE ON DELETE CASCADE"),
-            Map.entry("component_usage", "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
-                    + "ON UPDATE CASCADE ON DELETE CASCADE"
-                    + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
-            Map.entry("component_dependencies", "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
-                    + "ON UPDATE CASCADE ON DELETE CASCADE"
-                    + " | FOREIGN KEY (depends_on_component_id) REFERENCES delula.component_registry(component_id) "
-                    + "ON UPDATE CASCADE ON DELETE CASCADE"));
+            Map.entry(
+                    "component_input_channels",
+                    "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
+                            + "ON UPDATE CASCADE ON DELETE CASCADE"),
+            Map.entry(
+                    "component_output_channels",
+                    "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
+                            + "ON UPDATE CASCADE ON DELETE CASCADE"),
+            Map.entry(
+                    "component_usage",
+                    "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
+                            + "ON UPDATE CASCADE ON DELETE CASCADE"
+                            + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
+            Map.entry(
+                    "component_dependencies",
+                    "FOREIGN KEY (component_id) REFERENCES delula.component_registry(component_id) "
+                            + "ON UPDATE CASCADE ON DELETE CASCADE"
+                            + " | FOREIGN KEY (depends_on_component_id) REFERENCES delula.component_registry(component_id) "
+                            + "ON UPDATE CASCADE ON DELETE CASCADE"));
 
     /** table → triggers. */
     private static final Map<String, String> TRIGGERS = Map.ofEntries(
@@ -213,12 +300,16 @@ class DelulaSchemaConformanceTest {
             Map.entry("providers", "update_providers_updated_at"),
             Map.entry("provider_credentials", "update_provider_credentials_updated_at"),
             Map.entry("services", "update_services_updated_at"),
-            Map.entry("generations", "apply_generation_credits enforce_generation_status_flow track_recipe_usage "
-                    + "update_generations_updated_at"),
+            Map.entry(
+                    "generations",
+                    "apply_generation_credits enforce_generation_status_flow track_recipe_usage "
+                            + "update_generations_updated_at"),
             Map.entry("backlog_videos", "update_backlog_videos_updated_at"),
             Map.entry("recipe_samples", "update_recipe_samples_updated_at"),
-            Map.entry("credit_transactions", "access_check_credit_transaction apply_credit_transaction credit_transactions_append_only "
-                    + "credit_transactions_no_truncate"),
+            Map.entry(
+                    "credit_transactions",
+                    "access_check_credit_transaction apply_credit_transaction credit_transactions_append_only "
+                            + "credit_transactions_no_truncate"),
             Map.entry("user_assets", "soft_delete_user_assets update_user_assets_updated_at"),
             Map.entry("system_assets", "update_system_assets_updated_at"),
             Map.entry("market_assets", "update_market_assets_updated_at"),
@@ -275,9 +366,13 @@ class DelulaSchemaConformanceTest {
     @BeforeAll
     static void fixtures() throws SQLException {
         user = DelulaSql.newIdentity();
-        recipe = Integer.parseInt(DelulaSql.insert("recipes", Map.of("name", "Conformance", "slug", DelulaSql.unique("conformance"))));
-        provider = Integer.parseInt(DelulaSql.insert("providers", Map.of("name", DelulaSql.unique("prov"), "display_name", "P")));
-        DelulaSql.insert("component_registry", Map.of("component_id", "conformance-component", "name", "C", "category", "video"));
+        recipe = Integer.parseInt(
+                DelulaSql.insert("recipes", Map.of("name", "Conformance", "slug", DelulaSql.unique("conformance"))));
+        provider = Integer.parseInt(
+                DelulaSql.insert("providers", Map.of("name", DelulaSql.unique("prov"), "display_name", "P")));
+        DelulaSql.insert(
+                "component_registry",
+                Map.of("component_id", "conformance-component", "name", "C", "category", "video"));
     }
 
     @Test
@@ -310,7 +405,8 @@ class DelulaSchemaConformanceTest {
     @MethodSource("tables")
     void uniquesAreTheDesigned(String table) {
         assertThat(catalog.uniqueColumnSets(table))
-                .containsExactlyInAnyOrderElementsOf(Arrays.asList(UNIQUES.get(table).split(";")));
+                .containsExactlyInAnyOrderElementsOf(
+                        Arrays.asList(UNIQUES.get(table).split(";")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -322,7 +418,8 @@ class DelulaSchemaConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("tables")
     void foreignKeysAreTheDesigned(String table) {
-        Set<String> expected = FOREIGN_KEYS.get(table).isEmpty() ? Set.of()
+        Set<String> expected = FOREIGN_KEYS.get(table).isEmpty()
+                ? Set.of()
                 : Arrays.stream(FOREIGN_KEYS.get(table).split(" \\| ")).collect(Collectors.toSet());
         assertThat(catalog.foreignKeys(table)).containsExactlyInAnyOrderElementsOf(expected);
     }
@@ -348,9 +445,13 @@ class DelulaSchemaConformanceTest {
         Map<String, String> defs = catalog.indexDefinitions();
         assertThat(defs.get("idx_tags_is_hidden")).endsWith("ON delula.tags USING btree (is_hidden)");
         assertThat(defs.get("idx_generations_status_active"))
-                .contains("(status, created_at)").contains("WHERE").contains("pending").contains("processing");
+                .contains("(status, created_at)")
+                .contains("WHERE")
+                .contains("pending")
+                .contains("processing");
         assertThat(defs.get("idx_user_assets_user_normalized_name"))
-                .contains("(user_id, lower(btrim(display_name)))").contains("WHERE (NOT is_deleted)");
+                .contains("(user_id, lower(btrim(display_name)))")
+                .contains("WHERE (NOT is_deleted)");
         assertThat(defs.get("idx_recipes_tag_highlights")).contains("USING gin (tag_highlights)");
         assertThat(defs.get("idx_backlog_videos_available")).contains("WHERE (claimed_at IS NULL)");
         assertThat(defs.get("idx_component_input_channels_position")).contains("(component_id, \"position\")");
@@ -371,35 +472,46 @@ class DelulaSchemaConformanceTest {
     @Test
     void everyFunctionPinsAnEmptySearchPathAndOnlyTheDesignedOnesAreSecurityDefiner() throws SQLException {
         assertThat(DelulaSql.query("select coalesce(string_agg(p.proname, ' '), '') from pg_proc p "
-                + "join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'delula' "
-                + "and not coalesce(p.proconfig @> array['search_path=\"\"'], false)")).isEmpty();
+                        + "join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'delula' "
+                        + "and not coalesce(p.proconfig @> array['search_path=\"\"'], false)"))
+                .isEmpty();
         assertThat(words(DelulaSql.query("select string_agg(p.proname, ' ') from pg_proc p "
-                + "join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'delula' and p.prosecdef")))
+                        + "join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'delula' and p.prosecdef")))
                 .containsExactlyInAnyOrderElementsOf(words(SECURITY_DEFINER_FUNCTIONS));
-        assertThat(DelulaSql.query("select provolatile::text from pg_proc where oid = 'delula.is_admin()'::regprocedure"))
+        assertThat(DelulaSql.query(
+                        "select provolatile::text from pg_proc where oid = 'delula.is_admin()'::regprocedure"))
                 .isEqualTo("s");
     }
 
     @Test
     void theDefaultsTheDocumentGivesAndTheDesignRelieson() {
-        assertThat(catalog.defaults("users")).containsEntry("credits", "10").containsEntry("account_type", "3")
-                .containsEntry("access_role", "1").containsEntry("last_credit_refresh", "now()");
-        assertThat(catalog.defaults("generations")).containsEntry("short_id", "delula.generate_short_id()")
+        assertThat(catalog.defaults("users"))
+                .containsEntry("credits", "10")
+                .containsEntry("account_type", "3")
+                .containsEntry("access_role", "1")
+                .containsEntry("last_credit_refresh", "now()");
+        assertThat(catalog.defaults("generations"))
+                .containsEntry("short_id", "delula.generate_short_id()")
                 .containsEntry("status", "'pending'::character varying");
         assertThat(catalog.defaults("tags")).containsEntry("is_hidden", "false").containsEntry("is_active", "true");
-        assertThat(catalog.defaults("market_assets")).containsEntry("is_public", "true")
+        assertThat(catalog.defaults("market_assets"))
+                .containsEntry("is_public", "true")
                 .containsEntry("creator_id", "(auth.uid())::text");
-        assertThat(catalog.defaults("user_assets")).containsEntry("is_deleted", "false")
+        assertThat(catalog.defaults("user_assets"))
+                .containsEntry("is_deleted", "false")
                 .containsEntry("user_tags", "'{}'::text[]");
         assertThat(catalog.defaults("component_registry")).containsEntry("is_active", "true");
-        assertThat(catalog.defaults("recipes")).containsEntry("usage_count", "0").containsEntry("tag_highlights", "'{}'::integer[]");
+        assertThat(catalog.defaults("recipes"))
+                .containsEntry("usage_count", "0")
+                .containsEntry("tag_highlights", "'{}'::integer[]");
         assertThat(catalog.defaults("recipe_usage")).containsEntry("usage_count", "0");
     }
 
     @Test
     void usersAuthUserIdIsGeneratedFromTheVarcharId() throws SQLException {
         assertThat(DelulaSql.query("select attgenerated::text from pg_attribute "
-                + "where attrelid = 'delula.users'::regclass and attname = 'auth_user_id'")).isEqualTo("s");
+                        + "where attrelid = 'delula.users'::regclass and attname = 'auth_user_id'"))
+                .isEqualTo("s");
         assertThat(DelulaSql.query("select auth_user_id::text from delula.users where id = '" + user + "'"))
                 .isEqualTo(user.toString());
     }
@@ -409,23 +521,53 @@ class DelulaSchemaConformanceTest {
         Map<String, String> tagRow = Map.of("name", "$UNIQUE");
         Map<String, String> recipeRow = Map.of("name", "R", "slug", "$SLUG");
         Map<String, String> generationRow = Map.of("user_id", "$USER");
-        Map<String, String> assetRow = Map.of("user_id", "$USER", "display_name", "a", "s3_key", "k",
-                "mime_type", "image/png", "asset_type", "image");
-        Map<String, String> serviceRow = Map.of("provider_id", "$PROVIDER", "name", "$UNIQUE", "display_name", "S",
-                "service_type", "video", "endpoint", "/v1/run");
+        Map<String, String> assetRow = Map.of(
+                "user_id",
+                "$USER",
+                "display_name",
+                "a",
+                "s3_key",
+                "k",
+                "mime_type",
+                "image/png",
+                "asset_type",
+                "image");
+        Map<String, String> serviceRow = Map.of(
+                "provider_id",
+                "$PROVIDER",
+                "name",
+                "$UNIQUE",
+                "display_name",
+                "S",
+                "service_type",
+                "video",
+                "endpoint",
+                "/v1/run");
         Map<String, String> backlogRow = Map.of("recipe_id", "$RECIPE", "video_url", "https://cdn/v.mp4");
         Map<String, String> sampleRow = Map.of("recipe_id", "$RECIPE", "url", "https://cdn/s.png");
         Map<String, String> ledgerRow = Map.of("user_id", "$USER", "amount", "1", "type", "purchase");
-        Map<String, String> systemRow = Map.of("system_id", "delula", "asset_id", "$UNIQUE", "name", "n", "url", "u",
-                "mime_type", "image/png");
-        Map<String, String> marketRow = Map.of("creator_id", "$USER", "asset_id", "$UNIQUE", "name", "n", "url", "u",
-                "mime_type", "image/png");
+        Map<String, String> systemRow =
+                Map.of("system_id", "delula", "asset_id", "$UNIQUE", "name", "n", "url", "u", "mime_type", "image/png");
+        Map<String, String> marketRow =
+                Map.of("creator_id", "$USER", "asset_id", "$UNIQUE", "name", "n", "url", "u", "mime_type", "image/png");
         Map<String, String> componentRow = Map.of("component_id", "$SLUG", "name", "C", "category", "video");
-        Map<String, String> inputRow = Map.of("component_id", "conformance-component", "channel_id", "$UNIQUE",
-                "channel_name", "in", "type", "image");
+        Map<String, String> inputRow = Map.of(
+                "component_id",
+                "conformance-component",
+                "channel_id",
+                "$UNIQUE",
+                "channel_name",
+                "in",
+                "type",
+                "image");
         Map<String, String> usageRow = Map.of("component_id", "conformance-component", "success", "true");
-        Map<String, String> dependencyRow = Map.of("component_id", "conformance-component",
-                "depends_on_component_id", "conformance-component", "dependency_type", "required");
+        Map<String, String> dependencyRow = Map.of(
+                "component_id",
+                "conformance-component",
+                "depends_on_component_id",
+                "conformance-component",
+                "dependency_type",
+                "required");
         return Stream.of(
                 Arguments.of("users", null, "account_type", "4", "users_account_type_check"),
                 Arguments.of("users", null, "access_role", "0", "users_access_role_check"),
@@ -449,7 +591,11 @@ class DelulaSchemaConformanceTest {
                 Arguments.of("generations", generationRow, "short_id", "short", "generations_short_id_format"),
                 Arguments.of("generations", generationRow, "short_id", "abc/def+ghi", "generations_short_id_format"),
                 Arguments.of("generations", generationRow, "credits_cost", "-1", "generations_credits_cost_check"),
-                Arguments.of("generations", generationRow, "refunded_at", "2026-01-01T00:00:00Z",
+                Arguments.of(
+                        "generations",
+                        generationRow,
+                        "refunded_at",
+                        "2026-01-01T00:00:00Z",
                         "generations_refund_requires_failure"),
                 Arguments.of("backlog_videos", backlogRow, "duration", "-1", "backlog_videos_duration_check"),
                 Arguments.of("backlog_videos", backlogRow, "claimed_by", "$USER", "backlog_videos_claim_has_time"),
@@ -463,17 +609,46 @@ class DelulaSchemaConformanceTest {
                 Arguments.of("user_assets", assetRow, "duration", "-1", "user_assets_duration_check"),
                 Arguments.of("user_assets", assetRow, "usage_count", "-1", "user_assets_usage_count_check"),
                 Arguments.of("user_assets", assetRow, "is_deleted", "true", "user_assets_soft_delete_consistent"),
-                Arguments.of("user_assets", assetRow, "deleted_at", "2026-01-01T00:00:00Z", "user_assets_soft_delete_consistent"),
+                Arguments.of(
+                        "user_assets",
+                        assetRow,
+                        "deleted_at",
+                        "2026-01-01T00:00:00Z",
+                        "user_assets_soft_delete_consistent"),
                 Arguments.of("system_assets", systemRow, "file_size", "-1", "system_assets_file_size_check"),
                 Arguments.of("market_assets", marketRow, "file_size", "-1", "market_assets_file_size_check"),
-                Arguments.of("component_registry", componentRow, "component_id", "Get Frames", "component_registry_component_id_format"),
-                Arguments.of("component_registry", componentRow, "credit_cost", "-1", "component_registry_credit_cost_check"),
-                Arguments.of("component_registry", componentRow, "estimated_processing_time", "-1",
+                Arguments.of(
+                        "component_registry",
+                        componentRow,
+                        "component_id",
+                        "Get Frames",
+                        "component_registry_component_id_format"),
+                Arguments.of(
+                        "component_registry",
+                        componentRow,
+                        "credit_cost",
+                        "-1",
+                        "component_registry_credit_cost_check"),
+                Arguments.of(
+                        "component_registry",
+                        componentRow,
+                        "estimated_processing_time",
+                        "-1",
                         "component_registry_estimated_processing_time_check"),
-                Arguments.of("component_input_channels", inputRow, "position", "-1", "component_input_channels_position_check"),
-                Arguments.of("component_usage", usageRow, "execution_time", "-1", "component_usage_execution_time_check"),
+                Arguments.of(
+                        "component_input_channels",
+                        inputRow,
+                        "position",
+                        "-1",
+                        "component_input_channels_position_check"),
+                Arguments.of(
+                        "component_usage", usageRow, "execution_time", "-1", "component_usage_execution_time_check"),
                 Arguments.of("component_dependencies", null, null, null, "component_dependencies_not_self"),
-                Arguments.of("recipe_usage", Map.of("recipe_id", "$RECIPE"), "usage_count", "-1",
+                Arguments.of(
+                        "recipe_usage",
+                        Map.of("recipe_id", "$RECIPE"),
+                        "usage_count",
+                        "-1",
                         "recipe_usage_usage_count_check"));
     }
 
@@ -484,19 +659,21 @@ class DelulaSchemaConformanceTest {
      */
     @ParameterizedTest(name = "{0}.{2} = ''{3}'' breaks {4}")
     @MethodSource("checkViolations")
-    void everyCheckRejectsABadRow(String table, Map<String, String> validRow, String column, String badValue,
-                                  String constraint) throws SQLException {
+    void everyCheckRejectsABadRow(
+            String table, Map<String, String> validRow, String column, String badValue, String constraint)
+            throws SQLException {
         try (Connection owner = DelulaSql.owner()) {
             owner.setAutoCommit(false);
             try {
                 if ("users".equals(table)) {
-                    String value = "$UPPER_USER".equals(badValue) ? user.toString().toUpperCase() : badValue;
+                    String value =
+                            "$UPPER_USER".equals(badValue) ? user.toString().toUpperCase() : badValue;
                     String sql = "update delula.users set " + column + " = '" + value + "' where id = '" + user + "'";
                     assertThatThrownBy(() -> {
-                        try (var st = owner.createStatement()) {
-                            st.execute(sql);
-                        }
-                    })
+                                try (var st = owner.createStatement()) {
+                                    st.execute(sql);
+                                }
+                            })
                             .isInstanceOfSatisfying(SQLException.class, e -> {
                                 assertThat(e.getSQLState()).isEqualTo("23514");
                                 assertThat(e.getMessage()).contains(constraint);

@@ -13,8 +13,7 @@ import java.util.UUID;
  */
 final class DelulaSql {
 
-    private DelulaSql() {
-    }
+    private DelulaSql() {}
 
     static Connection owner() throws SQLException {
         return OwnerSql.owner();

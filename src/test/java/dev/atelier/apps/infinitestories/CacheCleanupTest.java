@@ -30,13 +30,15 @@ class CacheCleanupTest {
     void aRunRemovesExpiredEntriesAndKeepsLiveOnes() throws Exception {
         String expired = "expired-" + UUID.randomUUID();
         String live = "live-" + UUID.randomUUID();
-        try (Connection owner = server.ownerDataSource().getConnection(); Statement st = owner.createStatement()) {
-            st.executeUpdate("insert into infinitestories.cache_entries (key, value, expires_at) values "
-                    + "('" + expired + "', '{}', now() - interval '1 minute'), ('" + live + "', '{}', now() + interval '1 hour')");
+        try (Connection owner = server.ownerDataSource().getConnection();
+                Statement st = owner.createStatement()) {
+            st.executeUpdate("insert into infinitestories.cache_entries (key, value, expires_at) values " + "('"
+                    + expired + "', '{}', now() - interval '1 minute'), ('" + live
+                    + "', '{}', now() + interval '1 hour')");
             int removed = server.component(CacheCleanup.class).run();
             assertThat(removed).isGreaterThanOrEqualTo(1);
-            try (ResultSet rs = st.executeQuery("select key from infinitestories.cache_entries where key in ('"
-                    + expired + "', '" + live + "')")) {
+            try (ResultSet rs = st.executeQuery(
+                    "select key from infinitestories.cache_entries where key in ('" + expired + "', '" + live + "')")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo(live);
                 assertThat(rs.next()).isFalse();

@@ -28,20 +28,34 @@ class InfiniteStoriesApiTest {
     static void twoUsersWithTheirOwnHeroesAndStories() {
         a = server.newUser();
         b = server.newUser();
-        heroOfA = created(Rest.as(a.accessToken()).with("Prefer", "return=representation")
-                .post("/heroes", hero(a, "Ayla", "brave", "kind"))).get(0).get("id").asText();
-        created(Rest.as(b.accessToken()).with("Prefer", "return=representation").post("/heroes", hero(b, "Bram", "shy", "clever")));
-        storyOfA = created(Rest.as(a.accessToken()).with("Prefer", "return=representation")
-                .post("/stories", story(a, heroOfA, "The Lantern"))).get(0).get("id").asText();
-        created(Rest.as(b.accessToken()).with("Prefer", "return=representation").post("/stories", story(b, null, "The Owl")));
+        heroOfA = created(Rest.as(a.accessToken())
+                        .with("Prefer", "return=representation")
+                        .post("/heroes", hero(a, "Ayla", "brave", "kind")))
+                .get(0)
+                .get("id")
+                .asText();
+        created(Rest.as(b.accessToken())
+                .with("Prefer", "return=representation")
+                .post("/heroes", hero(b, "Bram", "shy", "clever")));
+        storyOfA = created(Rest.as(a.accessToken())
+                        .with("Prefer", "return=representation")
+                        .post("/stories", story(a, heroOfA, "The Lantern")))
+                .get(0)
+                .get("id")
+                .asText();
+        created(Rest.as(b.accessToken())
+                .with("Prefer", "return=representation")
+                .post("/stories", story(b, null, "The Owl")));
     }
 
     @Test
     void eachUserSeesOnlyTheirOwnHeroesAndStories() {
-        JsonNode heroesOfA = Rest.as(a.accessToken()).get("/heroes?select=name,user_id").json();
+        JsonNode heroesOfA =
+                Rest.as(a.accessToken()).get("/heroes?select=name,user_id").json();
         assertThat(heroesOfA).hasSize(1);
         assertThat(heroesOfA.get(0).get("user_id").asText()).isEqualTo(a.id().toString());
-        JsonNode storiesOfB = Rest.as(b.accessToken()).get("/stories?select=title").json();
+        JsonNode storiesOfB =
+                Rest.as(b.accessToken()).get("/stories?select=title").json();
         assertThat(storiesOfB).hasSize(1);
         assertThat(storiesOfB.get(0).get("title").asText()).isEqualTo("The Owl");
     }
@@ -50,12 +64,17 @@ class InfiniteStoriesApiTest {
     void aPublicEventIsVisibleToOthersAndAPrivateOneIsNot() {
         String tag = UUID.randomUUID().toString();
         Rest asA = Rest.as(a.accessToken());
-        assertThat(asA.post("/custom_events", event(a, "public " + tag, true)).status()).isEqualTo(201);
-        assertThat(asA.post("/custom_events", event(a, "private " + tag, false)).status()).isEqualTo(201);
-        JsonNode seenByB = Rest.as(b.accessToken()).get("/custom_events?select=title&title=like.*" + tag).json();
+        assertThat(asA.post("/custom_events", event(a, "public " + tag, true)).status())
+                .isEqualTo(201);
+        assertThat(asA.post("/custom_events", event(a, "private " + tag, false)).status())
+                .isEqualTo(201);
+        JsonNode seenByB = Rest.as(b.accessToken())
+                .get("/custom_events?select=title&title=like.*" + tag)
+                .json();
         assertThat(seenByB).hasSize(1);
         assertThat(seenByB.get(0).get("title").asText()).isEqualTo("public " + tag);
-        assertThat(asA.get("/custom_events?select=title&title=like.*" + tag).json()).hasSize(2);
+        assertThat(asA.get("/custom_events?select=title&title=like.*" + tag).json())
+                .hasSize(2);
     }
 
     @Test
@@ -67,9 +86,17 @@ class InfiniteStoriesApiTest {
         Rest.Response delete = asB.delete("/stories?id=eq." + storyOfA);
         assertThat(delete.status()).isEqualTo(200);
         assertThat(delete.json()).isEmpty();
-        assertThat(Rest.as(a.accessToken()).get("/heroes?select=name&id=eq." + heroOfA).json().get(0).get("name").asText())
+        assertThat(Rest.as(a.accessToken())
+                        .get("/heroes?select=name&id=eq." + heroOfA)
+                        .json()
+                        .get(0)
+                        .get("name")
+                        .asText())
                 .isEqualTo("Ayla");
-        assertThat(Rest.as(a.accessToken()).get("/stories?select=id&id=eq." + storyOfA).json()).hasSize(1);
+        assertThat(Rest.as(a.accessToken())
+                        .get("/stories?select=id&id=eq." + storyOfA)
+                        .json())
+                .hasSize(1);
     }
 
     @Test
@@ -82,15 +109,20 @@ class InfiniteStoriesApiTest {
 
     @Test
     void storiesEmbedTheirHeroAndHeroesEmbedTheirStories() {
-        JsonNode stories = Rest.as(a.accessToken()).get("/stories?select=title,heroes(name)").json();
+        JsonNode stories = Rest.as(a.accessToken())
+                .get("/stories?select=title,heroes(name)")
+                .json();
         assertThat(stories.get(0).get("heroes").get("name").asText()).isEqualTo("Ayla");
-        JsonNode heroes = Rest.as(a.accessToken()).get("/heroes?select=name,stories(title)").json();
+        JsonNode heroes = Rest.as(a.accessToken())
+                .get("/heroes?select=name,stories(title)")
+                .json();
         assertThat(heroes.get(0).get("stories").get(0).get("title").asText()).isEqualTo("The Lantern");
     }
 
     @Test
     void anExactCountComesBackInContentRange() {
-        Rest.Response response = Rest.as(a.accessToken()).with("Prefer", "count=exact").head("/heroes");
+        Rest.Response response =
+                Rest.as(a.accessToken()).with("Prefer", "count=exact").head("/heroes");
         assertThat(response.header("Content-Range")).isEqualTo("0-0/1");
     }
 
@@ -98,11 +130,18 @@ class InfiniteStoriesApiTest {
     void upsertMergesIntoTheExistingRow() {
         Rest.Response upsert = Rest.as(a.accessToken())
                 .with("Prefer", "resolution=merge-duplicates,return=representation")
-                .post("/heroes?on_conflict=id", "{\"id\":\"" + heroOfA + "\",\"user_id\":\"" + a.id()
-                        + "\",\"name\":\"Ayla\",\"primary_trait\":\"brave\",\"secondary_trait\":\"kind\",\"appearance\":\"green scarf\"}");
+                .post(
+                        "/heroes?on_conflict=id",
+                        "{\"id\":\"" + heroOfA + "\",\"user_id\":\"" + a.id()
+                                + "\",\"name\":\"Ayla\",\"primary_trait\":\"brave\",\"secondary_trait\":\"kind\",\"appearance\":\"green scarf\"}");
         assertThat(upsert.status()).isEqualTo(201);
-        assertThat(Rest.as(a.accessToken()).get("/heroes?select=appearance&id=eq." + heroOfA).json().get(0)
-                .get("appearance").asText()).isEqualTo("green scarf");
+        assertThat(Rest.as(a.accessToken())
+                        .get("/heroes?select=appearance&id=eq." + heroOfA)
+                        .json()
+                        .get(0)
+                        .get("appearance")
+                        .asText())
+                .isEqualTo("green scarf");
         assertThat(Rest.as(a.accessToken()).get("/heroes").json()).hasSize(1);
     }
 
@@ -118,11 +157,16 @@ class InfiniteStoriesApiTest {
 
     @Test
     void expiredForgedAndMissingTokensGetWhatPostgrestGives() {
-        Rest.Response expired = Rest.as(server.token("authenticated", a.id(), Instant.now().minusSeconds(60))).get("/heroes");
+        Rest.Response expired = Rest.as(
+                        server.token("authenticated", a.id(), Instant.now().minusSeconds(60)))
+                .get("/heroes");
         assertThat(expired.status()).isEqualTo(401);
         assertThat(expired.json().get("code").asText()).isEqualTo("PGRST303");
-        Rest.Response forged = Rest.as(TestServer.tokenSignedWith("another-secret-another-secret-another-secret",
-                        "authenticated", a.id(), Instant.now().plusSeconds(600)))
+        Rest.Response forged = Rest.as(TestServer.tokenSignedWith(
+                        "another-secret-another-secret-another-secret",
+                        "authenticated",
+                        a.id(),
+                        Instant.now().plusSeconds(600)))
                 .get("/heroes");
         assertThat(forged.status()).isEqualTo(401);
         assertThat(forged.json().get("code").asText()).isEqualTo("PGRST301");
@@ -143,10 +187,12 @@ class InfiniteStoriesApiTest {
 
     private static String story(TestUser owner, String heroId, String title) {
         return "{\"user_id\":\"" + owner.id() + "\",\"hero_id\":" + (heroId == null ? "null" : "\"" + heroId + "\"")
-                + ",\"title\":\"" + title + "\",\"content\":\"Once upon a time\",\"event_type\":\"built_in\",\"event_data\":{}}";
+                + ",\"title\":\"" + title
+                + "\",\"content\":\"Once upon a time\",\"event_type\":\"built_in\",\"event_data\":{}}";
     }
 
     private static String event(TestUser owner, String title, boolean isPublic) {
-        return "{\"user_id\":\"" + owner.id() + "\",\"title\":\"" + title + "\",\"prompt_seed\":\"a walk\",\"is_public\":" + isPublic + "}";
+        return "{\"user_id\":\"" + owner.id() + "\",\"title\":\"" + title
+                + "\",\"prompt_seed\":\"a walk\",\"is_public\":" + isPublic + "}";
     }
 }

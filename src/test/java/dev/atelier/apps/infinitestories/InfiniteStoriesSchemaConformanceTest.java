@@ -20,35 +20,59 @@ class InfiniteStoriesSchemaConformanceTest {
     /** Every column of the document with its type family; play_events is ours (the document's "could be a separate table"). */
     static Stream<Arguments> tables() {
         return Stream.of(
-                table("heroes", "id uuid, user_id uuid, name text, primary_trait text, secondary_trait text, appearance text, "
-                        + "special_ability text, avatar_prompt text, avatar_url text, avatar_generation_id text, visual_profile jsonb, "
-                        + "created_at timestamptz, updated_at timestamptz, is_active boolean"),
-                table("stories", "id uuid, user_id uuid, hero_id uuid, custom_event_id uuid, title text, content text, event_type text, "
-                        + "event_data jsonb, audio_url text, audio_duration interval, audio_voice text, language text, "
-                        + "estimated_duration interval, word_count integer, generation_metadata jsonb, created_at timestamptz, "
-                        + "updated_at timestamptz, is_favorite boolean, play_count integer, last_played_at timestamptz"),
-                table("story_scenes", "id uuid, story_id uuid, scene_number integer, text_segment text, illustration_prompt text, "
-                        + "sanitized_prompt text, timestamp_seconds numeric, emotion text, importance text, created_at timestamptz"),
-                table("story_illustrations", "id uuid, scene_id uuid, story_id uuid, image_url text, thumbnail_url text, "
-                        + "generation_id text, previous_generation_id text, revised_prompt text, status text, error_message text, "
-                        + "retry_count integer, generation_metadata jsonb, created_at timestamptz, updated_at timestamptz"),
-                table("custom_events", "id uuid, user_id uuid, title text, description text, prompt_seed text, category text, "
-                        + "age_range text, tone text, keywords text[], pictogram_url text, usage_count integer, is_favorite boolean, "
-                        + "is_public boolean, created_at timestamptz, updated_at timestamptz"),
-                table("hero_gallery", "id uuid, hero_id uuid, image_url text, thumbnail_url text, generation_id text, "
-                        + "prompt_used text, is_primary boolean, created_at timestamptz"),
-                table("api_usage", "id uuid, user_id uuid, function_name text, request_id text, status text, response_time_ms integer, "
-                        + "tokens_used integer, cost_estimate numeric, error_message text, error_code text, metadata jsonb, "
-                        + "created_at timestamptz"),
-                table("rate_limits", "id uuid, user_id uuid, function_name text, request_count integer, window_start timestamptz, "
-                        + "window_end timestamptz"),
-                table("cache_entries", "key text, value jsonb, expires_at timestamptz, created_at timestamptz, access_count integer, "
-                        + "last_accessed_at timestamptz, size_bytes integer"),
-                table("content_flags", "id uuid, content_type text, content_id uuid, flag_type text, severity text, action_taken text, "
-                        + "original_content text, modified_content text, ai_confidence numeric, created_at timestamptz, "
-                        + "reviewed_at timestamptz, reviewed_by uuid"),
-                table("audit_log", "id uuid, table_name text, operation text, user_id uuid, changed_data jsonb, created_at timestamptz"),
-                table("play_events", "id uuid, story_id uuid, user_id uuid, played_at timestamptz, duration_seconds integer"));
+                table(
+                        "heroes",
+                        "id uuid, user_id uuid, name text, primary_trait text, secondary_trait text, appearance text, "
+                                + "special_ability text, avatar_prompt text, avatar_url text, avatar_generation_id text, visual_profile jsonb, "
+                                + "created_at timestamptz, updated_at timestamptz, is_active boolean"),
+                table(
+                        "stories",
+                        "id uuid, user_id uuid, hero_id uuid, custom_event_id uuid, title text, content text, event_type text, "
+                                + "event_data jsonb, audio_url text, audio_duration interval, audio_voice text, language text, "
+                                + "estimated_duration interval, word_count integer, generation_metadata jsonb, created_at timestamptz, "
+                                + "updated_at timestamptz, is_favorite boolean, play_count integer, last_played_at timestamptz"),
+                table(
+                        "story_scenes",
+                        "id uuid, story_id uuid, scene_number integer, text_segment text, illustration_prompt text, "
+                                + "sanitized_prompt text, timestamp_seconds numeric, emotion text, importance text, created_at timestamptz"),
+                table(
+                        "story_illustrations",
+                        "id uuid, scene_id uuid, story_id uuid, image_url text, thumbnail_url text, "
+                                + "generation_id text, previous_generation_id text, revised_prompt text, status text, error_message text, "
+                                + "retry_count integer, generation_metadata jsonb, created_at timestamptz, updated_at timestamptz"),
+                table(
+                        "custom_events",
+                        "id uuid, user_id uuid, title text, description text, prompt_seed text, category text, "
+                                + "age_range text, tone text, keywords text[], pictogram_url text, usage_count integer, is_favorite boolean, "
+                                + "is_public boolean, created_at timestamptz, updated_at timestamptz"),
+                table(
+                        "hero_gallery",
+                        "id uuid, hero_id uuid, image_url text, thumbnail_url text, generation_id text, "
+                                + "prompt_used text, is_primary boolean, created_at timestamptz"),
+                table(
+                        "api_usage",
+                        "id uuid, user_id uuid, function_name text, request_id text, status text, response_time_ms integer, "
+                                + "tokens_used integer, cost_estimate numeric, error_message text, error_code text, metadata jsonb, "
+                                + "created_at timestamptz"),
+                table(
+                        "rate_limits",
+                        "id uuid, user_id uuid, function_name text, request_count integer, window_start timestamptz, "
+                                + "window_end timestamptz"),
+                table(
+                        "cache_entries",
+                        "key text, value jsonb, expires_at timestamptz, created_at timestamptz, access_count integer, "
+                                + "last_accessed_at timestamptz, size_bytes integer"),
+                table(
+                        "content_flags",
+                        "id uuid, content_type text, content_id uuid, flag_type text, severity text, action_taken text, "
+                                + "original_content text, modified_content text, ai_confidence numeric, created_at timestamptz, "
+                                + "reviewed_at timestamptz, reviewed_by uuid"),
+                table(
+                        "audit_log",
+                        "id uuid, table_name text, operation text, user_id uuid, changed_data jsonb, created_at timestamptz"),
+                table(
+                        "play_events",
+                        "id uuid, story_id uuid, user_id uuid, played_at timestamptz, duration_seconds integer"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -59,21 +83,49 @@ class InfiniteStoriesSchemaConformanceTest {
 
     @Test
     void theSchemaHoldsExactlyTheDocumentsTablesAndPlayEvents() {
-        assertThat(catalog.tables()).containsExactlyInAnyOrderElementsOf(tables().map(a -> (String) a.get()[0]).toList());
+        assertThat(catalog.tables())
+                .containsExactlyInAnyOrderElementsOf(
+                        tables().map(a -> (String) a.get()[0]).toList());
     }
 
     @Test
     void everyIndexTheDocumentNamesExists() {
-        assertThat(catalog.indexes()).contains(
-                "idx_heroes_user_id", "idx_heroes_user_active", "idx_stories_user_created", "idx_stories_hero",
-                "idx_stories_favorite", "idx_stories_language", "idx_scenes_story", "idx_scenes_importance",
-                "idx_illustrations_story", "idx_illustrations_status", "idx_illustrations_scene", "idx_events_user",
-                "idx_events_public", "idx_events_favorite", "idx_gallery_hero", "idx_gallery_primary",
-                "idx_usage_user_created", "idx_usage_function_created", "idx_usage_status", "idx_usage_request",
-                "idx_limits_user_function", "idx_limits_window", "idx_cache_expires", "idx_cache_accessed",
-                "idx_flags_content", "idx_flags_severity", "idx_flags_unreviewed",
-                "idx_stories_user_recent", "idx_stories_favorites", "idx_usage_recent", "idx_cache_expiry",
-                "idx_usage_user_function_time", "idx_stories_user_hero_created", "idx_flags_type_severity_time");
+        assertThat(catalog.indexes())
+                .contains(
+                        "idx_heroes_user_id",
+                        "idx_heroes_user_active",
+                        "idx_stories_user_created",
+                        "idx_stories_hero",
+                        "idx_stories_favorite",
+                        "idx_stories_language",
+                        "idx_scenes_story",
+                        "idx_scenes_importance",
+                        "idx_illustrations_story",
+                        "idx_illustrations_status",
+                        "idx_illustrations_scene",
+                        "idx_events_user",
+                        "idx_events_public",
+                        "idx_events_favorite",
+                        "idx_gallery_hero",
+                        "idx_gallery_primary",
+                        "idx_usage_user_created",
+                        "idx_usage_function_created",
+                        "idx_usage_status",
+                        "idx_usage_request",
+                        "idx_limits_user_function",
+                        "idx_limits_window",
+                        "idx_cache_expires",
+                        "idx_cache_accessed",
+                        "idx_flags_content",
+                        "idx_flags_severity",
+                        "idx_flags_unreviewed",
+                        "idx_stories_user_recent",
+                        "idx_stories_favorites",
+                        "idx_usage_recent",
+                        "idx_cache_expiry",
+                        "idx_usage_user_function_time",
+                        "idx_stories_user_hero_created",
+                        "idx_flags_type_severity_time");
     }
 
     @Test
@@ -101,19 +153,21 @@ class InfiniteStoriesSchemaConformanceTest {
 
     @Test
     void foreignKeysFollowTheDocument() {
-        assertThat(catalog.foreignKeys("stories")).contains(
-                "FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE",
-                "FOREIGN KEY (hero_id) REFERENCES infinitestories.heroes(id) ON DELETE SET NULL",
-                "FOREIGN KEY (custom_event_id) REFERENCES infinitestories.custom_events(id) ON DELETE SET NULL");
-        assertThat(catalog.foreignKeys("story_illustrations")).contains(
-                "FOREIGN KEY (scene_id) REFERENCES infinitestories.story_scenes(id) ON DELETE CASCADE");
-        assertThat(catalog.foreignKeys("content_flags")).contains("FOREIGN KEY (reviewed_by) REFERENCES auth.users(id)");
+        assertThat(catalog.foreignKeys("stories"))
+                .contains(
+                        "FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE",
+                        "FOREIGN KEY (hero_id) REFERENCES infinitestories.heroes(id) ON DELETE SET NULL",
+                        "FOREIGN KEY (custom_event_id) REFERENCES infinitestories.custom_events(id) ON DELETE SET NULL");
+        assertThat(catalog.foreignKeys("story_illustrations"))
+                .contains("FOREIGN KEY (scene_id) REFERENCES infinitestories.story_scenes(id) ON DELETE CASCADE");
+        assertThat(catalog.foreignKeys("content_flags"))
+                .contains("FOREIGN KEY (reviewed_by) REFERENCES auth.users(id)");
     }
 
     @Test
     void theDocumentsFunctionsAndTriggersExist() {
-        assertThat(catalog.functions()).contains("update_updated_at_column", "increment_play_count", "cleanup_expired_cache",
-                "audit_trigger");
+        assertThat(catalog.functions())
+                .contains("update_updated_at_column", "increment_play_count", "cleanup_expired_cache", "audit_trigger");
         for (String table : new String[] {"heroes", "stories", "story_illustrations", "custom_events"}) {
             assertThat(catalog.triggers(table)).as(table).contains("update_" + table + "_updated_at", "audit_" + table);
         }
@@ -122,8 +176,13 @@ class InfiniteStoriesSchemaConformanceTest {
 
     @Test
     void theDocumentsPoliciesExist() {
-        assertThat(catalog.policies("heroes")).contains("Users can view own heroes", "Users can insert own heroes",
-                "Users can update own heroes", "Users can delete own heroes", "Service role has full access");
+        assertThat(catalog.policies("heroes"))
+                .contains(
+                        "Users can view own heroes",
+                        "Users can insert own heroes",
+                        "Users can update own heroes",
+                        "Users can delete own heroes",
+                        "Service role has full access");
         assertThat(catalog.policies("stories")).contains("Users can view own stories", "Users can insert own stories");
         assertThat(catalog.policies("custom_events")).contains("Users can view events", "Users can manage own events");
     }

@@ -38,28 +38,80 @@ class InfiniteStoriesSchemaTest {
         userA = server.newUser().id();
         userB = server.newUser().id();
         try (Connection owner = server.ownerDataSource().getConnection()) {
-            heroA = insertReturningId(owner, "infinitestories.heroes", Map.of(
-                    "user_id", userA.toString(), "name", "Mira", "primary_trait", "brave", "secondary_trait", "kind"));
-            storyA = insertReturningId(owner, "infinitestories.stories", Map.of(
-                    "user_id", userA.toString(), "hero_id", heroA.toString(), "title", "The Moon",
-                    "content", "Once...", "event_type", "built_in", "event_data", "{}"));
-            sceneA = insertReturningId(owner, "infinitestories.story_scenes", Map.of(
-                    "story_id", storyA.toString(), "scene_number", "1", "text_segment", "Once",
-                    "illustration_prompt", "a moon", "timestamp_seconds", "0"));
+            heroA = insertReturningId(
+                    owner,
+                    "infinitestories.heroes",
+                    Map.of(
+                            "user_id",
+                            userA.toString(),
+                            "name",
+                            "Mira",
+                            "primary_trait",
+                            "brave",
+                            "secondary_trait",
+                            "kind"));
+            storyA = insertReturningId(
+                    owner,
+                    "infinitestories.stories",
+                    Map.of(
+                            "user_id",
+                            userA.toString(),
+                            "hero_id",
+                            heroA.toString(),
+                            "title",
+                            "The Moon",
+                            "content",
+                            "Once...",
+                            "event_type",
+                            "built_in",
+                            "event_data",
+                            "{}"));
+            sceneA = insertReturningId(
+                    owner,
+                    "infinitestories.story_scenes",
+                    Map.of(
+                            "story_id",
+                            storyA.toString(),
+                            "scene_number",
+                            "1",
+                            "text_segment",
+                            "Once",
+                            "illustration_prompt",
+                            "a moon",
+                            "timestamp_seconds",
+                            "0"));
         }
     }
 
     /** Each case: a row that inserts fine, and one column value that must break a CHECK of the document. */
     static Stream<Arguments> checkViolations() {
-        Map<String, String> hero = Map.of("user_id", "$A", "name", "Ada", "primary_trait", "curious", "secondary_trait", "calm");
-        Map<String, String> story = Map.of("user_id", "$A", "title", "T", "content", "C", "event_type", "custom", "event_data", "{}");
-        Map<String, String> scene = Map.of("story_id", "$STORY", "scene_number", "7", "text_segment", "x",
-                "illustration_prompt", "p", "timestamp_seconds", "1.5");
+        Map<String, String> hero =
+                Map.of("user_id", "$A", "name", "Ada", "primary_trait", "curious", "secondary_trait", "calm");
+        Map<String, String> story =
+                Map.of("user_id", "$A", "title", "T", "content", "C", "event_type", "custom", "event_data", "{}");
+        Map<String, String> scene = Map.of(
+                "story_id",
+                "$STORY",
+                "scene_number",
+                "7",
+                "text_segment",
+                "x",
+                "illustration_prompt",
+                "p",
+                "timestamp_seconds",
+                "1.5");
         Map<String, String> illustration = Map.of("scene_id", "$SCENE", "story_id", "$STORY");
         Map<String, String> event = Map.of("user_id", "$A", "title", "Camp", "prompt_seed", "tent");
         Map<String, String> usage = Map.of("user_id", "$A", "function_name", "generate-story");
-        Map<String, String> limit = Map.of("user_id", "$A", "function_name", "f",
-                "window_start", "2026-01-01T00:00:00Z", "window_end", "2026-01-01T00:01:00Z");
+        Map<String, String> limit = Map.of(
+                "user_id",
+                "$A",
+                "function_name",
+                "f",
+                "window_start",
+                "2026-01-01T00:00:00Z",
+                "window_end",
+                "2026-01-01T00:01:00Z");
         Map<String, String> cache = Map.of("key", "$UNIQUE", "value", "{}", "expires_at", "2030-01-01T00:00:00Z");
         Map<String, String> flag = Map.of("content_id", "$STORY");
         return Stream.of(
@@ -71,12 +123,23 @@ class InfiniteStoriesSchemaTest {
                 Arguments.of("stories", story, "word_count", "0", "stories_word_count_check"),
                 Arguments.of("stories", story, "play_count", "-1", "stories_play_count_check"),
                 Arguments.of("story_scenes", scene, "scene_number", "0", "story_scenes_scene_number_check"),
-                Arguments.of("story_scenes", scene, "timestamp_seconds", "-0.5", "story_scenes_timestamp_seconds_check"),
+                Arguments.of(
+                        "story_scenes", scene, "timestamp_seconds", "-0.5", "story_scenes_timestamp_seconds_check"),
                 Arguments.of("story_scenes", scene, "emotion", "angry", "story_scenes_emotion_check"),
                 Arguments.of("story_scenes", scene, "importance", "huge", "story_scenes_importance_check"),
                 Arguments.of("story_illustrations", illustration, "status", "done", "story_illustrations_status_check"),
-                Arguments.of("story_illustrations", illustration, "retry_count", "6", "story_illustrations_retry_count_check"),
-                Arguments.of("story_illustrations", illustration, "retry_count", "-1", "story_illustrations_retry_count_check"),
+                Arguments.of(
+                        "story_illustrations",
+                        illustration,
+                        "retry_count",
+                        "6",
+                        "story_illustrations_retry_count_check"),
+                Arguments.of(
+                        "story_illustrations",
+                        illustration,
+                        "retry_count",
+                        "-1",
+                        "story_illustrations_retry_count_check"),
                 Arguments.of("custom_events", event, "category", "horror", "custom_events_category_check"),
                 Arguments.of("custom_events", event, "age_range", "10-12", "custom_events_age_range_check"),
                 Arguments.of("custom_events", event, "tone", "scary", "custom_events_tone_check"),
@@ -99,8 +162,9 @@ class InfiniteStoriesSchemaTest {
 
     @ParameterizedTest(name = "{0}.{2} = ''{3}'' breaks {4}")
     @MethodSource("checkViolations")
-    void everyCheckOfTheDocumentRejectsABadRow(String table, Map<String, String> validRow, String column,
-                                               String badValue, String constraint) throws SQLException {
+    void everyCheckOfTheDocumentRejectsABadRow(
+            String table, Map<String, String> validRow, String column, String badValue, String constraint)
+            throws SQLException {
         try (Connection owner = server.ownerDataSource().getConnection()) {
             owner.setAutoCommit(false);
             insert(owner, "infinitestories." + table, validRow); // the row is valid without the bad value
@@ -118,12 +182,17 @@ class InfiniteStoriesSchemaTest {
     @Test
     void aPlayEventRaisesPlayCountAndLastPlayedAt() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
-            int before = Integer.parseInt(queryString(conn, "select play_count from infinitestories.stories where id = '" + storyA + "'"));
+            int before = Integer.parseInt(
+                    queryString(conn, "select play_count from infinitestories.stories where id = '" + storyA + "'"));
             asUser(userA, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')");
             asUser(userA, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')");
-            assertThat(Integer.parseInt(queryString(conn, "select play_count from infinitestories.stories where id = '" + storyA + "'")))
+            assertThat(Integer.parseInt(queryString(
+                            conn, "select play_count from infinitestories.stories where id = '" + storyA + "'")))
                     .isEqualTo(before + 2);
-            assertThat(queryString(conn, "select last_played_at is not null from infinitestories.stories where id = '" + storyA + "'"))
+            assertThat(queryString(
+                            conn,
+                            "select last_played_at is not null from infinitestories.stories where id = '" + storyA
+                                    + "'"))
                     .isEqualTo("t");
         }
     }
@@ -131,9 +200,10 @@ class InfiniteStoriesSchemaTest {
     @Test
     void aUserCannotRecordAPlayOfAnotherUsersStory() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
-            assertThatThrownBy(() -> asUser(userB,
-                    "insert into infinitestories.play_events (story_id) values ('" + storyA + "')"))
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+            assertThatThrownBy(() -> asUser(
+                            userB, "insert into infinitestories.play_events (story_id) values ('" + storyA + "')"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
         }
     }
 
@@ -141,13 +211,17 @@ class InfiniteStoriesSchemaTest {
     void auditLogRecordsWhoChangedWhat() throws SQLException {
         try (Connection conn = server.ownerDataSource().getConnection()) {
             String name = "Audited-" + UUID.randomUUID().toString().substring(0, 8);
-            asUser(userA, "insert into infinitestories.heroes (user_id, name, primary_trait, secondary_trait) values ('"
-                    + userA + "', '" + name + "', 'bold', 'shy')");
+            asUser(
+                    userA,
+                    "insert into infinitestories.heroes (user_id, name, primary_trait, secondary_trait) values ('"
+                            + userA + "', '" + name + "', 'bold', 'shy')");
             asUser(userA, "update infinitestories.heroes set special_ability = 'flight' where name = '" + name + "'");
             asUser(userA, "delete from infinitestories.heroes where name = '" + name + "'");
-            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-                    "select operation, user_id, changed_data->>'special_ability' from infinitestories.audit_log "
-                    + "where table_name = 'heroes' and changed_data->>'name' = '" + name + "' order by created_at, operation desc")) {
+            try (Statement st = conn.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "select operation, user_id, changed_data->>'special_ability' from infinitestories.audit_log "
+                                    + "where table_name = 'heroes' and changed_data->>'name' = '" + name
+                                    + "' order by created_at, operation desc")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("INSERT");
                 assertThat(rs.getString(2)).isEqualTo(userA.toString());
@@ -166,13 +240,20 @@ class InfiniteStoriesSchemaTest {
     void theLoginRoleCanReadNoAppTableWithoutSwitchingRole() throws SQLException {
         try (Connection conn = server.loginRoleDataSource().getConnection()) {
             assertThatThrownBy(() -> queryString(conn, "select count(*) from infinitestories.heroes"))
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
             assertThatThrownBy(() -> exec(conn, "set role postgres"))
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
-            assertThat(queryString(conn, "select rolbypassrls::text || rolsuper::text from pg_roles where rolname = current_user"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+            assertThat(queryString(
+                            conn,
+                            "select rolbypassrls::text || rolsuper::text from pg_roles where rolname = current_user"))
                     .isEqualTo("falsefalse");
-            assertThat(queryString(conn, "select count(*) from pg_class c join pg_roles r on r.oid = c.relowner "
-                    + "where r.rolname = current_user")).isEqualTo("0");
+            assertThat(queryString(
+                            conn,
+                            "select count(*) from pg_class c join pg_roles r on r.oid = c.relowner "
+                                    + "where r.rolname = current_user"))
+                    .isEqualTo("0");
         }
     }
 
@@ -181,18 +262,30 @@ class InfiniteStoriesSchemaTest {
         try (Connection conn = server.loginRoleDataSource().getConnection()) {
             conn.setAutoCommit(false);
             exec(conn, "set local role authenticated");
-            exec(conn, "select set_config('request.jwt.claims', '{\"sub\":\"" + userB + "\",\"role\":\"authenticated\"}', true)");
-            assertThat(queryString(conn, "select count(*) from infinitestories.heroes where user_id = '" + userA + "'")).isEqualTo("0");
-            assertThat(queryString(conn, "select count(*) from infinitestories.stories where user_id = '" + userA + "'")).isEqualTo("0");
-            assertThat(queryString(conn, "select count(*) from infinitestories.story_scenes where id = '" + sceneA + "'")).isEqualTo("0");
+            exec(
+                    conn,
+                    "select set_config('request.jwt.claims', '{\"sub\":\"" + userB
+                            + "\",\"role\":\"authenticated\"}', true)");
+            assertThat(queryString(conn, "select count(*) from infinitestories.heroes where user_id = '" + userA + "'"))
+                    .isEqualTo("0");
+            assertThat(queryString(
+                            conn, "select count(*) from infinitestories.stories where user_id = '" + userA + "'"))
+                    .isEqualTo("0");
+            assertThat(queryString(
+                            conn, "select count(*) from infinitestories.story_scenes where id = '" + sceneA + "'"))
+                    .isEqualTo("0");
             try (Statement st = conn.createStatement()) {
-                assertThat(st.executeUpdate("update infinitestories.heroes set name = 'stolen' where id = '" + heroA + "'")).isZero();
-                assertThat(st.executeUpdate("delete from infinitestories.stories where id = '" + storyA + "'")).isZero();
+                assertThat(st.executeUpdate(
+                                "update infinitestories.heroes set name = 'stolen' where id = '" + heroA + "'"))
+                        .isZero();
+                assertThat(st.executeUpdate("delete from infinitestories.stories where id = '" + storyA + "'"))
+                        .isZero();
             }
             conn.rollback();
         }
         try (Connection owner = server.ownerDataSource().getConnection()) {
-            assertThat(queryString(owner, "select name from infinitestories.heroes where id = '" + heroA + "'")).isEqualTo("Mira");
+            assertThat(queryString(owner, "select name from infinitestories.heroes where id = '" + heroA + "'"))
+                    .isEqualTo("Mira");
         }
     }
 
@@ -202,7 +295,8 @@ class InfiniteStoriesSchemaTest {
             conn.setAutoCommit(false);
             try (Statement st = conn.createStatement()) {
                 st.execute("set local role authenticated");
-                st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}', true)");
+                st.execute("select set_config('request.jwt.claims', '{\"sub\":\"" + user
+                        + "\",\"role\":\"authenticated\"}', true)");
                 st.execute(sql);
                 conn.commit();
             } catch (SQLException e) {
@@ -219,15 +313,18 @@ class InfiniteStoriesSchemaTest {
     /** Inserts with every value as an untyped literal, so PostgreSQL converts it as a client's text would be. */
     private static String insert(Connection conn, String table, Map<String, String> row) throws SQLException {
         Map<String, String> resolved = new LinkedHashMap<>();
-        row.forEach((k, v) -> resolved.put(k, switch (v) {
-            case "$A" -> userA.toString();
-            case "$STORY" -> storyA.toString();
-            case "$SCENE" -> sceneA.toString();
-            case "$UNIQUE" -> UUID.randomUUID().toString();
-            default -> v;
-        }));
+        row.forEach((k, v) -> resolved.put(
+                k,
+                switch (v) {
+                    case "$A" -> userA.toString();
+                    case "$STORY" -> storyA.toString();
+                    case "$SCENE" -> sceneA.toString();
+                    case "$UNIQUE" -> UUID.randomUUID().toString();
+                    default -> v;
+                }));
         String columns = String.join(", ", resolved.keySet());
-        String placeholders = String.join(", ", resolved.keySet().stream().map(k -> "?").toList());
+        String placeholders =
+                String.join(", ", resolved.keySet().stream().map(k -> "?").toList());
         String returning = table.endsWith("cache_entries") ? "key" : "id";
         try (PreparedStatement ps = conn.prepareStatement("insert into " + table + " (" + columns + ") values ("
                 + placeholders + ") returning " + returning + "::text")) {
@@ -249,7 +346,8 @@ class InfiniteStoriesSchemaTest {
     }
 
     private static String queryString(Connection conn, String sql) throws SQLException {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }

@@ -52,21 +52,117 @@ class MoodScaleAccessMatrixTest {
     static Stream<Arguments> matrix() {
         List<Arguments> cells = new ArrayList<>();
         // table, verb, anon, owner, other user, admin, service_role
-        row(cells, "users", Verb.SELECT, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.ALLOWED, Outcome.ALLOWED);
-        row(cells, "users", Verb.INSERT, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.ALLOWED);
-        row(cells, "users", Verb.UPDATE, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.HIDDEN, Outcome.ALLOWED);
-        row(cells, "users", Verb.DELETE, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.ALLOWED);
+        row(
+                cells,
+                "users",
+                Verb.SELECT,
+                Outcome.DENIED,
+                Outcome.ALLOWED,
+                Outcome.HIDDEN,
+                Outcome.ALLOWED,
+                Outcome.ALLOWED);
+        row(
+                cells,
+                "users",
+                Verb.INSERT,
+                Outcome.DENIED,
+                Outcome.DENIED,
+                Outcome.DENIED,
+                Outcome.DENIED,
+                Outcome.ALLOWED);
+        row(
+                cells,
+                "users",
+                Verb.UPDATE,
+                Outcome.DENIED,
+                Outcome.ALLOWED,
+                Outcome.HIDDEN,
+                Outcome.HIDDEN,
+                Outcome.ALLOWED);
+        row(
+                cells,
+                "users",
+                Verb.DELETE,
+                Outcome.DENIED,
+                Outcome.DENIED,
+                Outcome.DENIED,
+                Outcome.DENIED,
+                Outcome.ALLOWED);
 
-        row(cells, "mood_entries", Verb.SELECT, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.HIDDEN, Outcome.ALLOWED);
-        row(cells, "mood_entries", Verb.INSERT, Outcome.DENIED, Outcome.ALLOWED, Outcome.REFUSED, Outcome.REFUSED, Outcome.ALLOWED);
-        row(cells, "mood_entries", Verb.UPDATE, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.HIDDEN, Outcome.ALLOWED);
-        row(cells, "mood_entries", Verb.DELETE, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.HIDDEN, Outcome.ALLOWED);
+        row(
+                cells,
+                "mood_entries",
+                Verb.SELECT,
+                Outcome.DENIED,
+                Outcome.ALLOWED,
+                Outcome.HIDDEN,
+                Outcome.HIDDEN,
+                Outcome.ALLOWED);
+        row(
+                cells,
+                "mood_entries",
+                Verb.INSERT,
+                Outcome.DENIED,
+                Outcome.ALLOWED,
+                Outcome.REFUSED,
+                Outcome.REFUSED,
+                Outcome.ALLOWED);
+        row(
+                cells,
+                "mood_entries",
+                Verb.UPDATE,
+                Outcome.DENIED,
+                Outcome.ALLOWED,
+                Outcome.HIDDEN,
+                Outcome.HIDDEN,
+                Outcome.ALLOWED);
+        row(
+                cells,
+                "mood_entries",
+                Verb.DELETE,
+                Outcome.DENIED,
+                Outcome.ALLOWED,
+                Outcome.HIDDEN,
+                Outcome.HIDDEN,
+                Outcome.ALLOWED);
 
         for (String aiTable : List.of("music_analysis", "recommendations", "personality_insights")) {
-            row(cells, aiTable, Verb.SELECT, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.ALLOWED, Outcome.ALLOWED);
-            row(cells, aiTable, Verb.INSERT, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.ALLOWED);
-            row(cells, aiTable, Verb.UPDATE, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.DENIED, Outcome.ALLOWED);
-            row(cells, aiTable, Verb.DELETE, Outcome.DENIED, Outcome.ALLOWED, Outcome.HIDDEN, Outcome.ALLOWED, Outcome.ALLOWED);
+            row(
+                    cells,
+                    aiTable,
+                    Verb.SELECT,
+                    Outcome.DENIED,
+                    Outcome.ALLOWED,
+                    Outcome.HIDDEN,
+                    Outcome.ALLOWED,
+                    Outcome.ALLOWED);
+            row(
+                    cells,
+                    aiTable,
+                    Verb.INSERT,
+                    Outcome.DENIED,
+                    Outcome.DENIED,
+                    Outcome.DENIED,
+                    Outcome.DENIED,
+                    Outcome.ALLOWED);
+            row(
+                    cells,
+                    aiTable,
+                    Verb.UPDATE,
+                    Outcome.DENIED,
+                    Outcome.DENIED,
+                    Outcome.DENIED,
+                    Outcome.DENIED,
+                    Outcome.ALLOWED);
+            row(
+                    cells,
+                    aiTable,
+                    Verb.DELETE,
+                    Outcome.DENIED,
+                    Outcome.ALLOWED,
+                    Outcome.HIDDEN,
+                    Outcome.ALLOWED,
+                    Outcome.ALLOWED);
         }
         return cells.stream();
     }
@@ -77,7 +173,8 @@ class MoodScaleAccessMatrixTest {
         // A fresh owner per cell: updates and deletes of users rows must not disturb other cells.
         TestUser rowOwner = server.newUser();
         int ownerAppId;
-        ownerAppId = Integer.parseInt(queryString("select id from moodscale.users where auth_user_id = '" + rowOwner.id() + "'"));
+        ownerAppId = Integer.parseInt(
+                queryString("select id from moodscale.users where auth_user_id = '" + rowOwner.id() + "'"));
         String token = AccessMatrix.token(actor, rowOwner.accessToken(), otherUser.accessToken(), admin.accessToken());
         switch (verb) {
             case SELECT -> checkSelect(table, actor, expected, token, seed(table, ownerAppId));
@@ -87,7 +184,8 @@ class MoodScaleAccessMatrixTest {
         }
     }
 
-    private static void checkSelect(String table, Actor actor, Outcome expected, String token, int rowId) throws Exception {
+    private static void checkSelect(String table, Actor actor, Outcome expected, String token, int rowId)
+            throws Exception {
         String columns = "users".equals(table) ? "id,username" : "id,user_id";
         Response response = send("GET", table + "?select=" + columns + "&id=eq." + rowId, token, null);
         JsonNode rows = assertSelectAnswer(response, actor, expected);
@@ -96,7 +194,8 @@ class MoodScaleAccessMatrixTest {
         }
     }
 
-    private static void checkInsert(String table, Actor actor, Outcome expected, String token, int ownerAppId) throws Exception {
+    private static void checkInsert(String table, Actor actor, Outcome expected, String token, int ownerAppId)
+            throws Exception {
         String marker = "ins-" + UUID.randomUUID();
         String body;
         String countSql;
@@ -110,13 +209,16 @@ class MoodScaleAccessMatrixTest {
         } else {
             // The owner of a mood entry leaves user_id out (the column default names them); every
             // other insert names the owner.
-            String userId = actor == Actor.OWNER && "mood_entries".equals(table) ? "" : "\"user_id\":" + ownerAppId + ",";
+            String userId =
+                    actor == Actor.OWNER && "mood_entries".equals(table) ? "" : "\"user_id\":" + ownerAppId + ",";
             body = switch (table) {
                 case "mood_entries" -> "{" + userId + "\"mood_score\":7,\"notes\":\"" + marker + "\"}";
-                case "music_analysis" -> "{" + userId + "\"spotify_track_id\":\"t\",\"track_name\":\"" + marker
-                        + "\",\"artist_name\":\"a\",\"audio_features\":{\"valence\":0.4,\"energy\":0.9}}";
-                case "recommendations" -> "{" + userId + "\"spotify_track_id\":\"t\",\"track_name\":\"" + marker
-                        + "\",\"artist_name\":\"a\",\"match_score\":0.7}";
+                case "music_analysis" ->
+                    "{" + userId + "\"spotify_track_id\":\"t\",\"track_name\":\"" + marker
+                            + "\",\"artist_name\":\"a\",\"audio_features\":{\"valence\":0.4,\"energy\":0.9}}";
+                case "recommendations" ->
+                    "{" + userId + "\"spotify_track_id\":\"t\",\"track_name\":\"" + marker
+                            + "\",\"artist_name\":\"a\",\"match_score\":0.7}";
                 case "personality_insights" -> "{" + userId + "\"music_dna\":\"" + marker + "\",\"energy_level\":0.5}";
                 default -> throw new IllegalArgumentException(table);
             };
@@ -133,7 +235,8 @@ class MoodScaleAccessMatrixTest {
         assertThat(queryString(countSql)).isEqualTo(expected == Outcome.ALLOWED ? "1" : "0");
     }
 
-    private static void checkUpdate(String table, Actor actor, Outcome expected, String token, int rowId) throws Exception {
+    private static void checkUpdate(String table, Actor actor, Outcome expected, String token, int rowId)
+            throws Exception {
         String column = switch (table) {
             case "users" -> "username";
             case "mood_entries" -> "notes";
@@ -149,7 +252,8 @@ class MoodScaleAccessMatrixTest {
                 .isEqualTo(expected == Outcome.ALLOWED ? marker : before);
     }
 
-    private static void checkDelete(String table, Actor actor, Outcome expected, String token, int rowId) throws Exception {
+    private static void checkDelete(String table, Actor actor, Outcome expected, String token, int rowId)
+            throws Exception {
         Response response = send("DELETE", table + "?id=eq." + rowId, token, null);
         assertChangeAnswer(response, actor, expected);
         assertThat(queryString("select count(*) from moodscale." + table + " where id = " + rowId))
@@ -160,14 +264,17 @@ class MoodScaleAccessMatrixTest {
     void signUpLogThreeMoodsAndReadThemNewestFirstWithOnlyTheUsersToken() throws Exception {
         TestUser user = server.newUser();
         for (int score : new int[] {3, 9, 6}) {
-            Response created = send("POST", "mood_entries", user.accessToken(),
+            Response created = send(
+                    "POST",
+                    "mood_entries",
+                    user.accessToken(),
                     "{\"mood_score\":" + score + ",\"emotions\":[\"calm\"],\"notes\":\"score " + score + "\"}");
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             // Distinct created_at without waiting: each request is its own transaction, and now()
             // (microseconds) of one that starts after the previous answered is later.
         }
-        Response read = send("GET", "mood_entries?select=mood_score,notes,emotions&order=created_at.desc",
-                user.accessToken(), null);
+        Response read = send(
+                "GET", "mood_entries?select=mood_score,notes,emotions&order=created_at.desc", user.accessToken(), null);
         assertThat(read.status()).as(read.body()).isEqualTo(200);
         JsonNode rows = read.json();
         assertThat(rows).hasSize(3);
@@ -182,8 +289,8 @@ class MoodScaleAccessMatrixTest {
         TestUser user = server.newUser();
         Response response = send("POST", "rpc/current_user_id", user.accessToken(), "{}");
         assertThat(response.status()).as(response.body()).isEqualTo(200);
-        assertThat(response.body().trim()).isEqualTo(
-                queryString("select id from moodscale.users where auth_user_id = '" + user.id() + "'"));
+        assertThat(response.body().trim())
+                .isEqualTo(queryString("select id from moodscale.users where auth_user_id = '" + user.id() + "'"));
     }
 
     /**
@@ -203,9 +310,12 @@ class MoodScaleAccessMatrixTest {
                 + " where attrelid = 'moodscale.users'::regclass and attnum > 0 and not attisdropped"
                 + " and has_column_privilege('authenticated', attrelid, attnum, 'SELECT')");
         assertThat(keys).containsExactly(granted.split(","));
-        assertThat(keys).contains("id", "username").doesNotContain("spotify_access_token_encrypted",
-                "spotify_refresh_token_encrypted", "encryption_key_id");
-        assertThat(star.json().get(0).path("auth_user_id").asText()).isEqualTo(user.id().toString());
+        assertThat(keys)
+                .contains("id", "username")
+                .doesNotContain(
+                        "spotify_access_token_encrypted", "spotify_refresh_token_encrypted", "encryption_key_id");
+        assertThat(star.json().get(0).path("auth_user_id").asText())
+                .isEqualTo(user.id().toString());
 
         Response tokens = send("GET", "users?select=spotify_access_token_encrypted", user.accessToken(), null);
         assertDenied(tokens, Actor.OWNER);
@@ -213,8 +323,12 @@ class MoodScaleAccessMatrixTest {
         assertDenied(starAndToken, Actor.OWNER);
 
         // A write's representation is the same row: renaming oneself with return=representation works.
-        Response renamed = send("PATCH", "users?select=*&auth_user_id=eq." + user.id(), user.accessToken(),
-                "{\"username\": \"renamed\"}", "return=representation");
+        Response renamed = send(
+                "PATCH",
+                "users?select=*&auth_user_id=eq." + user.id(),
+                user.accessToken(),
+                "{\"username\": \"renamed\"}",
+                "return=representation");
         assertThat(renamed.status()).as(renamed.body()).isEqualTo(200);
         assertThat(renamed.json().get(0).path("username").asText()).isEqualTo("renamed");
         assertThat(renamed.json().get(0).has("spotify_access_token_encrypted")).isFalse();
@@ -227,23 +341,30 @@ class MoodScaleAccessMatrixTest {
     @Test
     void aUserCannotMakeThemselvesAdminThroughTheDataApi() throws Exception {
         TestUser user = server.newUser();
-        Response response = send("PATCH", "users?auth_user_id=eq." + user.id(), user.accessToken(), "{\"role\":\"admin\"}");
+        Response response =
+                send("PATCH", "users?auth_user_id=eq." + user.id(), user.accessToken(), "{\"role\":\"admin\"}");
         assertDenied(response, Actor.OWNER);
-        assertThat(queryString("select role from moodscale.users where auth_user_id = '" + user.id() + "'")).isEqualTo("user");
+        assertThat(queryString("select role from moodscale.users where auth_user_id = '" + user.id() + "'"))
+                .isEqualTo("user");
     }
 
     /** A row of {@code table} owned by the app user, written as the database owner; its id. */
     private static int seed(String table, int appUserId) throws SQLException {
         String sql = switch (table) {
             case "users" -> "select " + appUserId;
-            case "mood_entries" -> "insert into moodscale.mood_entries (user_id, mood_score, notes) values ("
-                    + appUserId + ", 5, 'seed') returning id";
-            case "music_analysis" -> "insert into moodscale.music_analysis (user_id, spotify_track_id, track_name, artist_name, "
-                    + "audio_features) values (" + appUserId + ", 't', 'seed', 'a', '{\"valence\": 0.3}') returning id";
-            case "recommendations" -> "insert into moodscale.recommendations (user_id, spotify_track_id, track_name, artist_name) "
-                    + "values (" + appUserId + ", 't', 'seed', 'a') returning id";
-            case "personality_insights" -> "insert into moodscale.personality_insights (user_id, music_dna) values ("
-                    + appUserId + ", 'seed') returning id";
+            case "mood_entries" ->
+                "insert into moodscale.mood_entries (user_id, mood_score, notes) values (" + appUserId
+                        + ", 5, 'seed') returning id";
+            case "music_analysis" ->
+                "insert into moodscale.music_analysis (user_id, spotify_track_id, track_name, artist_name, "
+                        + "audio_features) values (" + appUserId
+                        + ", 't', 'seed', 'a', '{\"valence\": 0.3}') returning id";
+            case "recommendations" ->
+                "insert into moodscale.recommendations (user_id, spotify_track_id, track_name, artist_name) "
+                        + "values (" + appUserId + ", 't', 'seed', 'a') returning id";
+            case "personality_insights" ->
+                "insert into moodscale.personality_insights (user_id, music_dna) values (" + appUserId
+                        + ", 'seed') returning id";
             default -> throw new IllegalArgumentException(table);
         };
         return Integer.parseInt(queryString(sql));

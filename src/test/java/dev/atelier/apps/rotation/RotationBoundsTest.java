@@ -60,7 +60,8 @@ class RotationBoundsTest {
 
     /** A condition that is {@code nots} "not"s around a leaf: its deepest JSON value is at level nots + 1. */
     private static String nestedNot(int nots) {
-        return "{\"not\":".repeat(nots) + "{\"attribute\":\"country\",\"operator\":\"eq\",\"value\":\"NL\"}" + "}".repeat(nots);
+        return "{\"not\":".repeat(nots) + "{\"attribute\":\"country\",\"operator\":\"eq\",\"value\":\"NL\"}"
+                + "}".repeat(nots);
     }
 
     private static String nestedAll(int alls) {
@@ -81,7 +82,8 @@ class RotationBoundsTest {
 
         Rest.Response small = evaluate(user.accessToken(), key, Map.of("page", "x".repeat(4_000)));
         assertThat(small.status()).as(small.body()).isEqualTo(200);
-        assertThat(evaluations(key, "length(e.evaluation_context->>'page')::text")).isEqualTo("4000");
+        assertThat(evaluations(key, "length(e.evaluation_context->>'page')::text"))
+                .isEqualTo("4000");
     }
 
     @Test
@@ -91,7 +93,9 @@ class RotationBoundsTest {
         assertThat(anon.status()).as(anon.body()).isEqualTo(200);
         Rest.Response signedIn = evaluate(user.accessToken(), key, Map.of("country", "DE"));
         assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
-        assertThat(evaluations(key, "concat_ws('|', coalesce(e.user_id::text, 'none'), e.session_id, e.evaluation_context::text)"))
+        assertThat(evaluations(
+                        key,
+                        "concat_ws('|', coalesce(e.user_id::text, 'none'), e.session_id, e.evaluation_context::text)"))
                 .isEqualTo("none|anon-session|{};" + user.id() + "|{\"country\": \"DE\"}");
     }
 
@@ -105,27 +109,36 @@ class RotationBoundsTest {
         assertThat(attack.json().path("message").asText()).contains("at most 32 levels");
         assertThat(attack.body()).doesNotContain("max_stack_depth");
 
-        Rest.Response justTooDeep = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
-                "{\"condition\":" + nestedNot(32) + ",\"context\":{\"country\":\"NL\"}}");
+        Rest.Response justTooDeep = client(server.serviceKey())
+                .post(
+                        "/rpc/evaluate_flag_condition",
+                        "{\"condition\":" + nestedNot(32) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(justTooDeep.status()).isEqualTo(400);
-        Rest.Response deepest = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
-                "{\"condition\":" + nestedNot(31) + ",\"context\":{\"country\":\"NL\"}}");
+        Rest.Response deepest = client(server.serviceKey())
+                .post(
+                        "/rpc/evaluate_flag_condition",
+                        "{\"condition\":" + nestedNot(31) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(deepest.status()).as(deepest.body()).isEqualTo(200);
         assertThat(deepest.body()).isEqualTo("false"); // 31 nots of a true leaf
         // Arrays count as levels too: 15 nested "all" put the leaf's value at level 32, 16 at 34.
-        Rest.Response allDeepest = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
-                "{\"condition\":" + nestedAll(15) + ",\"context\":{\"country\":\"NL\"}}");
+        Rest.Response allDeepest = client(server.serviceKey())
+                .post(
+                        "/rpc/evaluate_flag_condition",
+                        "{\"condition\":" + nestedAll(15) + ",\"context\":{\"country\":\"NL\"}}");
         assertThat(allDeepest.body()).as(allDeepest.body()).isEqualTo("true");
         for (int alls : new int[] {16, 450}) {
-            Rest.Response tooDeep = client(server.serviceKey()).post("/rpc/evaluate_flag_condition",
-                    "{\"condition\":" + nestedAll(alls) + ",\"context\":{\"country\":\"NL\"}}");
+            Rest.Response tooDeep = client(server.serviceKey())
+                    .post(
+                            "/rpc/evaluate_flag_condition",
+                            "{\"condition\":" + nestedAll(alls) + ",\"context\":{\"country\":\"NL\"}}");
             assertThat(tooDeep.status()).as(tooDeep.body()).isEqualTo(400);
         }
 
         // A condition stored by an admin is held to the same bound when a flag is evaluated.
         String key = flag("condition");
         ownerExec("update rotation.feature_flags set conditions = '" + nestedNot(40) + "' where key = '" + key + "'");
-        assertThat(evaluate(server.anonKey(), key, Map.of("country", "NL")).status()).isEqualTo(400);
+        assertThat(evaluate(server.anonKey(), key, Map.of("country", "NL")).status())
+                .isEqualTo(400);
     }
 
     @Test
@@ -136,20 +149,42 @@ class RotationBoundsTest {
         int record = newRecord(180, 200);
         int listing = newInventory(store, record, "active");
         Rest asManager = client(manager.accessToken());
-        AccessMatrix.assertDenied(asManager.patch("/store_inventory?id=eq." + listing, "{\"view_count\":100000}"), false);
-        AccessMatrix.assertDenied(asManager.patch("/store_inventory?id=eq." + listing, "{\"wishlist_count\":5000}"), false);
-        assertThat(asManager.patch("/store_inventory?id=eq." + listing, "{\"price\":12.5,\"featured\":true}").status()).isEqualTo(204);
-        assertThat(ownerQuery("select concat_ws('|', view_count, wishlist_count, price, featured) from rotation.store_inventory "
-                + "where id = " + listing)).isEqualTo("0|0|12.50|t");
+        AccessMatrix.assertDenied(
+                asManager.patch("/store_inventory?id=eq." + listing, "{\"view_count\":100000}"), false);
+        AccessMatrix.assertDenied(
+                asManager.patch("/store_inventory?id=eq." + listing, "{\"wishlist_count\":5000}"), false);
+        assertThat(asManager
+                        .patch("/store_inventory?id=eq." + listing, "{\"price\":12.5,\"featured\":true}")
+                        .status())
+                .isEqualTo(204);
+        assertThat(ownerQuery(
+                        "select concat_ws('|', view_count, wishlist_count, price, featured) from rotation.store_inventory "
+                                + "where id = " + listing))
+                .isEqualTo("0|0|12.50|t");
 
         Rest asAdmin = client(admin.accessToken());
         AccessMatrix.assertDenied(asAdmin.patch("/stores?id=eq." + store, "{\"total_releases\":99999}"), false);
         AccessMatrix.assertDenied(asAdmin.patch("/records?id=eq." + record, "{\"total_tracks\":99}"), false);
-        AccessMatrix.assertDenied(asAdmin.post("/stores", Rest.json(Map.of("name", "S", "slug", "s-" + UUID.randomUUID(),
-                "discogs_username", "s" + System.nanoTime(), "average_rating", 5))), false);
-        assertThat(asAdmin.patch("/stores?id=eq." + store, "{\"description\":\"Open late\"}").status()).isEqualTo(204);
-        assertThat(ownerQuery("select concat_ws('|', total_releases, description) from rotation.stores where id = " + store))
+        AccessMatrix.assertDenied(
+                asAdmin.post(
+                        "/stores",
+                        Rest.json(Map.of(
+                                "name",
+                                "S",
+                                "slug",
+                                "s-" + UUID.randomUUID(),
+                                "discogs_username",
+                                "s" + System.nanoTime(),
+                                "average_rating",
+                                5))),
+                false);
+        assertThat(asAdmin.patch("/stores?id=eq." + store, "{\"description\":\"Open late\"}")
+                        .status())
+                .isEqualTo(204);
+        assertThat(ownerQuery(
+                        "select concat_ws('|', total_releases, description) from rotation.stores where id = " + store))
                 .isEqualTo("0|Open late");
-        assertThat(ownerQuery("select total_tracks from rotation.records where id = " + record)).isEqualTo("0");
+        assertThat(ownerQuery("select total_tracks from rotation.records where id = " + record))
+                .isEqualTo("0");
     }
 }

@@ -13,11 +13,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.apps.rotation.RotationSql.AppUser;
+import dev.atelier.testing.ReferenceData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import dev.atelier.testing.ReferenceData;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,6 +47,7 @@ class RotationFeatureFlagsTest {
     private static Path vectors() {
         return ReferenceData.path("murmur3", "vectors.json");
     }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     // ------------------------------------------------------------------------------------------
@@ -58,15 +59,17 @@ class RotationFeatureFlagsTest {
         JsonNode vectors = JSON.readTree(vectors().toFile());
         int checked = 0;
         try (Connection owner = RotationSql.owner();
-             PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32_bytes(?, ?)")) {
+                PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32_bytes(?, ?)")) {
             for (String group : List.of("published", "generated_commons_codec_1_22_1")) {
                 assertThat(vectors.path(group).size()).as(group).isPositive();
                 for (JsonNode vector : vectors.path(group)) {
-                    byte[] input = HexFormat.of().parseHex(vector.path("input_hex").asText());
+                    byte[] input =
+                            HexFormat.of().parseHex(vector.path("input_hex").asText());
                     long seed = vector.path("seed").asLong();
                     ps.setBytes(1, input);
                     ps.setInt(2, (int) seed); // the seed's 32-bit pattern: 4294967295 is -1
-                    assertThat(single(ps)).as("%s %s seed %d", group, vector.path("input_hex").asText(), seed)
+                    assertThat(single(ps))
+                            .as("%s %s seed %d", group, vector.path("input_hex").asText(), seed)
                             .isEqualTo(vector.path("expected").asLong());
                     checked++;
                 }
@@ -81,7 +84,7 @@ class RotationFeatureFlagsTest {
         // 256 hashes little-endian, hash that with seed 0.
         ByteBuffer hashes = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
         try (Connection owner = RotationSql.owner();
-             PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32_bytes(?, ?)")) {
+                PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32_bytes(?, ?)")) {
             for (int i = 0; i < 256; i++) {
                 byte[] key = new byte[i];
                 for (int j = 0; j < i; j++) {
@@ -100,23 +103,26 @@ class RotationFeatureFlagsTest {
     @Test
     void murmur3OfTextHashesItsUtf8BytesLikeCommonsCodec() throws SQLException {
         Random random = new Random(20200806);
-        List<String> inputs = new ArrayList<>(List.of("", "a", "ab", "abc", "abcd", "Ünïcødé ♫", "日本語のテキスト", "flag:42"));
+        List<String> inputs =
+                new ArrayList<>(List.of("", "a", "ab", "abc", "abcd", "Ünïcødé ♫", "日本語のテキスト", "flag:42"));
         for (int i = 0; i < 100; i++) {
             StringBuilder s = new StringBuilder();
             int length = random.nextInt(40);
             for (int j = 0; j < length; j++) {
-                s.appendCodePoint(random.nextInt(4) == 0 ? 0x00C0 + random.nextInt(0x2000) : 0x20 + random.nextInt(0x5F));
+                s.appendCodePoint(
+                        random.nextInt(4) == 0 ? 0x00C0 + random.nextInt(0x2000) : 0x20 + random.nextInt(0x5F));
             }
             inputs.add(s.toString());
         }
         try (Connection owner = RotationSql.owner();
-             PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32(?, ?)")) {
+                PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32(?, ?)")) {
             for (String input : inputs) {
                 int seed = random.nextInt();
                 byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
                 ps.setString(1, input);
                 ps.setInt(2, seed);
-                assertThat(single(ps)).as(input)
+                assertThat(single(ps))
+                        .as(input)
                         .isEqualTo(Integer.toUnsignedLong(MurmurHash3.hash32x86(bytes, 0, bytes.length, seed)));
             }
         }
@@ -127,25 +133,31 @@ class RotationFeatureFlagsTest {
         JsonNode vectors = JSON.readTree(vectors().toFile()).path("unleash_normalized");
         assertThat(vectors.size()).isEqualTo(4);
         try (Connection owner = RotationSql.owner();
-             PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32(? || ':' || ?, ?) % ? + 1")) {
+                PreparedStatement ps = owner.prepareStatement("select rotation.murmur3_32(? || ':' || ?, ?) % ? + 1")) {
             for (JsonNode vector : vectors) {
                 ps.setString(1, vector.path("groupId").asText());
                 ps.setString(2, vector.path("id").asText());
                 ps.setInt(3, (int) vector.path("seed").asLong());
                 ps.setInt(4, vector.path("modulus").asInt());
-                assertThat(single(ps)).as(vector.toString()).isEqualTo(vector.path("expected").asLong());
+                assertThat(single(ps))
+                        .as(vector.toString())
+                        .isEqualTo(vector.path("expected").asLong());
             }
         }
-        assertThat(ownerQuery("select rotation.feature_flag_bucket('gr1', '123')")).isEqualTo("73");
-        assertThat(ownerQuery("select rotation.feature_flag_bucket('groupX', '999')")).isEqualTo("25");
+        assertThat(ownerQuery("select rotation.feature_flag_bucket('gr1', '123')"))
+                .isEqualTo("73");
+        assertThat(ownerQuery("select rotation.feature_flag_bucket('groupX', '999')"))
+                .isEqualTo("25");
     }
 
     @Test
     void bucketsOfKnownUsersAreStable() throws SQLException {
         // murmur3("new_feed:<id>", 0) % 100 + 1, computed independently (commons-codec, and by hand).
         assertThat(ownerQuery("select rotation.murmur3_32('new_feed:1', 0)")).isEqualTo("4241223045");
-        assertThat(ownerQuery("select string_agg(rotation.feature_flag_bucket('new_feed', i::text)::text, ',' order by i) "
-                + "from generate_series(1, 10) i")).isEqualTo("46,71,35,76,57,22,22,27,30,42");
+        assertThat(ownerQuery(
+                        "select string_agg(rotation.feature_flag_bucket('new_feed', i::text)::text, ',' order by i) "
+                                + "from generate_series(1, 10) i"))
+                .isEqualTo("46,71,35,76,57,22,22,27,30,42");
         for (int id = 1; id <= 10; id++) {
             assertThat(Integer.parseInt(ownerQuery("select rotation.feature_flag_bucket('new_feed', '" + id + "')")))
                     .isEqualTo(javaBucket("new_feed", String.valueOf(id)));
@@ -185,7 +197,8 @@ class RotationFeatureFlagsTest {
         String key = flag("percentage", true, "rollout_percentage", "50");
         for (int i = 0; i < 20; i++) {
             String session = "session-" + i;
-            assertThat(evaluate(key, null, "{\"sessionId\":\"" + session + "\"}")).isEqualTo(javaBucket(key, session) <= 50);
+            assertThat(evaluate(key, null, "{\"sessionId\":\"" + session + "\"}"))
+                    .isEqualTo(javaBucket(key, session) <= 50);
         }
         assertThat(evaluate(key, null, "{}")).isFalse();
         // The caller's own app user id is the default stickiness.
@@ -213,20 +226,28 @@ class RotationFeatureFlagsTest {
         assertThat(evaluate(key, 424242, "{}")).isTrue();
         assertThat(evaluate(key, unlisted.id(), "{}")).isFalse();
         assertThat(evaluate(key, null, "{}")).isFalse();
-        assertThat(rowsAs(listed, "select rotation.evaluate_feature_flag('" + key + "')::text")).containsExactly("true");
-        assertThat(rowsAs(unlisted, "select rotation.evaluate_feature_flag('" + key + "')::text")).containsExactly("false");
+        assertThat(rowsAs(listed, "select rotation.evaluate_feature_flag('" + key + "')::text"))
+                .containsExactly("true");
+        assertThat(rowsAs(unlisted, "select rotation.evaluate_feature_flag('" + key + "')::text"))
+                .containsExactly("false");
         ownerExec("update rotation.feature_flags set is_enabled = false where key = '" + key + "'");
         assertThat(evaluate(key, listed.id(), "{}")).isFalse();
     }
 
     @Test
     void conditionFlagsEvaluateTheirConditionAgainstTheContext() throws SQLException {
-        String key = flag("condition", true, "conditions",
+        String key = flag(
+                "condition",
+                true,
+                "conditions",
                 "{\"all\": [{\"attribute\": \"country\", \"operator\": \"in\", \"values\": [\"NL\", \"DE\"]},"
                         + " {\"attribute\": \"app.version\", \"operator\": \"gt\", \"value\": 3}]}");
-        assertThat(evaluate(key, null, "{\"country\": \"NL\", \"app\": {\"version\": 4}}")).isTrue();
-        assertThat(evaluate(key, null, "{\"country\": \"FR\", \"app\": {\"version\": 4}}")).isFalse();
-        assertThat(evaluate(key, null, "{\"country\": \"DE\", \"app\": {\"version\": 3}}")).isFalse();
+        assertThat(evaluate(key, null, "{\"country\": \"NL\", \"app\": {\"version\": 4}}"))
+                .isTrue();
+        assertThat(evaluate(key, null, "{\"country\": \"FR\", \"app\": {\"version\": 4}}"))
+                .isFalse();
+        assertThat(evaluate(key, null, "{\"country\": \"DE\", \"app\": {\"version\": 3}}"))
+                .isFalse();
         assertThat(evaluate(key, null, "{\"country\": \"DE\"}")).isFalse();
         assertThat(evaluate(key, null, null)).isFalse();
     }
@@ -239,10 +260,12 @@ class RotationFeatureFlagsTest {
                 Arguments.of("{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"nl\"}", ctx, false),
                 Arguments.of("{\"attribute\": \"country\", \"operator\": \"neq\", \"value\": \"DE\"}", ctx, true),
                 Arguments.of("{\"attribute\": \"country\", \"operator\": \"neq\", \"value\": \"NL\"}", ctx, false),
-                Arguments.of("{\"attribute\": \"country\", \"operator\": \"in\", \"values\": [\"NL\", \"DE\"]}", ctx, true),
+                Arguments.of(
+                        "{\"attribute\": \"country\", \"operator\": \"in\", \"values\": [\"NL\", \"DE\"]}", ctx, true),
                 Arguments.of("{\"attribute\": \"country\", \"operator\": \"in\", \"values\": [\"BE\"]}", ctx, false),
                 Arguments.of("{\"attribute\": \"country\", \"operator\": \"not_in\", \"values\": [\"BE\"]}", ctx, true),
-                Arguments.of("{\"attribute\": \"country\", \"operator\": \"not_in\", \"values\": [\"NL\"]}", ctx, false),
+                Arguments.of(
+                        "{\"attribute\": \"country\", \"operator\": \"not_in\", \"values\": [\"NL\"]}", ctx, false),
                 Arguments.of("{\"attribute\": \"age\", \"operator\": \"gt\", \"value\": 18}", ctx, true),
                 Arguments.of("{\"attribute\": \"age\", \"operator\": \"gt\", \"value\": 34}", ctx, false),
                 Arguments.of("{\"attribute\": \"age\", \"operator\": \"lt\", \"value\": 34.5}", ctx, true),
@@ -257,16 +280,27 @@ class RotationFeatureFlagsTest {
                 // A missing (or null) attribute: only the negative operators hold.
                 Arguments.of("{\"attribute\": \"city\", \"operator\": \"eq\", \"value\": \"Utrecht\"}", ctx, false),
                 Arguments.of("{\"attribute\": \"city\", \"operator\": \"neq\", \"value\": \"Utrecht\"}", ctx, true),
-                Arguments.of("{\"attribute\": \"city\", \"operator\": \"not_in\", \"values\": [\"Utrecht\"]}", ctx, true),
+                Arguments.of(
+                        "{\"attribute\": \"city\", \"operator\": \"not_in\", \"values\": [\"Utrecht\"]}", ctx, true),
                 Arguments.of("{\"attribute\": \"nothing\", \"operator\": \"in\", \"values\": [null]}", ctx, false),
                 Arguments.of("{\"attribute\": \"city\", \"operator\": \"gt\", \"value\": 1}", ctx, false),
                 // Combinations.
-                Arguments.of("{\"any\": [{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"BE\"}, "
-                        + "{\"attribute\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}]}", ctx, true),
-                Arguments.of("{\"any\": [{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"BE\"}]}", ctx, false),
-                Arguments.of("{\"not\": {\"attribute\": \"plan\", \"operator\": \"eq\", \"value\": \"free\"}}", ctx, true),
-                Arguments.of("{\"all\": [{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"NL\"}, "
-                        + "{\"not\": {\"attribute\": \"tags\", \"operator\": \"contains\", \"value\": \"dj\"}}]}", ctx, false),
+                Arguments.of(
+                        "{\"any\": [{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"BE\"}, "
+                                + "{\"attribute\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}]}",
+                        ctx,
+                        true),
+                Arguments.of(
+                        "{\"any\": [{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"BE\"}]}",
+                        ctx,
+                        false),
+                Arguments.of(
+                        "{\"not\": {\"attribute\": \"plan\", \"operator\": \"eq\", \"value\": \"free\"}}", ctx, true),
+                Arguments.of(
+                        "{\"all\": [{\"attribute\": \"country\", \"operator\": \"eq\", \"value\": \"NL\"}, "
+                                + "{\"not\": {\"attribute\": \"tags\", \"operator\": \"contains\", \"value\": \"dj\"}}]}",
+                        ctx,
+                        false),
                 // Malformed conditions are off, never on for everyone.
                 Arguments.of("{}", ctx, false),
                 Arguments.of("{\"all\": []}", ctx, false),
@@ -281,7 +315,8 @@ class RotationFeatureFlagsTest {
     @MethodSource("conditions")
     void conditionOperatorsBehaveAsDocumented(String condition, String context, boolean expected) throws SQLException {
         try (Connection owner = RotationSql.owner();
-             PreparedStatement ps = owner.prepareStatement("select rotation.evaluate_flag_condition(?::jsonb, ?::jsonb)")) {
+                PreparedStatement ps =
+                        owner.prepareStatement("select rotation.evaluate_flag_condition(?::jsonb, ?::jsonb)")) {
             ps.setString(1, condition);
             ps.setString(2, context);
             try (ResultSet rs = ps.executeQuery()) {
@@ -299,13 +334,16 @@ class RotationFeatureFlagsTest {
         evaluate(tracked, user.id(), "{\"sessionId\": \"s-1\", \"page\": \"feed\"}");
         evaluate(tracked, 999_999_999, "{}"); // no such app user: recorded without one
         evaluate(untracked, user.id(), "{}");
-        assertThat(ownerRows("select concat_ws('|', coalesce(e.user_id::text, 'none'), e.session_id, e.evaluation_result, e.bucket, "
-                + "e.evaluation_context->>'page') from rotation.feature_flag_evaluations e join rotation.feature_flags f "
-                + "on f.id = e.feature_flag_id where f.key = '" + tracked + "' order by e.id")).containsExactly(
-                user.id() + "|s-1|t|" + javaBucket(tracked, String.valueOf(user.id())) + "|feed",
-                "none|t|" + javaBucket(tracked, "999999999"));
+        assertThat(ownerRows(
+                        "select concat_ws('|', coalesce(e.user_id::text, 'none'), e.session_id, e.evaluation_result, e.bucket, "
+                                + "e.evaluation_context->>'page') from rotation.feature_flag_evaluations e join rotation.feature_flags f "
+                                + "on f.id = e.feature_flag_id where f.key = '" + tracked + "' order by e.id"))
+                .containsExactly(
+                        user.id() + "|s-1|t|" + javaBucket(tracked, String.valueOf(user.id())) + "|feed",
+                        "none|t|" + javaBucket(tracked, "999999999"));
         assertThat(ownerQuery("select count(*) from rotation.feature_flag_evaluations e join rotation.feature_flags f "
-                + "on f.id = e.feature_flag_id where f.key = '" + untracked + "'")).isEqualTo("0");
+                        + "on f.id = e.feature_flag_id where f.key = '" + untracked + "'"))
+                .isEqualTo("0");
     }
 
     @Test
@@ -314,9 +352,11 @@ class RotationFeatureFlagsTest {
         assertThat(rowsAs("anon", null, "select rotation.evaluate_feature_flag('" + key + "', null, '{}')::text"))
                 .containsExactly("true");
         assertThatThrownBy(() -> rowsAs("anon", null, "select count(*) from rotation.feature_flags"))
-                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+                .isInstanceOfSatisfying(
+                        SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
         AppUser user = newUser();
-        assertThat(rowsAs(user, "select count(*) from rotation.feature_flags where key = '" + key + "'")).containsExactly("0");
+        assertThat(rowsAs(user, "select count(*) from rotation.feature_flags where key = '" + key + "'"))
+                .containsExactly("0");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -327,28 +367,39 @@ class RotationFeatureFlagsTest {
     void everyChangeOfAFlagIsInItsHistoryAndTheHistoryOutlivesTheFlag() throws SQLException {
         AppUser admin = newUserWithRole("admin");
         String key = "history-" + UUID.randomUUID().toString().substring(0, 8);
-        asUser(admin, "insert into rotation.feature_flags (key, name, flag_type, rollout_percentage) values ('" + key
-                + "', 'History', 'percentage', 10)");
-        asUser(admin, "select set_config('rotation.change_reason', 'ramp up', true)",
-                "update rotation.feature_flags set is_enabled = true, rollout_percentage = 25 where key = '" + key + "'");
+        asUser(
+                admin,
+                "insert into rotation.feature_flags (key, name, flag_type, rollout_percentage) values ('" + key
+                        + "', 'History', 'percentage', 10)");
+        asUser(
+                admin,
+                "select set_config('rotation.change_reason', 'ramp up', true)",
+                "update rotation.feature_flags set is_enabled = true, rollout_percentage = 25 where key = '" + key
+                        + "'");
         asUser(admin, "update rotation.feature_flags set rollout_percentage = 50 where key = '" + key + "'");
-        asUser(admin, "update rotation.feature_flags set rollout_percentage = 50 where key = '" + key + "'"); // no change
+        asUser(
+                admin,
+                "update rotation.feature_flags set rollout_percentage = 50 where key = '" + key + "'"); // no change
         asUser(admin, "update rotation.feature_flags set is_enabled = false where key = '" + key + "'");
         String id = ownerQuery("select id from rotation.feature_flags where key = '" + key + "'");
         asUser(admin, "delete from rotation.feature_flags where key = '" + key + "'");
 
-        assertThat(ownerRows("select concat_ws('|', action, coalesce(feature_flag_id::text, 'gone'), rollout_percentage_old, "
-                + "rollout_percentage_new, changed_by, change_reason, old_value->>'is_enabled', new_value->>'is_enabled') "
-                + "from rotation.feature_flag_history where flag_key = '" + key + "' order by id")).containsExactly(
-                "created|gone|10|" + admin.id() + "|false",
-                "enabled|gone|10|25|" + admin.id() + "|ramp up|false|true",
-                "updated|gone|25|50|" + admin.id() + "|true|true",
-                "disabled|gone|50|50|" + admin.id() + "|true|false",
-                "deleted|gone|50|" + admin.id() + "|false");
+        assertThat(ownerRows(
+                        "select concat_ws('|', action, coalesce(feature_flag_id::text, 'gone'), rollout_percentage_old, "
+                                + "rollout_percentage_new, changed_by, change_reason, old_value->>'is_enabled', new_value->>'is_enabled') "
+                                + "from rotation.feature_flag_history where flag_key = '" + key + "' order by id"))
+                .containsExactly(
+                        "created|gone|10|" + admin.id() + "|false",
+                        "enabled|gone|10|25|" + admin.id() + "|ramp up|false|true",
+                        "updated|gone|25|50|" + admin.id() + "|true|true",
+                        "disabled|gone|50|50|" + admin.id() + "|true|false",
+                        "deleted|gone|50|" + admin.id() + "|false");
         assertThat(id).isNotNull();
         // Nobody rewrites it, not even the admin who made it.
-        assertThatThrownBy(() -> asUser(admin, "delete from rotation.feature_flag_history where flag_key = '" + key + "'"))
-                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+        assertThatThrownBy(
+                        () -> asUser(admin, "delete from rotation.feature_flag_history where flag_key = '" + key + "'"))
+                .isInstanceOfSatisfying(
+                        SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
         assertThat(rowsAs(admin, "select count(*) from rotation.feature_flag_history where flag_key = '" + key + "'"))
                 .containsExactly("5");
     }
@@ -358,7 +409,8 @@ class RotationFeatureFlagsTest {
         String key = flag("boolean", false);
         ownerExec("update rotation.feature_flags set is_enabled = true where key = '" + key + "'");
         assertThat(ownerRows("select h.action from rotation.feature_flag_history h join rotation.feature_flags f "
-                + "on f.id = h.feature_flag_id where f.key = '" + key + "' order by h.id")).containsExactly("created", "enabled");
+                        + "on f.id = h.feature_flag_id where f.key = '" + key + "' order by h.id"))
+                .containsExactly("created", "enabled");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -378,7 +430,8 @@ class RotationFeatureFlagsTest {
 
     private static boolean evaluate(String key, Integer userId, String context) throws SQLException {
         try (Connection owner = RotationSql.owner();
-             PreparedStatement ps = owner.prepareStatement("select rotation.evaluate_feature_flag(?, ?, ?::jsonb)")) {
+                PreparedStatement ps =
+                        owner.prepareStatement("select rotation.evaluate_feature_flag(?, ?, ?::jsonb)")) {
             ps.setString(1, key);
             ps.setObject(2, userId, java.sql.Types.INTEGER);
             ps.setString(3, context);

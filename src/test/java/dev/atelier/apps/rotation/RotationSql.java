@@ -15,11 +15,9 @@ import java.util.UUID;
 final class RotationSql {
 
     /** A signed-up identity and its rotation.users row. */
-    record AppUser(UUID authId, int id, String accessToken) {
-    }
+    record AppUser(UUID authId, int id, String accessToken) {}
 
-    private RotationSql() {
-    }
+    private RotationSql() {}
 
     static Connection owner() throws SQLException {
         return OwnerSql.owner();
@@ -28,8 +26,10 @@ final class RotationSql {
     /** Signs somebody up through /auth/v1 and returns their app user (created by the sign-up trigger). */
     static AppUser newUser() throws SQLException {
         TestUser user = TestServer.get().newUser();
-        return new AppUser(user.id(), Integer.parseInt(ownerQuery(
-                "select id from rotation.users where auth_user_id = '" + user.id() + "'")), user.accessToken());
+        return new AppUser(
+                user.id(),
+                Integer.parseInt(ownerQuery("select id from rotation.users where auth_user_id = '" + user.id() + "'")),
+                user.accessToken());
     }
 
     static AppUser newUserWithRole(String role) throws SQLException {
@@ -41,8 +41,9 @@ final class RotationSql {
     /** An active (or other status) store; returns its id. */
     static int newStore(String status) throws SQLException {
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        return Integer.parseInt(ownerQuery("insert into rotation.stores (name, slug, discogs_username, status) values ('Store "
-                + tag + "', 'store-" + tag + "', 'store_" + tag + "', '" + status + "') returning id"));
+        return Integer.parseInt(
+                ownerQuery("insert into rotation.stores (name, slug, discogs_username, status) values ('Store " + tag
+                        + "', 'store-" + tag + "', 'store_" + tag + "', '" + status + "') returning id"));
     }
 
     static void linkManager(int storeId, int userId) throws SQLException {
@@ -52,8 +53,9 @@ final class RotationSql {
     /** A record with {@code trackDurations.length} tracks; returns the record id. */
     static int newRecord(int... trackDurations) throws SQLException {
         long releaseId = 2_000_000_000L + (long) (Math.random() * 1_000_000_000L);
-        int record = Integer.parseInt(ownerQuery("insert into rotation.records (discogs_release_id, title, artist, genres) "
-                + "values (" + releaseId + ", 'Record " + releaseId + "', 'Artist', '{Electronic}') returning id"));
+        int record = Integer.parseInt(
+                ownerQuery("insert into rotation.records (discogs_release_id, title, artist, genres) " + "values ("
+                        + releaseId + ", 'Record " + releaseId + "', 'Artist', '{Electronic}') returning id"));
         for (int i = 0; i < trackDurations.length; i++) {
             ownerExec("insert into rotation.tracks (record_id, position, title, duration_seconds, track_index) values ("
                     + record + ", 'A" + (i + 1) + "', 'Track " + (i + 1) + "', " + trackDurations[i] + ", " + i + ")");
@@ -62,13 +64,14 @@ final class RotationSql {
     }
 
     static int trackOf(int record, int index) throws SQLException {
-        return Integer.parseInt(ownerQuery("select id from rotation.tracks where record_id = " + record
-                + " and track_index = " + index));
+        return Integer.parseInt(ownerQuery(
+                "select id from rotation.tracks where record_id = " + record + " and track_index = " + index));
     }
 
     static int newInventory(int store, int record, String status) throws SQLException {
-        return Integer.parseInt(ownerQuery("insert into rotation.store_inventory (store_id, record_id, status, price) values ("
-                + store + ", " + record + ", '" + status + "', 10) returning id"));
+        return Integer.parseInt(
+                ownerQuery("insert into rotation.store_inventory (store_id, record_id, status, price) values (" + store
+                        + ", " + record + ", '" + status + "', 10) returning id"));
     }
 
     static void ownerExec(String... statements) throws SQLException {

@@ -21,7 +21,8 @@ class AuthApiTest {
     @Test
     void signUpReturnsASessionWhoseTokenIdentifiesTheUser() throws Exception {
         String email = unique();
-        HttpResponse<String> signUp = post("/auth/v1/signup", "{\"email\":\"" + email + "\",\"password\":\"secret-enough\"}");
+        HttpResponse<String> signUp =
+                post("/auth/v1/signup", "{\"email\":\"" + email + "\",\"password\":\"secret-enough\"}");
         assertThat(signUp.statusCode()).isEqualTo(200);
         JsonNode session = json(signUp);
         assertThat(session.path("token_type").asText()).isEqualTo("bearer");
@@ -29,16 +30,20 @@ class AuthApiTest {
         assertThat(session.path("refresh_token").asText()).isNotBlank();
         assertThat(session.path("user").path("email").asText()).isEqualTo(email);
 
-        HttpResponse<String> user = get("/auth/v1/user", session.path("access_token").asText());
+        HttpResponse<String> user =
+                get("/auth/v1/user", session.path("access_token").asText());
         assertThat(user.statusCode()).isEqualTo(200);
-        assertThat(json(user).path("id").asText()).isEqualTo(session.path("user").path("id").asText());
+        assertThat(json(user).path("id").asText())
+                .isEqualTo(session.path("user").path("id").asText());
     }
 
     @Test
     void passwordsAreStoredAsSlowHashesAndRefreshTokensAsDigests() throws Exception {
         TestServer.TestUser user = server.signedUpUser();
-        try (Connection owner = server.ownerDataSource().getConnection(); Statement st = owner.createStatement()) {
-            try (ResultSet rs = st.executeQuery("select encrypted_password from auth.users where id = '" + user.id() + "'")) {
+        try (Connection owner = server.ownerDataSource().getConnection();
+                Statement st = owner.createStatement()) {
+            try (ResultSet rs =
+                    st.executeQuery("select encrypted_password from auth.users where id = '" + user.id() + "'")) {
                 rs.next();
                 assertThat(rs.getString(1)).startsWith("$2a$10$").doesNotContain("correct horse");
             }
@@ -54,14 +59,16 @@ class AuthApiTest {
     void duplicateSignUpIs422UserAlreadyExists() throws Exception {
         String email = unique();
         post("/auth/v1/signup", "{\"email\":\"" + email + "\",\"password\":\"secret-enough\"}");
-        HttpResponse<String> again = post("/auth/v1/signup", "{\"email\":\"" + email.toUpperCase() + "\",\"password\":\"secret-enough\"}");
+        HttpResponse<String> again =
+                post("/auth/v1/signup", "{\"email\":\"" + email.toUpperCase() + "\",\"password\":\"secret-enough\"}");
         assertThat(again.statusCode()).isEqualTo(422);
         assertThat(json(again).path("error_code").asText()).isEqualTo("user_already_exists");
     }
 
     @Test
     void signUpRejectsBadEmailShortPasswordAndMalformedJson() throws Exception {
-        HttpResponse<String> badEmail = post("/auth/v1/signup", "{\"email\":\"not-an-email\",\"password\":\"secret-enough\"}");
+        HttpResponse<String> badEmail =
+                post("/auth/v1/signup", "{\"email\":\"not-an-email\",\"password\":\"secret-enough\"}");
         assertThat(badEmail.statusCode()).isEqualTo(400);
         assertThat(json(badEmail).path("msg").asText()).contains("email");
         HttpResponse<String> weak = post("/auth/v1/signup", "{\"email\":\"" + unique() + "\",\"password\":\"123\"}");
@@ -75,14 +82,16 @@ class AuthApiTest {
     @Test
     void wrongPasswordAndUnknownEmailGiveTheSameInvalidCredentialsError() throws Exception {
         TestServer.TestUser user = server.signedUpUser();
-        HttpResponse<String> wrong = post("/auth/v1/token?grant_type=password",
+        HttpResponse<String> wrong = post(
+                "/auth/v1/token?grant_type=password",
                 "{\"email\":\"" + user.email() + "\",\"password\":\"not the password\"}");
-        HttpResponse<String> unknown = post("/auth/v1/token?grant_type=password",
-                "{\"email\":\"" + unique() + "\",\"password\":\"whatever1\"}");
+        HttpResponse<String> unknown = post(
+                "/auth/v1/token?grant_type=password", "{\"email\":\"" + unique() + "\",\"password\":\"whatever1\"}");
         assertThat(wrong.statusCode()).isEqualTo(400);
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(json(wrong).path("error_code").asText()).isEqualTo("invalid_credentials");
-        assertThat(json(unknown).path("msg").asText()).isEqualTo(json(wrong).path("msg").asText());
+        assertThat(json(unknown).path("msg").asText())
+                .isEqualTo(json(wrong).path("msg").asText());
     }
 
     @Test
@@ -103,8 +112,12 @@ class AuthApiTest {
     @Test
     void logoutEndsTheSessionsRefreshTokens() throws Exception {
         TestServer.TestUser user = server.signedUpUser();
-        HttpResponse<String> logout = server.http().send(request("/auth/v1/logout", user.accessToken())
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> logout = server.http()
+                .send(
+                        request("/auth/v1/logout", user.accessToken())
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(logout.statusCode()).isEqualTo(204);
         assertThat(refresh(user.refreshToken()).statusCode()).isEqualTo(400);
         HttpResponse<String> afterLogout = get("/auth/v1/user", user.accessToken());
@@ -124,14 +137,21 @@ class AuthApiTest {
     @Test
     void updateUserMergesMetadataAndChangesThePassword() throws Exception {
         TestServer.TestUser user = server.signedUpUser();
-        HttpResponse<String> update = server.http().send(request("/auth/v1/user", user.accessToken())
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"a-new-password\",\"data\":{\"nickname\":\"Ada\"}}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> update = server.http()
+                .send(
+                        request("/auth/v1/user", user.accessToken())
+                                .header("Content-Type", "application/json")
+                                .PUT(HttpRequest.BodyPublishers.ofString(
+                                        "{\"password\":\"a-new-password\",\"data\":{\"nickname\":\"Ada\"}}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(update.statusCode()).isEqualTo(200);
         assertThat(json(update).path("user_metadata").path("nickname").asText()).isEqualTo("Ada");
-        assertThat(post("/auth/v1/token?grant_type=password",
-                "{\"email\":\"" + user.email() + "\",\"password\":\"a-new-password\"}").statusCode()).isEqualTo(200);
+        assertThat(post(
+                                "/auth/v1/token?grant_type=password",
+                                "{\"email\":\"" + user.email() + "\",\"password\":\"a-new-password\"}")
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -146,13 +166,19 @@ class AuthApiTest {
     }
 
     private static HttpRequest.Builder request(String path, String bearer) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("apikey", server.anonKey());
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("apikey", server.anonKey());
         return bearer == null ? builder : builder.header("Authorization", "Bearer " + bearer);
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return server.http().send(request(path, null).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return server.http()
+                .send(
+                        request(path, null)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String path, String bearer) throws Exception {

@@ -42,21 +42,26 @@ class SessionSecurityTest {
     @Test
     void aStolenAccessTokenActsForNobodyAfterSignOutAndAPasswordChangeEndsTheOtherSessions() throws Exception {
         TestServer.TestUser user = server.signedUpUser();
-        String stolen = user.accessToken();            // session A: the attacker keeps its access token
+        String stolen = user.accessToken(); // session A: the attacker keeps its access token
         Session second = signIn(user.email(), PASSWORD);
         assertThat(get("/auth/v1/user", stolen).statusCode()).isEqualTo(200);
         assertThat(get(DOMAIN, stolen).statusCode()).isEqualTo(200);
 
         // "Sign out everywhere" from the second session.
-        assertThat(send("POST", "/auth/v1/logout", second.access(), null).statusCode()).isEqualTo(204);
+        assertThat(send("POST", "/auth/v1/logout", second.access(), null).statusCode())
+                .isEqualTo(204);
 
         HttpResponse<String> takeover = send("PUT", "/auth/v1/user", stolen, "{\"password\":\"attacker-chosen\"}");
         assertThat(takeover.statusCode()).isEqualTo(403);
         assertThat(json(takeover).path("error_code").asText()).isEqualTo("session_not_found");
-        assertThat(json(takeover).path("msg").asText()).isEqualTo("Session from session_id claim in JWT does not exist");
+        assertThat(json(takeover).path("msg").asText())
+                .isEqualTo("Session from session_id claim in JWT does not exist");
         HttpResponse<String> metadata = send("PUT", "/auth/v1/user", stolen, "{\"data\":{\"owned\":true}}");
         assertThat(metadata.statusCode()).isEqualTo(403);
-        assertThat(json(send("POST", "/auth/v1/logout", stolen, null)).path("error_code").asText()).isEqualTo("session_not_found");
+        assertThat(json(send("POST", "/auth/v1/logout", stolen, null))
+                        .path("error_code")
+                        .asText())
+                .isEqualTo("session_not_found");
         assertProblem(get(DOMAIN, stolen), 401);
         assertThat(signInStatus(user.email(), "attacker-chosen")).isEqualTo(400);
 
@@ -70,7 +75,9 @@ class SessionSecurityTest {
         HttpResponse<String> cUser = get("/auth/v1/user", c.access());
         assertThat(cUser.statusCode()).isEqualTo(403);
         assertThat(json(cUser).path("error_code").asText()).isEqualTo("session_not_found");
-        assertThat(send("PUT", "/auth/v1/user", c.access(), "{\"password\":\"c-wants-this\"}").statusCode()).isEqualTo(403);
+        assertThat(send("PUT", "/auth/v1/user", c.access(), "{\"password\":\"c-wants-this\"}")
+                        .statusCode())
+                .isEqualTo(403);
         assertProblem(get(DOMAIN, c.access()), 401);
 
         // The session that changed the password goes on, and its refresh token still works.
@@ -120,7 +127,8 @@ class SessionSecurityTest {
             assertThat(json(longer).path("error_code").asText()).isEqualTo("invalid_credentials");
             // 37 two-byte characters: 74 bytes, though only 37 chars.
             assertThat(signInStatus(email, "é".repeat(37))).isEqualTo(400);
-            assertThat(log.lines()).contains("sign-in refused: invalid credentials (email sha256:" + digest(email) + ")");
+            assertThat(log.lines())
+                    .contains("sign-in refused: invalid credentials (email sha256:" + digest(email) + ")");
         }
         assertThat(signInStatus(email, seventyTwo)).isEqualTo(200);
     }
@@ -129,7 +137,8 @@ class SessionSecurityTest {
     void aUserWithoutAPasswordCannotSignInWithTheTimingDummysPassword() throws Exception {
         TestServer.TestUser user = server.signedUpUser();
         try (Connection owner = server.ownerDataSource().getConnection();
-             PreparedStatement st = owner.prepareStatement("update auth.users set encrypted_password = null where id = ?")) {
+                PreparedStatement st =
+                        owner.prepareStatement("update auth.users set encrypted_password = null where id = ?")) {
             st.setObject(1, user.id());
             st.executeUpdate();
         }
@@ -140,7 +149,7 @@ class SessionSecurityTest {
     @Test
     void signingInBeyondTheSessionCapEndsTheLeastRecentlyUsedSession() throws Exception {
         int cap = server.component(AuthService.class).maxSessionsPerUser();
-        TestServer.TestUser user = server.signedUpUser();      // its sign-up session is the oldest
+        TestServer.TestUser user = server.signedUpUser(); // its sign-up session is the oldest
         addSessions(user.id(), cap - 1);
         assertThat(sessionCount(user.id())).isEqualTo(cap);
 
@@ -182,23 +191,28 @@ class SessionSecurityTest {
         String unknown = "nobody-" + UUID.randomUUID() + "@example.test";
         try (Capture log = new Capture()) {
             // Upper case and spaces: the digest is of the normalised address.
-            assertThat(signInStatus("  " + user.email().toUpperCase() + " ", "not the password")).isEqualTo(400);
+            assertThat(signInStatus("  " + user.email().toUpperCase() + " ", "not the password"))
+                    .isEqualTo(400);
             assertThat(signInStatus(unknown, "whatever-it-is")).isEqualTo(400);
 
             List<String> lines = log.lines();
-            assertThat(lines).contains(
-                    "sign-in refused: invalid credentials (email sha256:" + digest(user.email()) + ")",
-                    "sign-in refused: invalid credentials (email sha256:" + digest(unknown) + ")");
-            assertThat(log.events()).filteredOn(e -> e.getFormattedMessage().contains(digest(user.email())))
+            assertThat(lines)
+                    .contains(
+                            "sign-in refused: invalid credentials (email sha256:" + digest(user.email()) + ")",
+                            "sign-in refused: invalid credentials (email sha256:" + digest(unknown) + ")");
+            assertThat(log.events())
+                    .filteredOn(e -> e.getFormattedMessage().contains(digest(user.email())))
                     .allMatch(e -> e.getLevel() == Level.WARN);
             assertThat(String.join("\n", lines))
-                    .doesNotContain(user.email()).doesNotContain(user.email().toUpperCase()).doesNotContain(unknown)
-                    .doesNotContain("not the password").doesNotContain("whatever-it-is");
+                    .doesNotContain(user.email())
+                    .doesNotContain(user.email().toUpperCase())
+                    .doesNotContain(unknown)
+                    .doesNotContain("not the password")
+                    .doesNotContain("whatever-it-is");
         }
     }
 
-    private record Session(String access, String refresh) {
-    }
+    private record Session(String access, String refresh) {}
 
     /** Captures what the auth service logs while open. */
     private static final class Capture implements AutoCloseable {
@@ -233,8 +247,11 @@ class SessionSecurityTest {
 
     /** A user token without a session, dated as asked, signed with the server's secret. */
     private static String sign(UUID subject, Instant notBefore, Instant issuedAt) {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer("atelier").subject(subject.toString())
-                .claim("role", "authenticated").expirationTime(Date.from(Instant.now().plusSeconds(600)));
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .issuer("atelier")
+                .subject(subject.toString())
+                .claim("role", "authenticated")
+                .expirationTime(Date.from(Instant.now().plusSeconds(600)));
         if (notBefore != null) {
             claims.notBeforeTime(Date.from(notBefore));
         }
@@ -247,8 +264,9 @@ class SessionSecurityTest {
     /** Sessions made earlier than any sign-in that follows, as the owner: cheaper than bcrypt per sign-in. */
     private static void addSessions(UUID userId, int count) throws Exception {
         try (Connection owner = server.ownerDataSource().getConnection();
-             PreparedStatement st = owner.prepareStatement("insert into auth.sessions (user_id, created_at, updated_at) "
-                     + "select ?, clock_timestamp(), clock_timestamp() from generate_series(1, ?)")) {
+                PreparedStatement st =
+                        owner.prepareStatement("insert into auth.sessions (user_id, created_at, updated_at) "
+                                + "select ?, clock_timestamp(), clock_timestamp() from generate_series(1, ?)")) {
             st.setObject(1, userId);
             st.setInt(2, count);
             st.executeUpdate();
@@ -257,7 +275,7 @@ class SessionSecurityTest {
 
     private static int sessionCount(UUID userId) throws Exception {
         try (Connection owner = server.ownerDataSource().getConnection();
-             PreparedStatement st = owner.prepareStatement("select count(*) from auth.sessions where user_id = ?")) {
+                PreparedStatement st = owner.prepareStatement("select count(*) from auth.sessions where user_id = ?")) {
             st.setObject(1, userId);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -277,7 +295,8 @@ class SessionSecurityTest {
         HttpResponse<String> response = signInResponse(email, password);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         JsonNode body = json(response);
-        return new Session(body.path("access_token").asText(), body.path("refresh_token").asText());
+        return new Session(
+                body.path("access_token").asText(), body.path("refresh_token").asText());
     }
 
     private static int signInStatus(String email, String password) throws Exception {
@@ -298,14 +317,16 @@ class SessionSecurityTest {
     }
 
     private static HttpResponse<String> send(String method, String path, String bearer, String body) throws Exception {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("apikey", server.anonKey());
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("apikey", server.anonKey());
         if (bearer != null) {
             builder.header("Authorization", "Bearer " + bearer);
         }
         if (body != null) {
             builder.header("Content-Type", "application/json");
         }
-        builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        builder.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return server.http().send(builder.build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -13,15 +13,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 class KeyringTest {
 
-    private static final String K1 = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
-    private static final String K2 = Base64.getEncoder().encodeToString("fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII));
+    private static final String K1 =
+            Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+    private static final String K2 =
+            Base64.getEncoder().encodeToString("fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII));
 
     @Test
     void sealedValuesOpenOnlyForTheirOwnPlace() {
         Keyring keyring = Keyring.parse("k1:" + K1, "test");
         Keyring.Sealed sealed = keyring.seal("spotify-refresh-token", "moodscale.users.spotify_refresh_token:42");
         assertThat(new String(sealed.bytes(), StandardCharsets.UTF_8)).doesNotContain("spotify-refresh-token");
-        assertThat(keyring.open(sealed, "moodscale.users.spotify_refresh_token:42")).isEqualTo("spotify-refresh-token");
+        assertThat(keyring.open(sealed, "moodscale.users.spotify_refresh_token:42"))
+                .isEqualTo("spotify-refresh-token");
         assertThatThrownBy(() -> keyring.open(sealed, "moodscale.users.spotify_refresh_token:43"))
                 .hasMessageContaining("does not belong");
     }
@@ -29,7 +32,8 @@ class KeyringTest {
     @Test
     void sealingTwiceGivesDifferentCiphertexts() {
         Keyring keyring = Keyring.parse("k1:" + K1, "test");
-        assertThat(keyring.seal("same", "ctx").bytes()).isNotEqualTo(keyring.seal("same", "ctx").bytes());
+        assertThat(keyring.seal("same", "ctx").bytes())
+                .isNotEqualTo(keyring.seal("same", "ctx").bytes());
     }
 
     @Test
@@ -38,7 +42,8 @@ class KeyringTest {
         Keyring.Sealed sealed = keyring.seal("token", "ctx");
         byte[] bytes = sealed.bytes().clone();
         bytes[bytes.length - 1] ^= 1;
-        assertThatThrownBy(() -> keyring.open(new Keyring.Sealed("k1", bytes), "ctx")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> keyring.open(new Keyring.Sealed("k1", bytes), "ctx"))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test

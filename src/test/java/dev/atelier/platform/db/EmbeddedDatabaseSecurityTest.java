@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EmbeddedDatabaseSecurityTest {
 
-    private static final List<String> ROLES = List.of("postgres", "atelier_authenticator", "anon", "authenticated",
-            "service_role", "atelier_auth");
+    private static final List<String> ROLES =
+            List.of("postgres", "atelier_authenticator", "anon", "authenticated", "service_role", "atelier_auth");
 
     private final TestServer server = TestServer.get();
 
@@ -35,17 +35,25 @@ class EmbeddedDatabaseSecurityTest {
     void noRoleConnectsWithoutThePasswordAndPgHbaTrustsNoOne() throws Exception {
         DatabaseTarget target = server.databaseTarget();
         List<String> rules = Files.readAllLines(server.dataDirectory().resolve("postgres/pg_hba.conf")).stream()
-                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-        assertThat(rules).isNotEmpty().allSatisfy(rule -> assertThat(rule).startsWith("host ").endsWith("scram-sha-256"));
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList();
+        assertThat(rules)
+                .isNotEmpty()
+                .allSatisfy(rule -> assertThat(rule).startsWith("host ").endsWith("scram-sha-256"));
         for (String role : ROLES) {
-            assertThatThrownBy(() -> connect(target, role, null)).as(role + " without a password")
-                    .isInstanceOf(SQLException.class).hasMessageContaining("password");
-            assertThatThrownBy(() -> connect(target, role, "not-the-password")).as(role + " with a wrong password")
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+            assertThatThrownBy(() -> connect(target, role, null))
+                    .as(role + " without a password")
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("password");
+            assertThatThrownBy(() -> connect(target, role, "not-the-password"))
+                    .as(role + " with a wrong password")
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
         }
         try (Connection owner = connect(target, target.ownerUser(), target.ownerPassword());
-             Statement st = owner.createStatement();
-             ResultSet rs = st.executeQuery("select count(*) from pg_hba_file_rules where auth_method = 'trust'")) {
+                Statement st = owner.createStatement();
+                ResultSet rs = st.executeQuery("select count(*) from pg_hba_file_rules where auth_method = 'trust'")) {
             rs.next();
             assertThat(rs.getInt(1)).as("trust rules PostgreSQL loaded").isZero();
         }
@@ -57,7 +65,8 @@ class EmbeddedDatabaseSecurityTest {
         assertThat(Files.getPosixFilePermissions(root)).isEqualTo(PostgresBinaries.permissions(0700));
         assertThat(Files.getPosixFilePermissions(root.resolve("database-password")))
                 .isEqualTo(PostgresBinaries.permissions(0600));
-        Set<PosixFilePermission> othersWrite = Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+        Set<PosixFilePermission> othersWrite =
+                Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
         try (Stream<Path> files = Files.walk(root.resolve("runtime"))) {
             List<Path> writable = files.filter(p -> !Files.isSymbolicLink(p))
                     .filter(p -> {
@@ -66,8 +75,11 @@ class EmbeddedDatabaseSecurityTest {
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
-                    }).toList();
-            assertThat(writable).as("files under runtime/ writable by group or others").isEmpty();
+                    })
+                    .toList();
+            assertThat(writable)
+                    .as("files under runtime/ writable by group or others")
+                    .isEmpty();
         }
     }
 
@@ -77,10 +89,11 @@ class EmbeddedDatabaseSecurityTest {
         Path passwordFile = dir.resolve("database-password");
         Path installation;
         try (DataDirectory data = DataDirectory.lock(dir);
-             EmbeddedDatabase first = EmbeddedDatabase.start(data)) {
+                EmbeddedDatabase first = EmbeddedDatabase.start(data)) {
             installation = Files.list(dir.resolve("runtime")).findFirst().orElseThrow();
             DatabaseTarget target = first.target();
-            try (Connection c = connect(target, target.ownerUser(), target.ownerPassword()); Statement st = c.createStatement()) {
+            try (Connection c = connect(target, target.ownerUser(), target.ownerPassword());
+                    Statement st = c.createStatement()) {
                 st.execute("create table kept (note text); insert into kept values ('written before the upgrade')");
             }
         }
@@ -94,8 +107,9 @@ class EmbeddedDatabaseSecurityTest {
             assertThat(Files.readString(pgData.resolve("pg_hba.conf"))).doesNotContain("trust");
             assertThat(Files.getPosixFilePermissions(passwordFile)).isEqualTo(PostgresBinaries.permissions(0600));
             assertThatThrownBy(() -> connect(target, "postgres", null)).isInstanceOf(SQLException.class);
-            try (Connection c = connect(target, target.ownerUser(), target.ownerPassword()); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("select note from kept")) {
+            try (Connection c = connect(target, target.ownerUser(), target.ownerPassword());
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select note from kept")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("written before the upgrade");
             }

@@ -19,7 +19,8 @@ class ErrorEndpointTest {
     private final ErrorEndpoint endpoint = new ErrorEndpoint();
     private final ObjectMapper json = new ObjectMapper();
 
-    private MockHttpServletResponse dispatch(String path, int status, String message, Throwable failure) throws Exception {
+    private MockHttpServletResponse dispatch(String path, int status, String message, Throwable failure)
+            throws Exception {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/error");
         request.setAttribute(RequestDispatcher.ERROR_STATUS_CODE, status);
         request.setAttribute(RequestDispatcher.ERROR_REQUEST_URI, path);
@@ -33,8 +34,11 @@ class ErrorEndpointTest {
 
     @Test
     void anEscapedExceptionIsA500ProblemThatRevealsNothingOfIt() throws Exception {
-        MockHttpServletResponse r = dispatch("/api/v1/rotation/discogs-connection", 500,
-                "java.lang.IllegalStateException: secret internals", new IllegalStateException("secret internals"));
+        MockHttpServletResponse r = dispatch(
+                "/api/v1/rotation/discogs-connection",
+                500,
+                "java.lang.IllegalStateException: secret internals",
+                new IllegalStateException("secret internals"));
         assertThat(r.getStatus()).isEqualTo(500);
         assertThat(r.getContentType()).startsWith("application/problem+json");
         JsonNode body = json.readTree(r.getContentAsString());
@@ -66,7 +70,8 @@ class ErrorEndpointTest {
     void aClientErrorKeepsItsMessage() throws Exception {
         MockHttpServletResponse r = dispatch("/api/v1/x", 400, "Required parameter 'id' is not present.", null);
         assertThat(r.getStatus()).isEqualTo(400);
-        assertThat(json.readTree(r.getContentAsString()).get("detail").asText()).isEqualTo("Required parameter 'id' is not present.");
+        assertThat(json.readTree(r.getContentAsString()).get("detail").asText())
+                .isEqualTo("Required parameter 'id' is not present.");
     }
 
     @Test

@@ -75,9 +75,13 @@ class HttpSurfaceTest {
     void statusLinesCarryTheReasonPhraseAsPostgrestsDo() throws IOException {
         assertThat(send("GET /health HTTP/1.1\r\n", "").statusLine).isEqualTo("HTTP/1.1 200 OK");
         TestServer.TestUser user = server.newUser();
-        String hero = "{\"user_id\":\"" + user.id() + "\",\"name\":\"Ayla\",\"primary_trait\":\"brave\",\"secondary_trait\":\"kind\"}";
-        Raw created = send("POST /rest/v1/heroes HTTP/1.1\r\n", hero,
-                "apikey: " + server.anonKey(), "Authorization: Bearer " + user.accessToken(),
+        String hero = "{\"user_id\":\"" + user.id()
+                + "\",\"name\":\"Ayla\",\"primary_trait\":\"brave\",\"secondary_trait\":\"kind\"}";
+        Raw created = send(
+                "POST /rest/v1/heroes HTTP/1.1\r\n",
+                hero,
+                "apikey: " + server.anonKey(),
+                "Authorization: Bearer " + user.accessToken(),
                 "Content-Type: application/json");
         assertThat(created.statusLine).as(created.body).isEqualTo("HTTP/1.1 201 Created");
         assertThat(send("GET /rest/v1/no_such_table HTTP/1.1\r\n", "", "apikey: " + server.anonKey()).statusLine)
@@ -89,8 +93,10 @@ class HttpSurfaceTest {
     @Test
     void postgrestQueryCharactersReachTheDataApiUnescaped() throws IOException {
         // As browsers' fetch and curl send them: { } [ ] | ^ ` " < > \ raw in the query string.
-        Raw r = send("GET /rest/v1/custom_events?select=id,title&id=in.(\"00000000-0000-0000-0000-000000000000\")"
-                + "&keywords=cs.{a,b}&description=match.^[ab]|c&title=like.*<>\\*&prompt_seed=neq.`x` HTTP/1.1\r\n", "",
+        Raw r = send(
+                "GET /rest/v1/custom_events?select=id,title&id=in.(\"00000000-0000-0000-0000-000000000000\")"
+                        + "&keywords=cs.{a,b}&description=match.^[ab]|c&title=like.*<>\\*&prompt_seed=neq.`x` HTTP/1.1\r\n",
+                "",
                 "apikey: " + server.anonKey());
         assertThat(r.statusLine).as(r.body).isEqualTo("HTTP/1.1 200 OK");
         assertThat(r.body).isEqualTo("[]");
@@ -103,8 +109,11 @@ class HttpSurfaceTest {
             ids.append(i == 0 ? "" : "%2C").append(UUID.randomUUID());
         }
         // postgrest-js's .in() percent-encodes the list; with an anon key and a user token beside it.
-        Raw r = send("GET /rest/v1/custom_events?select=id&id=in.%28" + ids + "%29 HTTP/1.1\r\n", "",
-                "apikey: " + server.anonKey(), "Authorization: Bearer " + server.newUser().accessToken());
+        Raw r = send(
+                "GET /rest/v1/custom_events?select=id&id=in.%28" + ids + "%29 HTTP/1.1\r\n",
+                "",
+                "apikey: " + server.anonKey(),
+                "Authorization: Bearer " + server.newUser().accessToken());
         assertThat(r.statusLine).as(r.body).isEqualTo("HTTP/1.1 200 OK");
     }
 
@@ -133,8 +142,12 @@ class HttpSurfaceTest {
         Raw media = send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", "hi", "Content-Type: text/plain");
         assertProblem(media, 415);
         assertThat(media.json().get("detail").asText()).contains("text/plain");
-        assertProblem(send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", "{\"username\":",
-                "Content-Type: application/json"), 400);
+        assertProblem(
+                send(
+                        "PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n",
+                        "{\"username\":",
+                        "Content-Type: application/json"),
+                400);
     }
 
     @Test
@@ -169,8 +182,12 @@ class HttpSurfaceTest {
         Raw r = send("TRACE /health HTTP/1.1\r\n", "", "Authorization: Bearer secret-token-value");
         assertProblem(r, 405);
         assertThat(r.body).doesNotContain("secret-token-value");
-        assertPostgrest(send("TRACE /rest/v1/custom_events HTTP/1.1\r\n", "", "Authorization: Bearer secret-token-value"), 405);
-        Raw preflight = send("OPTIONS /auth/v1/token HTTP/1.1\r\n", "", "Origin: http://app.example",
+        assertPostgrest(
+                send("TRACE /rest/v1/custom_events HTTP/1.1\r\n", "", "Authorization: Bearer secret-token-value"), 405);
+        Raw preflight = send(
+                "OPTIONS /auth/v1/token HTTP/1.1\r\n",
+                "",
+                "Origin: http://app.example",
                 "Access-Control-Request-Method: POST");
         assertThat(preflight.statusLine).isEqualTo("HTTP/1.1 200 OK");
         assertThat(preflight.header("Allow")).contains("POST").doesNotContain("TRACE");
@@ -181,7 +198,10 @@ class HttpSurfaceTest {
         Raw bad = send("GET /rest/v1/custom_events?id=nope.1 HTTP/1.1\r\n", "", "apikey: " + server.anonKey());
         assertPostgrest(bad, 400);
         assertThat(bad.json().get("code").asText()).isEqualTo("PGRST100");
-        Raw preflight = send("OPTIONS /rest/v1/custom_events HTTP/1.1\r\n", "", "Origin: http://app.example",
+        Raw preflight = send(
+                "OPTIONS /rest/v1/custom_events HTTP/1.1\r\n",
+                "",
+                "Origin: http://app.example",
                 "Access-Control-Request-Method: POST");
         assertThat(preflight.statusLine).isEqualTo("HTTP/1.1 200 OK");
         assertThat(preflight.header("Access-Control-Allow-Methods")).contains("PATCH");
@@ -195,30 +215,43 @@ class HttpSurfaceTest {
     @Test
     void domainBodiesOverTheCapAre413BeforeAnyControllerReadsThem() throws IOException {
         String big = "{\"username\":\"" + "a".repeat(70_000) + "\"}";
-        assertProblem(send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", big, "Content-Type: application/json"), 413);
+        assertProblem(
+                send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", big, "Content-Type: application/json"),
+                413);
 
         // A declared length over the cap is refused without waiting for the body.
-        assertProblem(sendRaw("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"), 413);
+        assertProblem(
+                sendRaw("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"),
+                413);
 
         // A chunked body that never ends is refused once the cap is passed: the server reads no further.
         String chunk = "a".repeat(70_000);
-        assertProblem(sendRaw("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n"), 413);
+        assertProblem(
+                sendRaw("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n"),
+                413);
     }
 
     @Test
     void aDomainBodyCutShortIsA400Problem() throws IOException {
-        assertProblem(sendRaw("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":", true), 400);
+        assertProblem(
+                sendRaw(
+                        "PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\nHost: x\r\n"
+                                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":",
+                        true),
+                400);
     }
 
     @Test
     void domainBodiesWithinTheCapReachTheController() throws IOException {
         String body = "{\"username\":\"" + "a".repeat(60_000) + "\"}";
-        Raw r = send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", body,
-                "Content-Type: application/json", "Transfer-Encoding: chunked");
+        Raw r = send(
+                "PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n",
+                body,
+                "Content-Type: application/json",
+                "Transfer-Encoding: chunked");
         assertThat(r.status()).as(r.body).isNotEqualTo(413);
         assertThat(r.status()).isBetween(400, 499);
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
@@ -228,23 +261,34 @@ class HttpSurfaceTest {
 
     @Test
     void aSaneRequestIdIsEchoedAndAnyOtherReplaced() throws IOException {
-        assertThat(send("GET /health HTTP/1.1\r\n", "", "X-Request-Id: trace-42.a:b").header("X-Request-Id"))
+        assertThat(send("GET /health HTTP/1.1\r\n", "", "X-Request-Id: trace-42.a:b")
+                        .header("X-Request-Id"))
                 .isEqualTo("trace-42.a:b");
         assertThat(send("GET /health HTTP/1.1\r\n", "").header("X-Request-Id")).matches(UUID_PATTERN);
         for (String insane : List.of("a".repeat(129), "two words", "<script>", "a\"b")) {
-            assertThat(send("GET /health HTTP/1.1\r\n", "", "X-Request-Id: " + insane).header("X-Request-Id"))
-                    .as(insane).matches(UUID_PATTERN);
+            assertThat(send("GET /health HTTP/1.1\r\n", "", "X-Request-Id: " + insane)
+                            .header("X-Request-Id"))
+                    .as(insane)
+                    .matches(UUID_PATTERN);
         }
     }
 
     @Test
     void everyErrorCarriesTheRequestId() throws IOException {
-        assertThat(send("GET /nope HTTP/1.1\r\n", "", "X-Request-Id: err-404").header("X-Request-Id")).isEqualTo("err-404");
-        assertThat(send("GET /rest/v1/nope HTTP/1.1\r\n", "", "X-Request-Id: err-rest").header("X-Request-Id"))
+        assertThat(send("GET /nope HTTP/1.1\r\n", "", "X-Request-Id: err-404").header("X-Request-Id"))
+                .isEqualTo("err-404");
+        assertThat(send("GET /rest/v1/nope HTTP/1.1\r\n", "", "X-Request-Id: err-rest")
+                        .header("X-Request-Id"))
                 .isEqualTo("err-rest");
-        assertThat(send("PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n", "x".repeat(70_000),
-                "Content-Type: application/json", "X-Request-Id: err-413").header("X-Request-Id")).isEqualTo("err-413");
-        assertThat(send("GET /rest/v1/x?select=" + "a".repeat(17 * 1024) + " HTTP/1.1\r\n", "").header("X-Request-Id"))
+        assertThat(send(
+                                "PUT /api/v1/rotation/discogs-connection HTTP/1.1\r\n",
+                                "x".repeat(70_000),
+                                "Content-Type: application/json",
+                                "X-Request-Id: err-413")
+                        .header("X-Request-Id"))
+                .isEqualTo("err-413");
+        assertThat(send("GET /rest/v1/x?select=" + "a".repeat(17 * 1024) + " HTTP/1.1\r\n", "")
+                        .header("X-Request-Id"))
                 .matches(UUID_PATTERN);
     }
 
@@ -254,32 +298,58 @@ class HttpSurfaceTest {
     void everyRequestIsLoggedOnceWithRoleAndIdButNeverItsQueryOrCredentials() throws Exception {
         TestServer.TestUser user = server.newUser();
         String id = "log-" + UUID.randomUUID();
-        send("GET /rest/v1/heroes?select=id&name=eq.secret-filter-value HTTP/1.1\r\n", "",
-                "apikey: " + server.anonKey(), "Authorization: Bearer " + user.accessToken(), "X-Request-Id: " + id);
+        send(
+                "GET /rest/v1/heroes?select=id&name=eq.secret-filter-value HTTP/1.1\r\n",
+                "",
+                "apikey: " + server.anonKey(),
+                "Authorization: Bearer " + user.accessToken(),
+                "X-Request-Id: " + id);
         String line = lineFor(id);
         assertThat(line).isEqualTo("GET /rest/v1/heroes 200 " + millis(line) + "ms role=authenticated id=" + id);
-        assertThat(line).doesNotContain(user.accessToken()).doesNotContain(server.anonKey())
-                .doesNotContain("secret-filter-value").doesNotContain("select");
+        assertThat(line)
+                .doesNotContain(user.accessToken())
+                .doesNotContain(server.anonKey())
+                .doesNotContain("secret-filter-value")
+                .doesNotContain("select");
 
         String anon = "log-" + UUID.randomUUID();
-        send("GET /rest/v1/custom_events?select=id HTTP/1.1\r\n", "", "apikey: " + server.anonKey(), "X-Request-Id: " + anon);
+        send(
+                "GET /rest/v1/custom_events?select=id HTTP/1.1\r\n",
+                "",
+                "apikey: " + server.anonKey(),
+                "X-Request-Id: " + anon);
         assertThat(lineFor(anon)).startsWith("GET /rest/v1/custom_events 200 ").endsWith("role=anon id=" + anon);
 
         String service = "log-" + UUID.randomUUID();
-        send("GET /rest/v1/custom_events?select=id HTTP/1.1\r\n", "", "apikey: " + server.serviceKey(), "X-Request-Id: " + service);
+        send(
+                "GET /rest/v1/custom_events?select=id HTTP/1.1\r\n",
+                "",
+                "apikey: " + server.serviceKey(),
+                "X-Request-Id: " + service);
         assertThat(lineFor(service)).endsWith("role=service_role id=" + service);
 
         String auth = "log-" + UUID.randomUUID();
-        send("GET /auth/v1/user HTTP/1.1\r\n", "", "apikey: " + server.anonKey(),
-                "Authorization: Bearer " + user.accessToken(), "X-Request-Id: " + auth);
+        send(
+                "GET /auth/v1/user HTTP/1.1\r\n",
+                "",
+                "apikey: " + server.anonKey(),
+                "Authorization: Bearer " + user.accessToken(),
+                "X-Request-Id: " + auth);
         assertThat(lineFor(auth)).startsWith("GET /auth/v1/user 200 ").endsWith("role=authenticated id=" + auth);
 
         String signIn = "log-" + UUID.randomUUID();
-        send("POST /auth/v1/token?grant_type=password HTTP/1.1\r\n",
+        send(
+                "POST /auth/v1/token?grant_type=password HTTP/1.1\r\n",
                 "{\"email\":\"" + user.email() + "\",\"password\":\"correct horse battery\"}",
-                "apikey: " + server.anonKey(), "Content-Type: application/json", "X-Request-Id: " + signIn);
-        assertThat(lineFor(signIn)).startsWith("POST /auth/v1/token 200 ").endsWith("role=- id=" + signIn)
-                .doesNotContain("correct horse").doesNotContain(user.email()).doesNotContain("grant_type");
+                "apikey: " + server.anonKey(),
+                "Content-Type: application/json",
+                "X-Request-Id: " + signIn);
+        assertThat(lineFor(signIn))
+                .startsWith("POST /auth/v1/token 200 ")
+                .endsWith("role=- id=" + signIn)
+                .doesNotContain("correct horse")
+                .doesNotContain(user.email())
+                .doesNotContain("grant_type");
 
         String missing = "log-" + UUID.randomUUID();
         send("GET /nope?token=abc HTTP/1.1\r\n", "", "X-Request-Id: " + missing);
@@ -289,7 +359,9 @@ class HttpSurfaceTest {
         send("GET /rest/v1/a%2Fb HTTP/1.1\r\n", "", "X-Request-Id: " + refused);
         assertThat(lineFor(refused)).startsWith("GET /rest/v1/a%2Fb 400 ").endsWith("role=- id=" + refused);
 
-        assertThat(requestLines.stream().filter(e -> e.getFormattedMessage().endsWith(" id=" + id))).as("once").isEmpty();
+        assertThat(requestLines.stream().filter(e -> e.getFormattedMessage().endsWith(" id=" + id)))
+                .as("once")
+                .isEmpty();
     }
 
     @Test
@@ -371,7 +443,8 @@ class HttpSurfaceTest {
 
     /** A request line, a body (sent with its Content-Length unless chunked) and headers, on a new connection. */
     private static Raw send(String requestLine, String body, String... headers) throws IOException {
-        StringBuilder request = new StringBuilder(requestLine).append("Host: ").append(host).append("\r\n");
+        StringBuilder request =
+                new StringBuilder(requestLine).append("Host: ").append(host).append("\r\n");
         boolean chunked = false;
         for (String header : headers) {
             request.append(header).append("\r\n");
@@ -379,8 +452,11 @@ class HttpSurfaceTest {
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         if (chunked) {
-            request.append("Connection: close\r\n\r\n").append(Integer.toHexString(bytes.length)).append("\r\n")
-                    .append(body).append("\r\n0\r\n\r\n");
+            request.append("Connection: close\r\n\r\n")
+                    .append(Integer.toHexString(bytes.length))
+                    .append("\r\n")
+                    .append(body)
+                    .append("\r\n0\r\n\r\n");
         } else {
             if (!body.isEmpty()) {
                 request.append("Content-Length: ").append(bytes.length).append("\r\n");
@@ -438,8 +514,10 @@ class HttpSurfaceTest {
             Map<String, String> headers = new LinkedHashMap<>();
             for (int i = 1; i < head.length; i++) {
                 int colon = head[i].indexOf(':');
-                headers.merge(head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                        head[i].substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+                headers.merge(
+                        head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        head[i].substring(colon + 1).trim(),
+                        (a, b) -> a + ", " + b);
             }
             String body = end < 0 ? "" : text.substring(end + 4);
             if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {

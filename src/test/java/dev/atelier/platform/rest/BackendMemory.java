@@ -24,8 +24,7 @@ import java.util.Map;
  */
 final class BackendMemory {
 
-    private BackendMemory() {
-    }
+    private BackendMemory() {}
 
     /** Pool backends' RSS in kB right after resetting their peaks. */
     record Peaks(Map<Integer, Long> baseKb) {
@@ -43,15 +42,18 @@ final class BackendMemory {
                 }
             }
             System.out.printf("backend peak growth: %d kB (pid %d)%n", worst, worstPid);
-            assertThat(worst).as("peak RSS growth of backend %d in kB", worstPid).isLessThan(megabytes * 1024);
+            assertThat(worst)
+                    .as("peak RSS growth of backend %d in kB", worstPid)
+                    .isLessThan(megabytes * 1024);
         }
     }
 
     static Peaks resetPeaks() {
         Map<Integer, Long> base = new LinkedHashMap<>();
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select pid from pg_stat_activity where application_name = 'atelier'"
-                                           + " and datname = current_database()")) {
+        try (Connection c = TestServer.get().ownerDataSource().getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select pid from pg_stat_activity where application_name = 'atelier'"
+                        + " and datname = current_database()")) {
             while (rs.next()) {
                 int pid = rs.getInt(1);
                 Path clear = Path.of("/proc", Integer.toString(pid), "clear_refs");

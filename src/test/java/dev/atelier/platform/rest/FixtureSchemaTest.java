@@ -18,24 +18,29 @@ class FixtureSchemaTest {
 
     @Test
     void theTestMigrationsKeepTheirOwnHistory() throws SQLException {
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = TestServer.get().ownerDataSource().getConnection();
+                Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("select count(*), bool_and(success) from " + Fixtures.SCHEMA
-                                               + ".flyway_test_history where version is not null")) {
+                    + ".flyway_test_history where version is not null")) {
                 rs.next();
                 assertThat(rs.getInt(1)).as("test migrations applied").isPositive();
                 assertThat(rs.getBoolean(2)).isTrue();
             }
-            try (ResultSet rs = s.executeQuery("select count(*) from platform.flyway_schema_history"
-                                               + " where script like '%rest_fixture%'")) {
+            try (ResultSet rs = s.executeQuery(
+                    "select count(*) from platform.flyway_schema_history" + " where script like '%rest_fixture%'")) {
                 rs.next();
-                assertThat(rs.getInt(1)).as("no test migration in the product's history").isZero();
+                assertThat(rs.getInt(1))
+                        .as("no test migration in the product's history")
+                        .isZero();
             }
         }
     }
 
     @Test
     void theTestSchemaIsExposedButIsNotTheDefault() {
-        assertThat(TestServer.get().component(SchemaCache.class).schemas()).contains(Fixtures.SCHEMA)
-                .first().isNotEqualTo(Fixtures.SCHEMA);
+        assertThat(TestServer.get().component(SchemaCache.class).schemas())
+                .contains(Fixtures.SCHEMA)
+                .first()
+                .isNotEqualTo(Fixtures.SCHEMA);
     }
 }

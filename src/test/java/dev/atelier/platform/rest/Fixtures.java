@@ -18,8 +18,7 @@ final class Fixtures {
     /** The schema the Data API tests use; never an app's. */
     static final String SCHEMA = TestSchema.NAME;
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** Requests without a token (only the anon key), to the test schema. */
     static Rest anon() {
@@ -67,7 +66,10 @@ final class Fixtures {
 
     /** A well-formed token signed with a secret the server does not know. */
     static String forgedToken(String role) {
-        return TestServer.tokenSignedWith("not-the-servers-secret-0123456789abcdefghijklmnop", role, UUID.randomUUID(),
+        return TestServer.tokenSignedWith(
+                "not-the-servers-secret-0123456789abcdefghijklmnop",
+                role,
+                UUID.randomUUID(),
                 Instant.now().plusSeconds(3600));
     }
 }

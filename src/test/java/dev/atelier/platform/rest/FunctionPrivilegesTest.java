@@ -37,8 +37,9 @@ class FunctionPrivilegesTest {
     @Test
     void everyFunctionARequestRoleMayExecuteIsReviewed() throws SQLException, IOException {
         TreeSet<String> actual = new TreeSet<>();
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(EXECUTABLE)) {
+        try (Connection c = TestServer.get().ownerDataSource().getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(EXECUTABLE)) {
             while (rs.next()) {
                 actual.add(rs.getString(1));
             }
@@ -48,16 +49,22 @@ class FunctionPrivilegesTest {
         unreviewed.removeAll(reviewed);
         TreeSet<String> missing = new TreeSet<>(reviewed);
         missing.removeAll(actual);
-        assertThat(unreviewed).as("executable but not in function-privileges.txt (review, then list with the reason)").isEmpty();
-        assertThat(missing).as("listed in function-privileges.txt but no longer executable").isEmpty();
+        assertThat(unreviewed)
+                .as("executable but not in function-privileges.txt (review, then list with the reason)")
+                .isEmpty();
+        assertThat(missing)
+                .as("listed in function-privileges.txt but no longer executable")
+                .isEmpty();
     }
 
     @Test
     void newFunctionsAreNotExecutableByPublic() throws SQLException {
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = TestServer.get().ownerDataSource().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("create function rest_fixture.grants_probe() returns int language sql as 'select 1'");
-            try (ResultSet rs = s.executeQuery("select has_function_privilege('anon', 'rest_fixture.grants_probe()', 'EXECUTE'),"
-                                               + " has_function_privilege('authenticated', 'rest_fixture.grants_probe()', 'EXECUTE')")) {
+            try (ResultSet rs =
+                    s.executeQuery("select has_function_privilege('anon', 'rest_fixture.grants_probe()', 'EXECUTE'),"
+                            + " has_function_privilege('authenticated', 'rest_fixture.grants_probe()', 'EXECUTE')")) {
                 rs.next();
                 assertThat(rs.getBoolean(1)).isFalse();
                 assertThat(rs.getBoolean(2)).isFalse();
@@ -77,7 +84,8 @@ class FunctionPrivilegesTest {
         assertThat(condition.status()).as(condition.toString()).isEqualTo(401);
         Rest.Response flag = anon.post("/rpc/evaluate_feature_flag", "{\"key\": \"no-such-flag\"}");
         assertThat(flag.status()).as(flag.toString()).isEqualTo(200);
-        Rest.Response service = Rest.service().with("Content-Profile", "rotation").post("/rpc/murmur3_32", "{\"input\": \"abc\"}");
+        Rest.Response service =
+                Rest.service().with("Content-Profile", "rotation").post("/rpc/murmur3_32", "{\"input\": \"abc\"}");
         assertThat(service.status()).as(service.toString()).isEqualTo(200);
     }
 

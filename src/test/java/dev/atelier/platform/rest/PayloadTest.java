@@ -34,7 +34,9 @@ class PayloadTest {
             assertThat(e.getMessage()).isEqualTo("All object keys must match");
         });
         assertThatThrownBy(() -> parse("[{\"a\":1}, 5]")).isInstanceOf(ApiError.class);
-        assertThat(Payload.parse("[{\"a\":1},{\"b\":2}]".getBytes(StandardCharsets.UTF_8), false).isArray()).isTrue();
+        assertThat(Payload.parse("[{\"a\":1},{\"b\":2}]".getBytes(StandardCharsets.UTF_8), false)
+                        .isArray())
+                .isTrue();
     }
 
     @Test

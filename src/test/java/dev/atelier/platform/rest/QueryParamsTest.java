@@ -19,9 +19,11 @@ class QueryParamsTest {
 
     @Test
     void sortsReservedParametersFiltersAndEmbeddedParameters() {
-        QueryParams q = QueryParams.parse("select=name,tales(title)&name=eq.Ayla&tales.title=like.*Moon*"
-                + "&order=name.desc&tales.order=title&limit=5&offset=10&tales.limit=2&tales.offset=1"
-                + "&or=(a.eq.1,b.eq.2)&tales.not.and=(x.eq.1,y.eq.2)&columns=a,b&on_conflict=id", Set.of());
+        QueryParams q = QueryParams.parse(
+                "select=name,tales(title)&name=eq.Ayla&tales.title=like.*Moon*"
+                        + "&order=name.desc&tales.order=title&limit=5&offset=10&tales.limit=2&tales.offset=1"
+                        + "&or=(a.eq.1,b.eq.2)&tales.not.and=(x.eq.1,y.eq.2)&columns=a,b&on_conflict=id",
+                Set.of());
         assertThat(q.filters).extracting(QueryParams.PathFilter::path).containsExactly(List.of(), List.of("tales"));
         assertThat(q.orders).containsOnlyKeys(List.of(), List.of("tales"));
         assertThat(q.limits).containsEntry(List.of(), 5L).containsEntry(List.of("tales"), 2L);
@@ -36,7 +38,8 @@ class QueryParamsTest {
     @Test
     void decodesPercentEncodingAndPlusAsSpace() {
         QueryParams q = QueryParams.parse("name=eq.muddy+boots%21&title=in.(%22a%2Cb%22)", Set.of());
-        assertThat(q.filters.get(0).filter().operation()).isEqualTo(new Filter.Simple(Filter.Operator.EQ, "muddy boots!"));
+        assertThat(q.filters.get(0).filter().operation())
+                .isEqualTo(new Filter.Simple(Filter.Operator.EQ, "muddy boots!"));
         assertThat(q.filters.get(1).filter().operation()).isEqualTo(new Filter.In(List.of("a,b")));
     }
 
@@ -54,23 +57,21 @@ class QueryParamsTest {
 
     @Test
     void rejectsANonNumericLimit() {
-        assertThatThrownBy(() -> QueryParams.parse("limit=ten", Set.of()))
-                .isInstanceOfSatisfying(ApiError.class, e -> {
-                    assertThat(e.status).isEqualTo(400);
-                    assertThat(e.code).isEqualTo("PGRST100");
-                });
+        assertThatThrownBy(() -> QueryParams.parse("limit=ten", Set.of())).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.status).isEqualTo(400);
+            assertThat(e.code).isEqualTo("PGRST100");
+        });
     }
 
     @Test
     void remembersANegativeLimitForA416() {
         QueryParams q = QueryParams.parse("limit=-1", Set.of());
         assertThat(q.negativeLimit).isTrue();
-        assertThatThrownBy(() -> RangeSpec.of(q, null, true))
-                .isInstanceOfSatisfying(ApiError.class, e -> {
-                    assertThat(e.status).isEqualTo(416);
-                    assertThat(e.code).isEqualTo("PGRST103");
-                    assertThat(e.details).isEqualTo("Limit should be greater than or equal to zero.");
-                });
+        assertThatThrownBy(() -> RangeSpec.of(q, null, true)).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.status).isEqualTo(416);
+            assertThat(e.code).isEqualTo("PGRST103");
+            assertThat(e.details).isEqualTo("Limit should be greater than or equal to zero.");
+        });
     }
 
     @Test
@@ -83,16 +84,20 @@ class QueryParamsTest {
     void intersectsTheRangeHeaderWithLimitAndOffset() {
         QueryParams q = QueryParams.parse("offset=2&limit=5", Set.of());
         assertThat(RangeSpec.of(q, "0-3", true)).isEqualTo(new RangeSpec(2, 2L));
-        assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "items=1-2", true)).isEqualTo(new RangeSpec(1, 2L));
+        assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "items=1-2", true))
+                .isEqualTo(new RangeSpec(1, 2L));
         assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "4-", true)).isEqualTo(new RangeSpec(4, null));
-        assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "bytes=garbage", true)).isEqualTo(new RangeSpec(0, null));
-        assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "1-2", false)).isEqualTo(new RangeSpec(0, null));
+        assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "bytes=garbage", true))
+                .isEqualTo(new RangeSpec(0, null));
+        assertThat(RangeSpec.of(QueryParams.parse(null, Set.of()), "1-2", false))
+                .isEqualTo(new RangeSpec(0, null));
     }
 
     @Test
     void refusesARangeWhoseLowerBoundExceedsItsUpperBound() {
         assertThatThrownBy(() -> RangeSpec.of(QueryParams.parse(null, Set.of()), "5-2", true))
-                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.status).isEqualTo(416));
+                .isInstanceOfSatisfying(
+                        ApiError.class, e -> assertThat(e.status).isEqualTo(416));
     }
 
     @Test
@@ -106,8 +111,8 @@ class QueryParamsTest {
 
     @Test
     void readsPreferencesAndFlagsUnknownOnesOnlyWhenStrict() {
-        Preferences p = Preferences.parse(Collections.enumeration(List.of(
-                "return=representation, count=exact", "resolution=merge-duplicates,missing=default")));
+        Preferences p = Preferences.parse(Collections.enumeration(
+                List.of("return=representation, count=exact", "resolution=merge-duplicates,missing=default")));
         assertThat(p.returning()).isEqualTo(Preferences.Return.REPRESENTATION);
         assertThat(p.count()).isEqualTo(Preferences.Count.EXACT);
         assertThat(p.resolution()).isEqualTo(Preferences.Resolution.MERGE_DUPLICATES);

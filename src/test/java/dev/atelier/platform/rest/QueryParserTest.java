@@ -31,12 +31,13 @@ class QueryParserTest {
 
         @Test
         void parsesAliasCastAndJsonPath() {
-            Column c = (Column) QueryParser.select("hair:visual_profile->colors->>0::text").get(0);
+            Column c = (Column)
+                    QueryParser.select("hair:visual_profile->colors->>0::text").get(0);
             assertThat(c.alias()).isEqualTo("hair");
             assertThat(c.cast()).isEqualTo("text");
             assertThat(c.field().name()).isEqualTo("visual_profile");
-            assertThat(c.field().path()).containsExactly(
-                    new Field.JsonStep(false, "colors", false), new Field.JsonStep(true, "0", true));
+            assertThat(c.field().path())
+                    .containsExactly(new Field.JsonStep(false, "colors", false), new Field.JsonStep(true, "0", true));
         }
 
         @Test
@@ -49,7 +50,8 @@ class QueryParserTest {
 
         @Test
         void parsesEmbeddingsWithAliasHintAndInnerJoin() {
-            Embed e = (Embed) QueryParser.select("character:characters!tales_character_id_fkey!inner(name,id)").get(0);
+            Embed e = (Embed) QueryParser.select("character:characters!tales_character_id_fkey!inner(name,id)")
+                    .get(0);
             assertThat(e.alias()).isEqualTo("character");
             assertThat(e.relation()).isEqualTo("characters");
             assertThat(e.hint()).isEqualTo("tales_character_id_fkey");
@@ -60,7 +62,8 @@ class QueryParserTest {
 
         @Test
         void innerMayComeBeforeTheHint() {
-            Embed e = (Embed) QueryParser.select("characters!inner!character_id(*)").get(0);
+            Embed e = (Embed)
+                    QueryParser.select("characters!inner!character_id(*)").get(0);
             assertThat(e.inner()).isTrue();
             assertThat(e.hint()).isEqualTo("character_id");
         }
@@ -74,7 +77,8 @@ class QueryParserTest {
 
         @Test
         void parsesNestedEmbeddings() {
-            Embed tales = (Embed) QueryParser.select("name,tales(title,scenes(scene_number))").get(1);
+            Embed tales = (Embed)
+                    QueryParser.select("name,tales(title,scenes(scene_number))").get(1);
             Embed scenes = (Embed) tales.children().get(1);
             assertThat(scenes.relation()).isEqualTo("scenes");
             assertThat(((Column) scenes.children().get(0)).field().name()).isEqualTo("scene_number");
@@ -82,7 +86,8 @@ class QueryParserTest {
 
         @Test
         void parsesSpreadEmbeddings() {
-            Embed e = (Embed) QueryParser.select("title,...characters!inner(name)").get(1);
+            Embed e = (Embed)
+                    QueryParser.select("title,...characters!inner(name)").get(1);
             assertThat(e.spread()).isTrue();
             assertThat(e.inner()).isTrue();
             assertThat(e.relation()).isEqualTo("characters");
@@ -107,19 +112,19 @@ class QueryParserTest {
             assertThatThrownBy(() -> QueryParser.select("name,tales(title"))
                     .isInstanceOfSatisfying(ApiError.class, e -> {
                         assertThat(e.code).isEqualTo("PGRST100");
-                        assertThat(e.getMessage()).isEqualTo(
-                                "\"failed to parse select parameter (name,tales(title)\" (line 1, column 17)");
+                        assertThat(e.getMessage())
+                                .isEqualTo(
+                                        "\"failed to parse select parameter (name,tales(title)\" (line 1, column 17)");
                         assertThat((String) e.details).contains("end of input");
                     });
         }
 
         @Test
         void rejectsAStrayCharacterNamingItsColumn() {
-            assertThatThrownBy(() -> QueryParser.select("id,name[]"))
-                    .isInstanceOfSatisfying(ApiError.class, e -> {
-                        assertThat(e.getMessage()).endsWith("(line 1, column 8)");
-                        assertThat((String) e.details).startsWith("unexpected \"[\"");
-                    });
+            assertThatThrownBy(() -> QueryParser.select("id,name[]")).isInstanceOfSatisfying(ApiError.class, e -> {
+                assertThat(e.getMessage()).endsWith("(line 1, column 8)");
+                assertThat((String) e.details).startsWith("unexpected \"[\"");
+            });
         }
 
         @Test
@@ -130,14 +135,16 @@ class QueryParserTest {
         @Test
         void rejectsEmptyParenthesesAsAnAggregate() {
             assertThatThrownBy(() -> QueryParser.select("count()"))
-                    .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST123"));
+                    .isInstanceOfSatisfying(
+                            ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST123"));
         }
 
         @Test
         void refusesNestingBeyondTheCap() {
             String deep = "a(".repeat(QueryParser.MAX_DEPTH + 1) + "b" + ")".repeat(QueryParser.MAX_DEPTH + 1);
             assertThatThrownBy(() -> QueryParser.select(deep))
-                    .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST100"));
+                    .isInstanceOfSatisfying(
+                            ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST100"));
         }
     }
 
@@ -188,7 +195,8 @@ class QueryParserTest {
 
         @Test
         void parsesFullTextSearchWithAndWithoutConfiguration() {
-            assertThat(parse("fts.cat & dog").operation()).isEqualTo(new FullText(Filter.FtsOperator.FTS, null, "cat & dog"));
+            assertThat(parse("fts.cat & dog").operation())
+                    .isEqualTo(new FullText(Filter.FtsOperator.FTS, null, "cat & dog"));
             assertThat(parse("wfts(english).the cat").operation())
                     .isEqualTo(new FullText(Filter.FtsOperator.WFTS, "english", "the cat"));
             assertThat(parse("plfts.a").operation()).isInstanceOf(FullText.class);
@@ -199,7 +207,8 @@ class QueryParserTest {
         void parsesAnyAndAllQuantifiers() {
             assertThat(parse("like(any).{a*,b*}").operation())
                     .isEqualTo(new Simple(Operator.LIKE, "{a*,b*}", Filter.Quantifier.ANY));
-            assertThat(parse("not.gt(all).{1,2}").operation()).isEqualTo(new Simple(Operator.GT, "{1,2}", Filter.Quantifier.ALL));
+            assertThat(parse("not.gt(all).{1,2}").operation())
+                    .isEqualTo(new Simple(Operator.GT, "{1,2}", Filter.Quantifier.ALL));
             assertThatThrownBy(() -> parse("like(some).{a}")).isInstanceOf(ApiError.class);
             assertThatThrownBy(() -> parse("cs(any).{a}")).isInstanceOf(ApiError.class);
         }
@@ -217,8 +226,9 @@ class QueryParserTest {
         @Test
         void rejectsAValueWithoutAnOperator() {
             assertThatThrownBy(() -> parse("Ayla")).isInstanceOf(ApiError.class);
-            assertThatThrownBy(() -> parse("eq")).isInstanceOfSatisfying(ApiError.class,
-                    e -> assertThat((String) e.details).contains("delimiter"));
+            assertThatThrownBy(() -> parse("eq"))
+                    .isInstanceOfSatisfying(
+                            ApiError.class, e -> assertThat((String) e.details).contains("delimiter"));
         }
 
         @Test
@@ -230,8 +240,9 @@ class QueryParserTest {
 
         @Test
         void rejectsABadTrileanValue() {
-            assertThatThrownBy(() -> parse("is.maybe")).isInstanceOfSatisfying(ApiError.class,
-                    e -> assertThat((String) e.details).contains("null or trilean"));
+            assertThatThrownBy(() -> parse("is.maybe"))
+                    .isInstanceOfSatisfying(
+                            ApiError.class, e -> assertThat((String) e.details).contains("null or trilean"));
         }
     }
 
@@ -240,32 +251,38 @@ class QueryParserTest {
 
         @Test
         void parsesAFlatOr() {
-            LogicTree.Node node = (LogicTree.Node) QueryParser.logic("or", false, "(name.eq.Ayla,primary_trait.eq.clever)");
+            LogicTree.Node node =
+                    (LogicTree.Node) QueryParser.logic("or", false, "(name.eq.Ayla,primary_trait.eq.clever)");
             assertThat(node.or()).isTrue();
             assertThat(node.negated()).isFalse();
-            assertThat(node.children()).containsExactly(
-                    new LogicTree.Leaf(new Filter(Field.of("name"), false, new Simple(Operator.EQ, "Ayla"))),
-                    new LogicTree.Leaf(new Filter(Field.of("primary_trait"), false, new Simple(Operator.EQ, "clever"))));
+            assertThat(node.children())
+                    .containsExactly(
+                            new LogicTree.Leaf(new Filter(Field.of("name"), false, new Simple(Operator.EQ, "Ayla"))),
+                            new LogicTree.Leaf(
+                                    new Filter(Field.of("primary_trait"), false, new Simple(Operator.EQ, "clever"))));
         }
 
         @Test
         void parsesNestedAndOrNot() {
-            LogicTree.Node node = (LogicTree.Node) QueryParser.logic("or", true,
-                    "(name.eq.Dara,and(primary_trait.eq.brave,not.or(a.is.null,b.in.(1,2))))");
+            LogicTree.Node node = (LogicTree.Node) QueryParser.logic(
+                    "or", true, "(name.eq.Dara,and(primary_trait.eq.brave,not.or(a.is.null,b.in.(1,2))))");
             assertThat(node.negated()).isTrue();
             LogicTree.Node and = (LogicTree.Node) node.children().get(1);
             assertThat(and.or()).isFalse();
             LogicTree.Node notOr = (LogicTree.Node) and.children().get(1);
             assertThat(notOr.negated()).isTrue();
             assertThat(notOr.or()).isTrue();
-            assertThat(((LogicTree.Leaf) notOr.children().get(1)).filter().operation()).isEqualTo(new In(List.of("1", "2")));
+            assertThat(((LogicTree.Leaf) notOr.children().get(1)).filter().operation())
+                    .isEqualTo(new In(List.of("1", "2")));
         }
 
         @Test
         void unquotesQuotedValuesAndKeepsArraysWhole() {
             LogicTree.Node node = (LogicTree.Node) QueryParser.logic("and", false, "(title.eq.\"a,b)\",tags.cs.{x,y})");
-            assertThat(((LogicTree.Leaf) node.children().get(0)).filter().operation()).isEqualTo(new Simple(Operator.EQ, "a,b)"));
-            assertThat(((LogicTree.Leaf) node.children().get(1)).filter().operation()).isEqualTo(new Simple(Operator.CS, "{x,y}"));
+            assertThat(((LogicTree.Leaf) node.children().get(0)).filter().operation())
+                    .isEqualTo(new Simple(Operator.EQ, "a,b)"));
+            assertThat(((LogicTree.Leaf) node.children().get(1)).filter().operation())
+                    .isEqualTo(new Simple(Operator.CS, "{x,y}"));
         }
 
         @Test
@@ -275,14 +292,16 @@ class QueryParserTest {
                         assertThat(e.code).isEqualTo("PGRST100");
                         assertThat(e.getMessage()).startsWith("\"failed to parse logic tree ((a.eq.1,b.eq.2)\"");
                     });
-            assertThatThrownBy(() -> QueryParser.logic("or", false, "(a.eq.1))")).isInstanceOf(ApiError.class);
+            assertThatThrownBy(() -> QueryParser.logic("or", false, "(a.eq.1))"))
+                    .isInstanceOf(ApiError.class);
             assertThatThrownBy(() -> QueryParser.logic("or", false, "a.eq.1")).isInstanceOf(ApiError.class);
         }
 
         @Test
         void rejectsAnEmptyGroup() {
             assertThatThrownBy(() -> QueryParser.logic("or", false, "()"))
-                    .isInstanceOfSatisfying(ApiError.class, e -> assertThat((String) e.details).contains("field name"));
+                    .isInstanceOfSatisfying(
+                            ApiError.class, e -> assertThat((String) e.details).contains("field name"));
         }
     }
 
@@ -292,11 +311,12 @@ class QueryParserTest {
         @Test
         void parsesDirectionsAndNullsPlacement() {
             List<OrderTerm> terms = QueryParser.order("name.desc.nullslast,age,created_at.asc,x.nullsfirst");
-            assertThat(terms).containsExactly(
-                    new OrderTerm(null, Field.of("name"), OrderTerm.Direction.DESC, OrderTerm.Nulls.LAST),
-                    new OrderTerm(null, Field.of("age"), null, null),
-                    new OrderTerm(null, Field.of("created_at"), OrderTerm.Direction.ASC, null),
-                    new OrderTerm(null, Field.of("x"), null, OrderTerm.Nulls.FIRST));
+            assertThat(terms)
+                    .containsExactly(
+                            new OrderTerm(null, Field.of("name"), OrderTerm.Direction.DESC, OrderTerm.Nulls.LAST),
+                            new OrderTerm(null, Field.of("age"), null, null),
+                            new OrderTerm(null, Field.of("created_at"), OrderTerm.Direction.ASC, null),
+                            new OrderTerm(null, Field.of("x"), null, OrderTerm.Nulls.FIRST));
         }
 
         @Test

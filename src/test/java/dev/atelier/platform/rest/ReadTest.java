@@ -1,10 +1,9 @@
 package dev.atelier.platform.rest;
 
-import dev.atelier.testing.Rest;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestServer;
 import dev.atelier.testing.TestServer.TestUser;
 import java.net.URLEncoder;
@@ -27,38 +26,80 @@ class ReadTest {
     static void seed() {
         user = TestServer.get().newUser();
         rest = Fixtures.as(user.accessToken()).with("Prefer", "return=representation");
-        JsonNode characters = created(rest.post("/characters", Rest.json(List.of(
-                Fixtures.character(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.character(user.id(), "Bram", "brave", "wise"),
-                Fixtures.character(user.id(), "Cato", "clever", "kind"),
-                Fixtures.character(user.id(), "Dara", "gentle", "curious")))));
+        JsonNode characters = created(rest.post(
+                "/characters",
+                Rest.json(List.of(
+                        Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                        Fixtures.character(user.id(), "Bram", "brave", "wise"),
+                        Fixtures.character(user.id(), "Cato", "clever", "kind"),
+                        Fixtures.character(user.id(), "Dara", "gentle", "curious")))));
         for (JsonNode c : characters) {
             if (c.get("name").asText().equals("Ayla")) {
                 ayla = c.get("id").asText();
             }
         }
         rest.patch("/characters?name=in.(Ayla,Cato)", "{\"appearance\":\"red cloak\"}");
-        rest.patch("/characters?name=eq.Cato", "{\"visual_profile\":{\"hair_color\":\"black\",\"eyes\":[\"green\",\"grey\"]}}");
+        rest.patch(
+                "/characters?name=eq.Cato",
+                "{\"visual_profile\":{\"hair_color\":\"black\",\"eyes\":[\"green\",\"grey\"]}}");
         rest.patch("/characters?name=eq.Ayla", "{\"visual_profile\":{\"hair_color\":\"red\",\"eyes\":[\"blue\"]}}");
-        JsonNode tales = created(rest.post("/tales", Rest.json(List.of(
-                Fixtures.tale(user.id(), ayla, "Dragon", "The sleepy dragon guarded a golden egg"),
-                Fixtures.tale(user.id(), ayla, "Moon", "A picnic on the moon with friends"),
-                Fixtures.tale(user.id(), null, "Lonesome", "Nobody was there at all")))));
+        JsonNode tales = created(rest.post(
+                "/tales",
+                Rest.json(List.of(
+                        Fixtures.tale(user.id(), ayla, "Dragon", "The sleepy dragon guarded a golden egg"),
+                        Fixtures.tale(user.id(), ayla, "Moon", "A picnic on the moon with friends"),
+                        Fixtures.tale(user.id(), null, "Lonesome", "Nobody was there at all")))));
         for (JsonNode s : tales) {
             if (s.get("title").asText().equals("Dragon")) {
                 dragon = s.get("id").asText();
             }
         }
-        created(rest.post("/scenes", Rest.json(List.of(
-                Map.of("tale_id", dragon, "scene_number", 1, "text_segment", "It began.", "illustration_prompt", "a cave",
-                        "timestamp_seconds", 0),
-                Map.of("tale_id", dragon, "scene_number", 2, "text_segment", "It ended.", "illustration_prompt", "a sunrise",
-                        "timestamp_seconds", 12.5)))));
-        created(rest.post("/events", Rest.json(List.of(
-                Map.of("user_id", user.id().toString(), "title", "Moon picnic", "prompt_seed", "moon",
-                        "keywords", List.of("moon", "picnic")),
-                Map.of("user_id", user.id().toString(), "title", "Sea voyage", "prompt_seed", "sea",
-                        "keywords", List.of("sea", "boat"))))));
+        created(rest.post(
+                "/scenes",
+                Rest.json(List.of(
+                        Map.of(
+                                "tale_id",
+                                dragon,
+                                "scene_number",
+                                1,
+                                "text_segment",
+                                "It began.",
+                                "illustration_prompt",
+                                "a cave",
+                                "timestamp_seconds",
+                                0),
+                        Map.of(
+                                "tale_id",
+                                dragon,
+                                "scene_number",
+                                2,
+                                "text_segment",
+                                "It ended.",
+                                "illustration_prompt",
+                                "a sunrise",
+                                "timestamp_seconds",
+                                12.5)))));
+        created(rest.post(
+                "/events",
+                Rest.json(List.of(
+                        Map.of(
+                                "user_id",
+                                user.id().toString(),
+                                "title",
+                                "Moon picnic",
+                                "prompt_seed",
+                                "moon",
+                                "keywords",
+                                List.of("moon", "picnic")),
+                        Map.of(
+                                "user_id",
+                                user.id().toString(),
+                                "title",
+                                "Sea voyage",
+                                "prompt_seed",
+                                "sea",
+                                "keywords",
+                                List.of("sea", "boat"))))));
     }
 
     private static JsonNode created(Rest.Response r) {
@@ -79,23 +120,40 @@ class ReadTest {
 
     @Test
     void filtersWithEachComparisonOperator() {
-        assertThat(names(rest.get("/characters?select=name&name=eq.Bram"), "name")).containsExactly("Bram");
-        assertThat(names(rest.get("/characters?select=name&name=neq.Bram&order=name"), "name")).containsExactly("Ayla", "Cato", "Dara");
-        assertThat(names(rest.get("/characters?select=name&name=gt.Bram&name=lte.Cato"), "name")).containsExactly("Cato");
-        assertThat(names(rest.get("/characters?select=name&name=gte.Cato&order=name"), "name")).containsExactly("Cato", "Dara");
-        assertThat(names(rest.get("/characters?select=name&name=lt.Bram"), "name")).containsExactly("Ayla");
-        assertThat(names(rest.get("/characters?select=name&name=like.*ra*&order=name"), "name")).containsExactly("Bram", "Dara");
-        assertThat(names(rest.get("/characters?select=name&name=ilike.A*"), "name")).containsExactly("Ayla");
-        assertThat(names(rest.get("/characters?select=name&name=like.a*"), "name")).isEmpty();
-        assertThat(names(rest.get("/characters?select=name&name=match.^[AB]&order=name"), "name")).containsExactly("Ayla", "Bram");
-        assertThat(names(rest.get("/characters?select=name&name=imatch.^d"), "name")).containsExactly("Dara");
-        assertThat(names(rest.get("/characters?select=name&name=in.(Ayla,Dara,Nobody)&order=name"), "name")).containsExactly("Ayla", "Dara");
-        assertThat(names(rest.get("/characters?select=name&name=not.in.(Ayla,Dara)&order=name"), "name")).containsExactly("Bram", "Cato");
-        assertThat(names(rest.get("/characters?select=name&appearance=is.null&order=name"), "name")).containsExactly("Bram", "Dara");
-        assertThat(names(rest.get("/characters?select=name&appearance=not.is.null&order=name"), "name")).containsExactly("Ayla", "Cato");
-        assertThat(names(rest.get("/characters?select=name&is_active=is.true"), "name")).hasSize(4);
-        assertThat(names(rest.get("/characters?select=name&name=in.()"), "name")).isEmpty();
-        assertThat(names(rest.get("/characters?select=name&name=isdistinct.Ayla&order=name"), "name")).containsExactly("Bram", "Cato", "Dara");
+        assertThat(names(rest.get("/characters?select=name&name=eq.Bram"), "name"))
+                .containsExactly("Bram");
+        assertThat(names(rest.get("/characters?select=name&name=neq.Bram&order=name"), "name"))
+                .containsExactly("Ayla", "Cato", "Dara");
+        assertThat(names(rest.get("/characters?select=name&name=gt.Bram&name=lte.Cato"), "name"))
+                .containsExactly("Cato");
+        assertThat(names(rest.get("/characters?select=name&name=gte.Cato&order=name"), "name"))
+                .containsExactly("Cato", "Dara");
+        assertThat(names(rest.get("/characters?select=name&name=lt.Bram"), "name"))
+                .containsExactly("Ayla");
+        assertThat(names(rest.get("/characters?select=name&name=like.*ra*&order=name"), "name"))
+                .containsExactly("Bram", "Dara");
+        assertThat(names(rest.get("/characters?select=name&name=ilike.A*"), "name"))
+                .containsExactly("Ayla");
+        assertThat(names(rest.get("/characters?select=name&name=like.a*"), "name"))
+                .isEmpty();
+        assertThat(names(rest.get("/characters?select=name&name=match.^[AB]&order=name"), "name"))
+                .containsExactly("Ayla", "Bram");
+        assertThat(names(rest.get("/characters?select=name&name=imatch.^d"), "name"))
+                .containsExactly("Dara");
+        assertThat(names(rest.get("/characters?select=name&name=in.(Ayla,Dara,Nobody)&order=name"), "name"))
+                .containsExactly("Ayla", "Dara");
+        assertThat(names(rest.get("/characters?select=name&name=not.in.(Ayla,Dara)&order=name"), "name"))
+                .containsExactly("Bram", "Cato");
+        assertThat(names(rest.get("/characters?select=name&appearance=is.null&order=name"), "name"))
+                .containsExactly("Bram", "Dara");
+        assertThat(names(rest.get("/characters?select=name&appearance=not.is.null&order=name"), "name"))
+                .containsExactly("Ayla", "Cato");
+        assertThat(names(rest.get("/characters?select=name&is_active=is.true"), "name"))
+                .hasSize(4);
+        assertThat(names(rest.get("/characters?select=name&name=in.()"), "name"))
+                .isEmpty();
+        assertThat(names(rest.get("/characters?select=name&name=isdistinct.Ayla&order=name"), "name"))
+                .containsExactly("Bram", "Cato", "Dara");
     }
 
     @Test
@@ -104,27 +162,42 @@ class ReadTest {
                 .containsExactly("Ayla", "Bram", "Dara");
         assertThat(names(rest.get("/characters?select=name&name=ilike(all).{*A*,*R*}&order=name"), "name"))
                 .containsExactly("Bram", "Dara");
-        assertThat(names(rest.get("/characters?select=name&name=eq(any).{Cato,Dara}&order=name"), "name")).containsExactly("Cato", "Dara");
-        assertThat(names(rest.get("/characters?select=name&or=(name.lt(all).{Bram,Cato},name.eq(any).{Dara})&order=name"), "name"))
+        assertThat(names(rest.get("/characters?select=name&name=eq(any).{Cato,Dara}&order=name"), "name"))
+                .containsExactly("Cato", "Dara");
+        assertThat(names(
+                        rest.get(
+                                "/characters?select=name&or=(name.lt(all).{Bram,Cato},name.eq(any).{Dara})&order=name"),
+                        "name"))
                 .containsExactly("Ayla", "Dara");
     }
 
     @Test
     void combinesOrAndAndAsDeepAsAsked() {
-        assertThat(names(rest.get("/characters?select=name&order=name&or=" + enc("(name.eq.Ayla,primary_trait.eq.clever)")), "name"))
+        assertThat(names(
+                        rest.get("/characters?select=name&order=name&or="
+                                + enc("(name.eq.Ayla,primary_trait.eq.clever)")),
+                        "name"))
                 .containsExactly("Ayla", "Cato");
-        assertThat(names(rest.get("/characters?select=name&order=name&or="
-                + enc("(name.eq.Dara,and(primary_trait.eq.brave,secondary_trait.eq.wise))")), "name"))
+        assertThat(names(
+                        rest.get("/characters?select=name&order=name&or="
+                                + enc("(name.eq.Dara,and(primary_trait.eq.brave,secondary_trait.eq.wise))")),
+                        "name"))
                 .containsExactly("Bram", "Dara");
-        assertThat(names(rest.get("/characters?select=name&order=name&not.or=" + enc("(name.eq.Ayla,name.eq.Bram)")), "name"))
+        assertThat(names(
+                        rest.get("/characters?select=name&order=name&not.or=" + enc("(name.eq.Ayla,name.eq.Bram)")),
+                        "name"))
                 .containsExactly("Cato", "Dara");
-        assertThat(names(rest.get("/characters?select=name&order=name&and=" + enc("(primary_trait.eq.brave,not.or(name.eq.Ayla,name.in.(\"Cato\")))")), "name"))
+        assertThat(names(
+                        rest.get("/characters?select=name&order=name&and="
+                                + enc("(primary_trait.eq.brave,not.or(name.eq.Ayla,name.in.(\"Cato\")))")),
+                        "name"))
                 .containsExactly("Bram");
     }
 
     @Test
     void ordersByColumnsDirectionsAndNullPlacement() {
-        assertThat(names(rest.get("/characters?select=name&order=name.desc"), "name")).containsExactly("Dara", "Cato", "Bram", "Ayla");
+        assertThat(names(rest.get("/characters?select=name&order=name.desc"), "name"))
+                .containsExactly("Dara", "Cato", "Bram", "Ayla");
         assertThat(names(rest.get("/characters?select=name&order=primary_trait,name.desc"), "name"))
                 .containsExactly("Bram", "Ayla", "Cato", "Dara");
         assertThat(names(rest.get("/characters?select=name&order=appearance.nullsfirst,name"), "name"))
@@ -156,7 +229,9 @@ class ReadTest {
 
     @Test
     void selectsTheRangeHeadersRows() {
-        Rest.Response r = rest.with("Range", "1-2").with("Range-Unit", "items").with("Prefer", "count=exact")
+        Rest.Response r = rest.with("Range", "1-2")
+                .with("Range-Unit", "items")
+                .with("Prefer", "count=exact")
                 .get("/characters?select=name&order=name");
         assertThat(names(r, "name")).containsExactly("Bram", "Cato");
         assertThat(r.status()).isEqualTo(206);
@@ -168,7 +243,8 @@ class ReadTest {
         Rest.Response r = rest.with("Prefer", "count=exact").get("/characters?offset=10");
         assertThat(r.status()).isEqualTo(416);
         assertThat(r.json().get("code").asText()).isEqualTo("PGRST103");
-        assertThat(r.json().get("details").asText()).isEqualTo("An offset of 10 was requested, but there are only 4 rows.");
+        assertThat(r.json().get("details").asText())
+                .isEqualTo("An offset of 10 was requested, but there are only 4 rows.");
     }
 
     @Test
@@ -214,13 +290,16 @@ class ReadTest {
         assertThat(rows).hasSize(3);
         assertThat(rows.get(0).get("title").asText()).isEqualTo("Dragon");
         assertThat(rows.get(0).get("characters").get("name").asText()).isEqualTo("Ayla");
-        assertThat(rows.get(1).get("characters").isNull()).as("Lonesome has no character").isTrue();
+        assertThat(rows.get(1).get("characters").isNull())
+                .as("Lonesome has no character")
+                .isTrue();
         assertThat(rows.get(0).get("characters").size()).isEqualTo(1);
     }
 
     @Test
     void embedsAToManyRelationAsAnArrayEmptyWhenThereIsNone() {
-        JsonNode rows = rest.get("/characters?select=name,tales(title)&order=name").json();
+        JsonNode rows =
+                rest.get("/characters?select=name,tales(title)&order=name").json();
         assertThat(rows.get(0).get("tales").findValuesAsText("title")).containsExactlyInAnyOrder("Dragon", "Moon");
         assertThat(rows.get(1).get("tales").isArray()).isTrue();
         assertThat(rows.get(1).get("tales")).isEmpty();
@@ -232,7 +311,9 @@ class ReadTest {
     @Test
     void nestsAliasesAndShapesEmbeddings() {
         JsonNode ayla = rest.get("/characters?select=name,works:tales(title,scenes(scene_number))"
-                + "&name=eq.Ayla&works.order=title&works.scenes.order=scene_number.desc").json().get(0);
+                        + "&name=eq.Ayla&works.order=title&works.scenes.order=scene_number.desc")
+                .json()
+                .get(0);
         JsonNode tales = ayla.get("works");
         assertThat(tales.get(0).get("title").asText()).isEqualTo("Dragon");
         assertThat(tales.get(0).get("scenes").findValuesAsText("scene_number")).containsExactly("2", "1");
@@ -241,44 +322,59 @@ class ReadTest {
 
     @Test
     void filtersOrdersAndLimitsInsideAnEmbedding() {
-        JsonNode ayla = rest.get("/characters?select=name,tales(title)&name=eq.Ayla&tales.title=eq.Moon").json().get(0);
+        JsonNode ayla = rest.get("/characters?select=name,tales(title)&name=eq.Ayla&tales.title=eq.Moon")
+                .json()
+                .get(0);
         assertThat(ayla.get("tales").findValuesAsText("title")).containsExactly("Moon");
-        JsonNode limited = rest.get("/characters?select=name,tales(title)&name=eq.Ayla&tales.order=title.desc&tales.limit=1")
-                .json().get(0);
+        JsonNode limited = rest.get(
+                        "/characters?select=name,tales(title)&name=eq.Ayla&tales.order=title.desc&tales.limit=1")
+                .json()
+                .get(0);
         assertThat(limited.get("tales").findValuesAsText("title")).containsExactly("Moon");
     }
 
     @Test
     void innerEmbeddingDropsParentsWithoutMatchingChildren() {
-        assertThat(names(rest.get("/characters?select=name,tales!inner(title)"), "name")).containsExactly("Ayla");
-        assertThat(names(rest.get("/characters?select=name,tales!inner(title)&tales.title=eq.Nothing"), "name")).isEmpty();
-        assertThat(names(rest.get("/tales?select=title,characters!inner(name)&order=title"), "title")).containsExactly("Dragon", "Moon");
+        assertThat(names(rest.get("/characters?select=name,tales!inner(title)"), "name"))
+                .containsExactly("Ayla");
+        assertThat(names(rest.get("/characters?select=name,tales!inner(title)&tales.title=eq.Nothing"), "name"))
+                .isEmpty();
+        assertThat(names(rest.get("/tales?select=title,characters!inner(name)&order=title"), "title"))
+                .containsExactly("Dragon", "Moon");
         Rest.Response counted = rest.with("Prefer", "count=exact").get("/characters?select=name,tales!inner(title)");
         assertThat(counted.header("Content-Range")).isEqualTo("0-0/1");
     }
 
     @Test
     void nullFiltersOnAnEmbeddingKeepOrDropParents() {
-        assertThat(names(rest.get("/characters?select=name,tales(title)&tales=not.is.null"), "name")).containsExactly("Ayla");
+        assertThat(names(rest.get("/characters?select=name,tales(title)&tales=not.is.null"), "name"))
+                .containsExactly("Ayla");
         assertThat(names(rest.get("/characters?select=name,tales(title)&tales=is.null&order=name"), "name"))
                 .containsExactly("Bram", "Cato", "Dara");
-        assertThat(names(rest.get("/tales?select=title,characters(name)&characters=is.null"), "title")).containsExactly("Lonesome");
+        assertThat(names(rest.get("/tales?select=title,characters(name)&characters=is.null"), "title"))
+                .containsExactly("Lonesome");
     }
 
     @Test
     void ordersByAToOneEmbeddingsColumn() {
-        assertThat(names(rest.get("/tales?select=title,characters(name)&order=characters(name).desc.nullsfirst,title"), "title"))
+        assertThat(names(
+                        rest.get("/tales?select=title,characters(name)&order=characters(name).desc.nullsfirst,title"),
+                        "title"))
                 .containsExactly("Lonesome", "Dragon", "Moon");
     }
 
     @Test
     void spreadsAToOneEmbeddingIntoTheParent() {
-        JsonNode row = rest.get("/tales?select=title,...characters(character_name:name,primary_trait)&title=eq.Moon").json().get(0);
+        JsonNode row = rest.get("/tales?select=title,...characters(character_name:name,primary_trait)&title=eq.Moon")
+                .json()
+                .get(0);
         List<String> keys = new ArrayList<>();
         row.fieldNames().forEachRemaining(keys::add);
         assertThat(keys).containsExactly("title", "character_name", "primary_trait");
         assertThat(row.get("character_name").asText()).isEqualTo("Ayla");
-        JsonNode characterless = rest.get("/tales?select=title,...characters(name)&title=eq.Lonesome").json().get(0);
+        JsonNode characterless = rest.get("/tales?select=title,...characters(name)&title=eq.Lonesome")
+                .json()
+                .get(0);
         assertThat(characterless.get("name").isNull()).isTrue();
         Rest.Response toMany = rest.get("/characters?select=name,...tales(title)");
         assertThat(toMany.status()).isEqualTo(400);
@@ -287,51 +383,77 @@ class ReadTest {
 
     @Test
     void embedsByForeignKeyColumnAndConstraintHints() {
-        JsonNode byColumn = rest.get("/tales?select=title,character:character_id(name)&title=eq.Moon").json().get(0);
+        JsonNode byColumn = rest.get("/tales?select=title,character:character_id(name)&title=eq.Moon")
+                .json()
+                .get(0);
         assertThat(byColumn.get("character").get("name").asText()).isEqualTo("Ayla");
-        JsonNode byHint = rest.get("/tales?select=title,characters!tales_character_id_fkey(name)&title=eq.Moon").json().get(0);
+        JsonNode byHint = rest.get("/tales?select=title,characters!tales_character_id_fkey(name)&title=eq.Moon")
+                .json()
+                .get(0);
         assertThat(byHint.get("characters").get("name").asText()).isEqualTo("Ayla");
     }
 
     @Test
     void embedsManyToManyThroughAJunctionTable() {
         Rest service = Fixtures.service().with("Prefer", "return=representation");
-        JsonNode label = service.post("/labels", "{\"name\":\"fearless-" + user.id() + "\"}").json().get(0);
-        assertThat(service.post("/character_labels",
-                "{\"character_id\":\"" + ayla + "\",\"label_id\":" + label.get("id").asInt() + "}").status()).isEqualTo(201);
-        JsonNode row = rest.get("/characters?select=name,labels(name)&id=eq." + ayla).json().get(0);
+        JsonNode label = service.post("/labels", "{\"name\":\"fearless-" + user.id() + "\"}")
+                .json()
+                .get(0);
+        assertThat(service.post(
+                                "/character_labels",
+                                "{\"character_id\":\"" + ayla + "\",\"label_id\":"
+                                        + label.get("id").asInt() + "}")
+                        .status())
+                .isEqualTo(201);
+        JsonNode row = rest.get("/characters?select=name,labels(name)&id=eq." + ayla)
+                .json()
+                .get(0);
         assertThat(row.get("labels").findValuesAsText("name")).containsExactly("fearless-" + user.id());
     }
 
     @Test
     void embedsASelfReferenceThroughItsForeignKeyColumn() {
         Rest service = Fixtures.service().with("Prefer", "return=representation");
-        int parent = service.post("/labels", "{\"name\":\"parent-" + user.id() + "\"}").json().get(0).get("id").asInt();
-        assertThat(service.post("/labels", "{\"name\":\"child-" + user.id() + "\",\"parent_id\":" + parent + "}").status())
+        int parent = service.post("/labels", "{\"name\":\"parent-" + user.id() + "\"}")
+                .json()
+                .get(0)
+                .get("id")
+                .asInt();
+        assertThat(service.post("/labels", "{\"name\":\"child-" + user.id() + "\",\"parent_id\":" + parent + "}")
+                        .status())
                 .isEqualTo(201);
-        JsonNode child = rest.get("/labels?select=name,parent:parent_id(name)&name=eq.child-" + user.id()).json().get(0);
+        JsonNode child = rest.get("/labels?select=name,parent:parent_id(name)&name=eq.child-" + user.id())
+                .json()
+                .get(0);
         assertThat(child.get("parent").get("name").asText()).isEqualTo("parent-" + user.id());
-        JsonNode root = rest.get("/labels?select=name,parent:parent_id(name)&id=eq." + parent).json().get(0);
+        JsonNode root = rest.get("/labels?select=name,parent:parent_id(name)&id=eq." + parent)
+                .json()
+                .get(0);
         assertThat(root.get("parent").isNull()).isTrue();
     }
 
     @Test
     void selectsFiltersAndOrdersByJsonPaths() {
-        JsonNode rows = rest.get("/tales?select=title,kind:event_data->>kind,event_data->level&order=event_data->level.desc")
+        JsonNode rows = rest.get(
+                        "/tales?select=title,kind:event_data->>kind,event_data->level&order=event_data->level.desc")
                 .json();
         assertThat(rows.get(0).get("title").asText()).isEqualTo("Lonesome");
         assertThat(rows.get(0).get("kind").asText()).isEqualTo("lonesome");
         assertThat(rows.get(0).get("level").isInt()).as("-> keeps JSON types").isTrue();
-        assertThat(names(rest.get("/tales?select=title&event_data->>kind=eq.moon"), "title")).containsExactly("Moon");
+        assertThat(names(rest.get("/tales?select=title&event_data->>kind=eq.moon"), "title"))
+                .containsExactly("Moon");
         assertThat(names(rest.get("/tales?select=title&event_data->level=gt.4&order=title"), "title"))
                 .containsExactly("Dragon", "Lonesome");
-        assertThat(names(rest.get("/characters?select=name&visual_profile->eyes->>0=eq.green"), "name")).containsExactly("Cato");
+        assertThat(names(rest.get("/characters?select=name&visual_profile->eyes->>0=eq.green"), "name"))
+                .containsExactly("Cato");
     }
 
     @Test
     void castsSelectedColumns() {
         JsonNode row = rest.get("/scenes?select=scene_number::text,timestamp_seconds::int&tale_id=eq." + dragon
-                + "&scene_number=eq.2").json().get(0);
+                        + "&scene_number=eq.2")
+                .json()
+                .get(0);
         assertThat(row.get("scene_number").isTextual()).isTrue();
         assertThat(row.get("scene_number").asText()).isEqualTo("2");
         assertThat(row.get("timestamp_seconds").asInt()).isEqualTo(13);
@@ -340,21 +462,26 @@ class ReadTest {
     @Test
     void containsContainedAndOverlapsOnArraysAndJsonb() {
         String mine = "&user_id=eq." + user.id();
-        assertThat(names(rest.get("/events?select=title&keywords=cs.{moon}" + mine), "title")).containsExactly("Moon picnic");
+        assertThat(names(rest.get("/events?select=title&keywords=cs.{moon}" + mine), "title"))
+                .containsExactly("Moon picnic");
         assertThat(names(rest.get("/events?select=title&keywords=cd.{sea,boat,ship}" + mine), "title"))
                 .containsExactly("Sea voyage");
         assertThat(names(rest.get("/events?select=title&order=title&keywords=ov.{boat,picnic}" + mine), "title"))
                 .containsExactly("Moon picnic", "Sea voyage");
-        assertThat(names(rest.get("/characters?select=name&visual_profile=cs." + enc("{\"hair_color\":\"red\"}")), "name"))
+        assertThat(names(
+                        rest.get("/characters?select=name&visual_profile=cs." + enc("{\"hair_color\":\"red\"}")),
+                        "name"))
                 .containsExactly("Ayla");
     }
 
     @Test
     void searchesFullText() {
-        assertThat(names(rest.get("/tales?select=title&content=fts.dragon"), "title")).containsExactly("Dragon");
+        assertThat(names(rest.get("/tales?select=title&content=fts.dragon"), "title"))
+                .containsExactly("Dragon");
         assertThat(names(rest.get("/tales?select=title&content=plfts(english)." + enc("golden eggs")), "title"))
                 .containsExactly("Dragon");
-        assertThat(names(rest.get("/tales?select=title&content=phfts." + enc("the moon")), "title")).containsExactly("Moon");
+        assertThat(names(rest.get("/tales?select=title&content=phfts." + enc("the moon")), "title"))
+                .containsExactly("Moon");
         assertThat(names(rest.get("/tales?select=title&content=wfts(english)." + enc("picnic -dragon")), "title"))
                 .containsExactly("Moon");
         assertThat(names(rest.get("/tales?select=title&content=not.fts.dragon&order=title"), "title"))
@@ -379,8 +506,13 @@ class ReadTest {
     void rowLevelSecurityDecidesWhatEachCallerSees() {
         TestUser other = TestServer.get().newUser();
         assertThat(Fixtures.as(other.accessToken()).get("/characters").json()).isEmpty();
-        assertThat(Fixtures.as(other.accessToken()).get("/characters?select=name,tales(title)").json()).isEmpty();
-        assertThat(Fixtures.anon().get("/events?user_id=eq." + user.id()).json()).as("private events").isEmpty();
+        assertThat(Fixtures.as(other.accessToken())
+                        .get("/characters?select=name,tales(title)")
+                        .json())
+                .isEmpty();
+        assertThat(Fixtures.anon().get("/events?user_id=eq." + user.id()).json())
+                .as("private events")
+                .isEmpty();
         Rest.Response anonCharacters = Fixtures.anon().get("/characters");
         assertThat(anonCharacters.status()).isEqualTo(401);
         assertThat(anonCharacters.json().get("code").asText()).isEqualTo("42501");

@@ -21,6 +21,7 @@ class RestBoundsTest {
     private static final int MEGABYTE_TEXT = 1_000_000;
     /** Rows 1..12 hold a 1 MB text each; rows 100.. are 20,000 small ones under parent 1. */
     private static final int BIG_ROWS = 12;
+
     private static final int SMALL_ROWS = 20_000;
 
     private static final Rest ANON = Fixtures.anon();
@@ -33,8 +34,8 @@ class RestBoundsTest {
         assertThat(cleared.status()).as(cleared.toString()).isEqualTo(204);
         String text = "0123456789".repeat(MEGABYTE_TEXT / 10);
         for (int id = 1; id <= BIG_ROWS; id++) {
-            Rest.Response r = Fixtures.service().post("/bounds_texts",
-                    Rest.json(Map.of("id", id, "parent_id", 2, "content", text)));
+            Rest.Response r = Fixtures.service()
+                    .post("/bounds_texts", Rest.json(Map.of("id", id, "parent_id", 2, "content", text)));
             assertThat(r.status()).as(r.toString()).isEqualTo(201);
         }
     }
@@ -47,8 +48,11 @@ class RestBoundsTest {
         assertThat(r.status()).as(r.toString()).isEqualTo(status);
         JsonNode json = r.json();
         assertThat(json.path("code").asText()).isEqualTo(code);
-        assertThat(json.has("message") && json.has("details") && json.has("hint")).as(r.body()).isTrue();
-        assertThat(json.path("message").asText() + " " + json.path("details").asText()).contains(mentions);
+        assertThat(json.has("message") && json.has("details") && json.has("hint"))
+                .as(r.body())
+                .isTrue();
+        assertThat(json.path("message").asText() + " " + json.path("details").asText())
+                .contains(mentions);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -153,9 +157,12 @@ class RestBoundsTest {
         assertThat(counted.header("Content-Range")).isEqualTo("0-999/" + SMALL_ROWS);
 
         // A larger client limit is capped; a smaller one stands; the offset is the client's.
-        assertThat(ANON.get("/bounds_texts?select=id&id=gte.100&limit=5000").json()).hasSize(1000);
-        assertThat(ANON.get("/bounds_texts?select=id&id=gte.100&limit=10").json()).hasSize(10);
-        Rest.Response tail = ANON.with("Prefer", "count=exact").get("/bounds_texts?select=id&id=gte.100&order=id&offset=19990");
+        assertThat(ANON.get("/bounds_texts?select=id&id=gte.100&limit=5000").json())
+                .hasSize(1000);
+        assertThat(ANON.get("/bounds_texts?select=id&id=gte.100&limit=10").json())
+                .hasSize(10);
+        Rest.Response tail =
+                ANON.with("Prefer", "count=exact").get("/bounds_texts?select=id&id=gte.100&order=id&offset=19990");
         assertThat(tail.json()).hasSize(10);
         assertThat(tail.header("Content-Range")).isEqualTo("19990-19999/" + SMALL_ROWS);
         Rest.Response ranged = ANON.with("Range", "500-2999").get("/bounds_texts?select=id&id=gte.100&order=id");

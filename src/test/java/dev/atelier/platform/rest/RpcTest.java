@@ -1,10 +1,9 @@
 package dev.atelier.platform.rest;
 
-import dev.atelier.testing.Rest;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestServer;
 import dev.atelier.testing.TestServer.TestUser;
 import java.sql.Connection;
@@ -24,13 +23,18 @@ class RpcTest {
     static void seed() {
         user = TestServer.get().newUser();
         rest = Fixtures.as(user.accessToken());
-        Rest.Response created = rest.with("Prefer", "return=representation").post("/characters", Rest.json(List.of(
-                Fixtures.character(user.id(), "Rpc Ayla", "brave", "kind"),
-                Fixtures.character(user.id(), "Rpc Bram", "brave", "wise"),
-                Fixtures.character(user.id(), "Other", "clever", "kind"))));
+        Rest.Response created = rest.with("Prefer", "return=representation")
+                .post(
+                        "/characters",
+                        Rest.json(List.of(
+                                Fixtures.character(user.id(), "Rpc Ayla", "brave", "kind"),
+                                Fixtures.character(user.id(), "Rpc Bram", "brave", "wise"),
+                                Fixtures.character(user.id(), "Other", "clever", "kind"))));
         assertThat(created.status()).isEqualTo(201);
         String ayla = created.json().findValuesAsText("id").get(0);
-        assertThat(rest.post("/tales", Rest.json(Fixtures.tale(user.id(), ayla, "Dragon", "fire"))).status()).isEqualTo(201);
+        assertThat(rest.post("/tales", Rest.json(Fixtures.tale(user.id(), ayla, "Dragon", "fire")))
+                        .status())
+                .isEqualTo(201);
     }
 
     private static void assertError(Rest.Response r, int status, String code) {
@@ -41,16 +45,21 @@ class RpcTest {
     @Test
     void purgeExpiredVaultReturnsTheNumberItDeletedForTheServiceRole() throws Exception {
         String prefix = "rpc-" + UUID.randomUUID();
-        try (Connection c = TestServer.get().ownerDataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = TestServer.get().ownerDataSource().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("insert into rest_fixture.vault_entries (key, value, expires_at) values "
-                      + "('" + prefix + "-1', '{}', now() - interval '1 hour'), ('" + prefix + "-2', '{}', now() - interval '1 hour'),"
-                      + "('" + prefix + "-live', '{}', now() + interval '1 hour')");
+                    + "('" + prefix + "-1', '{}', now() - interval '1 hour'), ('" + prefix
+                    + "-2', '{}', now() - interval '1 hour'),"
+                    + "('" + prefix + "-live', '{}', now() + interval '1 hour')");
         }
         Rest.Response r = Fixtures.service().post("/rpc/purge_expired_vault", "{}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().isInt()).as(r.body()).isTrue();
         assertThat(r.json().asInt()).isGreaterThanOrEqualTo(2);
-        assertThat(Fixtures.service().get("/vault_entries?select=key&key=like." + prefix + "*").json().findValuesAsText("key"))
+        assertThat(Fixtures.service()
+                        .get("/vault_entries?select=key&key=like." + prefix + "*")
+                        .json()
+                        .findValuesAsText("key"))
                 .containsExactly(prefix + "-live");
     }
 
@@ -61,7 +70,8 @@ class RpcTest {
         assertThat(anon.header("WWW-Authenticate")).isEqualTo("Bearer");
         Rest.Response authenticated = rest.post("/rpc/purge_expired_vault", "{}");
         assertError(authenticated, 403, "42501");
-        assertThat(authenticated.json().get("message").asText()).contains("permission denied for function purge_expired_vault");
+        assertThat(authenticated.json().get("message").asText())
+                .contains("permission denied for function purge_expired_vault");
     }
 
     @Test
@@ -70,8 +80,10 @@ class RpcTest {
         assertError(r, 404, "PGRST202");
         assertThat(r.json().get("message").asText())
                 .isEqualTo("Could not find the function rest_fixture.no_such_function(a) in the schema cache");
-        assertThat(r.json().get("details").asText()).isEqualTo("Searched for the function rest_fixture.no_such_function with "
-                + "parameter a or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.");
+        assertThat(r.json().get("details").asText())
+                .isEqualTo(
+                        "Searched for the function rest_fixture.no_such_function with "
+                                + "parameter a or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.");
     }
 
     @Test
@@ -79,7 +91,8 @@ class RpcTest {
         Rest.Response r = rest.post("/rpc/plus", "{\"a\":1,\"c\":2}");
         assertError(r, 404, "PGRST202");
         assertThat(r.json().get("message").asText()).contains("plus(a, c)");
-        assertThat(r.json().get("hint").asText()).isEqualTo("Perhaps you meant to call the function rest_fixture.plus(a, b)");
+        assertThat(r.json().get("hint").asText())
+                .isEqualTo("Perhaps you meant to call the function rest_fixture.plus(a, b)");
         assertError(rest.get("/rpc/plus"), 404, "PGRST202");
     }
 
@@ -100,13 +113,15 @@ class RpcTest {
 
     @Test
     void setReturningFunctionsTakeSelectFiltersOrderLimitAndEmbedding() {
-        Rest.Response r = rest.post("/rpc/characters_named?select=name,tales(title)&order=name.desc&name=neq.Nobody",
+        Rest.Response r = rest.post(
+                "/rpc/characters_named?select=name,tales(title)&order=name.desc&name=neq.Nobody",
                 "{\"prefix\":\"Rpc\"}");
         assertThat(r.status()).isEqualTo(200);
         JsonNode rows = r.json();
         assertThat(rows.findValuesAsText("name")).containsExactly("Rpc Bram", "Rpc Ayla");
         assertThat(rows.get(1).get("tales").findValuesAsText("title")).containsExactly("Dragon");
-        Rest.Response counted = rest.with("Prefer", "count=exact").get("/rpc/characters_named?prefix=Rpc&select=name&limit=1");
+        Rest.Response counted =
+                rest.with("Prefer", "count=exact").get("/rpc/characters_named?prefix=Rpc&select=name&limit=1");
         assertThat(counted.json()).hasSize(1);
         assertThat(counted.status()).isEqualTo(206);
         assertThat(counted.header("Content-Range")).isEqualTo("0-0/2");
@@ -116,7 +131,9 @@ class RpcTest {
     void tableAndSetofScalarResultsAreArrays() {
         JsonNode pairs = rest.get("/rpc/pairs?n=3&x=gte.2&order=x.desc").json();
         assertThat(pairs.findValuesAsText("y")).containsExactly("v3", "v2");
-        assertThat(rest.post("/rpc/numbers?limit=2&offset=1", "{\"n\":5}").body().replace(" ", ""))
+        assertThat(rest.post("/rpc/numbers?limit=2&offset=1", "{\"n\":5}")
+                        .body()
+                        .replace(" ", ""))
                 .isEqualTo("[2,3]");
     }
 

@@ -16,7 +16,8 @@ class SchemaCacheTest {
 
     @Test
     void refusesAConfigurationThatNamesNoSchema() {
-        assertThatThrownBy(() -> new SchemaCache(null, " , ")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new SchemaCache(null, " , "))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("atelier.rest.schemas");
     }
 }

@@ -32,37 +32,62 @@ class SqlBuilderTest {
     private static final Table CHARACTERS = table("characters", List.of("id"), "id", "name", "data");
     private static final Table TALES = table("tales", List.of("id"), "id", "character_id", "editor_id", "title");
     private static final Table SCENES = table("scenes", List.of("id"), "id", "tale_id", "n");
-    private static final Catalog CATALOG = new Catalog(List.of("s"), List.of(CHARACTERS, TALES, SCENES), List.of(
-            new ForeignKey("tales_character_id_fkey", "s", "tales", List.of("character_id"), "s", "characters", List.of("id")),
-            new ForeignKey("tales_editor_id_fkey", "s", "tales", List.of("editor_id"), "s", "characters", List.of("id")),
-            new ForeignKey("scenes_tale_id_fkey", "s", "scenes", List.of("tale_id"), "s", "tales", List.of("id"))),
+    private static final Catalog CATALOG = new Catalog(
+            List.of("s"),
+            List.of(CHARACTERS, TALES, SCENES),
+            List.of(
+                    new ForeignKey(
+                            "tales_character_id_fkey",
+                            "s",
+                            "tales",
+                            List.of("character_id"),
+                            "s",
+                            "characters",
+                            List.of("id")),
+                    new ForeignKey(
+                            "tales_editor_id_fkey",
+                            "s",
+                            "tales",
+                            List.of("editor_id"),
+                            "s",
+                            "characters",
+                            List.of("id")),
+                    new ForeignKey(
+                            "scenes_tale_id_fkey", "s", "scenes", List.of("tale_id"), "s", "tales", List.of("id"))),
             List.of());
 
     private static ReadPlan plan(Table table, String query) {
-        return new ReadPlanner(CATALOG, "s").plan(table, table.columns(), table.name(), QueryParams.parse(query, Set.of()));
+        return new ReadPlanner(CATALOG, "s")
+                .plan(table, table.columns(), table.name(), QueryParams.parse(query, Set.of()));
     }
 
     private static Sql page(Table table, String query) {
         ReadPlan root = plan(table, query);
-        return ReadSql.page(root, new Sql().qualified("s", table.name()).sql(" AS ").ident(root.alias), true, true);
+        return ReadSql.page(
+                root, new Sql().qualified("s", table.name()).sql(" AS ").ident(root.alias), true, true);
     }
 
     @Test
     void requestValuesAreBindParametersNeverSqlText() {
         String encoded = java.net.URLEncoder.encode(EVIL, java.nio.charset.StandardCharsets.UTF_8);
         String quoted = java.net.URLEncoder.encode("\"" + EVIL + "\"", java.nio.charset.StandardCharsets.UTF_8);
-        Sql sql = page(CHARACTERS, "select=alias:name,data->>k&name=eq." + encoded + "&or=(name.like." + quoted
-                + ",name.in.(" + quoted + "))&data->" + quoted + "=eq.1&order=name.desc&limit=3");
+        Sql sql = page(
+                CHARACTERS,
+                "select=alias:name,data->>k&name=eq." + encoded + "&or=(name.like." + quoted + ",name.in.(" + quoted
+                        + "))&data->" + quoted + "=eq.1&order=name.desc&limit=3");
         assertThat(sql.text()).doesNotContain("DROP").doesNotContain("alias");
         assertThat(sql.params()).contains(EVIL, "alias", 3L);
-        assertThat(sql.text().chars().filter(c -> c == '?').count()).isEqualTo(sql.params().size());
+        assertThat(sql.text().chars().filter(c -> c == '?').count())
+                .isEqualTo(sql.params().size());
     }
 
     @Test
     void toOneEmbeddingIsALateralRowObjectAndToManyAnAggregatedArray() {
         String toOne = page(SCENES, "select=n,tales(title)").text();
         // The embedded row object is built only when its size estimate stays under the response limit.
-        assertThat(toOne).contains("LEFT JOIN LATERAL (SELECT CASE WHEN (").contains("ELSE json_build_object(")
+        assertThat(toOne)
+                .contains("LEFT JOIN LATERAL (SELECT CASE WHEN (")
+                .contains("ELSE json_build_object(")
                 .doesNotContain("json_agg(_e.j)");
         assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"tale_id\"");
         String toMany = page(TALES, "select=title,scenes(n)").text();
@@ -74,7 +99,8 @@ class SqlBuilderTest {
     void rowsAreSizedFromValueHeadersBeforeTheyAreBuiltAndPagesByRunningTotal() {
         String sql = page(CHARACTERS, "select=a:name,b:name,c:name,data").text();
         // One size expression per distinct value, multiplied by its uses; text's length from its header.
-        assertThat(sql).contains("3::bigint * coalesce(octet_length(\"t0\".\"name\"), 0)")
+        assertThat(sql)
+                .contains("3::bigint * coalesce(octet_length(\"t0\".\"name\"), 0)")
                 .doesNotContain("1::bigint * coalesce(octet_length(\"t0\".\"name\")");
         assertThat(sql).contains("THEN " + ReadSql.TOO_LARGE + "(");
         assertThat(sql.indexOf("CASE WHEN")).isLessThan(sql.indexOf("json_build_object("));
@@ -105,11 +131,23 @@ class SqlBuilderTest {
             assertThat(e.details.toString()).contains("tales_character_id_fkey").contains("tales_editor_id_fkey");
             assertThat(e.hint).contains("'characters!tales_character_id_fkey'");
         });
-        assertThat(plan(TALES, "select=characters!tales_editor_id_fkey(name)").embeds.get(0).relationship.constraint())
+        assertThat(plan(TALES, "select=characters!tales_editor_id_fkey(name)")
+                        .embeds
+                        .get(0)
+                        .relationship
+                        .constraint())
                 .isEqualTo("tales_editor_id_fkey");
-        assertThat(plan(TALES, "select=characters!character_id(name)").embeds.get(0).relationship.constraint())
+        assertThat(plan(TALES, "select=characters!character_id(name)")
+                        .embeds
+                        .get(0)
+                        .relationship
+                        .constraint())
                 .isEqualTo("tales_character_id_fkey");
-        assertThat(plan(TALES, "select=editor:editor_id(name)").embeds.get(0).relationship.constraint())
+        assertThat(plan(TALES, "select=editor:editor_id(name)")
+                        .embeds
+                        .get(0)
+                        .relationship
+                        .constraint())
                 .isEqualTo("tales_editor_id_fkey");
     }
 
@@ -118,7 +156,8 @@ class SqlBuilderTest {
         assertThatThrownBy(() -> plan(SCENES, "select=talez(title)")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.status).isEqualTo(400);
             assertThat(e.code).isEqualTo("PGRST200");
-            assertThat(e.getMessage()).isEqualTo("Could not find a relationship between 'scenes' and 'talez' in the schema cache");
+            assertThat(e.getMessage())
+                    .isEqualTo("Could not find a relationship between 'scenes' and 'talez' in the schema cache");
             assertThat(e.hint).isEqualTo("Perhaps you meant 'tales' instead of 'talez'.");
         });
     }
@@ -130,8 +169,9 @@ class SqlBuilderTest {
             assertThat(e.getMessage()).isEqualTo("column characters.nope does not exist");
         });
         assertThatThrownBy(() -> plan(CHARACTERS, "order=nope")).isInstanceOf(ApiError.class);
-        assertThatThrownBy(() -> plan(TALES, "select=title,scenes(nope)")).isInstanceOfSatisfying(ApiError.class,
-                e -> assertThat(e.getMessage()).isEqualTo("column scenes.nope does not exist"));
+        assertThatThrownBy(() -> plan(TALES, "select=title,scenes(nope)"))
+                .isInstanceOfSatisfying(
+                        ApiError.class, e -> assertThat(e.getMessage()).isEqualTo("column scenes.nope does not exist"));
     }
 
     @Test
@@ -155,15 +195,20 @@ class SqlBuilderTest {
     void orderingByAToManyEmbeddingIsPgrst118() {
         assertThatThrownBy(() -> plan(TALES, "select=title,scenes(n)&order=scenes(n)"))
                 .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST118"));
-        String sql = ReadSql.page(plan(SCENES, "select=n,tales(title)&order=tales(title).desc"),
-                Sql.of("\"s\".\"scenes\" AS \"t0\""), false, true).text();
+        String sql = ReadSql.page(
+                        plan(SCENES, "select=n,tales(title)&order=tales(title).desc"),
+                        Sql.of("\"s\".\"scenes\" AS \"t0\""),
+                        false,
+                        true)
+                .text();
         assertThat(sql).contains("ORDER BY \"e1\".\"o1\" DESC");
     }
 
     @Test
     void castsAreLimitedToKnownTypes() {
         assertThat(page(CHARACTERS, "select=name::text").text()).contains("CAST(\"t0\".\"name\" AS text)");
-        assertThatThrownBy(() -> plan(CHARACTERS, "select=name::pg_catalog.text")).isInstanceOf(ApiError.class);
+        assertThatThrownBy(() -> plan(CHARACTERS, "select=name::pg_catalog.text"))
+                .isInstanceOf(ApiError.class);
         assertThatThrownBy(() -> plan(CHARACTERS, "select=name::evil")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.code).isEqualTo("42704");
             assertThat(e.getMessage()).isEqualTo("type \"evil\" does not exist");
@@ -183,12 +228,21 @@ class SqlBuilderTest {
 
     @Test
     void insertWritesOnlyThePayloadsColumnsAndUpsertsOnTheKey() {
-        Sql sql = MutationSql.insert(CHARACTERS, List.of("id", "name"), "[{\"id\":1,\"name\":\"" + EVIL + "\"}]", false,
-                MutationSql.Conflict.MERGE, List.of("id"));
-        assertThat(sql.text()).startsWith("INSERT INTO \"s\".\"characters\" AS \"t0\" (\"id\", \"name\") SELECT _r.\"id\", _r.\"name\"")
+        Sql sql = MutationSql.insert(
+                CHARACTERS,
+                List.of("id", "name"),
+                "[{\"id\":1,\"name\":\"" + EVIL + "\"}]",
+                false,
+                MutationSql.Conflict.MERGE,
+                List.of("id"));
+        assertThat(sql.text())
+                .startsWith(
+                        "INSERT INTO \"s\".\"characters\" AS \"t0\" (\"id\", \"name\") SELECT _r.\"id\", _r.\"name\"")
                 .contains("ON CONFLICT (\"id\") DO UPDATE SET \"id\" = EXCLUDED.\"id\", \"name\" = EXCLUDED.\"name\"")
                 .doesNotContain("DROP");
-        assertThat(MutationSql.insert(CHARACTERS, List.of("name"), "[]", false, MutationSql.Conflict.IGNORE, List.of("id")).text())
+        assertThat(MutationSql.insert(
+                                CHARACTERS, List.of("name"), "[]", false, MutationSql.Conflict.IGNORE, List.of("id"))
+                        .text())
                 .endsWith("ON CONFLICT (\"id\") DO NOTHING");
     }
 
@@ -196,7 +250,8 @@ class SqlBuilderTest {
     void limitedUpdatesPickRowsByCtidInOrder() {
         ReadPlan root = plan(CHARACTERS, "name=eq.a&order=name&limit=2");
         String sql = MutationSql.delete(CHARACTERS, root).text();
-        assertThat(sql).contains("ctid = ANY(ARRAY(SELECT \"t0\".ctid FROM \"s\".\"characters\" AS \"t0\" WHERE")
+        assertThat(sql)
+                .contains("ctid = ANY(ARRAY(SELECT \"t0\".ctid FROM \"s\".\"characters\" AS \"t0\" WHERE")
                 .contains("ORDER BY \"t0\".\"name\" LIMIT ?");
     }
 

@@ -1,10 +1,9 @@
 package dev.atelier.platform.rest;
 
-import dev.atelier.testing.Rest;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestServer;
 import dev.atelier.testing.TestServer.TestUser;
 import java.util.List;
@@ -45,7 +44,9 @@ class WriteTest {
         JsonNode row = r.json().get(0);
         assertThat(row.get("name").asText()).isEqualTo("Ayla");
         assertThat(row.get("id").asText()).as("default applied").hasSize(36);
-        assertThat(row.get("is_active").asBoolean()).as("absent column takes its default").isTrue();
+        assertThat(row.get("is_active").asBoolean())
+                .as("absent column takes its default")
+                .isTrue();
         assertThat(r.header("Content-Range")).isEqualTo("*/*");
         assertThat(r.header("Preference-Applied")).isEqualTo("return=representation");
     }
@@ -60,16 +61,26 @@ class WriteTest {
 
     @Test
     void insertReportsTheCountWhenAsked() {
-        Rest.Response r = rest.with("Prefer", "count=exact").post("/characters", Rest.json(List.of(
-                Fixtures.character(user.id(), "A", "brave", "kind"), Fixtures.character(user.id(), "B", "brave", "kind"))));
+        Rest.Response r = rest.with("Prefer", "count=exact")
+                .post(
+                        "/characters",
+                        Rest.json(List.of(
+                                Fixtures.character(user.id(), "A", "brave", "kind"),
+                                Fixtures.character(user.id(), "B", "brave", "kind"))));
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.header("Content-Range")).isEqualTo("*/2");
     }
 
     @Test
     void representationAppliesSelectAndEmbedding() {
-        String characterId = representation.post("/characters", character("Ayla")).json().get(0).get("id").asText();
-        Rest.Response r = representation.post("/tales?select=title,characters(name)",
+        String characterId = representation
+                .post("/characters", character("Ayla"))
+                .json()
+                .get(0)
+                .get("id")
+                .asText();
+        Rest.Response r = representation.post(
+                "/tales?select=title,characters(name)",
                 Rest.json(Fixtures.tale(user.id(), characterId, "Dragon", "fire")));
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().get(0).get("title").asText()).isEqualTo("Dragon");
@@ -92,7 +103,9 @@ class WriteTest {
         JsonNode two = one == rows.get(0) ? rows.get(1) : rows.get(0);
         assertThat(one.get("appearance").isNull()).isTrue();
         assertThat(two.get("appearance").asText()).isEqualTo("a blue scarf");
-        assertThat(two.get("is_active").isNull()).as("missing key without missing=default is NULL").isTrue();
+        assertThat(two.get("is_active").isNull())
+                .as("missing key without missing=default is NULL")
+                .isTrue();
     }
 
     @Test
@@ -100,19 +113,28 @@ class WriteTest {
         Map<String, Object> inactive = Fixtures.character(user.id(), "Off", "brave", "kind");
         inactive.put("is_active", false);
         Map<String, Object> plain = Fixtures.character(user.id(), "On", "brave", "kind");
-        Rest.Response r = representation.with("Prefer", "missing=default").post(
-                "/characters?columns=user_id,name,primary_trait,secondary_trait,is_active", Rest.json(List.of(inactive, plain)));
+        Rest.Response r = representation
+                .with("Prefer", "missing=default")
+                .post(
+                        "/characters?columns=user_id,name,primary_trait,secondary_trait,is_active",
+                        Rest.json(List.of(inactive, plain)));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         assertThat(r.header("Preference-Applied")).contains("missing=default");
         assertThat(r.json()).hasSize(2);
         for (JsonNode row : r.json()) {
-            assertThat(row.get("is_active").asBoolean()).isEqualTo(row.get("name").asText().equals("On"));
+            assertThat(row.get("is_active").asBoolean())
+                    .isEqualTo(row.get("name").asText().equals("On"));
         }
     }
 
     @Test
     void upsertMergesOnThePrimaryKeyOrIgnores() {
-        String id = representation.post("/characters", character("Before")).json().get(0).get("id").asText();
+        String id = representation
+                .post("/characters", character("Before"))
+                .json()
+                .get(0)
+                .get("id")
+                .asText();
         Map<String, Object> changed = Fixtures.character(user.id(), "After", "brave", "kind");
         changed.put("id", id);
         Rest merge = representation.with("Prefer", "resolution=merge-duplicates");
@@ -125,11 +147,14 @@ class WriteTest {
         Map<String, Object> fresh = Fixtures.character(user.id(), "Fresh", "brave", "kind");
         fresh.put("id", newId);
         changed.put("name", "After again");
-        assertThat(merge.post("/characters?on_conflict=id", Rest.json(List.of(changed, fresh))).json()).hasSize(2);
+        assertThat(merge.post("/characters?on_conflict=id", Rest.json(List.of(changed, fresh)))
+                        .json())
+                .hasSize(2);
         assertThat(characterNames()).containsExactly("After again", "Fresh");
 
         changed.put("name", "Ignored");
-        Rest.Response ignored = representation.with("Prefer", "resolution=ignore-duplicates").post("/characters", Rest.json(changed));
+        Rest.Response ignored =
+                representation.with("Prefer", "resolution=ignore-duplicates").post("/characters", Rest.json(changed));
         assertThat(ignored.status()).isEqualTo(201);
         assertThat(ignored.json()).isEmpty();
         assertThat(characterNames()).containsExactly("After again", "Fresh");
@@ -137,16 +162,24 @@ class WriteTest {
 
     @Test
     void patchChangesFilteredRowsAndAnswers200Or204() {
-        rest.post("/characters", Rest.json(List.of(Fixtures.character(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.character(user.id(), "Bram", "brave", "wise"), Fixtures.character(user.id(), "Cato", "clever", "kind"))));
-        Rest.Response minimal = rest.with("Prefer", "count=exact").patch("/characters?name=in.(Ayla,Bram)", "{\"appearance\":\"muddy\"}");
+        rest.post(
+                "/characters",
+                Rest.json(List.of(
+                        Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                        Fixtures.character(user.id(), "Bram", "brave", "wise"),
+                        Fixtures.character(user.id(), "Cato", "clever", "kind"))));
+        Rest.Response minimal = rest.with("Prefer", "count=exact")
+                .patch("/characters?name=in.(Ayla,Bram)", "{\"appearance\":\"muddy\"}");
         assertThat(minimal.status()).isEqualTo(204);
         assertThat(minimal.header("Content-Range")).isEqualTo("0-1/2");
-        Rest.Response shown = representation.patch("/characters?name=eq.Cato&select=name,appearance", "{\"appearance\":\"hat\"}");
+        Rest.Response shown =
+                representation.patch("/characters?name=eq.Cato&select=name,appearance", "{\"appearance\":\"hat\"}");
         assertThat(shown.status()).isEqualTo(200);
         assertThat(shown.json().get(0).get("appearance").asText()).isEqualTo("hat");
         assertThat(shown.json().get(0).size()).isEqualTo(2);
-        assertThat(rest.get("/characters?select=name&appearance=eq.muddy&order=name").json().findValuesAsText("name"))
+        assertThat(rest.get("/characters?select=name&appearance=eq.muddy&order=name")
+                        .json()
+                        .findValuesAsText("name"))
                 .containsExactly("Ayla", "Bram");
         Rest.Response nothing = representation.patch("/characters?name=eq.Nobody", "{\"appearance\":\"x\"}");
         assertThat(nothing.status()).isEqualTo(200);
@@ -155,8 +188,11 @@ class WriteTest {
 
     @Test
     void deleteRemovesFilteredRowsAndCanShowThem() {
-        rest.post("/characters", Rest.json(List.of(Fixtures.character(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.character(user.id(), "Bram", "brave", "wise"))));
+        rest.post(
+                "/characters",
+                Rest.json(List.of(
+                        Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                        Fixtures.character(user.id(), "Bram", "brave", "wise"))));
         Rest.Response shown = representation.delete("/characters?name=eq.Ayla&select=name");
         assertThat(shown.status()).isEqualTo(200);
         assertThat(shown.json().findValuesAsText("name")).containsExactly("Ayla");
@@ -168,8 +204,12 @@ class WriteTest {
 
     @Test
     void limitedDeleteRemovesOnlyTheFirstRowsInOrder() {
-        rest.post("/characters", Rest.json(List.of(Fixtures.character(user.id(), "Ayla", "brave", "kind"),
-                Fixtures.character(user.id(), "Bram", "brave", "wise"), Fixtures.character(user.id(), "Cato", "clever", "kind"))));
+        rest.post(
+                "/characters",
+                Rest.json(List.of(
+                        Fixtures.character(user.id(), "Ayla", "brave", "kind"),
+                        Fixtures.character(user.id(), "Bram", "brave", "wise"),
+                        Fixtures.character(user.id(), "Cato", "clever", "kind"))));
         assertThat(rest.delete("/characters?order=name.desc&limit=2").status()).isEqualTo(204);
         assertThat(characterNames()).containsExactly("Ayla");
     }
@@ -191,19 +231,31 @@ class WriteTest {
 
     @Test
     void singleObjectInsertOfTwoRowsIs406AndWritesNothing() {
-        Rest.Response r = representation.with("Accept", "application/vnd.pgrst.object+json").post("/characters", Rest.json(List.of(
-                Fixtures.character(user.id(), "One", "brave", "kind"), Fixtures.character(user.id(), "Two", "brave", "kind"))));
+        Rest.Response r = representation
+                .with("Accept", "application/vnd.pgrst.object+json")
+                .post(
+                        "/characters",
+                        Rest.json(List.of(
+                                Fixtures.character(user.id(), "One", "brave", "kind"),
+                                Fixtures.character(user.id(), "Two", "brave", "kind"))));
         assertThat(r.status()).isEqualTo(406);
         assertThat(r.json().get("code").asText()).isEqualTo("PGRST116");
         assertThat(characterNames()).as("rolled back").isEmpty();
-        Rest.Response one = representation.with("Accept", "application/vnd.pgrst.object+json").post("/characters", character("Solo"));
+        Rest.Response one = representation
+                .with("Accept", "application/vnd.pgrst.object+json")
+                .post("/characters", character("Solo"));
         assertThat(one.status()).isEqualTo(201);
         assertThat(one.json().get("name").asText()).isEqualTo("Solo");
     }
 
     @Test
     void constraintViolationsMapToPostgrestStatuses() {
-        String id = representation.post("/characters", character("Ayla")).json().get(0).get("id").asText();
+        String id = representation
+                .post("/characters", character("Ayla"))
+                .json()
+                .get(0)
+                .get("id")
+                .asText();
         Map<String, Object> duplicate = Fixtures.character(user.id(), "Dup", "brave", "kind");
         duplicate.put("id", id);
         assertError(rest.post("/characters", Rest.json(duplicate)), 409, "23505");
@@ -213,13 +265,17 @@ class WriteTest {
         assertError(rest.post("/characters", Rest.json(noTrait)), 400, "23502");
         Map<String, Object> orphan = Fixtures.tale(user.id(), UUID.randomUUID().toString(), "Orphan", "x");
         assertError(rest.post("/tales", Rest.json(orphan)), 409, "23503");
-        assertError(rest.post("/characters", character("Y").replace("\"brave\"", "\"brave\",\"is_active\":\"perhaps\"")), 400, "22P02");
+        assertError(
+                rest.post("/characters", character("Y").replace("\"brave\"", "\"brave\",\"is_active\":\"perhaps\"")),
+                400,
+                "22P02");
     }
 
     @Test
     void rowLevelSecurityRefusesWritingForAnotherUser() {
         TestUser other = TestServer.get().newUser();
-        Rest.Response r = rest.post("/characters", Rest.json(Fixtures.character(other.id(), "Impostor", "brave", "kind")));
+        Rest.Response r =
+                rest.post("/characters", Rest.json(Fixtures.character(other.id(), "Impostor", "brave", "kind")));
         assertError(r, 403, "42501");
         assertThat(r.json().get("message").asText()).contains("row-level security");
         assertError(Fixtures.anon().post("/characters", character("Anon")), 401, "42501");
@@ -228,8 +284,11 @@ class WriteTest {
     @Test
     void serviceRoleWritesTablesClosedToUsers() {
         String key = "rest-write-" + UUID.randomUUID();
-        Rest.Response r = Fixtures.service().with("Prefer", "return=representation").post("/vault_entries",
-                "{\"key\":\"" + key + "\",\"value\":{\"v\":1},\"expires_at\":\"2099-01-01T00:00:00Z\"}");
+        Rest.Response r = Fixtures.service()
+                .with("Prefer", "return=representation")
+                .post(
+                        "/vault_entries",
+                        "{\"key\":\"" + key + "\",\"value\":{\"v\":1},\"expires_at\":\"2099-01-01T00:00:00Z\"}");
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.json().get(0).get("value").get("v").asInt()).isEqualTo(1);
         assertError(rest.get("/vault_entries"), 403, "42501");

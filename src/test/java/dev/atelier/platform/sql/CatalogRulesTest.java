@@ -27,10 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class CatalogRulesTest {
 
-    private static final String APP_SCHEMAS = "array['algorhythmic', 'infinitestories', 'rotation', 'moodscale', 'delula']";
+    private static final String APP_SCHEMAS =
+            "array['algorhythmic', 'infinitestories', 'rotation', 'moodscale', 'delula']";
 
     /** pg_trigger.tgtype bits: ROW 1, BEFORE 2, DELETE 8, UPDATE 16, TRUNCATE 32. */
     private static final int BEFORE_UPDATE_ROW = 1 | 2 | 16;
+
     private static final int BEFORE_UPDATE_OR_DELETE_ROW = 1 | 2 | 8 | 16;
     private static final int BEFORE_TRUNCATE_STATEMENT = 2 | 32;
 
@@ -51,21 +53,35 @@ class CatalogRulesTest {
     private static final Map<String, String> LEDGER_ROWS = new LinkedHashMap<>();
 
     static {
-        LEDGER_ROWS.put("algorhythmic.credit_ledger", "insert into algorhythmic.credit_ledger (user_id, event_type, amount, "
-                + "balance_after) values ('$IDENTITY', 'grant', 1, 1)");
-        LEDGER_ROWS.put("delula.credit_transactions", "insert into delula.credit_transactions (user_id, amount, type) "
-                + "values ('$IDENTITY', 1, 'purchase')");
-        LEDGER_ROWS.put("infinitestories.audit_log", "insert into infinitestories.audit_log (table_name, operation) "
-                + "values ('probe', 'INSERT')");
-        LEDGER_ROWS.put("rotation.audit_logs", "insert into rotation.audit_logs (action, entity_type) values ('probe', 'probe')");
-        LEDGER_ROWS.put("rotation.usage_metrics", "insert into rotation.usage_metrics (event_type, event_name) "
-                + "values ('click', 'probe')");
-        LEDGER_ROWS.put("rotation.performance_metrics", "insert into rotation.performance_metrics (metric_type) values ('probe')");
-        LEDGER_ROWS.put("rotation.job_logs", "with j as (insert into rotation.jobs (type, title) values ('cleanup', 'probe') "
-                + "returning id) insert into rotation.job_logs (job_id, message) select id, 'probe' from j");
+        LEDGER_ROWS.put(
+                "algorhythmic.credit_ledger",
+                "insert into algorhythmic.credit_ledger (user_id, event_type, amount, "
+                        + "balance_after) values ('$IDENTITY', 'grant', 1, 1)");
+        LEDGER_ROWS.put(
+                "delula.credit_transactions",
+                "insert into delula.credit_transactions (user_id, amount, type) "
+                        + "values ('$IDENTITY', 1, 'purchase')");
+        LEDGER_ROWS.put(
+                "infinitestories.audit_log",
+                "insert into infinitestories.audit_log (table_name, operation) " + "values ('probe', 'INSERT')");
+        LEDGER_ROWS.put(
+                "rotation.audit_logs",
+                "insert into rotation.audit_logs (action, entity_type) values ('probe', 'probe')");
+        LEDGER_ROWS.put(
+                "rotation.usage_metrics",
+                "insert into rotation.usage_metrics (event_type, event_name) " + "values ('click', 'probe')");
+        LEDGER_ROWS.put(
+                "rotation.performance_metrics",
+                "insert into rotation.performance_metrics (metric_type) values ('probe')");
+        LEDGER_ROWS.put(
+                "rotation.job_logs",
+                "with j as (insert into rotation.jobs (type, title) values ('cleanup', 'probe') "
+                        + "returning id) insert into rotation.job_logs (job_id, message) select id, 'probe' from j");
         // A flag writes its history row; an evaluation of it its evaluation row.
-        LEDGER_ROWS.put("rotation.feature_flag_history", "insert into rotation.feature_flags (key, name, is_enabled) "
-                + "values ('probe-$SUFFIX', 'Probe', true)");
+        LEDGER_ROWS.put(
+                "rotation.feature_flag_history",
+                "insert into rotation.feature_flags (key, name, is_enabled) "
+                        + "values ('probe-$SUFFIX', 'Probe', true)");
         LEDGER_ROWS.put("rotation.feature_flag_evaluations", "select rotation.evaluate_feature_flag('probe-$SUFFIX')");
         // A new audio match writes its history row.
         LEDGER_ROWS.put("rotation.audio_match_history", """
@@ -90,20 +106,24 @@ class CatalogRulesTest {
                 + "and not exists (select 1 from (" + KIT_TIMESTAMP_TRIGGERS + ") k "
                 + "where k.table_name = n.nspname || '.' || c.relname and k.column_name = 'updated_at' "
                 + "and k.tgtype = " + BEFORE_UPDATE_ROW + ") order by 1");
-        assertThat(missing).as("tables with updated_at but without platform.set_updated_at() BEFORE UPDATE FOR EACH ROW")
+        assertThat(missing)
+                .as("tables with updated_at but without platform.set_updated_at() BEFORE UPDATE FOR EACH ROW")
                 .isEmpty();
         // A kit trigger stamps a timestamptz column the table has (last_updated where a document names it so).
-        List<String> misfits = rows("select k.table_name || '.' || k.column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k "
-                + "where k.tgtype <> " + BEFORE_UPDATE_ROW + " or not exists (select 1 from pg_attribute a "
-                + "where a.attrelid = k.table_name::regclass and a.attname = k.column_name and not a.attisdropped "
-                + "and a.atttypid = 'timestamptz'::regtype)");
+        List<String> misfits =
+                rows("select k.table_name || '.' || k.column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k "
+                        + "where k.tgtype <> " + BEFORE_UPDATE_ROW + " or not exists (select 1 from pg_attribute a "
+                        + "where a.attrelid = k.table_name::regclass and a.attname = k.column_name and not a.attisdropped "
+                        + "and a.atttypid = 'timestamptz'::regtype)");
         assertThat(misfits).isEmpty();
         assertThat(rows("select k.table_name || '.' || k.column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k "
-                + "where k.column_name <> 'updated_at'")).containsExactly("algorhythmic.user_credits.last_updated");
+                        + "where k.column_name <> 'updated_at'"))
+                .containsExactly("algorhythmic.user_credits.last_updated");
         // No app keeps a trigger of its own for it: the seeds' update_updated_at_column is a name, not a second copy.
         assertThat(rows("select t.tgname from pg_trigger t join pg_proc p on p.oid = t.tgfoid "
-                + "join pg_namespace n on n.oid = p.pronamespace "
-                + "where n.nspname = any(" + APP_SCHEMAS + ") and p.proname like 'update\\_%updated%'")).isEmpty();
+                        + "join pg_namespace n on n.oid = p.pronamespace "
+                        + "where n.nspname = any(" + APP_SCHEMAS + ") and p.proname like 'update\\_%updated%'"))
+                .isEmpty();
     }
 
     /**
@@ -115,22 +135,34 @@ class CatalogRulesTest {
     @Test
     void theStampedColumnTakesTheDatabasesClockOnEveryUpdate() throws SQLException {
         inRolledBackTransaction((owner, identity) -> {
-            exec(owner, "insert into algorhythmic.user_credits (user_id, billing_cycle_start, billing_cycle_end) "
-                    + "values ('" + identity + "', now(), now() + interval '1 month')");
+            exec(
+                    owner,
+                    "insert into algorhythmic.user_credits (user_id, billing_cycle_start, billing_cycle_end) "
+                            + "values ('" + identity + "', now(), now() + interval '1 month')");
             exec(owner, "insert into delula.tags (name) values ('probe-" + UUID.randomUUID() + "')");
             Map<String, String> stamped = new LinkedHashMap<>();
-            for (String pair : rows(owner, "select table_name || ' ' || column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k")) {
+            for (String pair :
+                    rows(owner, "select table_name || ' ' || column_name from (" + KIT_TIMESTAMP_TRIGGERS + ") k")) {
                 String table = pair.substring(0, pair.indexOf(' '));
                 String column = pair.substring(pair.indexOf(' ') + 1);
-                String moved = queryString(owner, "update " + table + " set " + column + " = '2001-01-01T00:00:00Z' "
-                        + "where ctid = (select ctid from " + table + " limit 1) returning (" + column + " = now())::text");
+                String moved = queryString(
+                        owner,
+                        "update " + table + " set " + column + " = '2001-01-01T00:00:00Z' "
+                                + "where ctid = (select ctid from " + table + " limit 1) returning (" + column
+                                + " = now())::text");
                 if (moved != null) {
                     assertThat(moved).as(table + "." + column).isEqualTo("true");
                     stamped.put(table, column);
                 }
             }
-            assertThat(stamped).containsKeys("algorhythmic.users", "rotation.users", "delula.users", "delula.tags",
-                    "algorhythmic.subscription_tiers").containsEntry("algorhythmic.user_credits", "last_updated");
+            assertThat(stamped)
+                    .containsKeys(
+                            "algorhythmic.users",
+                            "rotation.users",
+                            "delula.users",
+                            "delula.tags",
+                            "algorhythmic.subscription_tiers")
+                    .containsEntry("algorhythmic.user_credits", "last_updated");
         });
     }
 
@@ -142,15 +174,19 @@ class CatalogRulesTest {
     void everyTableOfTheAppsHasRowLevelSecurityAndTheServiceRolesPolicy() throws SQLException {
         String tables = "select c.oid, n.nspname || '.' || c.relname as name, c.relrowsecurity from pg_class c "
                 + "join pg_namespace n on n.oid = c.relnamespace "
-                + "where (n.nspname = any(" + APP_SCHEMAS + ") or c.oid in ('platform.identity_provisioners'::regclass, "
+                + "where (n.nspname = any(" + APP_SCHEMAS
+                + ") or c.oid in ('platform.identity_provisioners'::regclass, "
                 + "'platform.provisioning_failures'::regclass)) and c.relkind in ('r', 'p')";
-        assertThat(Integer.parseInt(queryString("select count(*) from (" + tables + ") t"))).isGreaterThan(60);
-        assertThat(rows("select name from (" + tables + ") t where not relrowsecurity order by 1")).isEmpty();
+        assertThat(Integer.parseInt(queryString("select count(*) from (" + tables + ") t")))
+                .isGreaterThan(60);
+        assertThat(rows("select name from (" + tables + ") t where not relrowsecurity order by 1"))
+                .isEmpty();
         assertThat(rows("select name from (" + tables + ") t where not exists (select 1 from pg_policy p "
-                + "where p.polrelid = t.oid and p.polname = 'Service role has full access' and p.polcmd = '*' "
-                + "and p.polroles = array['service_role'::regrole::oid] and p.polpermissive "
-                + "and pg_get_expr(p.polqual, p.polrelid) = 'true' and pg_get_expr(p.polwithcheck, p.polrelid) = 'true') "
-                + "order by 1")).isEmpty();
+                        + "where p.polrelid = t.oid and p.polname = 'Service role has full access' and p.polcmd = '*' "
+                        + "and p.polroles = array['service_role'::regrole::oid] and p.polpermissive "
+                        + "and pg_get_expr(p.polqual, p.polrelid) = 'true' and pg_get_expr(p.polwithcheck, p.polrelid) = 'true') "
+                        + "order by 1"))
+                .isEmpty();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -162,11 +198,14 @@ class CatalogRulesTest {
         String guarded = "select n.nspname || '.' || c.relname as name, t.tgtype from pg_trigger t "
                 + "join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace "
                 + "where t.tgfoid = 'platform.refuse_ledger_change()'::regprocedure";
-        assertThat(rows("select name from (" + guarded + ") g where tgtype = " + BEFORE_UPDATE_OR_DELETE_ROW + " order by 1"))
+        assertThat(rows("select name from (" + guarded + ") g where tgtype = " + BEFORE_UPDATE_OR_DELETE_ROW
+                        + " order by 1"))
                 .containsExactlyInAnyOrderElementsOf(LEDGER_ROWS.keySet());
-        assertThat(rows("select name from (" + guarded + ") g where tgtype = " + BEFORE_TRUNCATE_STATEMENT + " order by 1"))
+        assertThat(rows("select name from (" + guarded + ") g where tgtype = " + BEFORE_TRUNCATE_STATEMENT
+                        + " order by 1"))
                 .containsExactlyInAnyOrderElementsOf(LEDGER_ROWS.keySet());
-        assertThat(rows("select count(*) from (" + guarded + ") g")).containsExactly(String.valueOf(2 * LEDGER_ROWS.size()));
+        assertThat(rows("select count(*) from (" + guarded + ") g"))
+                .containsExactly(String.valueOf(2 * LEDGER_ROWS.size()));
         List<String> grants = new ArrayList<>();
         for (String ledger : LEDGER_ROWS.keySet()) {
             grants.addAll(rows("select r || ' ' || p from unnest(array['anon', 'authenticated', 'service_role', "
@@ -178,8 +217,9 @@ class CatalogRulesTest {
         assertThat(grants).isEmpty();
         // The old per-app guards are gone with their three rules.
         assertThat(rows("select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
-                + "where n.nspname = any(" + APP_SCHEMAS + ") and p.proname in "
-                + "('credit_ledger_append_only', 'prevent_ledger_change', 'prevent_ledger_mutation')")).isEmpty();
+                        + "where n.nspname = any(" + APP_SCHEMAS + ") and p.proname in "
+                        + "('credit_ledger_append_only', 'prevent_ledger_change', 'prevent_ledger_mutation')"))
+                .isEmpty();
     }
 
     /**
@@ -202,21 +242,28 @@ class CatalogRulesTest {
                 exec(owner, "grant usage on schema algorhythmic, infinitestories, rotation, delula to " + role);
                 for (String ledger : LEDGER_ROWS.keySet()) {
                     exec(owner, "grant select, update, delete, truncate on " + ledger + " to " + role);
-                    exec(owner, "create policy \"probe " + role + "\" on " + ledger + " for all to " + role
-                            + " using (true) with check (true)");
+                    exec(
+                            owner,
+                            "create policy \"probe " + role + "\" on " + ledger + " for all to " + role
+                                    + " using (true) with check (true)");
                 }
             }
             TreeSet<String> refused = new TreeSet<>();
             for (String role : roles) {
                 exec(owner, "set local role " + role);
                 for (String ledger : LEDGER_ROWS.keySet()) {
-                    String column = queryString(owner, "select attname from pg_attribute where attrelid = '" + ledger
-                            + "'::regclass and attnum > 0 and not attisdropped and attidentity = '' and attgenerated = '' "
-                            + "order by attnum limit 1");
-                    for (String statement : List.of("update " + ledger + " set " + column + " = " + column,
-                            "delete from " + ledger, "truncate " + ledger)) {
+                    String column = queryString(
+                            owner,
+                            "select attname from pg_attribute where attrelid = '" + ledger
+                                    + "'::regclass and attnum > 0 and not attisdropped and attidentity = '' and attgenerated = '' "
+                                    + "order by attnum limit 1");
+                    for (String statement : List.of(
+                            "update " + ledger + " set " + column + " = " + column,
+                            "delete from " + ledger,
+                            "truncate " + ledger)) {
                         Savepoint attempt = owner.setSavepoint();
-                        assertThatThrownBy(() -> exec(owner, statement)).as(role + ": " + statement)
+                        assertThatThrownBy(() -> exec(owner, statement))
+                                .as(role + ": " + statement)
                                 .isInstanceOfSatisfying(SQLException.class, e -> {
                                     assertThat(e.getSQLState()).isEqualTo("42501");
                                     assertThat(e.getMessage()).contains(ledger + " is append-only");
@@ -234,13 +281,18 @@ class CatalogRulesTest {
             exec(owner, "set local role atelier_auth");
             exec(owner, "delete from auth.users where id = '" + identity + "'");
             exec(owner, "reset role");
-            assertThat(queryString(owner, "select (select count(*) from algorhythmic.credit_ledger where user_id = '"
-                    + identity + "') + (select count(*) from delula.credit_transactions where user_id = '" + identity + "')"))
+            assertThat(queryString(
+                            owner,
+                            "select (select count(*) from algorhythmic.credit_ledger where user_id = '" + identity
+                                    + "') + (select count(*) from delula.credit_transactions where user_id = '"
+                                    + identity + "')"))
                     .isEqualTo("0");
             // The owner itself (migrations, SECURITY DEFINER retention jobs).
             for (String ledger : LEDGER_ROWS.keySet()) {
                 exec(owner, "delete from " + ledger);
-                assertThat(queryString(owner, "select count(*) from " + ledger)).as(ledger).isEqualTo("0");
+                assertThat(queryString(owner, "select count(*) from " + ledger))
+                        .as(ledger)
+                        .isEqualTo("0");
             }
         });
     }
@@ -257,8 +309,12 @@ class CatalogRulesTest {
         try (Connection owner = OwnerSql.owner()) {
             owner.setAutoCommit(false);
             try {
-                work.run(owner, queryString(owner, "insert into auth.users (email) values ('catalog-" + UUID.randomUUID()
-                        + "@example.test') returning id"));
+                work.run(
+                        owner,
+                        queryString(
+                                owner,
+                                "insert into auth.users (email) values ('catalog-" + UUID.randomUUID()
+                                        + "@example.test') returning id"));
             } finally {
                 owner.rollback();
             }

@@ -27,52 +27,65 @@ class IdentityHookTest {
 
     @Test
     void theHookIsTheOnlySignUpTriggerAndEveryAppRegistersAProvisionerOnlyTheOwnerRuns() throws SQLException {
-        assertThat(rows("select t.tgname || ' ' || t.tgfoid::regprocedure || ' ' || p.prosecdef from pg_trigger t "
-                + "join pg_proc p on p.oid = t.tgfoid where t.tgrelid = 'auth.users'::regclass and not t.tgisinternal"))
+        assertThat(
+                        rows(
+                                "select t.tgname || ' ' || t.tgfoid::regprocedure || ' ' || p.prosecdef from pg_trigger t "
+                                        + "join pg_proc p on p.oid = t.tgfoid where t.tgrelid = 'auth.users'::regclass and not t.tgisinternal"))
                 .containsExactly("on_auth_user_created platform.on_identity_created() true");
-        assertThat(rows("select app || ' ' || function_name from platform.identity_provisioners order by app")).containsExactly(
-                "algorhythmic algorhythmic.create_app_user",
-                "delula delula.create_app_user",
-                "moodscale moodscale.create_user_for_identity",
-                "rotation rotation.create_app_user");
+        assertThat(rows("select app || ' ' || function_name from platform.identity_provisioners order by app"))
+                .containsExactly(
+                        "algorhythmic algorhythmic.create_app_user",
+                        "delula delula.create_app_user",
+                        "moodscale moodscale.create_user_for_identity",
+                        "rotation rotation.create_app_user");
         // Each is callable as the hook calls it, and by no client.
         assertThat(rows("select function_name from platform.identity_provisioners "
-                + "where to_regprocedure(function_name || '(uuid, text, jsonb)') is null")).isEmpty();
+                        + "where to_regprocedure(function_name || '(uuid, text, jsonb)') is null"))
+                .isEmpty();
         assertThat(rows("select r || ' ' || function_name from platform.identity_provisioners, "
-                + "unnest(array['anon', 'authenticated', 'atelier_auth']) r "
-                + "where has_function_privilege(r, function_name || '(uuid, text, jsonb)', 'EXECUTE')")).isEmpty();
+                        + "unnest(array['anon', 'authenticated', 'atelier_auth']) r "
+                        + "where has_function_privilege(r, function_name || '(uuid, text, jsonb)', 'EXECUTE')"))
+                .isEmpty();
     }
 
     @Test
     void aSignUpSucceedsWhileOneAppsProvisioningFailsAndTheFailureIsRecordedUntilARepair() throws SQLException {
         String marker = "provisioning-fails-" + UUID.randomUUID();
         // Delula refuses exactly this sign-up's user: every other sign-up (other tests) is untouched.
-        exec("create function public.sqlkit_refuse_delula_user() returns trigger language plpgsql as $$ begin "
-                + "if new.email like 'provisioning-fails-%' then raise exception 'delula is down for %', new.email "
-                + "using errcode = '57P03'; end if; return new; end $$",
+        exec(
+                "create function public.sqlkit_refuse_delula_user() returns trigger language plpgsql as $$ begin "
+                        + "if new.email like 'provisioning-fails-%' then raise exception 'delula is down for %', new.email "
+                        + "using errcode = '57P03'; end if; return new; end $$",
                 "create trigger sqlkit_refuse_delula_user before insert on delula.users for each row "
-                + "execute function public.sqlkit_refuse_delula_user()");
+                        + "execute function public.sqlkit_refuse_delula_user()");
         UUID id;
         try {
-            id = server.signUp(marker + "@example.test", "correct horse battery").id(); // asserts 200
+            id = server.signUp(marker + "@example.test", "correct horse battery")
+                    .id(); // asserts 200
         } finally {
-            exec("drop trigger sqlkit_refuse_delula_user on delula.users", "drop function public.sqlkit_refuse_delula_user()");
+            exec(
+                    "drop trigger sqlkit_refuse_delula_user on delula.users",
+                    "drop function public.sqlkit_refuse_delula_user()");
         }
         assertThat(queryString("select (select count(*) from algorhythmic.users where id = '" + id + "') || '|' "
-                + "|| (select count(*) from rotation.users where auth_user_id = '" + id + "') || '|' "
-                + "|| (select count(*) from moodscale.users where auth_user_id = '" + id + "') || '|' "
-                + "|| (select count(*) from delula.users where id = '" + id + "')")).isEqualTo("1|1|1|0");
+                        + "|| (select count(*) from rotation.users where auth_user_id = '" + id + "') || '|' "
+                        + "|| (select count(*) from moodscale.users where auth_user_id = '" + id + "') || '|' "
+                        + "|| (select count(*) from delula.users where id = '" + id + "')"))
+                .isEqualTo("1|1|1|0");
         assertThat(rows("select app || '|' || sqlstate || '|' || message || '|' || (resolved_at is null) "
-                + "from platform.provisioning_failures where user_id = '" + id + "'"))
+                        + "from platform.provisioning_failures where user_id = '" + id + "'"))
                 .containsExactly("delula|57P03|delula is down for " + marker + "@example.test|true");
 
         // Repair: provision again; the app's open failure is resolved, nothing is made twice.
         assertThat(queryString("select platform.provision_identity(u) from auth.users u where u.id = '" + id + "'"))
                 .isEqualTo("0");
-        assertThat(queryString("select count(*) from delula.users where id = '" + id + "'")).isEqualTo("1");
-        assertThat(queryString("select count(*) from algorhythmic.users where id = '" + id + "'")).isEqualTo("1");
+        assertThat(queryString("select count(*) from delula.users where id = '" + id + "'"))
+                .isEqualTo("1");
+        assertThat(queryString("select count(*) from algorhythmic.users where id = '" + id + "'"))
+                .isEqualTo("1");
         assertThat(rows("select app || '|' || (resolved_at is not null) from platform.provisioning_failures "
-                + "where user_id = '" + id + "'")).containsExactly("delula|true");
+                        + "where user_id = '" + id + "'"))
+                .containsExactly("delula|true");
     }
 
     @Test
@@ -84,20 +97,32 @@ class IdentityHookTest {
                 st.execute("alter table moodscale.users add constraint sqlkit_broken check (false) not valid");
                 UUID id = UUID.randomUUID();
                 st.execute("set local role atelier_auth");
-                st.execute("insert into auth.users (id, email) values ('" + id + "', 'broken-"
-                        + UUID.randomUUID() + "@example.test')");
+                st.execute("insert into auth.users (id, email) values ('" + id + "', 'broken-" + UUID.randomUUID()
+                        + "@example.test')");
                 List<String> warnings = new ArrayList<>();
                 for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
                     warnings.add(w.getMessage());
                 }
                 st.execute("reset role");
-                assertThat(warnings).singleElement().asString().contains("has no moodscale user").contains("sqlkit_broken");
-                assertThat(queryString(owner, "select (select count(*) from algorhythmic.users where id = '" + id + "') || '|' "
-                        + "|| (select count(*) from rotation.users where auth_user_id = '" + id + "') || '|' "
-                        + "|| (select count(*) from moodscale.users where auth_user_id = '" + id + "') || '|' "
-                        + "|| (select count(*) from delula.users where id = '" + id + "')")).isEqualTo("1|1|0|1");
-                assertThat(queryString(owner, "select app || '|' || sqlstate from platform.provisioning_failures "
-                        + "where user_id = '" + id + "'")).isEqualTo("moodscale|23514");
+                assertThat(warnings)
+                        .singleElement()
+                        .asString()
+                        .contains("has no moodscale user")
+                        .contains("sqlkit_broken");
+                assertThat(queryString(
+                                owner,
+                                "select (select count(*) from algorhythmic.users where id = '" + id + "') || '|' "
+                                        + "|| (select count(*) from rotation.users where auth_user_id = '" + id
+                                        + "') || '|' "
+                                        + "|| (select count(*) from moodscale.users where auth_user_id = '" + id
+                                        + "') || '|' "
+                                        + "|| (select count(*) from delula.users where id = '" + id + "')"))
+                        .isEqualTo("1|1|0|1");
+                assertThat(queryString(
+                                owner,
+                                "select app || '|' || sqlstate from platform.provisioning_failures "
+                                        + "where user_id = '" + id + "'"))
+                        .isEqualTo("moodscale|23514");
             } finally {
                 owner.rollback();
             }
