@@ -128,15 +128,7 @@ final class MutationSql {
     private static Sql where(Table table, ReadPlan root) {
         Sql sql = new Sql();
         if (root.limit == null && root.offset == null) {
-            if (!root.conditions.isEmpty()) {
-                sql.sql(" WHERE ")
-                        .join(
-                                root.conditions.stream()
-                                        .map(c -> new Sql().sql("(").append(c).sql(")"))
-                                        .toList(),
-                                " AND ");
-            }
-            return sql;
+            return ReadSql.where(root.conditions, List.of());
         }
         if (table.kind() != 'r' && table.kind() != 'p') {
             throw ApiError.notImplemented("limit and offset on updates and deletes work on tables only, not on views");
@@ -149,14 +141,7 @@ final class MutationSql {
                 .qualified(table.schema(), table.name())
                 .sql(" AS ")
                 .ident(ALIAS);
-        if (!root.conditions.isEmpty()) {
-            sql.sql(" WHERE ")
-                    .join(
-                            root.conditions.stream()
-                                    .map(c -> new Sql().sql("(").append(c).sql(")"))
-                                    .toList(),
-                            " AND ");
-        }
+        sql.append(ReadSql.where(root.conditions, List.of()));
         if (!root.orderBy.isEmpty()) {
             sql.sql(" ORDER BY ").join(root.orderBy, ", ");
         }

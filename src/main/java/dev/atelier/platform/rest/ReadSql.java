@@ -218,7 +218,8 @@ final class ReadSql {
         return sql;
     }
 
-    private static Sql where(List<Sql> conditions, List<Sql> joinConditions) {
+    /** {@code " WHERE (a) AND (b) …"}, or nothing when there is no condition. */
+    static Sql where(List<Sql> conditions, List<Sql> joinConditions) {
         List<Sql> all = new ArrayList<>(joinConditions);
         all.addAll(conditions);
         if (all.isEmpty()) {

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * POST /rest/v1/rpc/{fn} with named JSON arguments, and GET/HEAD with arguments in the query
@@ -109,14 +110,7 @@ final class RpcHandler {
                 Result result =
                         executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
                 return RelationHandler.profile(
-                        req,
-                        new Reply(
-                                        200,
-                                        media == MediaType.SINGLE_OBJECT
-                                                ? MediaType.SINGLE_OBJECT.contentType
-                                                : MediaType.JSON.contentType,
-                                        result.body())
-                                .header("Content-Range", "0-0/*"));
+                        req, oneValue(media, result.body()).header("Content-Range", "0-0/*"));
             }
             RangeSpec range = RangeSpec.of(q, req.http.getHeader("Range"), readOnly);
             Result result = executor.query(
@@ -143,14 +137,7 @@ final class RpcHandler {
             // One composite value: PostgREST answers the object itself, not an array of one.
             Result result = executor.query(req.caller, readOnly, ReadSql.page(root, from, false, true), null);
             String body = result.pageTotal() == 0 ? "null" : RelationHandler.unwrap(result.body());
-            return RelationHandler.profile(
-                    req,
-                    new Reply(
-                            200,
-                            media == MediaType.SINGLE_OBJECT
-                                    ? MediaType.SINGLE_OBJECT.contentType
-                                    : MediaType.JSON.contentType,
-                            body));
+            return RelationHandler.profile(req, oneValue(media, body));
         }
         if (readOnly) {
             Result result = relations.countedQuery(req, root, from, req.preferences.count(), media);
@@ -264,5 +251,12 @@ final class RpcHandler {
     private static int overlap(Routine r, Set<String> keys) {
         return (int)
                 r.parameters().stream().filter(p -> keys.contains(p.name())).count();
+    }
+
+    /** A function's single result (a scalar or one composite value), as JSON or as the object asked for. */
+    private static Reply oneValue(MediaType media, @Nullable String body) {
+        String type =
+                media == MediaType.SINGLE_OBJECT ? MediaType.SINGLE_OBJECT.contentType : MediaType.JSON.contentType;
+        return new Reply(200, type, body);
     }
 }

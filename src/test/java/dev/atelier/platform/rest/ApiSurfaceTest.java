@@ -3,10 +3,12 @@ package dev.atelier.platform.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.testing.Poll;
 import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestServer;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -227,12 +229,12 @@ class ApiSurfaceTest {
             s.execute("create table rest_fixture." + name + " (id int primary key); grant select on rest_fixture."
                     + name + " to anon; insert into rest_fixture." + name + " values (7)");
         }
-        long deadline = System.currentTimeMillis() + 5_000;
-        Rest.Response r = Fixtures.anon().get("/" + name);
-        while (r.status() == 404 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(250);
-            r = Fixtures.anon().get("/" + name);
-        }
+        Rest.Response[] last = new Rest.Response[1];
+        Poll.until("the new table is served", Duration.ofSeconds(5), () -> {
+            last[0] = Fixtures.anon().get("/" + name);
+            return last[0].status() != 404;
+        });
+        Rest.Response r = last[0];
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.json().get(0).get("id").asInt()).isEqualTo(7);
         try (Connection c = TestServer.get().ownerDataSource().getConnection();
