@@ -37,6 +37,9 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // A server that lives for seconds: see atelier.test.jvm in the pom.
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Atelier.class.getName()));
