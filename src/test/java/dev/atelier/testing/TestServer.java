@@ -31,6 +31,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -57,6 +58,8 @@ public final class TestServer {
     private static final String APP_METADATA = "{\"provider\":\"email\",\"providers\":[\"email\"]}";
 
     private static TestServer instance;
+    private static final java.util.concurrent.atomic.AtomicInteger SCRATCH_DATABASES =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private final SecureRandom random = new SecureRandom();
     private HikariDataSource ownerPool;
@@ -160,6 +163,30 @@ public final class TestServer {
 
     public ObjectMapper json() {
         return json;
+    }
+
+    /**
+     * A new, empty database in the test server's cluster, owned by its owner: for tests that must
+     * migrate a database of their own (an upgrade, code generation) without the cost of a cluster of
+     * their own (initdb and a postmaster). Roles are the cluster's, shared with the test database.
+     */
+    public DatabaseTarget scratchDatabase(String prefix) {
+        DatabaseTarget target = server.databaseTarget();
+        String name = prefix + "_" + SCRATCH_DATABASES.incrementAndGet() + "_"
+                + ProcessHandle.current().pid();
+        try (Connection owner = ownerDataSource().getConnection();
+                Statement statement = owner.createStatement()) {
+            statement.execute("create database " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create the scratch database " + name, e);
+        }
+        return new DatabaseTarget(
+                target.host(),
+                target.port(),
+                name,
+                target.ownerUser(),
+                target.ownerPassword(),
+                target.extraParameters());
     }
 
     /** The database as its owner: to check what really is in the tables, bypassing RLS. */

@@ -35,40 +35,45 @@ public final class JooqCodegen {
         generate(Path.of(args.length > 0 ? args[0] : "src/main/jooq"));
     }
 
+    /** Into {@code outputDirectory}, from a throw-away embedded cluster of its own. */
     static void generate(Path outputDirectory) throws Exception {
         try (DataDirectory scratch = DataDirectory.lock(Files.createTempDirectory("atelier-codegen-"));
                 EmbeddedDatabase postgres = EmbeddedDatabase.start(scratch)) {
-            DatabaseTarget target = postgres.target();
-            Migrations.prepare(target, "0".repeat(64), "0123456789abcdef0123456789abcdef");
-            Database database = new Database()
-                    .withName("org.jooq.meta.postgres.PostgresDatabase")
-                    .withIncludes(".*")
-                    .withExcludes("flyway_schema_history");
-            SCHEMAS.forEach(schema -> database.withSchemata(new SchemaMappingType().withInputSchema(schema)));
-            GenerationTool.generate(new Configuration()
-                    .withJdbc(new Jdbc()
-                            .withDriver("org.postgresql.Driver")
-                            .withUrl(target.jdbcUrl())
-                            .withUser(target.ownerUser())
-                            .withPassword(target.ownerPassword()))
-                    .withGenerator(new Generator()
-                            .withName("org.jooq.codegen.JavaGenerator")
-                            .withDatabase(database)
-                            .withGenerate(new Generate()
-                                    .withGeneratedAnnotation(false)
-                                    .withJavaTimeTypes(true)
-                                    .withRecords(true)
-                                    .withPojos(false)
-                                    .withRoutines(false)
-                                    // Path types break when two schemas' "users" tables reference
-                                    // each other (auth.users <- moodscale.users); we join explicitly.
-                                    .withImplicitJoinPathTableSubtypes(false)
-                                    .withImplicitJoinPathsToOne(false)
-                                    .withImplicitJoinPathsToMany(false))
-                            .withTarget(new Target()
-                                    .withPackageName(PACKAGE)
-                                    .withDirectory(outputDirectory.toString())
-                                    .withClean(true))));
+            generate(outputDirectory, postgres.target());
         }
+    }
+
+    /** Into {@code outputDirectory}, from {@code target}: an empty database, migrated here. */
+    static void generate(Path outputDirectory, DatabaseTarget target) throws Exception {
+        Migrations.prepare(target, "0".repeat(64), "0123456789abcdef0123456789abcdef");
+        Database database = new Database()
+                .withName("org.jooq.meta.postgres.PostgresDatabase")
+                .withIncludes(".*")
+                .withExcludes("flyway_schema_history");
+        SCHEMAS.forEach(schema -> database.withSchemata(new SchemaMappingType().withInputSchema(schema)));
+        GenerationTool.generate(new Configuration()
+                .withJdbc(new Jdbc()
+                        .withDriver("org.postgresql.Driver")
+                        .withUrl(target.jdbcUrl())
+                        .withUser(target.ownerUser())
+                        .withPassword(target.ownerPassword()))
+                .withGenerator(new Generator()
+                        .withName("org.jooq.codegen.JavaGenerator")
+                        .withDatabase(database)
+                        .withGenerate(new Generate()
+                                .withGeneratedAnnotation(false)
+                                .withJavaTimeTypes(true)
+                                .withRecords(true)
+                                .withPojos(false)
+                                .withRoutines(false)
+                                // Path types break when two schemas' "users" tables reference
+                                // each other (auth.users <- moodscale.users); we join explicitly.
+                                .withImplicitJoinPathTableSubtypes(false)
+                                .withImplicitJoinPathsToOne(false)
+                                .withImplicitJoinPathsToMany(false))
+                        .withTarget(new Target()
+                                .withPackageName(PACKAGE)
+                                .withDirectory(outputDirectory.toString())
+                                .withClean(true))));
     }
 }

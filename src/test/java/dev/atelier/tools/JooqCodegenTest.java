@@ -2,6 +2,7 @@ package dev.atelier.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.atelier.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,10 @@ class JooqCodegenTest {
 
     @Test
     void committedJooqCodeMatchesTheMigrations(@TempDir Path fresh) throws Exception {
+        JooqCodegen.generate(fresh, TestServer.get().scratchDatabase("codegen"));
         if (Boolean.getBoolean("atelier.codegen.write")) {
-            JooqCodegen.generate(COMMITTED);
+            JooqCodegen.generate(COMMITTED, TestServer.get().scratchDatabase("codegen"));
         }
-        JooqCodegen.generate(fresh);
         assertThat(contents(COMMITTED))
                 .as("src/main/jooq is stale: regenerate it with "
                         + "mvn test -Dtest=JooqCodegenTest -Datelier.codegen.write=true and commit the result")
