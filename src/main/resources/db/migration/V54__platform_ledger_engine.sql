@@ -214,7 +214,7 @@ SET search_path = ''
 AS $$
 DECLARE
     earlier  platform.ledger_requests;
-    response jsonb;
+    answer   jsonb;
 BEGIN
     -- A concurrent request with the same key waits here for the first one to commit.
     INSERT INTO platform.ledger_requests (app, user_id, key, request)
@@ -230,10 +230,10 @@ BEGIN
         END IF;
         RETURN earlier.response;
     END IF;
-    response := platform.ledger_perform(p_app, p_user, p_key, p_request, p_now);
-    UPDATE platform.ledger_requests r SET response = ledger_execute.response
+    answer := platform.ledger_perform(p_app, p_user, p_key, p_request, p_now);
+    UPDATE platform.ledger_requests r SET response = answer
     WHERE r.app = p_app AND r.user_id = p_user AND r.key = p_key;
-    RETURN response;
+    RETURN answer;
 END;
 $$;
 
@@ -245,8 +245,8 @@ SET search_path = ''
 AS $$
 DECLARE
     op          constant text := p_request ->> 'op';
-    amount      integer := (p_request ->> 'amount')::integer;
-    description text := p_request ->> 'description';
+    v_amount    integer := (p_request ->> 'amount')::integer;
+    v_desc      text := p_request ->> 'description';
     row_key     constant text := p_user || ':' || p_key;
     acct        record;
     entry       record;
@@ -257,17 +257,17 @@ BEGIN
     acct := platform.ledger_lock(p_app, p_user, p_now);
     CASE op
     WHEN 'spend' THEN
-        IF acct.balance - acct.held < amount THEN
-            RETURN platform.ledger_short(acct.balance, acct.held, amount);
+        IF acct.balance - acct.held < v_amount THEN
+            RETURN platform.ledger_short(acct.balance, acct.held, v_amount);
         END IF;
-        entry := platform.ledger_append(p_app, p_user, -amount, 'spend', description, row_key, NULL);
+        entry := platform.ledger_append(p_app, p_user, -v_amount, 'spend', v_desc, row_key, NULL);
     WHEN 'grant' THEN
-        entry := platform.ledger_append(p_app, p_user, amount, 'grant', description, row_key, NULL);
+        entry := platform.ledger_append(p_app, p_user, v_amount, 'grant', v_desc, row_key, NULL);
     WHEN 'adjust' THEN
-        IF acct.balance + amount < 0 THEN
-            RETURN platform.ledger_short(acct.balance, 0, -amount);
+        IF acct.balance + v_amount < 0 THEN
+            RETURN platform.ledger_short(acct.balance, 0, -v_amount);
         END IF;
-        entry := platform.ledger_append(p_app, p_user, amount, 'adjust', description, row_key, NULL);
+        entry := platform.ledger_append(p_app, p_user, v_amount, 'adjust', v_desc, row_key, NULL);
     WHEN 'refund' THEN
         UPDATE platform.ledger_requests r SET refunded_by = p_key
         WHERE r.app = p_app AND r.user_id = p_user AND r.key = p_request ->> 'of'
@@ -282,21 +282,21 @@ BEGIN
             END IF;
             RETURN pg_catalog.jsonb_build_object('status', 404, 'detail', 'no successful spend under that key');
         END IF;
-        amount := (spent.response ->> 'amount')::integer;
-        entry := platform.ledger_append(p_app, p_user, amount, 'refund',
-                                        coalesce(description, 'Refund of ' || (p_request ->> 'of')), row_key,
+        v_amount := (spent.response ->> 'amount')::integer;
+        entry := platform.ledger_append(p_app, p_user, v_amount, 'refund',
+                                        coalesce(v_desc, 'Refund of ' || (p_request ->> 'of')), row_key,
                                         pg_catalog.jsonb_build_object('refund_of', p_request ->> 'of'));
     WHEN 'hold' THEN
-        IF acct.balance - acct.held < amount THEN
-            RETURN platform.ledger_short(acct.balance, acct.held, amount);
+        IF acct.balance - acct.held < v_amount THEN
+            RETURN platform.ledger_short(acct.balance, acct.held, v_amount);
         END IF;
         ttl := coalesce((p_request ->> 'ttl_seconds')::integer, 900);
         INSERT INTO platform.ledger_holds (app, user_id, amount, description, expires_at, created_at)
-        VALUES (p_app, p_user, amount, description, p_now + pg_catalog.make_interval(secs => ttl), p_now)
+        VALUES (p_app, p_user, v_amount, v_desc, p_now + pg_catalog.make_interval(secs => ttl), p_now)
         RETURNING * INTO hold;
         RETURN pg_catalog.jsonb_build_object(
-            'status', 200, 'hold_id', hold.id, 'amount', amount, 'expires_at', hold.expires_at,
-            'balance', acct.balance, 'available', acct.balance - acct.held - amount);
+            'status', 200, 'hold_id', hold.id, 'amount', v_amount, 'expires_at', hold.expires_at,
+            'balance', acct.balance, 'available', acct.balance - acct.held - v_amount);
     WHEN 'capture', 'release' THEN
         SELECT * INTO hold FROM platform.ledger_holds h
         WHERE h.id = (p_request ->> 'hold_id')::uuid AND h.app = p_app AND h.user_id = p_user
@@ -318,15 +318,15 @@ BEGIN
                 'status', 200, 'hold_id', hold.id, 'hold_status', 'released', 'balance', acct.balance,
                 'available', acct.balance - acct.held + hold.amount);
         END IF;
-        amount := coalesce(amount, hold.amount);
-        IF amount > hold.amount THEN
+        v_amount := coalesce(v_amount, hold.amount);
+        IF v_amount > hold.amount THEN
             RETURN pg_catalog.jsonb_build_object('status', 409, 'detail',
                                                  'a capture may take at most the held amount ' || hold.amount);
         END IF;
         -- The hold stops counting first, so the debit may use the credits it reserved.
-        UPDATE platform.ledger_holds h SET status = 'captured', resolved_at = p_now, captured_amount = amount
+        UPDATE platform.ledger_holds h SET status = 'captured', resolved_at = p_now, captured_amount = v_amount
         WHERE h.id = hold.id;
-        entry := platform.ledger_append(p_app, p_user, -amount, 'spend', coalesce(description, hold.description),
+        entry := platform.ledger_append(p_app, p_user, -v_amount, 'spend', coalesce(v_desc, hold.description),
                                         row_key, pg_catalog.jsonb_build_object('hold_id', hold.id));
         UPDATE platform.ledger_holds h SET entry_id = entry.entry_id WHERE h.id = hold.id;
         acct.held := acct.held - hold.amount;
@@ -334,7 +334,7 @@ BEGIN
         RAISE EXCEPTION 'unknown ledger operation %', op USING ERRCODE = 'invalid_parameter_value';
     END CASE;
     RETURN pg_catalog.jsonb_build_object(
-        'status', 200, 'entry_id', entry.entry_id, 'amount', abs(amount),
+        'status', 200, 'entry_id', entry.entry_id, 'amount', abs(v_amount),
         'balance', entry.balance_after, 'available', entry.balance_after - acct.held)
         || CASE WHEN op = 'capture' THEN pg_catalog.jsonb_build_object('hold_id', hold.id, 'hold_status', 'captured')
                 ELSE '{}'::jsonb END;

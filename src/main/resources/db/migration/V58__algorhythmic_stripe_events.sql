@@ -20,7 +20,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
-    user_id      text;
+    app_user     text;
     tier         text;
     status       text := p_object ->> 'status';
     period_start timestamptz;
@@ -35,15 +35,15 @@ BEGIN
                       'customer.subscription.deleted', 'invoice.paid') THEN
         RETURN 'ignored';
     END IF;
-    SELECT u.id INTO user_id FROM algorhythmic.users u WHERE u.stripe_customer_id = p_object ->> 'customer';
+    SELECT u.id INTO app_user FROM algorhythmic.users u WHERE u.stripe_customer_id = p_object ->> 'customer';
     IF NOT FOUND THEN
         RETURN 'unknown customer';
     END IF;
 
     IF p_type = 'customer.subscription.deleted'
        OR (p_type <> 'invoice.paid' AND status IN ('canceled', 'unpaid', 'incomplete_expired')) THEN
-        PERFORM algorhythmic.change_subscription_tier(user_id, 'free', p_now);
-        UPDATE algorhythmic.users u SET stripe_subscription_id = NULL WHERE u.id = user_id;
+        PERFORM algorhythmic.change_subscription_tier(app_user, 'free', p_now);
+        UPDATE algorhythmic.users u SET stripe_subscription_id = NULL WHERE u.id = app_user;
         RETURN 'tier free';
     ELSIF p_type <> 'invoice.paid' THEN
         SELECT t.tier INTO tier FROM algorhythmic.subscription_tiers t
@@ -54,20 +54,20 @@ BEGIN
         IF status NOT IN ('active', 'trialing', 'past_due') THEN
             RETURN 'not active';
         END IF;
-        PERFORM algorhythmic.change_subscription_tier(user_id, tier, p_now);
-        UPDATE algorhythmic.users u SET stripe_subscription_id = p_object ->> 'id' WHERE u.id = user_id;
+        PERFORM algorhythmic.change_subscription_tier(app_user, tier, p_now);
+        UPDATE algorhythmic.users u SET stripe_subscription_id = p_object ->> 'id' WHERE u.id = app_user;
         RETURN 'tier ' || tier;
     END IF;
 
     period_start := pg_catalog.to_timestamp(coalesce(p_object #>> '{lines,data,0,period,start}',
                                                      p_object ->> 'period_start')::double precision);
-    PERFORM algorhythmic.roll_credit_cycle(user_id, p_now);
-    SELECT * INTO account FROM algorhythmic.user_credits c WHERE c.user_id = apply_stripe_event.user_id FOR UPDATE;
+    PERFORM algorhythmic.roll_credit_cycle(app_user, p_now);
+    SELECT * INTO account FROM algorhythmic.user_credits c WHERE c.user_id = app_user FOR UPDATE;
     IF period_start IS NULL OR period_start <= account.billing_cycle_start OR period_start > p_now THEN
         RETURN 'cycle unchanged';
     END IF;
-    UPDATE algorhythmic.user_credits c SET billing_cycle_end = period_start WHERE c.user_id = apply_stripe_event.user_id;
-    PERFORM algorhythmic.roll_credit_cycle(user_id, p_now);
+    UPDATE algorhythmic.user_credits c SET billing_cycle_end = period_start WHERE c.user_id = app_user;
+    PERFORM algorhythmic.roll_credit_cycle(app_user, p_now);
     RETURN 'new cycle';
 END;
 $$;

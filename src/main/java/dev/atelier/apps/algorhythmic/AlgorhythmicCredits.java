@@ -144,6 +144,21 @@ public class AlgorhythmicCredits {
         return total;
     }
 
+    /** Rolls one user's due cycles at {@code now}, one by one; returns how many. */
+    public int rollCycle(String userId, Instant now) throws SQLException {
+        return database.transaction(Caller.serviceRole(), tx -> {
+            try (PreparedStatement call =
+                    tx.connection().prepareStatement("select algorhythmic.roll_credit_cycle(?, ?)")) {
+                call.setString(1, userId);
+                call.setObject(2, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                try (ResultSet row = call.executeQuery()) {
+                    row.next();
+                    return row.getInt(1);
+                }
+            }
+        });
+    }
+
     /** A tier change (Stripe, operators): an upgrade grants the difference now, a downgrade waits for the next cycle. */
     public int changeTier(String userId, String tier, Instant now) throws SQLException {
         return database.transaction(Caller.serviceRole(), tx -> {
