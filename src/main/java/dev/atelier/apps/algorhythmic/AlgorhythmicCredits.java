@@ -119,8 +119,8 @@ public class AlgorhythmicCredits {
 
     /** Rolls every due billing cycle (catching up missed ones); safe from several servers at once. */
     @Scheduled(
-            fixedDelayString = "${atelier.ledger.period-ms:60000}",
-            initialDelayString = "${atelier.ledger.period-ms:60000}")
+            fixedDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}",
+            initialDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}")
     public int rollDueCycles() throws SQLException {
         return rollDueCycles(clock.instant());
     }

@@ -41,8 +41,8 @@ public class DelulaCredits {
             Database database,
             Ledger ledger,
             Clock clock,
-            @Value("${atelier.delula.daily-credits:10}") int registeredAllowance,
-            @Value("${atelier.delula.guest-daily-credits:${atelier.delula.daily-credits:10}}") int guestAllowance) {
+            @Value("${ATELIER_DELULA_DAILY_CREDITS:${atelier.delula.daily-credits:10}}") int registeredAllowance,
+            @Value("${ATELIER_DELULA_GUEST_DAILY_CREDITS:${atelier.delula.guest-daily-credits:${ATELIER_DELULA_DAILY_CREDITS:${atelier.delula.daily-credits:10}}}}") int guestAllowance) {
         this.database = database;
         this.ledger = ledger;
         this.clock = clock;
@@ -150,8 +150,8 @@ public class DelulaCredits {
 
     /** Tops every user up to the daily allowance once per calendar day in their zone; safe from several servers. */
     @Scheduled(
-            fixedDelayString = "${atelier.ledger.period-ms:60000}",
-            initialDelayString = "${atelier.ledger.period-ms:60000}")
+            fixedDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}",
+            initialDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}")
     public int refreshDelulaDaily() throws SQLException {
         return refreshDelulaDaily(clock.instant());
     }

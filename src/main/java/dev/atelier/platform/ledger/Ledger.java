@@ -127,8 +127,8 @@ public class Ledger {
 
     /** Marks every hold past its expiry; safe to run any number of times, from several servers. */
     @Scheduled(
-            fixedDelayString = "${atelier.ledger.period-ms:60000}",
-            initialDelayString = "${atelier.ledger.period-ms:60000}")
+            fixedDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}",
+            initialDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}")
     public int expireHolds() throws SQLException {
         return expireHolds(clock.instant());
     }

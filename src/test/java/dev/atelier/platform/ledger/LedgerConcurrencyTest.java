@@ -62,6 +62,7 @@ class LedgerConcurrencyTest {
         AtomicInteger applied = new AtomicInteger();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
 
+        long began = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<Future<?>> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
@@ -159,6 +160,7 @@ class LedgerConcurrencyTest {
             thread.get();
         }
         pool.shutdown();
+        long millis = (System.nanoTime() - began) / 1_000_000;
 
         assertThat(failures).isEmpty();
         assertThat(retries.get()).isGreaterThan(THREADS * OPERATIONS / 20);
@@ -181,7 +183,7 @@ class LedgerConcurrencyTest {
                 .filter(d -> ours.contains(d.userId()))
                 .toList();
         System.out.println("drift: " + drifts.size() + " (" + THREADS * OPERATIONS + " operations, " + retries
-                + " retries, " + mismatches + " mismatched retries, " + applied + " ledger rows)");
+                + " retries, " + mismatches + " mismatched retries, " + applied + " ledger rows, " + millis + " ms)");
         assertThat(drifts).isEmpty();
     }
 
