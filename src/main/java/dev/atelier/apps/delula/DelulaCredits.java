@@ -42,7 +42,9 @@ public class DelulaCredits {
             Ledger ledger,
             Clock clock,
             @Value("${ATELIER_DELULA_DAILY_CREDITS:${atelier.delula.daily-credits:10}}") int registeredAllowance,
-            @Value("${ATELIER_DELULA_GUEST_DAILY_CREDITS:${atelier.delula.guest-daily-credits:${ATELIER_DELULA_DAILY_CREDITS:${atelier.delula.daily-credits:10}}}}") int guestAllowance) {
+            @Value(
+                            "${ATELIER_DELULA_GUEST_DAILY_CREDITS:${atelier.delula.guest-daily-credits:${ATELIER_DELULA_DAILY_CREDITS:${atelier.delula.daily-credits:10}}}}")
+                    int guestAllowance) {
         this.database = database;
         this.ledger = ledger;
         this.clock = clock;
