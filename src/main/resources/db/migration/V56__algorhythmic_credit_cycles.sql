@@ -203,7 +203,17 @@ BEGIN
 END;
 $$;
 
--- Accounts for the users there are already.
+-- Accounts for the users there are already. One whose ledger has rows (written before the
+-- engine) gets the balance its ledger sums to, and no new grant; the others open as at sign-up.
+INSERT INTO algorhythmic.user_credits (user_id, balance, rollover_balance, base_quota,
+                                       billing_cycle_start, billing_cycle_end, timezone)
+SELECT l.user_id, greatest(sum(l.amount), 0), 0,
+       coalesce((SELECT t.monthly_credits FROM algorhythmic.users u
+                 JOIN algorhythmic.subscription_tiers t ON t.tier = u.subscription_tier WHERE u.id = l.user_id), 0),
+       pg_catalog.now(), algorhythmic.credit_cycle_end(pg_catalog.now(), 'UTC'), 'UTC'
+FROM algorhythmic.credit_ledger l
+WHERE NOT EXISTS (SELECT 1 FROM algorhythmic.user_credits c WHERE c.user_id = l.user_id)
+GROUP BY l.user_id;
 SELECT algorhythmic.open_credit_account(u.id, pg_catalog.now()) FROM algorhythmic.users u ORDER BY u.id;
 
 ALTER FUNCTION algorhythmic.roll_credit_cycle(text, timestamptz) SECURITY DEFINER;
