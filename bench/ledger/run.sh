@@ -8,7 +8,8 @@
 #   DURATION=20 LIMITS=/path/to/shared/bench/limits bench/ledger/run.sh
 #
 # Needs: PostgreSQL 15 server binaries (initdb, pg_ctl, pgbench, psql), java 17, mvn (the jar is
-# built into $BUILD unless ATELIER_JAR is given). Run as root it starts PostgreSQL as $PGOSUSER.
+# built into $BUILD unless ATELIER_JAR is given), curl; wrk for the HTTP load (apt-get install wrk),
+# else the Java client SpendLoad.java. Run as root it starts PostgreSQL as $PGOSUSER.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -73,23 +74,43 @@ for i in $(seq 1 "$USERS"); do
   token=$(echo "$reply" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   id=$(echo "$reply" | sed -E 's/.*"user":\{"id":"([^"]+)".*/\1/')
   echo "$token" >>"$WORK/tokens"
+  echo "$id" >>"$WORK/ids"
   curl -fs "$BASE/api/v1/algorhythmic/credits/grant" -H "apikey: $ANON" -H "Authorization: Bearer $SERVICE" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: bench-grant-$id" \
     -d "{\"user_id\":\"$id\",\"amount\":1000000,\"reason\":\"bench\"}" >/dev/null
 done
 
+# The engine alone, without HTTP: pgbench calling platform.ledger_execute as the owner, same users.
+"${PSQL[@]}" -d atelier -c "CREATE TABLE public.bench_users (n serial PRIMARY KEY, id text NOT NULL)" \
+  -c "\\copy public.bench_users (id) FROM '$WORK/ids'" >/dev/null
+cat >"$WORK/engine.sql" <<SQL
+\\set u random(1, $USERS)
+\\set r random(1, 2000000000)
+SELECT platform.ledger_execute('algorhythmic', (SELECT id FROM public.bench_users WHERE n = :u),
+       'pg-' || :client_id || '-' || :r, '{"op": "spend", "amount": 1}', now());
+SQL
+
 echo
 echo "bench/ledger — $(date -u +%FT%TZ), $(nproc) vCPUs, $("$PGBIN/postgres" --version), ${DURATION} s per row"
-printf '%-8s %14s %16s %8s\n' clients "HTTP spends/s" "pgbench deduct/s" ratio
+printf '%-8s %14s %16s %8s %18s %8s\n' clients "HTTP spends/s" "pgbench deduct/s" ratio "engine SQL spends/s" ratio
 for c in $CLIENTS; do
-  http=$(java "$HERE/SpendLoad.java" "$BASE" "$ANON" "$WORK/tokens" "$c" "$DURATION" | awk '{print $2}')
+  if command -v wrk >/dev/null; then
+    # wrk (as bench/limits uses for its raw HTTP ceiling): one Lua-built request per spend, new key each.
+    http=$(wrk -t "$(( c < 2 ? c : 2 ))" -c "$c" -d "${DURATION}s" -s "$HERE/spend.lua" "$BASE" -- "$WORK/tokens" "$ANON" \
+           | awk '/^wrk-result/ {printf "%.1f", ($2 - $3) / $4}')
+  else
+    http=$(java "$HERE/SpendLoad.java" "$BASE" "$ANON" "$WORK/tokens" "$c" "$DURATION" | awk '{print $2}')
+  fi
   "${PSQL[@]}" -d limits -f "$LIMITS/sql/reset_credits.sql" >/dev/null
   j=$(( c < 2 ? c : 2 ))
   raw=$("$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U postgres -T "$DURATION" -c "$c" -j "$j" \
         -D nusers=10000 -D n=0 -D run="$c" -f "$LIMITS/workloads/credit_deduct.sql" limits 2>/dev/null \
         | awk '/^tps/ {print $3; exit}')
+  engine=$("$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U postgres -T "$DURATION" -c "$c" -j "$j" \
+        -f "$WORK/engine.sql" atelier 2>/dev/null | awk '/^tps/ {print $3; exit}')
   ratio=$(awk -v a="$http" -v b="$raw" 'BEGIN {printf "%.2f", a / b}')
-  printf '%-8s %14.0f %16.0f %8s\n' "$c" "$http" "$raw" "$ratio"
+  eratio=$(awk -v a="$engine" -v b="$raw" 'BEGIN {printf "%.2f", a / b}')
+  printf '%-8s %14.0f %16.0f %8s %18.0f %8s\n' "$c" "$http" "$raw" "$ratio" "$engine" "$eratio"
 done
 reconcile=$(curl -fs "$BASE/api/v1/admin/ledger/reconcile" -H "apikey: $ANON" -H "Authorization: Bearer $SERVICE" \
   | sed -E 's/.*"drift":([0-9]+).*/\1/')

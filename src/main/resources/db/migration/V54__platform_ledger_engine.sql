@@ -323,6 +323,13 @@ BEGIN
             RETURN pg_catalog.jsonb_build_object('status', 409, 'detail',
                                                  'a capture may take at most the held amount ' || hold.amount);
         END IF;
+        -- The hold's credits are gone when another operation took the hold for expired (a server
+        -- whose clock is ahead of this one's) or when decay took them: it is expired then.
+        IF acct.balance - (acct.held - hold.amount) < v_amount THEN
+            UPDATE platform.ledger_holds h SET status = 'expired', resolved_at = p_now WHERE h.id = hold.id;
+            RETURN pg_catalog.jsonb_build_object('status', 409, 'hold_status', 'expired',
+                                                 'detail', 'the hold is expired');
+        END IF;
         -- The hold stops counting first, so the debit may use the credits it reserved.
         UPDATE platform.ledger_holds h SET status = 'captured', resolved_at = p_now, captured_amount = v_amount
         WHERE h.id = hold.id;
