@@ -15,6 +15,9 @@ public final class Atelier {
             Commands:
               serve      start the server (embedded PostgreSQL unless DATABASE_URL is set)
               migrate    apply the database migrations and exit
+              ledger reconcile
+                         check every credit balance against its ledger; prints each drift
+                         and a last line "drift: N"; exit status 1 when N > 0
 
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
@@ -54,6 +57,13 @@ public final class Atelier {
             return 0;
         }
         String command = rest.remove(0);
+        if (command.equals("ledger")) {
+            if (rest.isEmpty() || !rest.get(0).equals("reconcile")) {
+                err.println("atelier: ledger needs a subcommand: reconcile");
+                return 2;
+            }
+            command = "ledger " + rest.remove(0);
+        }
         Settings settings;
         try {
             settings = parseOptions(Settings.fromEnvironment(System.getenv()), rest);
@@ -71,6 +81,9 @@ public final class Atelier {
                     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atelier-shutdown"));
                     server.awaitShutdown();
                     return 0;
+                }
+                case "ledger reconcile" -> {
+                    return Server.reconcileLedger(settings, out);
                 }
                 case "migrate" -> {
                     out.println(Server.migrateOnly(settings));

@@ -143,6 +143,44 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     * {@code atelier ledger reconcile}: every balance of every app against its ledger, one line per
+     * drift and a last line {@code drift: N}. Runs on the owner's connection after migrating, like
+     * {@code migrate}; with the embedded database the server must not be running (the data directory
+     * is locked) — a running server answers GET /api/v1/admin/ledger/reconcile instead.
+     */
+    static int reconcileLedger(Settings settings, java.io.PrintStream out) {
+        try (DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory())) {
+            JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
+            String url = settings.databaseUrl();
+            EmbeddedDatabase embedded = url == null ? EmbeddedDatabase.start(dataDirectory) : null;
+            try {
+                DatabaseTarget target = url != null
+                        ? DatabaseTarget.fromUrl(url)
+                        : Objects.requireNonNull(embedded).target();
+                Migrations.prepare(target, keys.fingerprint(), keys.databasePassword());
+                java.util.Properties login = new java.util.Properties();
+                login.setProperty("user", target.ownerUser());
+                if (target.ownerPassword() != null) {
+                    login.setProperty("password", target.ownerPassword());
+                }
+                try (java.sql.Connection owner = java.sql.DriverManager.getConnection(target.jdbcUrl(), login)) {
+                    java.util.List<dev.atelier.platform.ledger.Ledger.Drift> drifts =
+                            dev.atelier.platform.ledger.Ledger.reconcile(owner);
+                    drifts.forEach(out::println);
+                    out.println("drift: " + drifts.size());
+                    return drifts.isEmpty() ? 0 : 1;
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException("the reconcile failed: " + e.getMessage(), e);
+                }
+            } finally {
+                if (embedded != null) {
+                    embedded.close();
+                }
+            }
+        }
+    }
+
+    /**
      * Fails within a moment, before any database work, when the HTTP port is taken: otherwise the
      * container would say so only after the database had been started and migrated.
      */

@@ -32,6 +32,11 @@ public final class Problem extends RuntimeException {
         return unauthorized("sign in first: this endpoint needs a user's access token");
     }
 
+    /** Not enough credits for what was asked. */
+    public static Problem paymentRequired(String detail) {
+        return new Problem(402, "Payment required", detail, null);
+    }
+
     public static Problem forbidden(String detail) {
         return new Problem(403, "Forbidden", detail, null);
     }

@@ -183,6 +183,8 @@ class AlgorhythmicAccessMatrixTest {
                         + "\",\"event_type\":\"grant\",\"amount\":5,\"balance_after\":5,\"idempotency_key\":\"" + marker
                         + "\"}";
             case "user_credits" -> {
+                // The account sign-up made goes first, so that the insert is the only row.
+                exec("delete from algorhythmic.user_credits where user_id = '" + ownerId + "'");
                 key = ownerId;
                 body = "{\"user_id\":\"" + ownerId
                         + "\",\"balance\":100,\"billing_cycle_start\":\"2026-01-01T00:00:00Z\","
@@ -351,10 +353,8 @@ class AlgorhythmicAccessMatrixTest {
             case "credit_ledger" ->
                 "insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) " + "values ('"
                         + ownerId + "', 'grant', 100, 100) returning id";
-            case "user_credits" ->
-                "insert into algorhythmic.user_credits (user_id, balance, billing_cycle_start, "
-                        + "billing_cycle_end) values ('" + ownerId
-                        + "', 100, now(), now() + interval '1 month') returning user_id";
+            // Every user has had their credit account since sign-up (V56).
+            case "user_credits" -> "select '" + ownerId + "'";
             case "rai_sessions" ->
                 "insert into algorhythmic.rai_sessions (user_id, client_session_id) values ('" + ownerId
                         + "', 'web') returning id";

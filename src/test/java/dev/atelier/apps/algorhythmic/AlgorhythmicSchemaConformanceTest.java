@@ -381,7 +381,9 @@ class AlgorhythmicSchemaConformanceTest {
                                 "created_at",
                                 "timestamptz",
                                 "updated_at",
-                                "timestamptz")));
+                                "timestamptz",
+                                "rollover_cap", // V56: the rollover cap per tier
+                                "integer")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -552,7 +554,8 @@ class AlgorhythmicSchemaConformanceTest {
                         Set.of(
                                 "subscription_tiers_monthly_credits_check",
                                 "subscription_tiers_price_check",
-                                "subscription_tiers_currency_check")));
+                                "subscription_tiers_currency_check",
+                                "subscription_tiers_rollover_cap_check")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -634,11 +637,17 @@ class AlgorhythmicSchemaConformanceTest {
                 "dna_genomes_generation_idx",
                 "dna_genomes_fitness_score_idx");
         Set<String> designed = Set.of(
-                "users_auth_user_id_idx", "users_subscription_tier_idx",
-                "art_sessions_feed_idx", "art_sessions_user_feed_idx",
-                "art_votes_user_id_idx", "sessions_user_id_idx",
-                "user_art_impressions_user_artwork_idx", "user_art_impressions_artwork_id_idx",
-                "generation_jobs_active_idx", "subscription_tiers_stripe_price_id_key");
+                "users_auth_user_id_idx",
+                "users_subscription_tier_idx",
+                "users_stripe_customer_id_idx",
+                "art_sessions_feed_idx",
+                "art_sessions_user_feed_idx",
+                "art_votes_user_id_idx",
+                "sessions_user_id_idx",
+                "user_art_impressions_user_artwork_idx",
+                "user_art_impressions_artwork_id_idx",
+                "generation_jobs_active_idx",
+                "subscription_tiers_stripe_price_id_key");
         Set<String> primaryKeys = Set.of(
                 "users_pkey",
                 "art_sessions_pkey",
@@ -694,7 +703,20 @@ class AlgorhythmicSchemaConformanceTest {
 
     @Test
     void everyFunction() {
-        assertThat(catalog.functions()).containsExactlyInAnyOrder("create_app_user", "is_admin");
+        assertThat(catalog.functions())
+                .containsExactlyInAnyOrder(
+                        "create_app_user",
+                        "is_admin",
+                        // the credits on the platform's ledger engine (V55, V56, V58)
+                        "apply_credit_ledger_entry",
+                        "apply_stripe_event",
+                        "change_subscription_tier",
+                        "credit_cycle_end",
+                        "credit_cycle_key",
+                        "open_credit_account",
+                        "roll_credit_cycle",
+                        "roll_due_credit_cycles",
+                        "set_credit_timezone");
     }
 
     @Test
@@ -711,8 +733,17 @@ class AlgorhythmicSchemaConformanceTest {
         }
         assertThat(attributes)
                 .containsExactly(
+                        entry("apply_credit_ledger_entry", "true v search_path=\"\""),
+                        entry("apply_stripe_event", "true v search_path=\"\""),
+                        entry("change_subscription_tier", "true v search_path=\"\""),
                         entry("create_app_user", "false v search_path=\"\""),
-                        entry("is_admin", "true s search_path=\"\""));
+                        entry("credit_cycle_end", "false s search_path=\"\""),
+                        entry("credit_cycle_key", "false i search_path=\"\""),
+                        entry("is_admin", "true s search_path=\"\""),
+                        entry("open_credit_account", "false v search_path=\"\""),
+                        entry("roll_credit_cycle", "true v search_path=\"\""),
+                        entry("roll_due_credit_cycles", "true v search_path=\"\""),
+                        entry("set_credit_timezone", "true v search_path=\"\""));
     }
 
     @Test
@@ -721,7 +752,8 @@ class AlgorhythmicSchemaConformanceTest {
         assertThat(catalog.triggers("subscription_tiers")).containsExactly("update_subscription_tiers_updated_at");
         assertThat(catalog.triggers("user_credits")).containsExactly("update_user_credits_last_updated");
         assertThat(catalog.triggers("credit_ledger"))
-                .containsExactlyInAnyOrder("credit_ledger_append_only", "credit_ledger_no_truncate");
+                .containsExactlyInAnyOrder(
+                        "apply_credit_ledger_entry", "credit_ledger_append_only", "credit_ledger_no_truncate");
         assertThat(catalog.identityProvisioner()).isEqualTo("algorhythmic.create_app_user");
         for (String table : List.of(
                 "art_sessions",

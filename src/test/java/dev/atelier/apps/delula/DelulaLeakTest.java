@@ -78,8 +78,8 @@ class DelulaLeakTest {
 
         assertThat(DelulaSql.query("select credits from delula.users where id = '" + victim.id() + "'"))
                 .isEqualTo("14");
-        assertThat(DelulaSql.query(
-                        "select count(*) from delula.credit_transactions where user_id = '" + victim.id() + "'"))
+        assertThat(DelulaSql.query("select count(*) from delula.credit_transactions where user_id = '" + victim.id()
+                        + "' and type <> 'signup_bonus'"))
                 .isEqualTo("1");
     }
 

@@ -39,7 +39,7 @@ class DelulaSchemaConformanceTest {
                 "users",
                 "id:text auth_user_id:uuid email:text first_name:text last_name:text profile_image_url:text "
                         + "account_type:integer access_role:integer credits:integer last_credit_refresh:timestamptz "
-                        + "created_at:timestamptz updated_at:timestamptz last_seen_at:timestamptz");
+                        + "created_at:timestamptz updated_at:timestamptz last_seen_at:timestamptz timezone:text");
         COLUMNS.put(
                 "tags",
                 "id:integer name:text description:text color:text is_active:boolean is_hidden:boolean "
@@ -129,7 +129,7 @@ class DelulaSchemaConformanceTest {
     private static final Map<String, String> NOT_NULL = Map.ofEntries(
             Map.entry(
                     "users",
-                    "id auth_user_id account_type access_role credits last_credit_refresh created_at updated_at"),
+                    "id auth_user_id account_type access_role credits last_credit_refresh created_at updated_at timezone"),
             Map.entry("tags", "id name is_active is_hidden created_at updated_at"),
             Map.entry(
                     "recipes",
@@ -293,7 +293,7 @@ class DelulaSchemaConformanceTest {
 
     /** table → triggers. */
     private static final Map<String, String> TRIGGERS = Map.ofEntries(
-            Map.entry("users", "guard_user_credits update_users_updated_at"),
+            Map.entry("users", "guard_user_credits open_credit_account update_users_updated_at"),
             Map.entry("tags", "remove_deleted_tag_from_recipes update_tags_updated_at"),
             Map.entry("recipes", "update_recipes_updated_at validate_recipe_tag_highlights"),
             Map.entry("recipe_usage", ""),
@@ -350,13 +350,13 @@ class DelulaSchemaConformanceTest {
     private static final String FUNCTIONS = """
             apply_credit_transaction apply_generation_credits check_credit_transaction_access
             create_app_user enforce_generation_status_flow generate_short_id guard_user_credits handle_user_asset_delete
-            is_admin refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset sync_recipe_usage_counts
-            track_recipe_usage validate_recipe_tag_highlights
+            is_admin open_credit_account refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset
+            sync_recipe_usage_counts track_recipe_usage validate_recipe_tag_highlights
             """;
 
     private static final String SECURITY_DEFINER_FUNCTIONS = """
-            apply_credit_transaction apply_generation_credits generate_short_id is_admin
-            remove_deleted_tag_from_recipes soft_delete_user_asset track_recipe_usage
+            apply_credit_transaction apply_generation_credits generate_short_id is_admin open_credit_account
+            refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset track_recipe_usage
             """;
 
     private static UUID user;

@@ -91,7 +91,7 @@ class DelulaSchemaTest {
         asset(user, "gone");
         marketAsset(user, true);
         assertThat(queryInt("select count(*) from delula.credit_transactions where user_id = '" + user + "'"))
-                .isEqualTo(1);
+                .isEqualTo(2); // the opening row and the generation's charge
 
         asRole("atelier_auth", null, "delete from auth.users where id = '" + user + "'");
 
@@ -236,7 +236,7 @@ class DelulaSchemaTest {
         assertThat(query(
                         "select string_agg(type || ':' || amount || ':' || balance_after || ':' || idempotency_key, ' ' order by id) "
                                 + "from delula.credit_transactions where user_id = '" + user + "'"))
-                .isEqualTo("generation:-3:7:generation:" + id + " refund:3:10:refund:" + id);
+                .isEqualTo("signup_bonus:10:10:opening generation:-3:7:generation:" + id + " refund:3:10:refund:" + id);
     }
 
     @Test
@@ -296,7 +296,7 @@ class DelulaSchemaTest {
         assertThat(credits(user)).isEqualTo(5);
         assertThat(query("select string_agg(balance_after::text, ',' order by id) from delula.credit_transactions "
                         + "where user_id = '" + user + "'"))
-                .isEqualTo("15,3,5");
+                .isEqualTo("10,15,3,5"); // the opening row: a new user starts with 10
     }
 
     @Test
@@ -321,7 +321,8 @@ class DelulaSchemaTest {
                 "insert into delula.credit_transactions (user_id, amount, type, idempotency_key) values " + "('" + user
                         + "', 1, 'purchase', 'order-2'), ('" + user + "', 1, 'purchase', 'order-2')");
         assertThat(credits(user)).isEqualTo(15);
-        assertThat(queryInt("select count(*) from delula.credit_transactions where user_id = '" + user + "'"))
+        assertThat(queryInt("select count(*) from delula.credit_transactions where user_id = '" + user
+                        + "' and type <> 'signup_bonus'"))
                 .isEqualTo(2);
         // The same key belongs to each user separately.
         UUID other = DelulaSql.newIdentity();

@@ -135,10 +135,7 @@ class CatalogRulesTest {
     @Test
     void theStampedColumnTakesTheDatabasesClockOnEveryUpdate() throws SQLException {
         inRolledBackTransaction((owner, identity) -> {
-            exec(
-                    owner,
-                    "insert into algorhythmic.user_credits (user_id, billing_cycle_start, billing_cycle_end) "
-                            + "values ('" + identity + "', now(), now() + interval '1 month')");
+            // The identity's algorhythmic.user_credits row was made at sign-up (V56).
             exec(owner, "insert into delula.tags (name) values ('probe-" + UUID.randomUUID() + "')");
             Map<String, String> stamped = new LinkedHashMap<>();
             for (String pair :
