@@ -11,6 +11,7 @@ import * as tokens from './scenarios/tokens.js';
 import * as http from './scenarios/http.js';
 import * as apps from './scenarios/apps.js';
 import * as storage from './scenarios/storage.js';
+import * as resumable from './scenarios/resumable.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -24,4 +25,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   http.register();
   apps.register();
   storage.register();
+  resumable.register();
 });

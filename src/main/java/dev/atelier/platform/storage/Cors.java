@@ -26,6 +26,10 @@ final class Cors {
                         ? asked
                         : "authorization, apikey, content-type, x-upsert, cache-control, x-metadata");
         res.setHeader("Access-Control-Max-Age", "86400");
+        // What a TUS client asks with OPTIONS: the protocol version and extensions (Tus.java).
+        res.setHeader("Tus-Resumable", "1.0.0");
+        res.setHeader("Tus-Version", "1.0.0");
+        res.setHeader("Tus-Extension", "creation,creation-with-upload,termination");
         res.setStatus(204);
     }
 }

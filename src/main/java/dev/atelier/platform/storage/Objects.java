@@ -385,27 +385,25 @@ final class Objects {
     }
 
     private @Nullable Found findIn(Database.Transaction tx, String bucket, String name) throws SQLException {
-        {
-            try (PreparedStatement s = tx.connection()
-                    .prepareStatement(
-                            "select version, metadata::text from storage.objects where bucket_id = ? and name = ?")) {
-                s.setString(1, bucket);
-                s.setString(2, name);
-                try (ResultSet rs = s.executeQuery()) {
-                    if (!rs.next()) {
-                        return null;
-                    }
-                    String version = rs.getString(1);
-                    JsonNode metadata = Http.JSON.readTree(rs.getString(2) == null ? "{}" : rs.getString(2));
-                    try {
-                        return new Found(version, metadata, store.open(version));
-                    } catch (NoSuchFileException e) {
-                        log.error("the row of {}/{} names version {}, which has no bytes", bucket, name, version);
-                        return null;
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+        try (PreparedStatement s = tx.connection()
+                .prepareStatement(
+                        "select version, metadata::text from storage.objects where bucket_id = ? and name = ?")) {
+            s.setString(1, bucket);
+            s.setString(2, name);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
                 }
+                String version = rs.getString(1);
+                JsonNode metadata = Http.JSON.readTree(rs.getString(2) == null ? "{}" : rs.getString(2));
+                try {
+                    return new Found(version, metadata, store.open(version));
+                } catch (NoSuchFileException e) {
+                    log.error("the row of {}/{} names version {}, which has no bytes", bucket, name, version);
+                    return null;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
@@ -883,6 +881,24 @@ final class Objects {
         checkName(name);
         rules(caller, bucket);
         boolean upsert = StorageApi.upsert(req);
+        checkMayUpload(caller, bucket, name, upsert);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("upsert", upsert);
+        if (caller.subject() != null) {
+            extra.put("owner", caller.subject());
+        }
+        String token = signed.sign(SignedUrls.UPLOAD, bucket + "/" + name, UPLOAD_URL_SECONDS, extra);
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("url", "/object/upload/sign/" + bucket + "/" + name + "?token=" + token);
+        reply.put("token", token);
+        Http.json(res, 200, reply);
+    }
+
+    /**
+     * Fails as the upload itself would when the policies refuse {@code caller} an upload of
+     * {@code name}: a trial insert (an upsert with {@code upsert}), always rolled back.
+     */
+    void checkMayUpload(Caller caller, String bucket, String name, boolean upsert) throws SQLException {
         try {
             database.transaction(caller, tx -> {
                 String sql =
@@ -903,16 +919,20 @@ final class Objects {
         } catch (TrialDone allowed) {
             // may upload
         }
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("upsert", upsert);
-        if (caller.subject() != null) {
-            extra.put("owner", caller.subject());
-        }
-        String token = signed.sign(SignedUrls.UPLOAD, bucket + "/" + name, UPLOAD_URL_SECONDS, extra);
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("url", "/object/upload/sign/" + bucket + "/" + name + "?token=" + token);
-        reply.put("token", token);
-        Http.json(res, 200, reply);
+    }
+
+    /** Writes the row of bytes staged outside a request body (a finished resumable upload). */
+    Written commitStaged(
+            Caller caller,
+            String bucket,
+            String name,
+            @Nullable String owner,
+            String mime,
+            String cacheControl,
+            Staging.Staged staged,
+            boolean upsert)
+            throws SQLException, IOException {
+        return write(caller, bucket, name, owner, metadata(staged, mime, cacheControl), null, staged, upsert);
     }
 
     void uploadSigned(HttpServletRequest req, HttpServletResponse res, String bucket, String name)

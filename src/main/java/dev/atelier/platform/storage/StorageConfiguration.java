@@ -47,10 +47,21 @@ class StorageConfiguration {
             Staging staging,
             ByteStore store,
             Sweep sweep,
-            @Value("${atelier.storage.max-upload-bytes:5368709120}") long maxUploadBytes) {
+            @Value("${atelier.data-dir:atelier-data}") String dataDir,
+            @Value("${atelier.storage.max-upload-bytes:5368709120}") long maxUploadBytes)
+            throws IOException {
         SignedUrls signed = new SignedUrls(keys.derivedKey("storage signed URLs"), clock);
         Objects objects = new Objects(database, staging, store, signed, clock, maxUploadBytes, new Images());
-        StorageApi api = new StorageApi(callers, objects, new Buckets(database, store), new Tus(), sweep);
+        StorageApi api = new StorageApi(
+                callers,
+                objects,
+                new Buckets(database, store),
+                new Tus(
+                        Path.of(dataDir).toAbsolutePath().resolve("storage").resolve("resumable"),
+                        objects,
+                        staging,
+                        maxUploadBytes),
+                sweep);
         FilterRegistrationBean<StorageApi> registration = new FilterRegistrationBean<>(api);
         registration.addUrlPatterns(StorageApi.BASE + "/*");
         registration.setName("storageApi");
