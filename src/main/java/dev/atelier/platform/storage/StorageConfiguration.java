@@ -25,10 +25,45 @@ class StorageConfiguration {
         return new Staging(Path.of(dataDir).toAbsolutePath().resolve("storage").resolve("staging"));
     }
 
+    /**
+     * The data directory by default; S3 (or an S3-compatible service) with
+     * {@code atelier.storage.backend=s3} and its bucket, region, endpoint and keys.
+     */
     @Bean
-    ByteStore storageBytes(@Value("${atelier.data-dir:atelier-data}") String dataDir) throws IOException {
-        return new DiskStore(
-                Path.of(dataDir).toAbsolutePath().resolve("storage").resolve("objects"));
+    ByteStore storageBytes(
+            @Value("${atelier.data-dir:atelier-data}") String dataDir,
+            @Value("${atelier.storage.backend:disk}") String backend,
+            @Value("${atelier.storage.s3.bucket:}") String bucket,
+            @Value("${atelier.storage.s3.prefix:objects/}") String prefix,
+            @Value("${atelier.storage.s3.region:us-east-1}") String region,
+            @Value("${atelier.storage.s3.endpoint:}") String endpoint,
+            @Value("${atelier.storage.s3.force-path-style:false}") boolean pathStyle,
+            @Value("${atelier.storage.s3.access-key-id:}") String accessKeyId,
+            @Value("${atelier.storage.s3.secret-access-key:}") String secretAccessKey)
+            throws IOException {
+        switch (backend) {
+            case "disk" -> {
+                return new DiskStore(
+                        Path.of(dataDir).toAbsolutePath().resolve("storage").resolve("objects"));
+            }
+            case "s3" -> {
+                if (bucket.isBlank()) {
+                    throw new IllegalStateException(
+                            "ATELIER_STORAGE_S3_BUCKET (atelier.storage.s3.bucket) is required with the s3 storage backend");
+                }
+                return S3Store.connect(
+                        bucket,
+                        prefix,
+                        region,
+                        endpoint.isBlank() ? null : endpoint,
+                        pathStyle,
+                        accessKeyId.isBlank() ? null : accessKeyId,
+                        secretAccessKey.isBlank() ? null : secretAccessKey);
+            }
+            default ->
+                throw new IllegalStateException(
+                        "ATELIER_STORAGE_BACKEND (atelier.storage.backend) must be disk or s3, not " + backend);
+        }
     }
 
     @Bean
