@@ -53,7 +53,16 @@ final class Http {
         if (res.isCommitted()) {
             return;
         }
+        // reset() drops every header set so far; the request id and Tus-Resumable are kept.
+        String requestId = res.getHeader("X-Request-Id");
+        String tus = res.getHeader("Tus-Resumable");
         res.reset();
+        if (requestId != null) {
+            res.setHeader("X-Request-Id", requestId);
+        }
+        if (tus != null) {
+            res.setHeader("Tus-Resumable", tus);
+        }
         Cors.decorate(res);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("statusCode", Integer.toString(e.status));
