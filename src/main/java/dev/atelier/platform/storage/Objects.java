@@ -114,7 +114,19 @@ final class Objects {
     }
 
     /** A MIME type the bucket allows: exact (parameters aside), {@code type/*} or {@code *}{@code /*}. */
+    /** A content type a download may echo: type/subtype with parameters, printable ASCII, short. */
+    static String validMime(String contentType) {
+        String v = contentType.trim();
+        if (v.length() > 255
+                || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
+                || !v.matches("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;.*)?")) {
+            throw StorageError.mimeType(v.replaceAll("[^\\x20-\\x7e]", "?"));
+        }
+        return v;
+    }
+
     static void checkMime(Rules rules, String contentType) {
+        validMime(contentType);
         List<String> allowed = rules.allowedMimeTypes();
         if (allowed == null || allowed.isEmpty()) {
             return;
@@ -230,7 +242,7 @@ final class Objects {
                 staged = staging.stage(version, req.getInputStream(), limit);
             }
             Map<String, Object> metadata = metadata(staged, mime, cacheControl);
-            String owner = signedOwner != null ? signedOwner : caller.subject();
+            String owner = signedOwner == null ? caller.subject() : signedOwner.isEmpty() ? null : signedOwner;
             Caller writer = signedOwner != null ? Caller.serviceRole() : caller;
             Written written = write(writer, bucket, name, owner, metadata, userMetadata, staged, upsert);
             Map<String, Object> body = new LinkedHashMap<>();
@@ -269,6 +281,11 @@ final class Objects {
         String metadataJson = Http.JSON.writeValueAsString(metadata);
         Written written;
         try {
+            // Published before the transaction, so no connection waits on a long S3 PUT: until
+            // the row commits nothing names these bytes, and the staged file marks them as an
+            // upload under way (the sweep skips them; the start-up recovery removes them if the
+            // row never committed).
+            store.publish(staged.version(), staged.path());
             written = database.transaction(caller, tx -> {
                 try (PreparedStatement s = tx.connection().prepareStatement(sql)) {
                     int i = 1;
@@ -285,13 +302,11 @@ final class Objects {
                     s.setString(i, staged.version());
                     try (ResultSet rs = s.executeQuery()) {
                         rs.next();
-                        Written w = new Written(rs.getString(1), rs.getString(2));
-                        publish(staged);
-                        return w;
+                        return new Written(rs.getString(1), rs.getString(2));
                     }
                 }
             });
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             deleteQuietly(staged.version());
             throw e;
         }
@@ -299,14 +314,6 @@ final class Objects {
             deleteQuietly(written.replacedVersion());
         }
         return written;
-    }
-
-    private void publish(Staging.Staged staged) {
-        try {
-            store.publish(staged.version(), staged.path());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private void deleteQuietly(String version) {
@@ -339,8 +346,8 @@ final class Objects {
 
     private static String cacheControl(String value) {
         String v = value.trim();
-        if (v.length() > 256) {
-            throw StorageError.invalid("cacheControl is too long");
+        if (v.length() > 256 || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw StorageError.invalid("cacheControl must be at most 256 printable ASCII characters");
         }
         return v.chars().allMatch(Character::isDigit) ? "max-age=" + v : v;
     }
@@ -449,6 +456,10 @@ final class Objects {
             String etag = m.path("eTag").asText("");
             long size = blob.size();
             res.setHeader("Accept-Ranges", "bytes");
+            // Users' files are served from the API's origin: never sniffed into HTML, never
+            // scripts with that origin's rights when opened directly.
+            res.setHeader("X-Content-Type-Options", "nosniff");
+            res.setHeader("Content-Security-Policy", "default-src 'none'; media-src 'self'; img-src 'self'; sandbox");
             if (!etag.isEmpty()) {
                 res.setHeader("ETag", etag);
             }
