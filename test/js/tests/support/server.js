@@ -1,9 +1,7 @@
 // Starts one Atelier server (the real jar, embedded PostgreSQL, a fresh data directory) for the
 // whole run and stops it afterwards. The scenarios read the URL and the keys from `server`.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +37,6 @@ function jarPath() {
     : join(REPO_ROOT, 'target', 'atelier.jar');
 }
 
-async function freePort() {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 function tail(text, lines = 40) {
   return text.split('\n').slice(-lines).join('\n');
@@ -63,7 +52,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function startServer() {
   server.dataDir = mkdtempSync(join(tmpdir(), 'atelier-js-e2e-'));
   writeFileSync(server.logFile, '');
-  await launch(await freePort());
+  // Port 0: the server binds a free port itself and prints it in its banner. A port probed free
+  // here could be taken by another process during the seconds the database takes to start.
+  await launch(0);
 }
 
 /**
