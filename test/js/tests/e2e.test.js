@@ -10,6 +10,8 @@ import * as rpc from './scenarios/rpc.js';
 import * as tokens from './scenarios/tokens.js';
 import * as http from './scenarios/http.js';
 import * as apps from './scenarios/apps.js';
+import * as storage from './scenarios/storage.js';
+import * as resumable from './scenarios/resumable.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -22,4 +24,6 @@ describe('Atelier through @supabase/supabase-js', () => {
   tokens.register();
   http.register();
   apps.register();
+  storage.register();
+  resumable.register();
 });

@@ -1,9 +1,7 @@
 // Starts one Atelier server (the real jar, embedded PostgreSQL, a fresh data directory) for the
 // whole run and stops it afterwards. The scenarios read the URL and the keys from `server`.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +37,6 @@ function jarPath() {
     : join(REPO_ROOT, 'target', 'atelier.jar');
 }
 
-async function freePort() {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 function tail(text, lines = 40) {
   return text.split('\n').slice(-lines).join('\n');
@@ -61,19 +50,36 @@ function banner(name) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function startServer() {
+  server.dataDir = mkdtempSync(join(tmpdir(), 'atelier-js-e2e-'));
+  writeFileSync(server.logFile, '');
+  // Port 0: the server binds a free port itself and prints it in its banner. A port probed free
+  // here could be taken by another process during the seconds the database takes to start.
+  await launch(0);
+}
+
+/**
+ * Stops the server as an operator would (SIGTERM) and starts it again on the same data directory
+ * and port: for what must survive a restart (a resumable upload under way).
+ */
+export async function restartServer() {
+  const port = Number(new URL(server.url).port);
+  await stopProcess();
+  output = '';
+  await launch(port);
+}
+
+async function launch(port) {
   const jar = jarPath();
   if (!existsSync(jar)) {
     throw new Error(`Atelier jar not found at ${jar}: run mvn package first (in ${REPO_ROOT}), `
       + 'or point ATELIER_JAR at a built jar');
   }
-  server.dataDir = mkdtempSync(join(tmpdir(), 'atelier-js-e2e-'));
-  const port = await freePort();
   const env = { ...process.env, ATELIER_JWT_SECRET: JWT_SECRET };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.
   delete env.DATABASE_URL;
 
-  const log = createWriteStream(server.logFile);
+  const log = createWriteStream(server.logFile, { flags: 'a' });
   // A server that lives for a minute: C1 alone compiles enough and spends far less CPU.
   child = spawn('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', jar, 'serve', '--data-dir', server.dataDir,
     '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,6 +138,13 @@ function killNow() {
 }
 
 export async function stopServer() {
+  await stopProcess();
+  if (server.dataDir && !process.env.ATELIER_KEEP_DATA) {
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function stopProcess() {
   if (child) {
     process.removeListener('exit', killNow);
     if (child.exitCode === null && child.signalCode === null) {
@@ -150,8 +163,5 @@ export async function stopServer() {
       }
     }
     child = null;
-  }
-  if (server.dataDir && !process.env.ATELIER_KEEP_DATA) {
-    rmSync(server.dataDir, { recursive: true, force: true });
   }
 }

@@ -103,7 +103,8 @@ public final class Server implements AutoCloseable {
                     })
                     .properties(Map.of(
                             "server.port", Integer.toString(settings.port()),
-                            "server.address", settings.host()))
+                            "server.address", settings.host(),
+                            "atelier.data-dir", dataDirectory.root().toString()))
                     .run();
             return new Server(dataDirectory, embedded, target, database, keys, loginRole, context, settings.host());
         } catch (RuntimeException e) {

@@ -109,6 +109,15 @@ public final class JwtKeys {
         return hmac("atelier_authenticator");
     }
 
+    /**
+     * A key of its own for another kind of token (storage's signed URLs), derived from this secret
+     * under a label: servers sharing the JWT secret agree on it, and an access token can never pass
+     * for one of those tokens, nor the reverse.
+     */
+    public byte[] derivedKey(String label) {
+        return HexFormat.of().parseHex(hmac("atelier derived key: " + label));
+    }
+
     private String hmac(String label) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -344,6 +344,7 @@ class DelulaSchemaConformanceTest {
             idx_tags_is_hidden tags_name_key tags_pkey
             idx_user_assets_deleted_at idx_user_assets_generation idx_user_assets_user_created
             idx_user_assets_user_normalized_name idx_user_assets_user_type user_assets_asset_id_key user_assets_pkey
+            idx_user_assets_s3_key
             idx_users_access_role idx_users_last_credit_refresh users_auth_user_id_key users_pkey
             """;
 
@@ -352,11 +353,13 @@ class DelulaSchemaConformanceTest {
             create_app_user enforce_generation_status_flow generate_short_id guard_user_credits handle_user_asset_delete
             is_admin open_credit_account refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset
             sync_recipe_usage_counts track_recipe_usage validate_recipe_tag_highlights
+            storage_asset_hidden sync_user_asset_from_storage
             """;
 
     private static final String SECURITY_DEFINER_FUNCTIONS = """
             apply_credit_transaction apply_generation_credits generate_short_id is_admin open_credit_account
             refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset track_recipe_usage
+            storage_asset_hidden sync_user_asset_from_storage
             """;
 
     private static UUID user;

@@ -30,7 +30,7 @@ class FunctionPrivilegesTest {
             cross join (values ('anon'), ('authenticated'), ('service_role')) as r(rolname)
             -- The product's schemas only: rest_fixture, the Data API tests' own schema (test migrations),
             -- grants its fixture functions on purpose and is not part of what ships.
-            where n.nspname in ('algorhythmic', 'infinitestories', 'rotation', 'moodscale', 'delula', 'auth', 'platform', 'public')
+            where n.nspname in ('algorhythmic', 'infinitestories', 'rotation', 'moodscale', 'delula', 'auth', 'platform', 'public', 'storage')
               and has_function_privilege(r.rolname, p.oid, 'EXECUTE')
             """;
 
