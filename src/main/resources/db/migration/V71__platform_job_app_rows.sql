@@ -23,7 +23,7 @@ SET search_path = ''
 AS $$
 DECLARE
     app_row     constant jsonb := pg_catalog.to_jsonb(NEW);
-    app_table   constant text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+    source      constant text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
     job_kind    text := TG_ARGV[0];
     new_id      bigint;
     dependency  bigint;
@@ -33,10 +33,10 @@ BEGIN
     END IF;
     IF app_row ? 'depends_on_job_id' AND app_row ->> 'depends_on_job_id' IS NOT NULL THEN
         SELECT j.id INTO dependency FROM platform.jobs j
-        WHERE j.app_table = enqueue_app_row.app_table AND j.app_key = app_row ->> 'depends_on_job_id';
+        WHERE j.app_table = source AND j.app_key = app_row ->> 'depends_on_job_id';
     END IF;
     INSERT INTO platform.jobs (queue, kind, app_table, app_key, state, priority, run_at, max_attempts)
-    VALUES (TG_TABLE_SCHEMA, job_kind, app_table, app_row ->> 'id',
+    VALUES (TG_TABLE_SCHEMA, job_kind, source, app_row ->> 'id',
             CASE WHEN dependency IS NULL THEN 'available' ELSE 'waiting' END,
             coalesce((app_row ->> 'priority')::smallint, 5),
             coalesce((app_row ->> 'scheduled_at')::timestamptz, pg_catalog.now()),

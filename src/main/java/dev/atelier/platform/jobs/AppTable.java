@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param jobJson         a jsonb column whose key {@code job} gets attempt, progress and message
  * @param timeoutSeconds  a per-row timeout column
  * @param logTable        the app's own log table (job_id, level, message, details), else platform.job_logs
+ * @param rerunnable      whether an operator may run a finished job again (its row goes back to pending)
  */
 public record AppTable(
         String table,
@@ -43,7 +44,8 @@ public record AppTable(
         @Nullable String worker,
         @Nullable String jobJson,
         @Nullable String timeoutSeconds,
-        @Nullable String logTable) {
+        @Nullable String logTable,
+        boolean rerunnable) {
 
     public AppTable {
         Objects.requireNonNull(table);

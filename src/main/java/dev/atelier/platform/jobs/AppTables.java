@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The job tables the documents describe, with their own status words. Each app's document is
  * the reference: Algorhythmic's generation_jobs (timeout is a status of its own), Delula's
- * generations (no retrying word: a retry is pending again), InfiniteStories' illustrations (at
+ * generations (its status flow only moves forward: a generation waiting for another attempt stays
+ * processing, and a failed one, whose credits were given back, is never run again), InfiniteStories' illustrations (at
  * most 5 retries, so 6 attempts), Rotation's jobs (max_retries, timeout_seconds and
  * depends_on_job_id per row, logs in job_logs).
  */
@@ -28,13 +29,14 @@ public final class AppTables {
             null,
             null,
             null,
-            null);
+            null,
+            true);
 
     public static final AppTable DELULA_GENERATIONS = new AppTable(
             "delula.generations",
             "integer",
             3,
-            new AppTable.StatusWords("pending", "processing", null, "completed", "failed", null, null),
+            new AppTable.StatusWords("pending", "processing", "processing", "completed", "failed", null, null),
             "status",
             null,
             "processing_started_at",
@@ -47,7 +49,8 @@ public final class AppTables {
             null,
             "metadata",
             null,
-            null);
+            null,
+            false);
 
     public static final AppTable INFINITESTORIES_ILLUSTRATIONS = new AppTable(
             "infinitestories.story_illustrations",
@@ -66,7 +69,8 @@ public final class AppTables {
             null,
             "generation_metadata",
             null,
-            null);
+            null,
+            true);
 
     public static final AppTable ROTATION_JOBS = new AppTable(
             "rotation.jobs",
@@ -85,7 +89,8 @@ public final class AppTables {
             "assigned_to",
             null,
             "timeout_seconds",
-            "rotation.job_logs");
+            "rotation.job_logs",
+            true);
 
     public static final List<AppTable> ALL =
             List.of(ALGORHYTHMIC_GENERATION_JOBS, DELULA_GENERATIONS, INFINITESTORIES_ILLUSTRATIONS, ROTATION_JOBS);

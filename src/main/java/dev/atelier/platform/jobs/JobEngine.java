@@ -993,6 +993,10 @@ public final class JobEngine implements AutoCloseable {
         if (job == null || !Set.of("failed", "cancelled").contains(JobStore.state(c, id))) {
             return false;
         }
+        AppTable table = job.appTable() == null ? null : tables.get(job.appTable());
+        if (table != null && !table.rerunnable()) {
+            return false;
+        }
         try (PreparedStatement again = c.prepareStatement("update platform.jobs set state = 'available', run_at = ?, "
                 + "max_attempts = greatest(coalesce(max_attempts, ?), attempt + 1), outcome = null, finished_at = null, "
                 + "cancel_requested = false where id = ?")) {
@@ -1001,7 +1005,6 @@ public final class JobEngine implements AutoCloseable {
             again.setLong(3, id);
             again.executeUpdate();
         }
-        AppTable table = job.appTable() == null ? null : tables.get(job.appTable());
         if (table != null) {
             AppRows.pending(c, table, Objects.requireNonNull(job.appKey()));
         }
