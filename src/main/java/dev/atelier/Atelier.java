@@ -15,6 +15,8 @@ public final class Atelier {
             Commands:
               serve      start the server (embedded PostgreSQL unless DATABASE_URL is set)
               migrate    apply the database migrations and exit
+              bench jobs [--jobs N] [--servers K] [--workers W]
+                         enqueue, run and complete N no-op jobs on K engines; print jobs per second
 
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
@@ -54,6 +56,9 @@ public final class Atelier {
             return 0;
         }
         String command = rest.remove(0);
+        if (command.equals("bench")) {
+            return BenchJobs.run(rest, out, err);
+        }
         Settings settings;
         try {
             settings = parseOptions(Settings.fromEnvironment(System.getenv()), rest);

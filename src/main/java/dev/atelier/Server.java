@@ -201,6 +201,16 @@ public final class Server implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** A pool of its own on this server's database, as a second server would have (benchmarks). */
+    Database openPool() {
+        return Database.connect(target, loginRole, keys.databasePassword(), () -> true);
+    }
+
+    /** This server's LISTEN connections for a job engine of its own (benchmarks). */
+    JobEngine.Listener jobListener() {
+        return jobListener(target, loginRole, keys);
+    }
+
     /** The role the request pool logs in as. */
     public String loginRole() {
         return loginRole;

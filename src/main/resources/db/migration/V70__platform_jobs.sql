@@ -42,18 +42,20 @@ CREATE TABLE platform.jobs (
     created_at            timestamptz NOT NULL DEFAULT now(),
     started_at            timestamptz,
     finished_at           timestamptz,
-    CONSTRAINT jobs_app_row_key UNIQUE (app_table, app_key),
-    CONSTRAINT jobs_idempotency_key UNIQUE (kind, idempotency_key),
     CONSTRAINT jobs_app_row_named CHECK ((app_table IS NULL) = (app_key IS NULL)),
     CONSTRAINT jobs_running_is_leased CHECK (state <> 'running' OR (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
 );
+-- Indexes are few and partial on purpose: a state change cannot be a HOT update, so every index
+-- a job is in costs an insert at each claim and completion. Platform jobs have no app row and
+-- most no idempotency key, so those two unique indexes hold only the jobs that do. Heartbeats
+-- change no indexed column.
+CREATE UNIQUE INDEX jobs_app_row_key ON platform.jobs (app_table, app_key) WHERE app_table IS NOT NULL;
+CREATE UNIQUE INDEX jobs_idempotency_key ON platform.jobs (kind, idempotency_key) WHERE idempotency_key IS NOT NULL;
 -- Claiming: the runnable jobs in the order they are taken.
 CREATE INDEX jobs_claim_idx ON platform.jobs (priority, run_at, id) WHERE state = 'available';
--- Rescue, heartbeats and cross-instance limits look only at running jobs.
-CREATE INDEX jobs_running_idx ON platform.jobs (kind, lease_expires_at) WHERE state = 'running';
+-- Rescue and cross-instance limits look only at running jobs, a few per worker.
+CREATE INDEX jobs_running_idx ON platform.jobs (kind) WHERE state = 'running';
 CREATE INDEX jobs_waiting_idx ON platform.jobs (id) WHERE state = 'waiting';
-CREATE INDEX jobs_state_kind_idx ON platform.jobs (state, kind);
-CREATE INDEX jobs_finished_idx ON platform.jobs (finished_at) WHERE finished_at IS NOT NULL;
 
 -- A job waits until every job it depends on has completed. A dependency that fails or is
 -- cancelled fails or cancels its dependents (jobs.on_dependency_failure).

@@ -176,6 +176,23 @@ public final class JobEngine implements AutoCloseable {
         return JobStore.insert(tx.connection(), job, Instant.now());
     }
 
+    /**
+     * Enqueues {@code count} jobs of one kind with empty arguments in one statement, in the
+     * caller's transaction (bulk work and benchmarks). Returns how many.
+     */
+    public static int enqueueMany(Database.Transaction tx, String kind, String queue, int count) throws SQLException {
+        try (PreparedStatement insert = tx.connection()
+                .prepareStatement(
+                        "insert into platform.jobs (queue, kind) " + "select ?, ? from generate_series(1, ?)")) {
+            insert.setString(1, queue);
+            insert.setString(2, kind);
+            insert.setInt(3, count);
+            int inserted = insert.executeUpdate();
+            JobStore.notify(tx.connection(), "atelier_jobs", queue);
+            return inserted;
+        }
+    }
+
     /** As {@link #enqueue(Database.Transaction, NewJob)}, timed by this engine's clock. */
     public long enqueueAt(Database.Transaction tx, NewJob job) throws SQLException {
         return JobStore.insert(tx.connection(), job, clock.instant());
@@ -316,9 +333,19 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Claims in batches: with jobs running, it waits until at least half a batch of workers is
+     * free. Claiming one job per freed worker would scan the head of the queue's index (full of
+     * entries of jobs just claimed) once per job instead of once per batch.
+     */
     private void fetchLoop() {
+        int threshold = Math.max(1, Math.min(options.batch(), options.workers()) / 2);
         while (!stopping) {
             try {
+                if (slots.availablePermits() < threshold && !running.isEmpty()) {
+                    wakeup.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    continue;
+                }
                 int claimed = fetchOnce();
                 if (claimed == 0 || slots.availablePermits() == 0) {
                     wakeup.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);

@@ -53,7 +53,7 @@ final class JobStore {
         try (PreparedStatement insert = c.prepareStatement(
                 "insert into platform.jobs (queue, kind, args, state, priority, run_at, max_attempts, "
                         + "idempotency_key, on_dependency_failure) values (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?) "
-                        + "on conflict (kind, idempotency_key) do nothing returning id")) {
+                        + "on conflict (kind, idempotency_key) where idempotency_key is not null do nothing returning id")) {
             insert.setString(1, job.queue());
             insert.setString(2, job.kind());
             insert.setString(3, job.args());
@@ -208,38 +208,49 @@ final class JobStore {
             Connection c, String owner, long[] ids, int[] attempts, Instant now, Instant leaseUntil)
             throws SQLException {
         Map<Long, Boolean> held = new HashMap<>();
+        Map<Long, Integer> expected = expected(ids, attempts);
+        // id = any (...) walks the primary key; a join with unnest(...) may be planned as a scan.
         try (PreparedStatement beat =
                 c.prepareStatement("update platform.jobs j set lease_expires_at = ?, heartbeat_at = ? "
-                        + "from unnest(?::bigint[], ?::int[]) u(id, attempt) "
-                        + "where j.id = u.id and j.attempt = u.attempt and j.state = 'running' and j.lease_owner = ? "
-                        + "returning j.id, j.cancel_requested")) {
+                        + "where j.id = any (?) and j.state = 'running' and j.lease_owner = ? "
+                        + "returning j.id, j.attempt, j.cancel_requested")) {
             beat.setTimestamp(1, ts(leaseUntil));
             beat.setTimestamp(2, ts(now));
             beat.setArray(3, longs(c, ids));
-            beat.setArray(4, ints(c, attempts));
-            beat.setString(5, owner);
+            beat.setString(4, owner);
             try (ResultSet rs = beat.executeQuery()) {
                 while (rs.next()) {
-                    held.put(rs.getLong(1), rs.getBoolean(2));
+                    if (Integer.valueOf(rs.getInt(2)).equals(expected.get(rs.getLong(1)))) {
+                        held.put(rs.getLong(1), rs.getBoolean(3));
+                    }
                 }
             }
         }
         return held;
     }
 
+    private static Map<Long, Integer> expected(long[] ids, int[] attempts) {
+        Map<Long, Integer> expected = new HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            expected.put(ids[i], attempts[i]);
+        }
+        return expected;
+    }
+
     /** Locks the jobs this owner still holds at these attempts; the others are no longer its to finish. */
     static Map<Long, JobRef> fence(Connection c, String owner, long[] ids, int[] attempts) throws SQLException {
         Map<Long, JobRef> held = new HashMap<>();
+        Map<Long, Integer> expected = expected(ids, attempts);
         try (PreparedStatement fence = c.prepareStatement("select " + JOB_COLUMNS + " from platform.jobs j "
-                + "join unnest(?::bigint[], ?::int[]) u(id, attempt) on j.id = u.id and j.attempt = u.attempt "
-                + "where j.state = 'running' and j.lease_owner = ? order by j.id for update of j")) {
+                + "where j.id = any (?) and j.state = 'running' and j.lease_owner = ? order by j.id for update of j")) {
             fence.setArray(1, longs(c, ids));
-            fence.setArray(2, ints(c, attempts));
-            fence.setString(3, owner);
+            fence.setString(2, owner);
             try (ResultSet rs = fence.executeQuery()) {
                 while (rs.next()) {
                     JobRef ref = ref(rs);
-                    held.put(ref.id(), ref);
+                    if (Integer.valueOf(ref.attempt()).equals(expected.get(ref.id()))) {
+                        held.put(ref.id(), ref);
+                    }
                 }
             }
         }
@@ -388,13 +399,5 @@ final class JobStore {
             boxed[i] = values[i];
         }
         return c.createArrayOf("bigint", boxed);
-    }
-
-    static Array ints(Connection c, int[] values) throws SQLException {
-        Integer[] boxed = new Integer[values.length];
-        for (int i = 0; i < values.length; i++) {
-            boxed[i] = values[i];
-        }
-        return c.createArrayOf("integer", boxed);
     }
 }
