@@ -567,21 +567,55 @@ public final class JobEngine implements AutoCloseable {
     }
 
     private void commitTogether(List<Outcome> batch) throws SQLException {
-        long[] ids = new long[batch.size()];
-        int[] attempts = new int[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            ids[i] = batch.get(i).running().job.id();
-            attempts[i] = batch.get(i).running().job.attempt();
+        // Plain completions (no effects) are fenced and completed by one statement; the rest
+        // (effects, failures) are locked first, then decided one by one.
+        List<Outcome> plain = new ArrayList<>();
+        List<Outcome> rest = new ArrayList<>();
+        for (Outcome o : batch) {
+            (o.result().equals("completed") && o.running().effects.isEmpty() ? plain : rest).add(o);
         }
+        long[] ids = rest.stream().mapToLong(o -> o.running().job.id()).toArray();
+        int[] attempts = rest.stream().mapToInt(o -> o.running().job.attempt()).toArray();
+        long[] plainIds = plain.stream().mapToLong(o -> o.running().job.id()).toArray();
+        int[] plainAttempts = plain.stream().mapToInt(o -> o.running().job.attempt()).toArray();
         List<String> wakeQueues = new ArrayList<>();
         database.transaction(Caller.serviceRole(), tx -> {
             Connection c = tx.connection();
             Instant now = clock.instant();
+            if (plainIds.length > 0) {
+                List<JobStore.Completed> done = JobStore.completeHeld(c, owner, plainIds, plainAttempts, now);
+                Map<String, List<String>> rows = new LinkedHashMap<>();
+                List<Long> withDependents = new ArrayList<>();
+                for (JobStore.Completed d : done) {
+                    if (d.appTable() != null) {
+                        rows.computeIfAbsent(d.appTable(), t -> new ArrayList<>()).add(Objects.requireNonNull(d.appKey()));
+                    }
+                    if (d.hasDependents()) {
+                        withDependents.add(d.id());
+                    }
+                }
+                for (Map.Entry<String, List<String>> e : rows.entrySet()) {
+                    AppTable table = tables.get(e.getKey());
+                    if (table != null) {
+                        AppRows.completed(c, table, e.getValue(), now);
+                    }
+                }
+                if (!withDependents.isEmpty()) {
+                    wakeQueues.addAll(JobStore.release(c, withDependents.stream().mapToLong(Long::longValue).toArray(), now));
+                }
+                completedCount.addAndGet(done.size());
+            }
+            if (ids.length == 0) {
+                for (String queue : new HashSet<>(wakeQueues)) {
+                    JobStore.notify(c, "atelier_jobs", queue);
+                }
+                return Boolean.TRUE;
+            }
             Map<Long, JobRef> held = JobStore.fence(c, owner, ids, attempts);
             List<JobRef> completed = new ArrayList<>();
             Map<String, List<String>> completedRows = new LinkedHashMap<>();
             List<Outcome> others = new ArrayList<>();
-            for (Outcome o : batch) {
+            for (Outcome o : rest) {
                 JobRef job = held.get(o.running().job.id());
                 if (job == null) {
                     log.debug(

@@ -307,6 +307,36 @@ final class JobStore {
         }
     }
 
+    /**
+     * Completes the jobs this owner still holds at these attempts, in one statement (the fence is
+     * in its WHERE clause). Returns the completed ones; those with dependents are flagged.
+     */
+    static List<Completed> completeHeld(Connection c, String owner, long[] ids, int[] attempts, Instant now)
+            throws SQLException {
+        List<Completed> done = new ArrayList<>();
+        try (PreparedStatement complete = c.prepareStatement("update platform.jobs j set state = 'completed', "
+                + "outcome = 'completed', progress = 100, finished_at = ?, lease_owner = null, lease_expires_at = null "
+                + "where j.id = any (?) and j.state = 'running' and j.lease_owner = ? "
+                + "and j.attempt = (?::int[])[array_position(?::bigint[], j.id)] "
+                + "returning j.id, j.app_table, j.app_key, "
+                + "exists (select 1 from platform.job_dependencies d where d.depends_on = j.id)")) {
+            Array idArray = longs(c, ids);
+            complete.setTimestamp(1, ts(now));
+            complete.setArray(2, idArray);
+            complete.setString(3, owner);
+            complete.setArray(4, c.createArrayOf("integer", java.util.Arrays.stream(attempts).boxed().toArray()));
+            complete.setArray(5, idArray);
+            try (ResultSet rs = complete.executeQuery()) {
+                while (rs.next()) {
+                    done.add(new Completed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)));
+                }
+            }
+        }
+        return done;
+    }
+
+    record Completed(long id, @Nullable String appTable, @Nullable String appKey, boolean hasDependents) {}
+
     static void retry(Connection c, JobRef job, String error, Instant now, Instant runAt) throws SQLException {
         try (PreparedStatement retry = c.prepareStatement(
                 "update platform.jobs set state = 'available', run_at = ?, "
