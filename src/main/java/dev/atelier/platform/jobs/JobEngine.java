@@ -577,7 +577,8 @@ public final class JobEngine implements AutoCloseable {
         long[] ids = rest.stream().mapToLong(o -> o.running().job.id()).toArray();
         int[] attempts = rest.stream().mapToInt(o -> o.running().job.attempt()).toArray();
         long[] plainIds = plain.stream().mapToLong(o -> o.running().job.id()).toArray();
-        int[] plainAttempts = plain.stream().mapToInt(o -> o.running().job.attempt()).toArray();
+        int[] plainAttempts =
+                plain.stream().mapToInt(o -> o.running().job.attempt()).toArray();
         List<String> wakeQueues = new ArrayList<>();
         database.transaction(Caller.serviceRole(), tx -> {
             Connection c = tx.connection();
@@ -588,7 +589,8 @@ public final class JobEngine implements AutoCloseable {
                 List<Long> withDependents = new ArrayList<>();
                 for (JobStore.Completed d : done) {
                     if (d.appTable() != null) {
-                        rows.computeIfAbsent(d.appTable(), t -> new ArrayList<>()).add(Objects.requireNonNull(d.appKey()));
+                        rows.computeIfAbsent(d.appTable(), t -> new ArrayList<>())
+                                .add(Objects.requireNonNull(d.appKey()));
                     }
                     if (d.hasDependents()) {
                         withDependents.add(d.id());
@@ -601,7 +603,10 @@ public final class JobEngine implements AutoCloseable {
                     }
                 }
                 if (!withDependents.isEmpty()) {
-                    wakeQueues.addAll(JobStore.release(c, withDependents.stream().mapToLong(Long::longValue).toArray(), now));
+                    wakeQueues.addAll(JobStore.release(
+                            c,
+                            withDependents.stream().mapToLong(Long::longValue).toArray(),
+                            now));
                 }
                 completedCount.addAndGet(done.size());
             }
@@ -625,7 +630,7 @@ public final class JobEngine implements AutoCloseable {
                     continue;
                 }
                 if (o.result().equals("completed") && !o.running().effects.isEmpty()) {
-                    String failure = applyEffects(tx, o.running());
+                    String failure = applyEffects(tx, o.running(), batch.size() == 1);
                     if (failure != null) {
                         others.add(new Outcome(o.running(), "error", failure));
                         continue;
@@ -670,7 +675,19 @@ public final class JobEngine implements AutoCloseable {
         });
     }
 
-    private static @Nullable String applyEffects(Database.Transaction tx, Running r) throws SQLException {
+    /**
+     * Runs a job's effects. In a batch, a failing effect fails the whole transaction and the batch
+     * is then committed job by job; alone, the effect runs under a savepoint and its failure
+     * becomes the attempt's error, so the job is retried like any failure.
+     */
+    private static @Nullable String applyEffects(Database.Transaction tx, Running r, boolean alone)
+            throws SQLException {
+        if (!alone) {
+            for (JobEffect effect : r.effects) {
+                effect.apply(tx);
+            }
+            return null;
+        }
         Savepoint savepoint = tx.connection().setSavepoint();
         try {
             for (JobEffect effect : r.effects) {

@@ -324,7 +324,10 @@ final class JobStore {
             complete.setTimestamp(1, ts(now));
             complete.setArray(2, idArray);
             complete.setString(3, owner);
-            complete.setArray(4, c.createArrayOf("integer", java.util.Arrays.stream(attempts).boxed().toArray()));
+            complete.setArray(
+                    4,
+                    c.createArrayOf(
+                            "integer", java.util.Arrays.stream(attempts).boxed().toArray()));
             complete.setArray(5, idArray);
             try (ResultSet rs = complete.executeQuery()) {
                 while (rs.next()) {
@@ -335,7 +338,8 @@ final class JobStore {
         return done;
     }
 
-    record Completed(long id, @Nullable String appTable, @Nullable String appKey, boolean hasDependents) {}
+    record Completed(
+            long id, @Nullable String appTable, @Nullable String appKey, boolean hasDependents) {}
 
     static void retry(Connection c, JobRef job, String error, Instant now, Instant runAt) throws SQLException {
         try (PreparedStatement retry = c.prepareStatement(

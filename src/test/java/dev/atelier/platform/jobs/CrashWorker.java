@@ -28,18 +28,24 @@ public final class CrashWorker {
                 .withPollInterval(Duration.ofMillis(100))
                 .withLease(Duration.ofMillis(500), Duration.ofSeconds(2))
                 .withMaintenance(Duration.ofMillis(500));
-        JobEngine engine = new JobEngine(database, Clock.systemUTC(), options,
+        JobEngine engine = new JobEngine(
+                database,
+                Clock.systemUTC(),
+                options,
                 () -> DriverManager.getConnection(target.jdbcUrl(), user, password));
-        engine.register(JobType.of(kind, job -> job.onComplete(tx -> {
-            try (PreparedStatement insert = tx.connection().prepareStatement(
-                    "insert into jobs_test.effects (job_id, kind, attempt, worker) values (?, ?, ?, ?)")) {
-                insert.setLong(1, job.id());
-                insert.setString(2, job.kind());
-                insert.setInt(3, job.attempt());
-                insert.setString(4, engine.owner());
-                insert.executeUpdate();
-            }
-        })));
+        engine.register(JobType.of(
+                kind,
+                job -> job.onComplete(tx -> {
+                    try (PreparedStatement insert = tx.connection()
+                            .prepareStatement(
+                                    "insert into jobs_test.effects (job_id, kind, attempt, worker) values (?, ?, ?, ?)")) {
+                        insert.setLong(1, job.id());
+                        insert.setString(2, job.kind());
+                        insert.setInt(3, job.attempt());
+                        insert.setString(4, engine.owner());
+                        insert.executeUpdate();
+                    }
+                })));
         engine.start();
         System.out.println("ready " + engine.owner());
         System.out.flush();
