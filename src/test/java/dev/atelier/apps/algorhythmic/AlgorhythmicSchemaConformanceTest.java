@@ -694,7 +694,8 @@ class AlgorhythmicSchemaConformanceTest {
 
     @Test
     void everyFunction() {
-        assertThat(catalog.functions()).containsExactlyInAnyOrder("create_app_user", "is_admin");
+        // apply_retention: the document's retention policies, run daily by the job engine (V73).
+        assertThat(catalog.functions()).containsExactlyInAnyOrder("apply_retention", "create_app_user", "is_admin");
     }
 
     @Test
@@ -711,6 +712,7 @@ class AlgorhythmicSchemaConformanceTest {
         }
         assertThat(attributes)
                 .containsExactly(
+                        entry("apply_retention", "false v search_path=\"\""),
                         entry("create_app_user", "false v search_path=\"\""),
                         entry("is_admin", "true s search_path=\"\""));
     }
@@ -723,13 +725,15 @@ class AlgorhythmicSchemaConformanceTest {
         assertThat(catalog.triggers("credit_ledger"))
                 .containsExactlyInAnyOrder("credit_ledger_append_only", "credit_ledger_no_truncate");
         assertThat(catalog.identityProvisioner()).isEqualTo("algorhythmic.create_app_user");
+        // The job engine's (V72): a pending row is a job, a deleted row takes its job along.
+        assertThat(catalog.triggers("generation_jobs"))
+                .containsExactlyInAnyOrder("generation_jobs_enqueue", "generation_jobs_forget");
         for (String table : List.of(
                 "art_sessions",
                 "art_preferences",
                 "art_votes",
                 "rai_sessions",
                 "telemetry_events",
-                "generation_jobs",
                 "dna_genomes",
                 "sessions",
                 "user_art_impressions")) {
