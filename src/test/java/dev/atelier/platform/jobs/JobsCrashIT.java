@@ -41,12 +41,19 @@ class JobsCrashIT {
         Process a = worker(db, kind);
         Process b = worker(db, kind);
         try {
-            awaitReady(a);
+            String killed = awaitReady(a);
             awaitReady(b);
+            // killed while it holds jobs, early enough that the other server has work left
             Poll.until(
-                    "a fifth of the jobs are done",
+                    "the first server runs jobs",
                     Duration.ofSeconds(60),
-                    every(() -> count("select count(*) from jobs_test.effects where kind = ?", kind) >= JOBS / 5));
+                    () -> count(
+                                            "select count(*) from platform.jobs where kind = ? and state = 'running' "
+                                                    + "and lease_owner = ?",
+                                            kind,
+                                            killed)
+                                    > 0
+                            && count("select count(*) from jobs_test.effects where kind = ?", kind) >= JOBS / 20);
             a.destroyForcibly(); // SIGKILL: no shutdown, its leases are left behind
             a.waitFor();
             try {
@@ -114,7 +121,8 @@ class JobsCrashIT {
         return builder.start();
     }
 
-    private static void awaitReady(Process p) throws Exception {
+    /** Waits for the worker's "ready <owner>" line; returns its owner name. */
+    private static String awaitReady(Process p) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null) {
@@ -130,7 +138,7 @@ class JobsCrashIT {
                 });
                 drain.setDaemon(true);
                 drain.start();
-                return;
+                return line.substring("ready ".length()).trim();
             }
         }
         throw new AssertionError("the worker ended before it was ready");
