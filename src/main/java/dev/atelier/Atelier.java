@@ -18,6 +18,8 @@ public final class Atelier {
               ledger reconcile
                          check every credit balance against its ledger; prints each drift
                          and a last line "drift: N"; exit status 1 when N > 0
+              bench jobs [--jobs N] [--servers K] [--workers W]
+                         enqueue, run and complete N no-op jobs on K engines; print jobs per second
 
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
@@ -57,6 +59,9 @@ public final class Atelier {
             return 0;
         }
         String command = rest.remove(0);
+        if (command.equals("bench")) {
+            return BenchJobs.run(rest, out, err);
+        }
         if (command.equals("ledger")) {
             if (rest.isEmpty() || !rest.get(0).equals("reconcile")) {
                 err.println("atelier: ledger needs a subcommand: reconcile");

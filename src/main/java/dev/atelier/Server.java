@@ -7,14 +7,17 @@ import dev.atelier.platform.db.Database;
 import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.platform.db.EmbeddedDatabase;
 import dev.atelier.platform.db.Migrations;
+import dev.atelier.platform.jobs.JobEngine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.sql.DriverManager;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jspecify.annotations.Nullable;
@@ -100,6 +103,7 @@ public final class Server implements AutoCloseable {
                         ctx.getBeanFactory().registerSingleton("jwtKeys", keys);
                         ctx.getBeanFactory().registerSingleton("keyring", keyring);
                         ctx.getBeanFactory().registerSingleton("settings", settings);
+                        ctx.getBeanFactory().registerSingleton("jobListener", jobListener(target, loginRole, keys));
                     })
                     .properties(Map.of(
                             "server.port", Integer.toString(settings.port()),
@@ -117,6 +121,21 @@ public final class Server implements AutoCloseable {
             dataDirectory.close();
             throw e;
         }
+    }
+
+    /**
+     * The job engine's LISTEN connection: the login role, outside the request pool, since it is
+     * held for as long as the server runs.
+     */
+    private static JobEngine.Listener jobListener(DatabaseTarget target, String loginRole, JwtKeys keys) {
+        return () -> {
+            Properties login = new Properties();
+            login.setProperty("user", loginRole);
+            login.setProperty("password", keys.databasePassword());
+            login.setProperty("ApplicationName", "atelier-jobs");
+            login.setProperty("tcpKeepAlive", "true");
+            return DriverManager.getConnection(target.jdbcUrl(), login);
+        };
     }
 
     /** Applies the migrations to the configured database and says what it did. */
@@ -219,6 +238,16 @@ public final class Server implements AutoCloseable {
     /** A component of the running application, for administration and tests. */
     public <T> T component(Class<T> type) {
         return context.getBean(type);
+    }
+
+    /** A pool of its own on this server's database, as a second server would have (benchmarks). */
+    Database openPool() {
+        return Database.connect(target, loginRole, keys.databasePassword(), () -> true);
+    }
+
+    /** This server's LISTEN connections for a job engine of its own (benchmarks). */
+    JobEngine.Listener jobListener() {
+        return jobListener(target, loginRole, keys);
     }
 
     /** The role the request pool logs in as. */

@@ -1,4 +1,4 @@
-/** Algorhythmic: generative art; its credits by subscription tier and billing cycle, and its Stripe webhook, by this package. */
+/** Algorhythmic: generative art that reacts to music; its credits by subscription tier and billing cycle, its Stripe webhook and its periodic work. */
 @NullMarked
 package dev.atelier.apps.algorhythmic;
 

@@ -706,6 +706,8 @@ class AlgorhythmicSchemaConformanceTest {
         assertThat(catalog.functions())
                 .containsExactlyInAnyOrder(
                         "create_app_user",
+                        // the document's retention policies, run daily by the job engine (V73)
+                        "apply_retention",
                         "is_admin",
                         // the credits on the platform's ledger engine (V55, V56, V58)
                         "apply_credit_ledger_entry",
@@ -734,6 +736,7 @@ class AlgorhythmicSchemaConformanceTest {
         assertThat(attributes)
                 .containsExactly(
                         entry("apply_credit_ledger_entry", "true v search_path=\"\""),
+                        entry("apply_retention", "false v search_path=\"\""),
                         entry("apply_stripe_event", "true v search_path=\"\""),
                         entry("change_subscription_tier", "true v search_path=\"\""),
                         entry("create_app_user", "false v search_path=\"\""),
@@ -755,13 +758,15 @@ class AlgorhythmicSchemaConformanceTest {
                 .containsExactlyInAnyOrder(
                         "apply_credit_ledger_entry", "credit_ledger_append_only", "credit_ledger_no_truncate");
         assertThat(catalog.identityProvisioner()).isEqualTo("algorhythmic.create_app_user");
+        // The job engine's (V72): a pending row is a job, a deleted row takes its job along.
+        assertThat(catalog.triggers("generation_jobs"))
+                .containsExactlyInAnyOrder("generation_jobs_enqueue", "generation_jobs_forget");
         for (String table : List.of(
                 "art_sessions",
                 "art_preferences",
                 "art_votes",
                 "rai_sessions",
                 "telemetry_events",
-                "generation_jobs",
                 "dna_genomes",
                 "sessions",
                 "user_art_impressions")) {

@@ -302,8 +302,9 @@ class DelulaSchemaConformanceTest {
             Map.entry("services", "update_services_updated_at"),
             Map.entry(
                     "generations",
+                    // generations_enqueue and generations_forget: the job engine's (V72)
                     "apply_generation_credits enforce_generation_status_flow track_recipe_usage "
-                            + "update_generations_updated_at"),
+                            + "update_generations_updated_at generations_enqueue generations_forget"),
             Map.entry("backlog_videos", "update_backlog_videos_updated_at"),
             Map.entry("recipe_samples", "update_recipe_samples_updated_at"),
             Map.entry(

@@ -9,21 +9,25 @@ import java.sql.Statement;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.scheduling.annotation.ScheduledAnnotationBeanPostProcessor;
-import org.springframework.scheduling.config.CronTask;
 
-/** cleanup_expired_cache() runs hourly inside the server, standing in for the document's pg_cron job. */
+/** cleanup_expired_cache() runs hourly on the job engine, once across all servers, standing in for the document's pg_cron job. */
 class CacheCleanupTest {
 
     private static final TestServer server = TestServer.get();
 
     @Test
-    void theServerSchedulesTheCleanupAtTheTopOfEveryHour() {
+    void theServerSchedulesTheCleanupOnceAnHourForAllServersNotPerServer() throws Exception {
         assertThat(server.component(ScheduledAnnotationBeanPostProcessor.class).getScheduledTasks())
-                .anySatisfy(task -> {
-                    assertThat(task.getTask()).isInstanceOf(CronTask.class);
-                    assertThat(((CronTask) task.getTask()).getExpression()).isEqualTo("0 0 * * * *");
-                    assertThat(task.getTask().getRunnable().toString()).contains("CacheCleanup.hourly");
-                });
+                .noneSatisfy(task ->
+                        assertThat(task.getTask().getRunnable().toString()).contains("CacheCleanup"));
+        try (Connection owner = server.ownerDataSource().getConnection();
+                Statement st = owner.createStatement();
+                ResultSet rs = st.executeQuery("select expression, catch_up from platform.job_schedules where name = '"
+                        + CacheCleanup.SCHEDULE + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("0 * * * *");
+            assertThat(rs.getString(2)).isEqualTo("latest");
+        }
     }
 
     @Test

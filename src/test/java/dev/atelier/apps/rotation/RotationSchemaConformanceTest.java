@@ -1170,7 +1170,8 @@ class RotationSchemaConformanceTest {
         TRIGGERS.put("feature_flags", Set.of("feature_flag_history_trigger", "update_feature_flags_updated_at"));
         TRIGGERS.put("feedback", Set.of("audit_feedback", "update_feedback_updated_at"));
         TRIGGERS.put("job_logs", Set.of("job_logs_append_only", "job_logs_no_truncate"));
-        TRIGGERS.put("jobs", Set.of("update_jobs_updated_at"));
+        // jobs_enqueue and jobs_forget: the job engine drives the table (V72).
+        TRIGGERS.put("jobs", Set.of("update_jobs_updated_at", "jobs_enqueue", "jobs_forget"));
         TRIGGERS.put(
                 "maintenance_windows", Set.of("audit_maintenance_windows", "update_maintenance_windows_updated_at"));
         TRIGGERS.put("metadata_cache", Set.of("update_metadata_cache_updated_at"));
