@@ -121,6 +121,10 @@ DECLARE
     bucket  integer;
     held    integer := 0;
 BEGIN
+    -- A ledger row appended by platform.ledger_perform reaches here through the app table's
+    -- trigger, which cannot pass the operation's time: perform leaves it in platform.ledger_now,
+    -- so the holds it counted are the holds counted here (its clock may differ from now()).
+    p_now := coalesce(nullif(pg_catalog.current_setting('platform.ledger_now', true), '')::timestamptz, p_now);
     SELECT * INTO b FROM platform.ledger_bindings WHERE app = p_app;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no ledger binding for app %', p_app USING ERRCODE = 'invalid_parameter_value';
@@ -254,6 +258,7 @@ DECLARE
     spent       platform.ledger_requests;
     ttl         integer;
 BEGIN
+    PERFORM pg_catalog.set_config('platform.ledger_now', p_now::text, true);
     acct := platform.ledger_lock(p_app, p_user, p_now);
     CASE op
     WHEN 'spend' THEN
