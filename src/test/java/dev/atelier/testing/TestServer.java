@@ -82,7 +82,8 @@ public final class TestServer {
                 Path dataDirectory = Files.createTempDirectory("atelier-test-");
                 // The ledger's periodic work (cycle roll, hold expiry, daily refresh) runs when a
                 // test calls it, at the time the test gives, not by the wall clock in between.
-                System.setProperty("atelier.ledger.period-ms", "86400000");
+                System.setProperty(
+                        "atelier.ledger.period-ms", "3153600000000"); // a century: no period starts during a test run
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

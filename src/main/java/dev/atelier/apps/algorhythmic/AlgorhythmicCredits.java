@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import org.jspecify.annotations.Nullable;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
 /**
@@ -118,9 +117,6 @@ public class AlgorhythmicCredits {
     }
 
     /** Rolls every due billing cycle (catching up missed ones); safe from several servers at once. */
-    @Scheduled(
-            fixedDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}",
-            initialDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}")
     public int rollDueCycles() throws SQLException {
         return rollDueCycles(clock.instant());
     }

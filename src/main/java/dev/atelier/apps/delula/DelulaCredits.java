@@ -17,7 +17,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
 /**
@@ -151,9 +150,6 @@ public class DelulaCredits {
     }
 
     /** Tops every user up to the daily allowance once per calendar day in their zone; safe from several servers. */
-    @Scheduled(
-            fixedDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}",
-            initialDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}")
     public int refreshDelulaDaily() throws SQLException {
         return refreshDelulaDaily(clock.instant());
     }

@@ -17,7 +17,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
 /**
@@ -126,9 +125,6 @@ public class Ledger {
     }
 
     /** Marks every hold past its expiry; safe to run any number of times, from several servers. */
-    @Scheduled(
-            fixedDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}",
-            initialDelayString = "${ATELIER_LEDGER_PERIOD_MS:${atelier.ledger.period-ms:60000}}")
     public int expireHolds() throws SQLException {
         return expireHolds(clock.instant());
     }

@@ -14,11 +14,16 @@ class DocumentSchedulesTest {
 
     @Test
     void everyPeriodicTaskOfTheDocumentsIsScheduledOnce() throws Exception {
+        // The ledger's three run every ATELIER_LEDGER_PERIOD_MS, which the test server sets to a
+        // century (PT876000H) so that none runs by itself during a test.
         Engines.server.component(JobEngine.class); // the server's engine declared them at start
         assertThat(text("select string_agg(name || ' ' || expression || ' ' || catch_up, ', ' order by name) "
                         + "from platform.job_schedules where name not like 'test%'"))
-                .isEqualTo("algorhythmic.retention 30 3 * * * latest, "
+                .isEqualTo("algorhythmic.credit-cycles every PT876000H latest, "
+                        + "algorhythmic.retention 30 3 * * * latest, "
+                        + "delula.daily-credits every PT876000H latest, "
                         + "infinitestories.cleanup_expired_cache 0 * * * * latest, "
+                        + "ledger.expire-holds every PT876000H latest, "
                         + "platform.jobs.retention 17 3 * * * latest, "
                         + "rotation.aggregate_daily_metrics 10 0 * * * all, "
                         + "rotation.cleanup_expired_candidates 5 * * * * latest, "
