@@ -6,7 +6,6 @@ import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.autoconfigure.jooq.JooqAutoConfiguration;
 import org.springframework.context.annotation.Bean;
-import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
  * The HTTP application. {@link Server} starts the database and registers the request pool, the
@@ -15,7 +14,6 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  */
 @SpringBootApplication(
         exclude = {DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class, JooqAutoConfiguration.class})
-@EnableScheduling
 class AtelierApplication {
 
     @Bean
