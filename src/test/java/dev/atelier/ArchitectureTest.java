@@ -5,6 +5,7 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyO
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.Dependency;
@@ -113,6 +114,13 @@ class ArchitectureTest {
             .dependOnClassesThat(
                     belongToAnyOf(DatabaseTarget.class, DataDirectory.class, EmbeddedDatabase.class, Migrations.class))
             .because("the server (package dev.atelier) assembles the database; the rest of the code only uses it");
+
+    @ArchTest
+    static final ArchRule periodicWorkRunsOnTheJobEngine = noMethods()
+            .should()
+            .beAnnotatedWith(org.springframework.scheduling.annotation.Scheduled.class)
+            .because("@Scheduled runs on every server at once; periodic work is a job engine schedule, which runs"
+                    + " once per period across all servers (JobEngine.schedule)");
 
     @ArchTest
     static final ArchRule everyPackageIsNullMarked = classes()
