@@ -327,7 +327,7 @@ final class Objects {
         }
     }
 
-    private Map<String, Object> metadata(Staging.Staged staged, String mime, String cacheControl) {
+    Map<String, Object> metadata(Staging.Staged staged, String mime, String cacheControl) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("eTag", "\"" + staged.md5() + "\"");
         m.put("size", staged.size());

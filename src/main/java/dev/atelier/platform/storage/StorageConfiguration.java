@@ -74,19 +74,33 @@ class StorageConfiguration {
     }
 
     @Bean
+    Objects storageObjects(
+            Database database,
+            JwtKeys keys,
+            Clock clock,
+            Staging staging,
+            ByteStore store,
+            @Value("${atelier.storage.max-upload-bytes:5368709120}") long maxUploadBytes) {
+        SignedUrls signed = new SignedUrls(keys.derivedKey("storage signed URLs"), clock);
+        return new Objects(database, staging, store, signed, clock, maxUploadBytes, new Images());
+    }
+
+    @Bean
+    ServerFiles serverFiles(Objects objects, Staging staging) {
+        return new ServerFiles(objects, staging);
+    }
+
+    @Bean
     FilterRegistrationBean<StorageApi> storageApi(
             Database database,
             CallerResolver callers,
-            JwtKeys keys,
-            Clock clock,
+            Objects objects,
             Staging staging,
             ByteStore store,
             Sweep sweep,
             @Value("${atelier.data-dir:atelier-data}") String dataDir,
             @Value("${atelier.storage.max-upload-bytes:5368709120}") long maxUploadBytes)
             throws IOException {
-        SignedUrls signed = new SignedUrls(keys.derivedKey("storage signed URLs"), clock);
-        Objects objects = new Objects(database, staging, store, signed, clock, maxUploadBytes, new Images());
         StorageApi api = new StorageApi(
                 callers,
                 objects,
