@@ -1,5 +1,6 @@
 package dev.atelier.platform.ai;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 
 /**
@@ -10,7 +11,18 @@ import org.springframework.stereotype.Service;
 @Service
 public class AiProviders {
 
-    private final LocalProvider local = new LocalProvider();
+    private final LocalFaults faults;
+    private final LocalProvider local;
+
+    AiProviders(@Value("${atelier.ai.local.faults:}") String localFaults) {
+        this.faults = new LocalFaults(localFaults);
+        this.local = new LocalProvider(faults);
+    }
+
+    /** The local provider's deliberate failures (see {@link LocalFaults}); tests and evaluators set them. */
+    public LocalFaults localFaults() {
+        return faults;
+    }
 
     /** The provider that serves this call. */
     public AiProvider forCall(AiCall call) {

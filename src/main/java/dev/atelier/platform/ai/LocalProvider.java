@@ -25,6 +25,12 @@ final class LocalProvider implements AiProvider {
 
     static final String NAME = "local";
 
+    private final LocalFaults faults;
+
+    LocalProvider(LocalFaults faults) {
+        this.faults = faults;
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -32,6 +38,7 @@ final class LocalProvider implements AiProvider {
 
     @Override
     public Media image(AiCall call, ImagePrompt prompt) throws AiException {
+        faults.apply(call);
         long started = System.nanoTime();
         BufferedImage image = draw(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height());
         return new Media(png(image), "image/png", prompt.width(), prompt.height(), usage(started));
@@ -39,6 +46,7 @@ final class LocalProvider implements AiProvider {
 
     @Override
     public Media video(AiCall call, VideoPrompt prompt) throws AiException {
+        faults.apply(call);
         long started = System.nanoTime();
         BufferedImage frame = draw(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height());
         return new Media(encode(frame, "gif"), "image/gif", prompt.width(), prompt.height(), usage(started));
@@ -46,6 +54,7 @@ final class LocalProvider implements AiProvider {
 
     @Override
     public Text story(AiCall call, StoryPrompt prompt) throws AiException {
+        faults.apply(call);
         long started = System.nanoTime();
         String traits = String.join(", ", prompt.traits());
         String text = "Once upon a time, " + prompt.heroName() + ", who was " + traits + ", met " + prompt.event()
@@ -56,6 +65,7 @@ final class LocalProvider implements AiProvider {
 
     @Override
     public List<Scene> scenes(AiCall call, String story, String language, int maxScenes) throws AiException {
+        faults.apply(call);
         String[] sentences = story.split("(?<=[.!?])\\s+");
         List<Scene> scenes = new ArrayList<>();
         double at = 0;
@@ -73,6 +83,7 @@ final class LocalProvider implements AiProvider {
 
     @Override
     public Moderation moderate(AiCall call, String text) throws AiException {
+        faults.apply(call);
         long started = System.nanoTime();
         String lower = text.toLowerCase(Locale.ROOT);
         List<Moderation.Flag> flags = new ArrayList<>();
