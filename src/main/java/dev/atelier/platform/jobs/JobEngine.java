@@ -481,6 +481,14 @@ public final class JobEngine implements AutoCloseable {
         try {
             r.type.handler().run(new Context(r));
             result = "completed";
+        } catch (RetryLater e) {
+            result = "error";
+            error = describe(e);
+            r.retryAfter = e.after();
+        } catch (GiveUpNow e) {
+            result = "error";
+            error = describe(e);
+            r.giveUpNow = true;
         } catch (Throwable e) { // a handler's failure of any kind fails the attempt, never the worker
             result = "error";
             error = describe(e);
@@ -665,7 +673,7 @@ public final class JobEngine implements AutoCloseable {
                 if (o.result().equals("cancelled")) {
                     giveUp(c, job, "cancelled", error, now);
                 } else {
-                    failAttempt(c, job, o.result().equals("timeout") ? "timeout" : "failed", error, now);
+                    failAttempt(c, job, o.result().equals("timeout") ? "timeout" : "failed", error, now, o.running());
                 }
             }
             for (String queue : new HashSet<>(wakeQueues)) {
@@ -702,10 +710,17 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /** A failed attempt: another one after the backoff, or the end when the attempts are used up. */
-    private void failAttempt(Connection c, JobRef job, String outcome, String error, Instant now) throws SQLException {
-        if (job.attempt() < maxAttempts(job)) {
+    private void failAttempt(
+            Connection c, JobRef job, String outcome, String error, Instant now, @Nullable Running attempt)
+            throws SQLException {
+        boolean again = attempt == null || !attempt.giveUpNow;
+        if (again && job.attempt() < maxAttempts(job)) {
             JobType type = types.get(job.kind());
             Duration delay = type != null ? type.backoff(job.attempt()) : Duration.ofSeconds(job.attempt());
+            Duration asked = attempt == null ? null : attempt.retryAfter;
+            if (asked != null && asked.compareTo(delay) > 0) {
+                delay = asked;
+            }
             JobStore.retry(c, job, error, now, now.plus(delay));
             AppTable table = job.appTable() == null ? null : tables.get(job.appTable());
             if (table != null) {
@@ -839,7 +854,8 @@ public final class JobEngine implements AutoCloseable {
             Instant now = clock.instant();
             List<JobRef> expired = JobStore.expired(tx.connection(), now, 500);
             for (JobRef job : expired) {
-                failAttempt(tx.connection(), job, "failed", "worker lost: no heartbeat until the lease expired", now);
+                failAttempt(
+                        tx.connection(), job, "failed", "worker lost: no heartbeat until the lease expired", now, null);
             }
             if (!expired.isEmpty()) {
                 JobStore.notify(tx.connection(), "atelier_jobs", "rescued");

@@ -15,6 +15,11 @@ final class Running {
     /** null while it may run on; cancelled, timeout or lost once the engine decided otherwise. */
     volatile @Nullable String stop;
 
+    /** Set when the handler asked for a later retry ({@link RetryLater}) or none ({@link GiveUpNow}). */
+    volatile java.time.@Nullable Duration retryAfter;
+
+    volatile boolean giveUpNow;
+
     volatile @Nullable Thread thread;
     volatile @Nullable Future<?> timeout;
 

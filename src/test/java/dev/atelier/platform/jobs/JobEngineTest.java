@@ -159,6 +159,32 @@ class JobEngineTest {
     }
 
     @Test
+    void aHandlerCanAskForALaterRetryOrForNoneAtAll() throws Exception {
+        String kind = Engines.kind("retry-later");
+        JobEngine engine = engines.start(JobType.of(kind, job -> {
+                    if (job.args().contains("never")) {
+                        throw new GiveUpNow("the provider refused this prompt for good");
+                    }
+                    throw new RetryLater("rate limited", Duration.ofMinutes(5), new IllegalStateException("429"));
+                })
+                .withMaxAttempts(5)
+                .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        Instant start = engines.clock.instant();
+        long later = engine.enqueue(NewJob.of(kind));
+        long never = engine.enqueue(NewJob.of(kind).withArgs("{\"never\": true}"));
+
+        Poll.until(
+                "the rate-limited attempt waits",
+                WITHIN,
+                () -> attempts(later) == 1 && state(later).equals("available"));
+        assertThat(Duration.between(start, runAt(later))).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+        Poll.until("the refused job fails at once", WITHIN, () -> state(never).equals("failed"));
+        assertThat(attempts(never)).isEqualTo(1);
+        assertThat(text("select last_error from platform.jobs where id = ?", never))
+                .contains("refused this prompt");
+    }
+
+    @Test
     void anAttemptThatOutrunsItsTimeoutIsStoppedAndFailsAsTimedOut() throws Exception {
         String kind = Engines.kind("timeout");
         CountDownLatch interrupted = new CountDownLatch(1);
