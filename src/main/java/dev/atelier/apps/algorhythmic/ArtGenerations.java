@@ -536,7 +536,9 @@ class ArtGenerations {
                 .put("artwork_id", artworkId)
                 .put("image_url", stored.publicPath())
                 .put("thumbnail_url", thumbnail.publicPath())
-                .put("charged", captured.ok());
+                .put("charged", captured.ok())
+                .put("provider", image.usage().provider())
+                .put("provider_ms", image.usage().millis());
         if (!captured.ok()) {
             // The hold expired before the art was done (a day): the art is the user's, uncharged.
             log.warn(

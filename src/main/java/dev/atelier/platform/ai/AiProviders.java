@@ -24,6 +24,11 @@ public class AiProviders {
         return faults;
     }
 
+    /** The built-in provider on its own, without faults (benchmarks measure it alone). */
+    public static AiProvider localProvider() {
+        return new LocalProvider(new LocalFaults(""));
+    }
+
     /** The provider that serves this call. */
     public AiProvider forCall(AiCall call) {
         return local;
