@@ -77,12 +77,13 @@ const rows = [];
 for (let i = 0; i < ids.length; i += 100) {
   const list = ids.slice(i, i + 100).join(',');
   rows.push(...await json(await fetch(
-    `${base}/rest/v1/generation_jobs?select=id,created_at,completed_at,metadata&id=in.(${list})`,
+    `${base}/rest/v1/generation_jobs?select=id,created_at,started_at,completed_at,metadata&id=in.(${list})`,
     { headers: { ...service, 'Accept-Profile': 'algorhythmic' } },
   ), 'timings'));
 }
 const server = rows.map((r) => Date.parse(r.completed_at) - Date.parse(r.created_at));
 const provider = rows.map((r) => JSON.parse(r.metadata).provider_ms);
+const queued = rows.map((r) => Date.parse(r.started_at) - Date.parse(r.created_at));
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const result = {
@@ -92,6 +93,7 @@ const result = {
   per_second: Number((ids.length / wall).toFixed(2)),
   client_ms: { mean: Math.round(sum(client) / client.length), p50: Math.round(pct(client, 0.5)), p95: Math.round(pct(client, 0.95)) },
   server_ms: { mean: Math.round(sum(server) / server.length), p50: pct(server, 0.5), p95: pct(server, 0.95) },
+  queued_ms: { mean: Math.round(sum(queued) / queued.length), p50: pct(queued, 0.5), p95: pct(queued, 0.95) },
   provider_ms: { mean: Math.round(sum(provider) / provider.length), p50: pct(provider, 0.5), p95: pct(provider, 0.95) },
   share_outside_provider: Number((1 - sum(provider) / sum(server)).toFixed(3)),
 };
