@@ -99,20 +99,32 @@ class StoryJobs {
         this.imageSize = imageSize;
         this.storyTimeout = Duration.ofSeconds(Math.max(1, storyTimeoutSeconds));
         this.imageTimeout = Duration.ofSeconds(Math.max(1, imageTimeoutSeconds));
-        Duration storyJobTimeout = storyTimeout.multipliedBy(2).plusSeconds(30);
-        jobs.register(JobType.of(StoryRequests.STORY_KIND, this::story)
+        jobs.register(storyType());
+        jobs.register(illustrationType());
+        jobs.register(avatarType());
+    }
+
+    /** The story job: at most 3 attempts, each within two provider timeouts and a margin. */
+    JobType storyType() {
+        return JobType.of(StoryRequests.STORY_KIND, this::story)
                 .withMaxAttempts(3)
-                .withTimeout(storyJobTimeout)
+                .withTimeout(storyTimeout.multipliedBy(2).plusSeconds(30))
                 .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(5))
-                .withGiveUpHook(StoryJobs::storyFailed));
-        // Attempts: the app table's 6 (the document's at most 5 retries).
-        jobs.register(JobType.of(ILLUSTRATION_KIND, this::illustration)
+                .withGiveUpHook(StoryJobs::storyFailed);
+    }
+
+    /** An illustration: the app table's 6 attempts (the document's at most 5 retries). */
+    JobType illustrationType() {
+        return JobType.of(ILLUSTRATION_KIND, this::illustration)
                 .withTimeout(imageTimeout.plusSeconds(60))
-                .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(10)));
-        jobs.register(JobType.of(StoryRequests.AVATAR_KIND, this::avatar)
+                .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(10));
+    }
+
+    JobType avatarType() {
+        return JobType.of(StoryRequests.AVATAR_KIND, this::avatar)
                 .withMaxAttempts(3)
                 .withTimeout(imageTimeout.plusSeconds(60))
-                .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(5)));
+                .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(5));
     }
 
     /** Tests shorten the provider calls' timeouts (the engine's per-attempt deadline stays). */
