@@ -84,6 +84,9 @@ public final class TestServer {
                 // test calls it, at the time the test gives, not by the wall clock in between.
                 System.setProperty(
                         "atelier.ledger.period-ms", "3153600000000"); // a century: no period starts during a test run
+                // InfiniteStories draws its illustrations and avatars at 256 px instead of 1024 in
+                // tests: the same code path, a sixteenth of the pixels to render and encode.
+                System.setProperty("atelier.infinitestories.image-size", "256");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
