@@ -135,6 +135,39 @@ class StoryLimitsAndModerationTest {
     }
 
     @Test
+    void twoServersOnOneDatabaseShareTheWindow() throws Exception {
+        // A second "server": its own pool of the login role, its own RateLimits, the same database.
+        org.postgresql.ds.PGSimpleDataSource login =
+                (org.postgresql.ds.PGSimpleDataSource) server.loginRoleDataSource();
+        try (dev.atelier.platform.db.Database other = dev.atelier.platform.db.Database.connect(
+                server.databaseTarget(), login.getUser(), login.getPassword(), () -> true)) {
+            RateLimits[] servers = {server.component(RateLimits.class), new RateLimits(other)};
+            java.util.UUID user = java.util.UUID.randomUUID();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Callable<Boolean>> tasks = new ArrayList<>();
+                for (int i = 0; i < 24; i++) {
+                    RateLimits limits = servers[i % 2];
+                    tasks.add(() -> limits.take(user, "test-function", 10, java.time.Duration.ofHours(1))
+                            .isEmpty());
+                }
+                int allowed = 0;
+                for (Future<Boolean> f : pool.invokeAll(tasks)) {
+                    allowed += f.get() ? 1 : 0;
+                }
+                assertThat(allowed).isEqualTo(10);
+            } finally {
+                pool.shutdown();
+            }
+            assertThat(servers[1].take(user, "test-function", 10, java.time.Duration.ofHours(1)))
+                    .hasValueSatisfying(wait -> assertThat(wait.toSeconds()).isBetween(3590L, 3600L));
+            // another function of the same user has a window of its own
+            assertThat(servers[0].take(user, "other-function", 10, java.time.Duration.ofHours(1)))
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void aRefusedPromptIsAnsweredWith422AndAFlagAndNoStory() throws Exception {
         TestUser user = server.newUser();
         String heroId = hero(user, "Ivo");
