@@ -360,6 +360,35 @@ class StoryGenerationTest {
     }
 
     @Test
+    void illustrationsTakeTheHerosAvatarOrThePreviousSceneAsTheirReference() throws Exception {
+        TestUser cleo = server.newUser();
+        String heroId = hero(cleo, "Cleo");
+        StoriesApi.Answer avatar =
+                call("POST", "/api/v1/infinitestories/heroes/" + heroId + "/avatar", cleo.accessToken(), "{}");
+        assertThat(avatar.status()).isEqualTo(202);
+        Poll.until(
+                "the avatar is drawn",
+                StoriesApi.WITHIN,
+                () -> "1"
+                        .equals(text(
+                                "select count(*) from infinitestories.hero_gallery where hero_id = ?::uuid and is_primary",
+                                heroId)));
+        String storyId = story(cleo.accessToken(), heroId, "a lighthouse")
+                .json()
+                .get("story_id")
+                .asText();
+        assertThat(settled(storyId)).isEqualTo("completed");
+        illustrationsSettled(storyId);
+        List<String> references = rows(
+                "select coalesce(i.generation_metadata->>'reference', 'none') from infinitestories.story_illustrations i "
+                        + "join infinitestories.story_scenes s on s.id = i.scene_id where i.story_id = ?::uuid "
+                        + "order by s.scene_number",
+                storyId);
+        assertThat(references.get(0)).isEqualTo("hero_avatar"); // the first scene has no previous one
+        assertThat(references).allMatch(r -> r.equals("hero_avatar") || r.equals("previous_illustration"));
+    }
+
+    @Test
     void onlyAModeratorListsAndReviewsFlags() throws Exception {
         String flags = "/api/v1/infinitestories/moderation/flags";
         assertThat(call("GET", flags, null, null).status()).isEqualTo(401);
