@@ -386,7 +386,7 @@ public final class OpenAiStub implements AutoCloseable {
         while (texts.size() < 3) {
             texts.add(texts.isEmpty() ? "A quiet night." : texts.get(texts.size() - 1));
         }
-        String[] emotions = {"curious", "brave", "peaceful"};
+        String[] emotions = {"mysterious", "adventurous", "peaceful"};
         double at = 0;
         for (int i = 0; i < texts.size() && i < 3; i++) {
             scenes.addObject()

@@ -221,7 +221,8 @@ final class OpenAiProvider implements AiProvider {
         String system = "You cut children's stories into scenes for an illustrated book. Answer with one JSON"
                 + " object only: {\"scenes\": [{\"text\": the scene's exact part of the story,"
                 + " \"illustration_prompt\": an English prompt for its picture, \"timestamp_seconds\": where it"
-                + " starts when read aloud, \"emotion\": one word, \"importance\": \"low\", \"medium\" or"
+                + " starts when read aloud, \"emotion\": one of " + String.join(", ", LocalScenes.EMOTIONS)
+                + ", \"importance\": \"low\", \"medium\" or"
                 + " \"high\"}]}, between " + Math.min(3, maxScenes) + " and " + maxScenes + " scenes in story order.";
         ObjectNode body = chat(model, system, story, 0.2);
         body.putObject("response_format").put("type", "json_object");
@@ -268,6 +269,9 @@ final class OpenAiProvider implements AiProvider {
             }
             last = at.asDouble();
             String emotion = requiredText(s, "emotion", 40, n).toLowerCase(Locale.ROOT);
+            if (!LocalScenes.EMOTIONS.contains(emotion)) {
+                throw new IllegalArgumentException("scene " + n + ": emotion must be one of " + LocalScenes.EMOTIONS);
+            }
             String importance = requiredText(s, "importance", 10, n).toLowerCase(Locale.ROOT);
             if (!importance.equals("low") && !importance.equals("medium") && !importance.equals("high")) {
                 throw new IllegalArgumentException("scene " + n + ": importance must be low, medium or high");
