@@ -113,7 +113,7 @@ final class OpenAiProvider implements AiProvider {
                 .put("model", model)
                 .put("prompt", text)
                 .put("n", 1)
-                .put("size", prompt.width() + "x" + prompt.height());
+                .put("size", size(model, prompt.width(), prompt.height()));
         if (!model.startsWith("gpt-image")) {
             body.put("response_format", "b64_json"); // gpt-image models always answer b64_json and refuse the field
         }
@@ -148,6 +148,26 @@ final class OpenAiProvider implements AiProvider {
         int out = json.path("usage").path("output_tokens").asInt(0);
         BigDecimal cost = tokens(in, out).add(settings.prices().perImage());
         return new Media(bytes, info.contentType(), info.width(), info.height(), usage(model, in, out, cost, started));
+    }
+
+    /**
+     * The size to ask for: OpenAI's own image models accept only a few sizes, so the one closest to
+     * the asked aspect ratio is asked (the answer's real size is in the returned Media; callers
+     * scale or crop); any other model gets the size as asked.
+     */
+    static String size(String model, int width, int height) {
+        double ratio = (double) width / height;
+        if (model.startsWith("gpt-image")) {
+            return ratio > 1.2 ? "1536x1024" : ratio < 1 / 1.2 ? "1024x1536" : "1024x1024";
+        }
+        if (model.equals("dall-e-3")) {
+            return ratio > 1.2 ? "1792x1024" : ratio < 1 / 1.2 ? "1024x1792" : "1024x1024";
+        }
+        if (model.equals("dall-e-2")) {
+            int side = Math.max(width, height);
+            return side <= 256 ? "256x256" : side <= 512 ? "512x512" : "1024x1024";
+        }
+        return width + "x" + height;
     }
 
     @Override
