@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The local provider's pictures, drawn with Java2D: a landscape composed from the words of a
@@ -125,7 +126,20 @@ final class LocalArt {
 
     /** A landscape for the prompt: sky, light, ground, the prompt's things and a small hero, placed by the seed. */
     static BufferedImage landscape(String prompt, long seed, int w, int h, double t, boolean smooth) {
+        return landscape(prompt, seed, w, h, t, smooth, null);
+    }
+
+    /**
+     * As {@link #landscape(String, long, int, int, double, boolean)}; {@code accentHue}, when given
+     * and the prompt names no colour, is the hero's colour (taken from a reference picture, so a
+     * story's illustrations keep their hero).
+     */
+    static BufferedImage landscape(
+            String prompt, long seed, int w, int h, double t, boolean smooth, @Nullable Float accentHue) {
         Theme theme = theme(prompt);
+        if (accentHue != null && !theme.namedAccent()) {
+            theme = new Theme(theme.time(), theme.ground(), theme.extras(), accentHue, false);
+        }
         SplittableRandom random = new SplittableRandom(hash(prompt) * 31 + seed);
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -814,6 +828,57 @@ final class LocalArt {
 
     // ------------------------------------------------------------------------------------------
     // Helpers
+
+    /**
+     * The dominant hue of the saturated pixels of a picture, read subsampled to about 64 pixels a
+     * side (cheap whatever its size); null when it cannot be read or is grey.
+     */
+    static @Nullable Float dominantHue(byte[] picture) {
+        if (picture.length > 32 * 1024 * 1024) {
+            return null;
+        }
+        try (javax.imageio.stream.ImageInputStream in =
+                javax.imageio.ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(picture))) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = javax.imageio.ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return null;
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if ((long) w * h > 64L * 1024 * 1024) {
+                    return null;
+                }
+                javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
+                int step = Math.max(1, Math.max(w, h) / 64);
+                param.setSourceSubsampling(step, step, 0, 0);
+                BufferedImage small = reader.read(0, param);
+                double x = 0;
+                double y = 0;
+                for (int py = 0; py < small.getHeight(); py++) {
+                    for (int px = 0; px < small.getWidth(); px++) {
+                        int rgb = small.getRGB(px, py);
+                        float[] hsb = Color.RGBtoHSB((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff, null);
+                        if (hsb[1] > 0.45f && hsb[2] > 0.35f) {
+                            x += Math.cos(hsb[0] * 2 * Math.PI) * hsb[1];
+                            y += Math.sin(hsb[0] * 2 * Math.PI) * hsb[1];
+                        }
+                    }
+                }
+                if (Math.hypot(x, y) < 1e-6) {
+                    return null;
+                }
+                double hue = Math.atan2(y, x) / (2 * Math.PI);
+                return (float) (hue < 0 ? hue + 1 : hue);
+            } finally {
+                reader.dispose();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
 
     private static void hints(Graphics2D g, boolean smooth) {
         g.setRenderingHint(

@@ -43,7 +43,9 @@ final class LocalProvider implements AiProvider {
             Dna dna = Dna.of(prompt.dna());
             image = LocalArt.fromDna(dna, prompt.seed(), prompt.width(), prompt.height(), 0, true);
         } else {
-            image = LocalArt.landscape(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height(), 0, true);
+            byte[] reference = prompt.reference();
+            Float hue = reference == null ? null : LocalArt.dominantHue(reference);
+            image = LocalArt.landscape(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height(), 0, true, hue);
         }
         byte[] png = Encoders.png(image);
         return new Media(png, "image/png", prompt.width(), prompt.height(), usage(tokens(prompt.prompt()), 0, started));

@@ -454,7 +454,7 @@ final class OpenAiProvider implements AiProvider {
                         Duration.ofNanos(Math.min(left, settings.timeout().toNanos()));
                 HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                         .timeout(attemptTimeout)
-                        .header("Idempotency-Key", call.requestId())
+                        .header("Idempotency-Key", headerValue(call.requestId()))
                         .header("User-Agent", "atelier");
                 String key = settings.apiKey();
                 if (key != null) {
@@ -518,7 +518,7 @@ final class OpenAiProvider implements AiProvider {
                     return new Reply(status, response.headers(), response.body(), attempt);
                 }
                 String why = "HTTP " + status + errorExcerpt(response.body());
-                if (status == 429 || status >= 500) {
+                if (status == 429 || status == 408 || status >= 500) {
                     retryOrThrow(call, capability, attempt, deadline, response.headers(), status, why);
                     continue;
                 }
@@ -756,6 +756,12 @@ final class OpenAiProvider implements AiProvider {
                 AiException.Kind.TIMEOUT,
                 "provider " + name() + ": " + capability + ": no answer within the call's "
                         + call.timeout().toMillis() + " ms");
+    }
+
+    /** A request id as a header value: visible ASCII only, at most 255 characters. */
+    static String headerValue(String id) {
+        String v = id.replaceAll("[^\\x21-\\x7e]", "_");
+        return v.isEmpty() ? "_" : v.length() > 255 ? v.substring(0, 255) : v;
     }
 
     private static String failureName(Throwable cause) {

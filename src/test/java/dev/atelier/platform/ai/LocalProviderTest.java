@@ -79,6 +79,21 @@ class LocalProviderTest {
     }
 
     @Test
+    void aReferencePictureKeepsTheHerosColour() throws Exception {
+        byte[] red = local.image(call(), ImagePrompt.of("a red dragon in the meadow", 1, 256, 256))
+                .bytes();
+        Float hue = LocalArt.dominantHue(red);
+        assertThat(hue).isNotNull();
+        ImagePrompt next = new ImagePrompt("the dragon walks in the forest", 2, 256, 256, List.of(), red);
+        byte[] withReference = local.image(call(), next).bytes();
+        byte[] without = local.image(call(), ImagePrompt.of("the dragon walks in the forest", 2, 256, 256))
+                .bytes();
+        assertThat(withReference).isNotEqualTo(without);
+        assertThat(local.image(call(), next).bytes()).isEqualTo(withReference);
+        assertThat(LocalArt.dominantHue(new byte[] {1, 2, 3})).isNull();
+    }
+
+    @Test
     void themesComeFromWordsInFiveLanguages() {
         assertThat(LocalArt.theme("une nuit étoilée à la plage").time()).isEqualTo("night");
         assertThat(LocalArt.theme("une nuit étoilée à la plage").ground()).isEqualTo("sea");

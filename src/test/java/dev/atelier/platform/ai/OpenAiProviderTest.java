@@ -249,6 +249,13 @@ class OpenAiProviderTest {
     }
 
     @Test
+    void requestIdsBecomeSafeHeaderValues() {
+        assertThat(OpenAiProvider.headerValue("delula.generation:42")).isEqualTo("delula.generation:42");
+        assertThat(OpenAiProvider.headerValue("a b\r\nX-Evil: 1")).isEqualTo("a_b__X-Evil:_1");
+        assertThat(OpenAiProvider.headerValue("x".repeat(300))).hasSize(255);
+    }
+
+    @Test
     void badRequestIsRejectedWithoutRetry() {
         stub.rejectNext(1);
         assertThatThrownBy(() -> provider().image(call(), ImagePrompt.of("x", 1, 64, 64)))
