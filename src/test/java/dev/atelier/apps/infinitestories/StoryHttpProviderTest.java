@@ -135,6 +135,17 @@ class StoryHttpProviderTest {
                                 + "where content_id = ?::uuid",
                         refused.json().get("content_id").asText()))
                 .isEqualTo("violence rejected");
+        // one it flags mildly is written from the sanitized text
+        StoriesApi.Answer softened = story(user.accessToken(), heroId, "a stupid goose " + UUID.randomUUID());
+        assertThat(softened.status()).as(softened.json().toString()).isEqualTo(202);
+        assertThat(softened.json().get("moderation").asText()).isEqualTo("modified");
+        String softenedId = softened.json().get("story_id").asText();
+        assertThat(text(
+                        "select action_taken from infinitestories.content_flags where content_id = ?::uuid",
+                        softenedId))
+                .isEqualTo("modified");
+        assertThat(settle(softenedId)).isEqualTo("completed");
+        illustrationsSettle(softenedId);
     }
 
     @Test

@@ -184,7 +184,9 @@ class StoryLimitsAndModerationTest {
                                 + "from infinitestories.content_flags where content_id = ?::uuid",
                         content))
                 .isNotEmpty()
-                .allMatch(f -> f.equals("prompt violence high rejected 0.90 true a knight who likes blood and gore"));
+                .allMatch(
+                        f -> f.matches(
+                                "prompt violence high rejected (0\\.[5-9][0-9]|1\\.00) true a knight who likes blood and gore"));
         assertThat(text(
                         "select count(*) from infinitestories.stories where user_id = ?::uuid",
                         user.id().toString()))
@@ -208,6 +210,42 @@ class StoryLimitsAndModerationTest {
         assertThat(fine.status()).isEqualTo(202);
         stories.add(fine.json().get("story_id").asText());
         assertThat(fine.json().get("moderation").asText()).isEqualTo("approved");
+    }
+
+    @Test
+    void aPromptModerationSoftensIsFlaggedAndTheStoryIsWrittenFromTheSanitizedText() throws Exception {
+        TestUser user = server.newUser();
+        String heroId = hero(user, "Una");
+        String prompt = "a stupid dragon who hates broccoli";
+        StoriesApi.Answer accepted = story(user.accessToken(), heroId, prompt);
+        assertThat(accepted.status()).as(accepted.json().toString()).isEqualTo(202);
+        assertThat(accepted.json().get("moderation").asText()).isEqualTo("modified");
+        String storyId = accepted.json().get("story_id").asText();
+        stories.add(storyId);
+        String sanitized = text(
+                "select generation_metadata->>'sanitized_prompt' from infinitestories.stories where id = ?::uuid",
+                storyId);
+        assertThat(sanitized).isNotBlank().doesNotContain("stupid").doesNotContain("hates");
+        assertThat(rows(
+                        "select flag_type || ' ' || severity || ' ' || action_taken || ' ' || original_content || ' | ' "
+                                + "|| modified_content from infinitestories.content_flags where content_id = ?::uuid",
+                        storyId))
+                .isNotEmpty()
+                .allMatch(f -> f.startsWith("inappropriate low modified " + prompt + " | " + sanitized));
+        assertThat(text(
+                        "select (generation_metadata->>'filter_changes')::int > 0 from infinitestories.stories "
+                                + "where id = ?::uuid",
+                        storyId))
+                .isEqualTo("t");
+        // the job was given the sanitized text, not the original
+        assertThat(text(
+                        "select args->>'event' from platform.jobs where kind = 'infinitestories.story' "
+                                + "and args->>'story_id' = ?",
+                        storyId))
+                .isEqualTo(sanitized);
+        assertThat(settled(storyId)).isEqualTo("completed");
+        assertThat(text("select content from infinitestories.stories where id = ?::uuid", storyId))
+                .doesNotContain("stupid");
     }
 
     @Test
