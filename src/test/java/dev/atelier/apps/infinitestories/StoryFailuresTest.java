@@ -197,6 +197,63 @@ class StoryFailuresTest {
     }
 
     @Test
+    void anIllustrationWhoseWorkerLosesItsLeaseIsDrawnOnceByTheNextAttempt() throws Exception {
+        fault("illustration", "slow:2500");
+        String next = start("a glass castle");
+        assertThat(settle(next)).isEqualTo("completed");
+        String illustration = text(
+                "select i.id from infinitestories.story_illustrations i join infinitestories.story_scenes s "
+                        + "on s.id = i.scene_id where i.story_id = ?::uuid and s.scene_number = 1",
+                next);
+        long job = Long.parseLong(text(
+                "select id from platform.jobs where app_table = 'infinitestories.story_illustrations' and app_key = ?",
+                illustration));
+        Poll.until(
+                "the first attempt is running",
+                StoriesApi.WITHIN,
+                () -> "running 1".equals(text("select state || ' ' || attempt from platform.jobs where id = ?", job)));
+        JobEngine rescuer =
+                text("select lease_owner from platform.jobs where id = ?", job).equals(second.engine.owner())
+                        ? server.component(JobEngine.class)
+                        : second.engine;
+        Poll.until("the lease is lost and the job rescued", StoriesApi.WITHIN, () -> {
+            StoriesApi.exec(
+                    "update platform.jobs set lease_expires_at = now() - interval '1 hour' where id = ? and attempt = 1",
+                    job);
+            return rescuer.rescue() > 0
+                    || !"running 1".equals(text("select state || ' ' || attempt from platform.jobs where id = ?", job));
+        });
+        fault("illustration", "");
+        Poll.until("the illustration is drawn", StoriesApi.WITHIN, () -> {
+            second.skipAhead();
+            return "completed"
+                    .equals(text(
+                            "select status from infinitestories.story_illustrations where id = ?::uuid", illustration));
+        });
+        Poll.until(
+                "the first attempt's call has ended",
+                StoriesApi.WITHIN,
+                () -> text(
+                                "select status from infinitestories.api_usage where request_id = ?",
+                                "illustration:" + illustration + ":1")
+                        != null);
+        illustrationsSettled(next);
+        assertThat(text("select attempt || ' ' || state from platform.jobs where id = ?", job))
+                .isEqualTo("2 completed");
+        assertThat(text(
+                        "select retry_count || ' ' || image_url from infinitestories.story_illustrations where id = ?::uuid",
+                        illustration))
+                .isEqualTo("1 /storage/v1/object/public/illustrations/" + user.id() + "/" + next + "/scene-1.png");
+        // one image and one thumbnail per scene: the late worker's upload replaced, never added
+        assertThat(text(
+                        "select count(*) from storage.objects where bucket_id = 'illustrations' and name like ?",
+                        user.id() + "/" + next + "/%"))
+                .isEqualTo(String.valueOf(2
+                        * Integer.parseInt(text(
+                                "select count(*) from infinitestories.story_scenes where story_id = ?::uuid", next))));
+    }
+
+    @Test
     void aWorkerThatLosesItsLeaseMidStoryLeavesTheStoryCompletedOnce() throws Exception {
         fault("story", "slow:2500");
         String storyId = start("a clockwork owl");
