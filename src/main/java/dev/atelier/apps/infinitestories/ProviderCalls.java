@@ -51,8 +51,9 @@ class ProviderCalls {
 
     /**
      * Runs one call of {@code target} (the function: moderation, story, scenes, illustration,
-     * avatar). {@code requestKey} names the request across attempts (the provider's idempotency
-     * key and what deliberate local faults count by); the usage row's request id adds the attempt.
+     * avatar). {@code requestKey} names the request across attempts; with the target it is the
+     * provider's idempotency key (and what deliberate local faults count by); the usage row's
+     * request id adds the attempt.
      */
     <T> T call(
             @Nullable UUID userId,
@@ -64,10 +65,12 @@ class ProviderCalls {
             Function<T, @Nullable Usage> usageOf,
             Work<T> work)
             throws AiException {
-        AiCall call = new AiCall(APP, target, requestKey, timeout);
+        // The provider's idempotency key: one per logical call (the story and its scenes are two),
+        // the same for every attempt of it, so a provider that kept an answer can give it again.
+        AiCall call = new AiCall(APP, target, target + ":" + requestKey, timeout);
         AiProvider provider = providers.forCall(call);
         long started = System.nanoTime();
-        String requestId = target + ":" + requestKey + ":" + attempt;
+        String requestId = call.requestId() + ":" + attempt;
         metadata.put("provider", provider.name());
         metadata.put("attempt", attempt);
         try {

@@ -126,7 +126,10 @@ class StoryHttpProviderTest {
         assertThat(stub.received())
                 .anyMatch(r -> r.path().equals("/v1/chat/completions")
                         && r.idempotencyKey() != null
-                        && r.idempotencyKey().contains(storyId));
+                        && ("story:" + storyId).equals(r.idempotencyKey()));
+        assertThat(stub.received())
+                .anyMatch(r ->
+                        r.path().equals("/v1/chat/completions") && ("scenes:" + storyId).equals(r.idempotencyKey()));
         // a prompt the remote moderation flags is refused
         StoriesApi.Answer refused = story(user.accessToken(), heroId, "they kill the dragon, blood everywhere");
         assertThat(refused.status()).isEqualTo(422);
