@@ -137,6 +137,9 @@ class ProviderCalls {
             @Nullable String error,
             @Nullable String code,
             ObjectNode metadata) {
+        // A worker interrupted mid-call (its job timed out, was cancelled or lost its lease) still
+        // meters the call: the interrupt is set aside for this write, then restored.
+        boolean interrupted = Thread.interrupted();
         try {
             database.transaction(Caller.serviceRole(), tx -> {
                 try (PreparedStatement insert = tx.connection().prepareStatement("""
@@ -165,6 +168,10 @@ class ProviderCalls {
         } catch (SQLException | RuntimeException e) {
             // Metering must not turn a provider's answer into a failure; the log says it was lost.
             log.warn("could not record api_usage {} for {}: {}", requestId, function, e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

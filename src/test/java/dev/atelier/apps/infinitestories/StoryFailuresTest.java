@@ -209,9 +209,12 @@ class StoryFailuresTest {
                 "select id from platform.jobs where app_table = 'infinitestories.story_illustrations' and app_key = ?",
                 illustration));
         Poll.until(
-                "the first attempt is running",
+                "the first attempt is in its provider call",
                 StoriesApi.WITHIN,
-                () -> "running 1".equals(text("select state || ' ' || attempt from platform.jobs where id = ?", job)));
+                () -> "running 1 drawing"
+                        .equals(text(
+                                "select state || ' ' || attempt || ' ' || progress_message from platform.jobs where id = ?",
+                                job)));
         JobEngine rescuer =
                 text("select lease_owner from platform.jobs where id = ?", job).equals(second.engine.owner())
                         ? server.component(JobEngine.class)
@@ -260,10 +263,14 @@ class StoryFailuresTest {
         long job = Long.parseLong(text(
                 "select id from platform.jobs where kind = 'infinitestories.story' and args->>'story_id' = ?",
                 storyId));
+        // Running, and past the progress it reports just before its (slow) provider call.
         Poll.until(
-                "the first attempt is running",
+                "the first attempt is in its provider call",
                 StoriesApi.WITHIN,
-                () -> "running 1".equals(text("select state || ' ' || attempt from platform.jobs where id = ?", job)));
+                () -> "running 1 writing the story"
+                        .equals(text(
+                                "select state || ' ' || attempt || ' ' || progress_message from platform.jobs where id = ?",
+                                job)));
         String firstOwner = text("select lease_owner from platform.jobs where id = ?", job);
         // The worker's lease is lost (a server paused or cut off): another engine rescues the job.
         JobEngine rescuer =
