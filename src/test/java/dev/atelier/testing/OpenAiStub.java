@@ -47,7 +47,7 @@ import javax.imageio.ImageIO;
  * </pre>
  *
  * <p>Answers (deterministic): {@code POST /v1/images/generations} a PNG of the asked size (capped at
- * 512 a side) as {@code b64_json} (or as a {@code url} served here, {@link #imagesAsUrl}); {@code POST
+ * 1024 a side) as {@code b64_json} (or as a {@code url} served here, {@link #imagesAsUrl}); {@code POST
  * /v1/chat/completions} a short story, or, when {@code response_format} is {@code json_object}, three
  * scenes as JSON ({@link #chatContent} overrides the content); {@code POST /v1/moderations} flags
  * "kill"/"blood" as violence (0.95) and "stupid" as harassment (0.6); {@code POST /v1/audio/speech} a
@@ -108,9 +108,15 @@ public final class OpenAiStub implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    /** Settings of a provider named {@code name} at this stub, with its key, 2 retries, 4 at once. */
+    /**
+     * Settings of a provider named {@code name} at this stub: its key, 2 retries, 4 calls at once,
+     * and the image model {@code stub-image} (so images are asked, and answered, at the size the
+     * caller wants; OpenAI's own models only take a few sizes).
+     */
     public RemoteSettings settings(String name) {
-        return RemoteSettings.of(name, baseUrl(), API_KEY).withMaxRetries(2);
+        return RemoteSettings.of(name, baseUrl(), API_KEY)
+                .withModel("image", "stub-image")
+                .withMaxRetries(2);
     }
 
     // ------------------------------------------------------------------------------ knobs
@@ -318,8 +324,8 @@ public final class OpenAiStub implements AutoCloseable {
 
     private void images(HttpExchange exchange, JsonNode body) throws IOException {
         String[] size = body.path("size").asText("256x256").split("x");
-        int w = Math.min(512, Math.max(16, parse(size[0])));
-        int h = Math.min(512, Math.max(16, parse(size.length > 1 ? size[1] : size[0])));
+        int w = Math.min(1024, Math.max(16, parse(size[0])));
+        int h = Math.min(1024, Math.max(16, parse(size.length > 1 ? size[1] : size[0])));
         String prompt = body.path("prompt").asText("");
         ObjectNode answer = JSON.createObjectNode().put("created", 1_700_000_000L);
         ObjectNode item = answer.putArray("data").addObject();
@@ -386,7 +392,7 @@ public final class OpenAiStub implements AutoCloseable {
         while (texts.size() < 3) {
             texts.add(texts.isEmpty() ? "A quiet night." : texts.get(texts.size() - 1));
         }
-        String[] emotions = {"curious", "brave", "peaceful"};
+        String[] emotions = {"mysterious", "adventurous", "peaceful"};
         double at = 0;
         for (int i = 0; i < texts.size() && i < 3; i++) {
             scenes.addObject()

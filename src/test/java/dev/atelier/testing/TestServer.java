@@ -88,6 +88,9 @@ public final class TestServer {
                 System.setProperty("atelier.algorhythmic.generation.timeout-ms", "700");
                 System.setProperty("atelier.algorhythmic.generation.backoff-ms", "50");
                 System.setProperty("atelier.algorhythmic.generation.size", "256");
+                // InfiniteStories draws its illustrations and avatars at 256 px instead of 1024 in
+                // tests: the same code path, a sixteenth of the pixels to render and encode.
+                System.setProperty("atelier.infinitestories.image-size", "256");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

@@ -144,7 +144,7 @@ public class AiProviders implements AutoCloseable {
     }
 
     /** The {@code atelier.ai.*} properties (and their ATELIER_AI_* environment forms) Spring knows. */
-    private static Map<String, String> properties(Environment environment) {
+    static Map<String, String> properties(Environment environment) {
         Map<String, String> out = new LinkedHashMap<>();
         if (environment instanceof ConfigurableEnvironment configurable) {
             // Lowest precedence first, so that higher sources overwrite.

@@ -1,29 +1,27 @@
 package dev.atelier.platform.ai;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.SplittableRandom;
-import java.util.zip.CRC32;
-import javax.imageio.ImageIO;
 
 /**
- * The built-in provider: everything is computed here, deterministically from the request, with no
- * network and no keys. Images are drawn from the prompt and the seed; stories are composed from
- * the hero and the event; moderation is a word list.
+ * The built-in provider: everything is computed here, deterministically from the request (the same
+ * request gives the same bytes), with no network and no keys. Images are landscapes drawn from the
+ * prompt's words and the seed, or Algorhythmic's abstract art drawn from its DNA vector
+ * ({@link LocalArt}); video is a looping animated GIF of the same drawing in motion; stories are
+ * composed from the hero and the event in five languages ({@link LocalStories}); scenes are cut
+ * from the story ({@link LocalScenes}); moderation is a rule list ({@link LocalModeration}); there
+ * is no speech. Every call first acts out the faults set for it ({@link LocalFaults}).
  */
 final class LocalProvider implements AiProvider {
 
     static final String NAME = "local";
+
+    /** Pixels a video may draw in all (frames × width × height), so a large clip stays cheap: fewer frames. */
+    static final long VIDEO_PIXEL_BUDGET = 12_000_000;
+
+    static final int VIDEO_DELAY_CENTISECONDS = 8; // 12.5 frames per second
 
     private final LocalFaults faults;
 
@@ -40,102 +38,78 @@ final class LocalProvider implements AiProvider {
     public Media image(AiCall call, ImagePrompt prompt) throws AiException {
         faults.apply(call);
         long started = System.nanoTime();
-        BufferedImage image = draw(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height());
-        return new Media(png(image), "image/png", prompt.width(), prompt.height(), usage(started));
+        BufferedImage image;
+        if (!prompt.dna().isEmpty()) {
+            Dna dna = Dna.of(prompt.dna());
+            image = LocalArt.fromDna(dna, prompt.seed(), prompt.width(), prompt.height(), 0, true);
+        } else {
+            byte[] reference = prompt.reference();
+            Float hue = reference == null ? null : LocalArt.dominantHue(reference);
+            image = LocalArt.landscape(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height(), 0, true, hue);
+        }
+        byte[] png = Encoders.png(image);
+        return new Media(png, "image/png", prompt.width(), prompt.height(), usage(tokens(prompt.prompt()), 0, started));
     }
 
     @Override
     public Media video(AiCall call, VideoPrompt prompt) throws AiException {
         faults.apply(call);
         long started = System.nanoTime();
-        BufferedImage frame = draw(prompt.prompt(), prompt.seed(), prompt.width(), prompt.height());
-        return new Media(encode(frame, "gif"), "image/gif", prompt.width(), prompt.height(), usage(started));
+        int frames = frames(prompt);
+        List<BufferedImage> images = new ArrayList<>(frames);
+        for (int i = 0; i < frames; i++) {
+            images.add(LocalArt.landscape(
+                    prompt.prompt(), prompt.seed(), prompt.width(), prompt.height(), (double) i / frames, false));
+        }
+        byte[] gif = Encoders.gif(images, VIDEO_DELAY_CENTISECONDS);
+        return new Media(gif, "image/gif", prompt.width(), prompt.height(), usage(tokens(prompt.prompt()), 0, started));
+    }
+
+    /** The frames drawn: as asked, at least 2 (it moves), at most what the pixel budget allows. */
+    static int frames(VideoPrompt prompt) {
+        long perFrame = (long) prompt.width() * prompt.height();
+        int affordable = (int) Math.max(2, VIDEO_PIXEL_BUDGET / perFrame);
+        return Math.max(2, Math.min(prompt.frames(), affordable));
     }
 
     @Override
     public Text story(AiCall call, StoryPrompt prompt) throws AiException {
         faults.apply(call);
         long started = System.nanoTime();
-        String traits = String.join(", ", prompt.traits());
-        String text = "Once upon a time, " + prompt.heroName() + ", who was " + traits + ", met " + prompt.event()
-                + ". " + prompt.heroName() + " used " + prompt.ability() + " to help everyone. "
-                + "In the end, everyone was safe, and " + prompt.heroName() + " fell asleep smiling.";
-        return new Text(text, usage(started));
+        String text = LocalStories.compose(prompt);
+        int in = tokens(prompt.heroName() + " " + String.join(" ", prompt.traits()) + " " + prompt.appearance() + " "
+                + prompt.ability() + " " + prompt.event());
+        return new Text(text, usage(in, tokens(text), started));
     }
 
     @Override
     public List<Scene> scenes(AiCall call, String story, String language, int maxScenes) throws AiException {
         faults.apply(call);
-        String[] sentences = story.split("(?<=[.!?])\\s+");
-        List<Scene> scenes = new ArrayList<>();
-        double at = 0;
-        for (int i = 0; i < sentences.length && scenes.size() < maxScenes; i++) {
-            String text = sentences[i].trim();
-            if (text.isEmpty()) {
-                continue;
-            }
-            scenes.add(new Scene(
-                    scenes.size() + 1, text, "A children's book illustration: " + text, at, "happy", "medium"));
-            at += text.split("\\s+").length / 2.5;
+        if (maxScenes < 1) {
+            throw new AiException(AiException.Kind.REJECTED, "maxScenes must be at least 1");
         }
-        return scenes;
+        return LocalScenes.extract(story, maxScenes);
     }
 
     @Override
     public Moderation moderate(AiCall call, String text) throws AiException {
         faults.apply(call);
         long started = System.nanoTime();
-        String lower = text.toLowerCase(Locale.ROOT);
-        List<Moderation.Flag> flags = new ArrayList<>();
-        for (String word : List.of("kill", "gore", "blood")) {
-            if (lower.contains(word)) {
-                flags.add(new Moderation.Flag("violence", "high", 0.9));
-            }
-        }
-        return new Moderation(flags.isEmpty() ? "allow" : "reject", flags, null, usage(started));
+        return LocalModeration.moderate(text, usage(tokens(text), 0, started));
     }
 
     @Override
     public Media speech(AiCall call, String text, String voice) throws AiException {
+        faults.apply(call);
         throw new AiException(AiException.Kind.UNSUPPORTED, "the local provider has no speech");
     }
 
-    private static BufferedImage draw(String prompt, long seed, int width, int height) {
-        CRC32 crc = new CRC32();
-        crc.update(prompt.getBytes(StandardCharsets.UTF_8));
-        SplittableRandom random = new SplittableRandom(crc.getValue() ^ seed);
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(new Color(random.nextInt(1 << 24)));
-            g.fillRect(0, 0, width, height);
-            for (int i = 0; i < 12; i++) {
-                g.setColor(new Color(random.nextInt(1 << 24)));
-                int size = 1 + random.nextInt(Math.max(2, Math.min(width, height) / 2));
-                g.fillOval(random.nextInt(width), random.nextInt(height), size, size);
-            }
-        } finally {
-            g.dispose();
-        }
-        return image;
+    /** Tokens as chat models count them, roughly: a token per four characters. */
+    static int tokens(String text) {
+        return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
     }
 
-    private static byte[] png(BufferedImage image) {
-        return encode(image, "png");
-    }
-
-    private static byte[] encode(BufferedImage image, String format) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, format, out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    private static Usage usage(long startedNanos) {
-        return new Usage(NAME, null, 0, 0, BigDecimal.ZERO, (System.nanoTime() - startedNanos) / 1_000_000);
+    private static Usage usage(int in, int out, long startedNanos) {
+        return new Usage(NAME, "local", in, out, BigDecimal.ZERO, (System.nanoTime() - startedNanos) / 1_000_000);
     }
 }

@@ -113,7 +113,7 @@ final class OpenAiProvider implements AiProvider {
                 .put("model", model)
                 .put("prompt", text)
                 .put("n", 1)
-                .put("size", prompt.width() + "x" + prompt.height());
+                .put("size", size(model, prompt.width(), prompt.height()));
         if (!model.startsWith("gpt-image")) {
             body.put("response_format", "b64_json"); // gpt-image models always answer b64_json and refuse the field
         }
@@ -148,6 +148,26 @@ final class OpenAiProvider implements AiProvider {
         int out = json.path("usage").path("output_tokens").asInt(0);
         BigDecimal cost = tokens(in, out).add(settings.prices().perImage());
         return new Media(bytes, info.contentType(), info.width(), info.height(), usage(model, in, out, cost, started));
+    }
+
+    /**
+     * The size to ask for: OpenAI's own image models accept only a few sizes, so the one closest to
+     * the asked aspect ratio is asked (the answer's real size is in the returned Media; callers
+     * scale or crop); any other model gets the size as asked.
+     */
+    static String size(String model, int width, int height) {
+        double ratio = (double) width / height;
+        if (model.startsWith("gpt-image")) {
+            return ratio > 1.2 ? "1536x1024" : ratio < 1 / 1.2 ? "1024x1536" : "1024x1024";
+        }
+        if (model.equals("dall-e-3")) {
+            return ratio > 1.2 ? "1792x1024" : ratio < 1 / 1.2 ? "1024x1792" : "1024x1024";
+        }
+        if (model.equals("dall-e-2")) {
+            int side = Math.max(width, height);
+            return side <= 256 ? "256x256" : side <= 512 ? "512x512" : "1024x1024";
+        }
+        return width + "x" + height;
     }
 
     @Override
@@ -221,7 +241,8 @@ final class OpenAiProvider implements AiProvider {
         String system = "You cut children's stories into scenes for an illustrated book. Answer with one JSON"
                 + " object only: {\"scenes\": [{\"text\": the scene's exact part of the story,"
                 + " \"illustration_prompt\": an English prompt for its picture, \"timestamp_seconds\": where it"
-                + " starts when read aloud, \"emotion\": one word, \"importance\": \"low\", \"medium\" or"
+                + " starts when read aloud, \"emotion\": one of " + String.join(", ", LocalScenes.EMOTIONS)
+                + ", \"importance\": \"low\", \"medium\" or"
                 + " \"high\"}]}, between " + Math.min(3, maxScenes) + " and " + maxScenes + " scenes in story order.";
         ObjectNode body = chat(model, system, story, 0.2);
         body.putObject("response_format").put("type", "json_object");
@@ -268,6 +289,9 @@ final class OpenAiProvider implements AiProvider {
             }
             last = at.asDouble();
             String emotion = requiredText(s, "emotion", 40, n).toLowerCase(Locale.ROOT);
+            if (!LocalScenes.EMOTIONS.contains(emotion)) {
+                throw new IllegalArgumentException("scene " + n + ": emotion must be one of " + LocalScenes.EMOTIONS);
+            }
             String importance = requiredText(s, "importance", 10, n).toLowerCase(Locale.ROOT);
             if (!importance.equals("low") && !importance.equals("medium") && !importance.equals("high")) {
                 throw new IllegalArgumentException("scene " + n + ": importance must be low, medium or high");
@@ -430,7 +454,7 @@ final class OpenAiProvider implements AiProvider {
                         Duration.ofNanos(Math.min(left, settings.timeout().toNanos()));
                 HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                         .timeout(attemptTimeout)
-                        .header("Idempotency-Key", call.requestId())
+                        .header("Idempotency-Key", headerValue(call.requestId()))
                         .header("User-Agent", "atelier");
                 String key = settings.apiKey();
                 if (key != null) {
@@ -494,7 +518,7 @@ final class OpenAiProvider implements AiProvider {
                     return new Reply(status, response.headers(), response.body(), attempt);
                 }
                 String why = "HTTP " + status + errorExcerpt(response.body());
-                if (status == 429 || status >= 500) {
+                if (status == 429 || status == 408 || status >= 500) {
                     retryOrThrow(call, capability, attempt, deadline, response.headers(), status, why);
                     continue;
                 }
@@ -732,6 +756,12 @@ final class OpenAiProvider implements AiProvider {
                 AiException.Kind.TIMEOUT,
                 "provider " + name() + ": " + capability + ": no answer within the call's "
                         + call.timeout().toMillis() + " ms");
+    }
+
+    /** A request id as a header value: visible ASCII only, at most 255 characters. */
+    static String headerValue(String id) {
+        String v = id.replaceAll("[^\\x21-\\x7e]", "_");
+        return v.isEmpty() ? "_" : v.length() > 255 ? v.substring(0, 255) : v;
     }
 
     private static String failureName(Throwable cause) {

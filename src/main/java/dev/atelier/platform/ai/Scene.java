@@ -2,8 +2,9 @@ package dev.atelier.platform.ai;
 
 /**
  * One scene of a story: its number (from 1), its part of the text, the prompt for its
- * illustration, where it starts when read aloud (seconds), its emotion and its importance
- * (low, medium or high).
+ * illustration, where it starts when read aloud (seconds), its emotion (the local provider and
+ * the remote one both use InfiniteStories' seven words: joyful, peaceful, exciting, mysterious,
+ * heartwarming, adventurous, contemplative) and its importance (low, medium or high).
  */
 public record Scene(
         int number,
@@ -11,4 +12,14 @@ public record Scene(
         String illustrationPrompt,
         double timestampSeconds,
         String emotion,
-        String importance) {}
+        String importance) {
+
+    /** The importance in InfiniteStories' words: high → {@code key}, medium → {@code major}, low → {@code minor}. */
+    public String storyImportance() {
+        return switch (importance) {
+            case "high" -> "key";
+            case "medium" -> "major";
+            default -> "minor";
+        };
+    }
+}

@@ -55,4 +55,26 @@ public final class ServerFiles {
             staging.remove(version);
         }
     }
+
+    /**
+     * The bytes of {@code bucket}/{@code name} as the service role reads them, or null when there
+     * is no such file or it is larger than {@code maxBytes} (a job reading back what it wrote, e.g.
+     * the previous illustration of a story as the reference for the next).
+     */
+    public byte @Nullable [] read(String bucket, String name, long maxBytes) throws IOException, SQLException {
+        Objects.Found found;
+        try {
+            found = objects.find(Caller.serviceRole(), bucket, name);
+        } catch (StorageError e) {
+            return null;
+        }
+        try (Blob blob = found.blob()) {
+            if (blob.size() > maxBytes) {
+                return null;
+            }
+            try (java.io.InputStream in = blob.stream(0, blob.size())) {
+                return in.readAllBytes();
+            }
+        }
+    }
 }

@@ -44,6 +44,7 @@ public class Indexes {
     public static final Index IDX_FLAGS_TYPE_SEVERITY_TIME = Internal.createIndex(DSL.name("idx_flags_type_severity_time"), ContentFlags.CONTENT_FLAGS, new OrderField[] { ContentFlags.CONTENT_FLAGS.CONTENT_TYPE, ContentFlags.CONTENT_FLAGS.SEVERITY, ContentFlags.CONTENT_FLAGS.CREATED_AT.desc() }, false);
     public static final Index IDX_FLAGS_UNREVIEWED = Internal.createIndex(DSL.name("idx_flags_unreviewed"), ContentFlags.CONTENT_FLAGS, new OrderField[] { ContentFlags.CONTENT_FLAGS.REVIEWED_AT }, false);
     public static final Index IDX_GALLERY_HERO = Internal.createIndex(DSL.name("idx_gallery_hero"), HeroGallery.HERO_GALLERY, new OrderField[] { HeroGallery.HERO_GALLERY.HERO_ID }, false);
+    public static final Index IDX_GALLERY_ONE_PRIMARY = Internal.createIndex(DSL.name("idx_gallery_one_primary"), HeroGallery.HERO_GALLERY, new OrderField[] { HeroGallery.HERO_GALLERY.HERO_ID }, true);
     public static final Index IDX_GALLERY_PRIMARY = Internal.createIndex(DSL.name("idx_gallery_primary"), HeroGallery.HERO_GALLERY, new OrderField[] { HeroGallery.HERO_GALLERY.HERO_ID, HeroGallery.HERO_GALLERY.IS_PRIMARY }, false);
     public static final Index IDX_HEROES_USER_ACTIVE = Internal.createIndex(DSL.name("idx_heroes_user_active"), Heroes.HEROES, new OrderField[] { Heroes.HEROES.USER_ID, Heroes.HEROES.IS_ACTIVE }, false);
     public static final Index IDX_HEROES_USER_ID = Internal.createIndex(DSL.name("idx_heroes_user_id"), Heroes.HEROES, new OrderField[] { Heroes.HEROES.USER_ID }, false);

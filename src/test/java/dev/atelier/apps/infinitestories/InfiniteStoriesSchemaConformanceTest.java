@@ -30,7 +30,9 @@ class InfiniteStoriesSchemaConformanceTest {
                         "id uuid, user_id uuid, hero_id uuid, custom_event_id uuid, title text, content text, event_type text, "
                                 + "event_data jsonb, audio_url text, audio_duration interval, audio_voice text, language text, "
                                 + "estimated_duration interval, word_count integer, generation_metadata jsonb, created_at timestamptz, "
-                                + "updated_at timestamptz, is_favorite boolean, play_count integer, last_played_at timestamptz"),
+                                + "updated_at timestamptz, is_favorite boolean, play_count integer, last_played_at timestamptz, "
+                                // V80, not in the document: the generation's status (docs/apps/infinitestories.md)
+                                + "status text"),
                 table(
                         "story_scenes",
                         "id uuid, story_id uuid, scene_number integer, text_segment text, illustration_prompt text, "

@@ -105,6 +105,29 @@ class AiRoutingTest {
     }
 
     @Test
+    void springEnvironmentGivesBothForms() {
+        org.springframework.core.env.StandardEnvironment env = new org.springframework.core.env.StandardEnvironment();
+        env.getPropertySources()
+                .addFirst(new org.springframework.core.env.SystemEnvironmentPropertySource(
+                        "test-env",
+                        Map.of(
+                                "ATELIER_AI_PROVIDERS_GROQ_BASE_URL", "https://api.groq.example/openai/v1",
+                                "ATELIER_AI_PROVIDERS_GROQ_MODELS_CHAT", "llama",
+                                "ATELIER_AI_ROUTES", "infinitestories:story=groq",
+                                "ATELIER_AI_LOCAL_FAULTS", "delula:*=reject",
+                                "UNRELATED", "x")));
+        env.getPropertySources()
+                .addFirst(new org.springframework.core.env.MapPropertySource(
+                        "test-props", Map.of("atelier.ai.routes.delula.portrait", "groq")));
+        AiSettings settings = AiSettings.from(AiProviders.properties(env));
+        assertThat(settings.providers()).extracting(RemoteSettings::name).containsExactly("groq");
+        assertThat(settings.routes())
+                .containsEntry("infinitestories:story", "groq")
+                .containsEntry("delula:portrait", "groq");
+        assertThat(settings.localFaults()).isEqualTo("delula:*=reject");
+    }
+
+    @Test
     void badSettingsNameThePropertyNeverTheValue() {
         assertThatThrownBy(() -> AiSettings.from(Map.of("atelier.ai.providers.x.api-key", "sk-secret-value-999")))
                 .hasMessageContaining("atelier.ai.providers.x.base-url")

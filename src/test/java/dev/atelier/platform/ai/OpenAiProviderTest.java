@@ -90,7 +90,7 @@ class OpenAiProviderTest {
         assertThat(ImageIO.read(new ByteArrayInputStream(media.bytes())).getWidth())
                 .isEqualTo(256);
         assertThat(media.usage().provider()).isEqualTo(name);
-        assertThat(media.usage().model()).isEqualTo("gpt-image-1");
+        assertThat(media.usage().model()).isEqualTo("stub-image");
         assertThat(media.usage().outputTokens()).isEqualTo(1056);
         // 0.04 per image + 1056 output tokens at 0.60 per million + input tokens at 0.15 per million
         assertThat(media.usage().costEstimate()).isGreaterThan(new BigDecimal("0.0406"));
@@ -100,6 +100,15 @@ class OpenAiProviderTest {
         assertThat(got.idempotencyKey()).isEqualTo(call.requestId());
         assertThat(got.authorization()).isEqualTo("Bearer " + OpenAiStub.API_KEY);
         assertThat(got.body()).contains("\"size\":\"256x128\"").contains("a red fox");
+    }
+
+    @Test
+    void openAiImageModelsAreAskedForASizeTheyAccept() {
+        assertThat(OpenAiProvider.size("gpt-image-1", 1920, 1080)).isEqualTo("1536x1024");
+        assertThat(OpenAiProvider.size("gpt-image-1", 512, 512)).isEqualTo("1024x1024");
+        assertThat(OpenAiProvider.size("dall-e-3", 600, 1000)).isEqualTo("1024x1792");
+        assertThat(OpenAiProvider.size("dall-e-2", 300, 200)).isEqualTo("512x512");
+        assertThat(OpenAiProvider.size("stable-diffusion-xl", 300, 200)).isEqualTo("300x200");
     }
 
     @Test
@@ -237,6 +246,13 @@ class OpenAiProviderTest {
                 .isNull();
         assertThat(OpenAiProvider.retryAfter(headers(Map.of("Retry-After", "9", "retry-after-ms", "250")), now))
                 .isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void requestIdsBecomeSafeHeaderValues() {
+        assertThat(OpenAiProvider.headerValue("delula.generation:42")).isEqualTo("delula.generation:42");
+        assertThat(OpenAiProvider.headerValue("a b\r\nX-Evil: 1")).isEqualTo("a_b__X-Evil:_1");
+        assertThat(OpenAiProvider.headerValue("x".repeat(300))).hasSize(255);
     }
 
     @Test

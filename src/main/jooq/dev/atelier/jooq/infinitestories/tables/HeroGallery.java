@@ -134,7 +134,7 @@ public class HeroGallery extends TableImpl<HeroGalleryRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.IDX_GALLERY_HERO, Indexes.IDX_GALLERY_PRIMARY);
+        return Arrays.asList(Indexes.IDX_GALLERY_HERO, Indexes.IDX_GALLERY_ONE_PRIMARY, Indexes.IDX_GALLERY_PRIMARY);
     }
 
     @Override

@@ -160,6 +160,11 @@ public class Stories extends TableImpl<StoriesRecord> {
      */
     public final TableField<StoriesRecord, OffsetDateTime> LAST_PLAYED_AT = createField(DSL.name("last_played_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
+    /**
+     * The column <code>infinitestories.stories.status</code>.
+     */
+    public final TableField<StoriesRecord, String> STATUS = createField(DSL.name("status"), SQLDataType.CLOB.nullable(false).defaultValue(DSL.field(DSL.raw("'completed'::text"), SQLDataType.CLOB)), this, "");
+
     private Stories(Name alias, Table<StoriesRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -215,6 +220,7 @@ public class Stories extends TableImpl<StoriesRecord> {
             Internal.createCheck(this, DSL.name("stories_event_type_check"), "((event_type = ANY (ARRAY['built_in'::text, 'custom'::text])))", true),
             Internal.createCheck(this, DSL.name("stories_language_check"), "((language = ANY (ARRAY['en'::text, 'es'::text, 'fr'::text, 'de'::text, 'it'::text])))", true),
             Internal.createCheck(this, DSL.name("stories_play_count_check"), "((play_count >= 0))", true),
+            Internal.createCheck(this, DSL.name("stories_status_check"), "((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text])))", true),
             Internal.createCheck(this, DSL.name("stories_word_count_check"), "((word_count > 0))", true)
         );
     }

@@ -303,6 +303,20 @@ public class StoriesRecord extends UpdatableRecordImpl<StoriesRecord> {
         return (OffsetDateTime) get(19);
     }
 
+    /**
+     * Setter for <code>infinitestories.stories.status</code>.
+     */
+    public void setStatus(String value) {
+        set(20, value);
+    }
+
+    /**
+     * Getter for <code>infinitestories.stories.status</code>.
+     */
+    public String getStatus() {
+        return (String) get(20);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -326,7 +340,7 @@ public class StoriesRecord extends UpdatableRecordImpl<StoriesRecord> {
     /**
      * Create a detached, initialised StoriesRecord
      */
-    public StoriesRecord(UUID id, UUID userId, UUID heroId, UUID customEventId, String title, String content, String eventType, JSONB eventData, String audioUrl, YearToSecond audioDuration, String audioVoice, String language, YearToSecond estimatedDuration, Integer wordCount, JSONB generationMetadata, OffsetDateTime createdAt, OffsetDateTime updatedAt, Boolean isFavorite, Integer playCount, OffsetDateTime lastPlayedAt) {
+    public StoriesRecord(UUID id, UUID userId, UUID heroId, UUID customEventId, String title, String content, String eventType, JSONB eventData, String audioUrl, YearToSecond audioDuration, String audioVoice, String language, YearToSecond estimatedDuration, Integer wordCount, JSONB generationMetadata, OffsetDateTime createdAt, OffsetDateTime updatedAt, Boolean isFavorite, Integer playCount, OffsetDateTime lastPlayedAt, String status) {
         super(Stories.STORIES);
 
         setId(id);
@@ -349,6 +363,7 @@ public class StoriesRecord extends UpdatableRecordImpl<StoriesRecord> {
         setIsFavorite(isFavorite);
         setPlayCount(playCount);
         setLastPlayedAt(lastPlayedAt);
+        setStatus(status);
         resetChangedOnNotNull();
     }
 }
