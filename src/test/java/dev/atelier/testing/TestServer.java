@@ -84,6 +84,10 @@ public final class TestServer {
                 // test calls it, at the time the test gives, not by the wall clock in between.
                 System.setProperty(
                         "atelier.ledger.period-ms", "3153600000000"); // a century: no period starts during a test run
+                // Generation flows: short provider deadlines and retry waits, small images.
+                System.setProperty("atelier.algorhythmic.generation.timeout-ms", "700");
+                System.setProperty("atelier.algorhythmic.generation.backoff-ms", "50");
+                System.setProperty("atelier.algorhythmic.generation.size", "256");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
