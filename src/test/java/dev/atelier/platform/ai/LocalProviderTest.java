@@ -115,17 +115,28 @@ class LocalProviderTest {
         }
     }
 
+    /** CPU time of this thread: what a render costs, whatever else the machine is running. */
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
     @Test
     void aMegapixelImageIsQuick() throws Exception {
         local.image(call(), ImagePrompt.of("warm-up", 1, 512, 512));
-        long best = Long.MAX_VALUE;
+        long landscape = Long.MAX_VALUE;
+        long art = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
-            long started = System.nanoTime();
+            long started = cpuNanos();
             local.image(call(), ImagePrompt.of("a castle in a snowy forest at night with a dragon", i, 1024, 1024));
-            best = Math.min(best, (System.nanoTime() - started) / 1_000_000);
+            landscape = Math.min(landscape, (cpuNanos() - started) / 1_000_000);
+            started = cpuNanos();
+            local.image(call(), new ImagePrompt("", i, 1024, 1024, dna(i), null));
+            art = Math.min(art, (cpuNanos() - started) / 1_000_000);
         }
-        System.out.println("local 1024x1024 image (draw + PNG), best of 3: " + best + " ms");
-        assertThat(best).isLessThan(1500); // ~50-90 ms on an idle core; generous for a loaded CI box
+        System.out.println(
+                "local 1024x1024 (draw + PNG, CPU ms, best of 3): landscape " + landscape + ", DNA art " + art);
+        assertThat(landscape).isLessThan(1000); // ~35 ms of CPU with C1 only; generous for slow CI machines
+        assertThat(art).isLessThan(1000); // ~75 ms
     }
 
     private static List<Double> dna(long seed) {
