@@ -234,6 +234,12 @@ final class OpenAiProvider implements AiProvider {
 
     @Override
     public List<Scene> scenes(AiCall call, String story, String language, int maxScenes) throws AiException {
+        return scenesWithUsage(call, story, language, maxScenes).scenes();
+    }
+
+    @Override
+    public Scenes scenesWithUsage(AiCall call, String story, String language, int maxScenes) throws AiException {
+        long started = System.nanoTime();
         if (maxScenes < 1 || maxScenes > 50) {
             throw new AiException(AiException.Kind.REJECTED, "maxScenes must be between 1 and 50");
         }
@@ -248,8 +254,10 @@ final class OpenAiProvider implements AiProvider {
         body.putObject("response_format").put("type", "json_object");
         Reply reply = post(call, "scenes", "/v1/chat/completions", body, MAX_JSON_TEXT_BYTES);
         String content = content(reply.json(), "scenes");
+        int in = reply.json().path("usage").path("prompt_tokens").asInt(0);
+        int out = reply.json().path("usage").path("completion_tokens").asInt(0);
         try {
-            return parseScenes(content, maxScenes);
+            return new Scenes(parseScenes(content, maxScenes), usage(model, in, out, tokens(in, out), started));
         } catch (IllegalArgumentException e) {
             String key = call.app() + ":" + call.target() + ":" + call.requestId();
             boolean again = malformedScenes.getIfPresent(key) != null;

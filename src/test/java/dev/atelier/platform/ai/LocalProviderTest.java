@@ -265,7 +265,10 @@ class LocalProviderTest {
                 .text();
         List<Scene> five = local.scenes(call(), story, "de", 8);
         assertThat(five).hasSize(5);
-        List<Scene> three = local.scenes(call(), story, "de", 3);
+        Scenes threeWithUsage = local.scenesWithUsage(call(), story, "de", 3);
+        assertThat(threeWithUsage.usage().inputTokens()).isPositive();
+        assertThat(threeWithUsage.usage().costEstimate()).isZero();
+        List<Scene> three = threeWithUsage.scenes();
         assertThat(three).hasSize(3);
         for (List<Scene> scenes : List.of(five, three)) {
             assertThat(scenes)

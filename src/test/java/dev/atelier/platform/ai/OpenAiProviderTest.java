@@ -151,7 +151,11 @@ class OpenAiProviderTest {
                 .contains("flying")
                 .contains("a storm");
 
-        List<Scene> scenes = provider().scenes(call(), story.text(), "fr", 5);
+        Scenes withUsage = provider().scenesWithUsage(call(), story.text(), "fr", 5);
+        assertThat(withUsage.usage().inputTokens()).isPositive();
+        assertThat(withUsage.usage().outputTokens()).isPositive();
+        assertThat(withUsage.usage().costEstimate()).isPositive();
+        List<Scene> scenes = withUsage.scenes();
         assertThat(scenes).hasSize(3);
         assertThat(scenes.get(0).number()).isEqualTo(1);
         assertThat(scenes.get(1).importance()).isEqualTo("high");
