@@ -79,6 +79,8 @@ final class OpenAiProvider implements AiProvider {
 
     static HttpClient newClient() {
         return HttpClient.newBuilder()
+                // HTTP/1.1: no h2c upgrade attempt, which some OpenAI-compatible servers refuse.
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();

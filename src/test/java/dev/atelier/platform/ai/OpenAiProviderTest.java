@@ -293,6 +293,18 @@ class OpenAiProviderTest {
     }
 
     @Test
+    void anAnnouncedOversizedBodyIsRefusedBeforeReadingIt() {
+        stub.oversizedNext(1, 40L * 1024 * 1024, true); // beyond the 32 MiB a speech answer may be
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> provider().speech(call(), "hello", "alloy"))
+                .isInstanceOfSatisfying(AiException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(AiException.Kind.REJECTED);
+                    assertThat(e.getMessage()).contains("larger than");
+                });
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
+    }
+
+    @Test
     void malformedScenesAreTransientOnceThenRejected() {
         stub.chatContent("{\"scenes\": [{\"text\": \"only text\"}]}");
         AiCall call = call();
