@@ -646,8 +646,13 @@ final class OpenAiProvider implements AiProvider {
             throw malformed("image", "data[0].url is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw malformed("image", "data[0].url is not http(s)");
+        boolean sameHost = uri.getHost() != null
+                && uri.getHost().equalsIgnoreCase(settings.baseUrl().getHost())
+                && scheme.equalsIgnoreCase(settings.baseUrl().getScheme());
+        // https anywhere (a CDN), plain http only from the provider's own host: an answer cannot
+        // make the server fetch http://169.254.169.254/ or another internal plain-http service.
+        if (!scheme.equals("https") && !sameHost) {
+            throw malformed("image", "data[0].url must be https (or on the provider's own host)");
         }
         long left = started + call.timeout().toNanos() - System.nanoTime();
         if (left <= 0) {
