@@ -156,10 +156,15 @@ public final class OpenAiStub implements AutoCloseable {
         return this;
     }
 
-    /** The next {@code n} requests answer 200 with a body of {@code bytes} bytes (of JSON-looking padding). */
-    public synchronized OpenAiStub oversizedNext(int n, long bytes) {
+    /** The next {@code n} requests answer 200 with a body of {@code bytes} bytes (JSON-looking padding), streamed without a length. */
+    public OpenAiStub oversizedNext(int n, long bytes) {
+        return oversizedNext(n, bytes, false);
+    }
+
+    /** As {@link #oversizedNext(int, long)}; {@code announced}: with a Content-Length header saying the size. */
+    public synchronized OpenAiStub oversizedNext(int n, long bytes, boolean announced) {
         for (int i = 0; i < n; i++) {
-            next.addLast("big:" + bytes);
+            next.addLast((announced ? "BIG:" : "big:") + bytes);
         }
         return this;
     }
@@ -282,8 +287,8 @@ public final class OpenAiStub implements AutoCloseable {
                             error("The server had an error (stub)", "server_error", "server_error"));
                     return;
                 }
-                if (fault.startsWith("big:")) {
-                    sendBig(exchange, Long.parseLong(fault.substring(4)));
+                if (fault.startsWith("big:") || fault.startsWith("BIG:")) {
+                    sendBig(exchange, Long.parseLong(fault.substring(4)), fault.startsWith("BIG:"));
                     return;
                 }
             }
@@ -445,10 +450,10 @@ public final class OpenAiStub implements AutoCloseable {
         }
     }
 
-    /** A 200 of {@code bytes} bytes, streamed without a Content-Length (chunked), so only reading it reveals its size. */
-    private static void sendBig(HttpExchange exchange, long bytes) throws IOException {
+    /** A 200 of {@code bytes} bytes, announced by Content-Length or streamed chunked (only reading it reveals its size). */
+    private static void sendBig(HttpExchange exchange, long bytes, boolean announced) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, 0);
+        exchange.sendResponseHeaders(200, announced ? bytes : 0);
         byte[] chunk = new byte[64 * 1024];
         java.util.Arrays.fill(chunk, (byte) ' ');
         try (OutputStream out = exchange.getResponseBody()) {

@@ -25,6 +25,18 @@ public interface AiProvider {
     /** A story cut into scenes, each with the prompt for its illustration. */
     List<Scene> scenes(AiCall call, String story, String language, int maxScenes) throws AiException;
 
+    /**
+     * As {@link #scenes}, with the usage of the call (tokens and cost of a remote model; estimated
+     * tokens and no cost locally).
+     */
+    default Scenes scenesWithUsage(AiCall call, String story, String language, int maxScenes) throws AiException {
+        long started = System.nanoTime();
+        List<Scene> scenes = scenes(call, story, language, maxScenes);
+        return new Scenes(
+                scenes,
+                new Usage(name(), null, 0, 0, java.math.BigDecimal.ZERO, (System.nanoTime() - started) / 1_000_000));
+    }
+
     /** Whether a user's text may be used, may be used once cleaned, or is refused. */
     Moderation moderate(AiCall call, String text) throws AiException;
 

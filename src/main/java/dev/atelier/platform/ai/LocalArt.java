@@ -657,6 +657,9 @@ final class LocalArt {
         if (grid) {
             count = Math.min(count, cells * cells);
         }
+        // Bounded work per pixel: all the shapes together cover the picture at most about five times.
+        double meanSide = Math.max(2, unit * (0.02 + d.get(12) * 0.2));
+        count = (int) Math.min(count, 5.0 * w * h / (meanSide * meanSide * symmetry) + 1);
         // The bass (41): one large shape behind the rest.
         if (d.get(41) > 0.3) {
             float s = (float) (unit * (0.2 + 0.5 * d.get(41)) * (1 + 0.04 * Math.sin(phase * 2 * Math.PI)));
@@ -760,19 +763,19 @@ final class LocalArt {
 
     private static void flow(
             Graphics2D g, Dna d, SplittableRandom r, Color[] p, int w, int h, float unit, double phase) {
-        int lines = (int) Math.round(d.get(24) * 120 * (0.5 + d.get(42)));
+        int lines = (int) Math.round(d.get(24) * 80 * (0.5 + d.get(42)));
         if (lines == 0) {
             return;
         }
-        int steps = 10 + (int) (d.get(20) * 80);
+        int steps = 4 + (int) (d.get(20) * 28);
         double scale = 1 + d.get(21) * 6;
         double curl = d.get(22) * 4;
         double direction = d.get(23) * 2 * Math.PI;
         double spiral = d.get(26);
-        float step = unit * 0.008f;
+        float step = unit * 0.022f;
         g.setStroke(new BasicStroke(
                 Math.max(1f, unit * (0.001f + (float) d.get(25) * 0.006f)),
-                BasicStroke.CAP_ROUND,
+                BasicStroke.CAP_BUTT,
                 BasicStroke.JOIN_ROUND));
         for (int i = 0; i < lines; i++) {
             double x = r.nextDouble();

@@ -84,11 +84,22 @@ final class LocalProvider implements AiProvider {
 
     @Override
     public List<Scene> scenes(AiCall call, String story, String language, int maxScenes) throws AiException {
+        return scenesWithUsage(call, story, language, maxScenes).scenes();
+    }
+
+    @Override
+    public Scenes scenesWithUsage(AiCall call, String story, String language, int maxScenes) throws AiException {
         faults.apply(call);
+        long started = System.nanoTime();
         if (maxScenes < 1) {
             throw new AiException(AiException.Kind.REJECTED, "maxScenes must be at least 1");
         }
-        return LocalScenes.extract(story, maxScenes);
+        List<Scene> scenes = LocalScenes.extract(story, maxScenes);
+        int out = 0;
+        for (Scene scene : scenes) {
+            out += tokens(scene.illustrationPrompt()) + 10;
+        }
+        return new Scenes(scenes, usage(tokens(story), out, started));
     }
 
     @Override

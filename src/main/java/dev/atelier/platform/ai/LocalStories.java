@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The local provider's bedtime stories, in English, Spanish, French, German and Italian: five
- * paragraphs (the hero and their home, the event, a friend in trouble and the hero's ability, what
- * the hero's trait changed, good night), each chosen among a few written variants, with a place and
+ * The local provider's bedtime stories, in English, Spanish, French, German and Italian: six
+ * paragraphs (the hero and their home, the event, setting off, a friend in trouble and the hero's
+ * ability, what the hero's trait changed, good night), each chosen among a few written variants, with a place and
  * a friend, all picked by a seed derived from the inputs: the same hero and event give the same
  * story, another event another one.
  */
@@ -57,6 +57,13 @@ final class LocalStories {
                                             + " breath and said, \"I can do this.\"",
                                     "And at last the big day arrived: {event}. {name} had been thinking about it for"
                                             + " a long time, and now it was finally here."),
+                            List.of(
+                                    "{name} set off along the winding path. The grass whispered, the sky glowed soft and golden, and somewhere"
+                                            + " far away a little bell was ringing. Every step felt like the beginning of something wonderful.",
+                                    "First, {name} packed a small bag with an apple, a warm scarf and a tiny lantern, just in case. Then,"
+                                            + " humming a happy tune, {name} stepped outside, where the air smelled of flowers and rain.",
+                                    "The whole world seemed to be waiting. Leaves danced in the breeze, birds called to one another, and"
+                                            + " {name} felt brave enough to go a little farther than ever before."),
                             List.of(
                                     "Along the way, {name} met {friend}, who looked worried. \"I can't find my way"
                                             + " home,\" came a tiny whisper. {name} thought of a special gift,"
@@ -111,6 +118,13 @@ final class LocalStories {
                                             + " {name} respiró hondo y dijo: «Yo puedo hacerlo».",
                                     "Y por fin llegó el gran día: {event}. {name} lo había esperado mucho tiempo, y"
                                             + " ahora estaba aquí."),
+                            List.of(
+                                    "{name} se puso en camino por el sendero sinuoso. La hierba susurraba, el cielo brillaba suave y dorado,"
+                                            + " y a lo lejos sonaba una campanita. Cada paso parecía el comienzo de algo maravilloso.",
+                                    "Primero, {name} preparó una mochila pequeña con una manzana, una bufanda calentita y un farolito, por si"
+                                            + " acaso. Luego, tarareando una canción alegre, {name} salió afuera, donde el aire olía a flores y a lluvia.",
+                                    "El mundo entero parecía esperar. Las hojas bailaban con la brisa, los pájaros se llamaban unos a otros, y"
+                                            + " {name} sintió el valor de ir un poquito más lejos que nunca."),
                             List.of(
                                     "Por el camino, {name} encontró a {friend}, que tenía cara de preocupación. «No"
                                             + " encuentro el camino a casa», susurró. {name} pensó en su don"
@@ -167,6 +181,15 @@ final class LocalStories {
                                             + " faire. »",
                                     "Puis vint enfin le grand jour : {event}. {name} y pensait depuis longtemps, et"
                                             + " maintenant, c'était le moment."),
+                            List.of(
+                                    "{name} se mit en route sur le chemin sinueux. L'herbe chuchotait, le ciel brillait d'une douce lumière"
+                                            + " dorée, et quelque part au loin tintait une petite cloche. Chaque pas ressemblait au début de quelque chose"
+                                            + " de merveilleux.",
+                                    "D'abord, {name} prépara un petit sac avec une pomme, une écharpe bien chaude et une minuscule lanterne, au"
+                                            + " cas où. Puis, en fredonnant une chanson joyeuse, {name} sortit dehors, où l'air sentait les fleurs et la"
+                                            + " pluie.",
+                                    "Le monde entier semblait attendre. Les feuilles dansaient dans la brise, les oiseaux s'appelaient les uns"
+                                            + " les autres, et {name} trouva le courage d'aller un peu plus loin que jamais."),
                             List.of(
                                     "En chemin, {name} rencontra {friend} qui avait l'air inquiet. « Je ne retrouve"
                                             + " plus le chemin de la maison », murmura une petite voix. {name} pensa"
@@ -226,6 +249,15 @@ final class LocalStories {
                                     "Und endlich war der große Tag da: {event}. {name} hatte lange daran gedacht,"
                                             + " und nun war es so weit."),
                             List.of(
+                                    "{name} machte sich auf den Weg, den gewundenen Pfad entlang. Das Gras flüsterte, der Himmel leuchtete sanft"
+                                            + " und golden, und irgendwo in der Ferne klingelte ein Glöckchen. Jeder Schritt fühlte sich an wie der Anfang"
+                                            + " von etwas Wunderbarem.",
+                                    "Zuerst packte {name} eine kleine Tasche mit einem Apfel, einem warmen Schal und einer winzigen Laterne, nur"
+                                            + " für alle Fälle. Dann summte {name} ein fröhliches Lied und ging hinaus, wo die Luft nach Blumen und Regen"
+                                            + " duftete.",
+                                    "Die ganze Welt schien zu warten. Die Blätter tanzten im Wind, die Vögel riefen einander zu, und {name} fand"
+                                            + " den Mut, ein kleines Stück weiter zu gehen als je zuvor."),
+                            List.of(
                                     "Auf dem Weg kam {friend} vorbei und sah ganz besorgt aus. „Ich finde den Weg"
                                             + " nach Hause nicht mehr“, flüsterte eine leise Stimme. {name} dachte"
                                             + " an eine ganz besondere Gabe: {ability}. Und schon wusste {name} genau,"
@@ -283,6 +315,15 @@ final class LocalStories {
                                     "E finalmente arrivò il grande giorno: {event}. {name} ci pensava da tanto"
                                             + " tempo, e ora il momento era proprio arrivato."),
                             List.of(
+                                    "{name} si mise in cammino lungo il sentiero tortuoso. L'erba sussurrava, il cielo brillava morbido e dorato,"
+                                            + " e da qualche parte, lontano, suonava un campanellino. Ogni passo sembrava l'inizio di qualcosa di"
+                                            + " meraviglioso.",
+                                    "Prima, {name} preparò uno zainetto con una mela, una sciarpa calda e una lanterna piccina, per ogni"
+                                            + " evenienza. Poi, canticchiando una canzone allegra, {name} uscì fuori, dove l'aria profumava di fiori e di"
+                                            + " pioggia.",
+                                    "Il mondo intero sembrava in attesa. Le foglie danzavano nella brezza, gli uccelli si chiamavano l'un"
+                                            + " l'altro, e {name} trovò il coraggio di spingersi un po' più lontano che mai."),
+                            List.of(
                                     "Lungo la strada, {name} incontrò {friend} che aveva l'aria triste. «Non trovo"
                                             + " più la strada di casa», sussurrò una vocina. {name} pensò al suo dono"
                                             + " speciale, {ability}, e seppe subito cosa fare.",
@@ -310,7 +351,7 @@ final class LocalStories {
                                     "A casa aspettava una tazza di latte caldo. {name} sbadigliò, chiuse gli occhi e"
                                             + " sognò quella giornata meravigliosa. Sogni d'oro, {name}."))));
 
-    /** The story for a prompt: five paragraphs separated by blank lines. */
+    /** The story for a prompt: six paragraphs separated by blank lines. */
     static String compose(StoryPrompt prompt) {
         Language lang = language(prompt.language());
         String name = clean(prompt.heroName(), 60);

@@ -79,6 +79,8 @@ final class OpenAiProvider implements AiProvider {
 
     static HttpClient newClient() {
         return HttpClient.newBuilder()
+                // HTTP/1.1: no h2c upgrade attempt, which some OpenAI-compatible servers refuse.
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
@@ -234,6 +236,12 @@ final class OpenAiProvider implements AiProvider {
 
     @Override
     public List<Scene> scenes(AiCall call, String story, String language, int maxScenes) throws AiException {
+        return scenesWithUsage(call, story, language, maxScenes).scenes();
+    }
+
+    @Override
+    public Scenes scenesWithUsage(AiCall call, String story, String language, int maxScenes) throws AiException {
+        long started = System.nanoTime();
         if (maxScenes < 1 || maxScenes > 50) {
             throw new AiException(AiException.Kind.REJECTED, "maxScenes must be between 1 and 50");
         }
@@ -248,8 +256,10 @@ final class OpenAiProvider implements AiProvider {
         body.putObject("response_format").put("type", "json_object");
         Reply reply = post(call, "scenes", "/v1/chat/completions", body, MAX_JSON_TEXT_BYTES);
         String content = content(reply.json(), "scenes");
+        int in = reply.json().path("usage").path("prompt_tokens").asInt(0);
+        int out = reply.json().path("usage").path("completion_tokens").asInt(0);
         try {
-            return parseScenes(content, maxScenes);
+            return new Scenes(parseScenes(content, maxScenes), usage(model, in, out, tokens(in, out), started));
         } catch (IllegalArgumentException e) {
             String key = call.app() + ":" + call.target() + ":" + call.requestId();
             boolean again = malformedScenes.getIfPresent(key) != null;
@@ -636,8 +646,13 @@ final class OpenAiProvider implements AiProvider {
             throw malformed("image", "data[0].url is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw malformed("image", "data[0].url is not http(s)");
+        boolean sameHost = uri.getHost() != null
+                && uri.getHost().equalsIgnoreCase(settings.baseUrl().getHost())
+                && scheme.equalsIgnoreCase(settings.baseUrl().getScheme());
+        // https anywhere (a CDN), plain http only from the provider's own host: an answer cannot
+        // make the server fetch http://169.254.169.254/ or another internal plain-http service.
+        if (!scheme.equals("https") && !sameHost) {
+            throw malformed("image", "data[0].url must be https (or on the provider's own host)");
         }
         long left = started + call.timeout().toNanos() - System.nanoTime();
         if (left <= 0) {

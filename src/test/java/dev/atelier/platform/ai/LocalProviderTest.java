@@ -115,17 +115,28 @@ class LocalProviderTest {
         }
     }
 
+    /** CPU time of this thread: what a render costs, whatever else the machine is running. */
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
     @Test
     void aMegapixelImageIsQuick() throws Exception {
         local.image(call(), ImagePrompt.of("warm-up", 1, 512, 512));
-        long best = Long.MAX_VALUE;
+        long landscape = Long.MAX_VALUE;
+        long art = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
-            long started = System.nanoTime();
+            long started = cpuNanos();
             local.image(call(), ImagePrompt.of("a castle in a snowy forest at night with a dragon", i, 1024, 1024));
-            best = Math.min(best, (System.nanoTime() - started) / 1_000_000);
+            landscape = Math.min(landscape, (cpuNanos() - started) / 1_000_000);
+            started = cpuNanos();
+            local.image(call(), new ImagePrompt("", i, 1024, 1024, dna(i), null));
+            art = Math.min(art, (cpuNanos() - started) / 1_000_000);
         }
-        System.out.println("local 1024x1024 image (draw + PNG), best of 3: " + best + " ms");
-        assertThat(best).isLessThan(1500); // ~50-90 ms on an idle core; generous for a loaded CI box
+        System.out.println(
+                "local 1024x1024 (draw + PNG, CPU ms, best of 3): landscape " + landscape + ", DNA art " + art);
+        assertThat(landscape).isLessThan(1000); // ~35 ms of CPU with C1 only; generous for slow CI machines
+        assertThat(art).isLessThan(1000); // ~75 ms
     }
 
     private static List<Double> dna(long seed) {
@@ -220,9 +231,9 @@ class LocalProviderTest {
             Text story = local.story(call(), prompt);
             String text = story.text();
             assertThat(text).contains("Zephyrine", "the first snow", "talking to birds");
-            assertThat(text.split("\n\n")).hasSize(5);
+            assertThat(text.split("\n\n")).hasSize(6);
             assertThat(text).containsPattern(marker.get(language));
-            assertThat(text.split("\\s+").length).isBetween(110, 400);
+            assertThat(text.split("\\s+").length).isBetween(140, 450);
             assertThat(story.usage().inputTokens()).isPositive();
             assertThat(story.usage().outputTokens()).isGreaterThan(100);
             assertThat(local.story(call(), prompt).text()).isEqualTo(text);
@@ -252,11 +263,14 @@ class LocalProviderTest {
                         call(),
                         new StoryPrompt("Luna", List.of("curious"), "silver boots", "glowing", "a night picnic", "de"))
                 .text();
-        List<Scene> five = local.scenes(call(), story, "de", 8);
-        assertThat(five).hasSize(5);
-        List<Scene> three = local.scenes(call(), story, "de", 3);
+        List<Scene> six = local.scenes(call(), story, "de", 8);
+        assertThat(six).hasSize(6);
+        Scenes threeWithUsage = local.scenesWithUsage(call(), story, "de", 3);
+        assertThat(threeWithUsage.usage().inputTokens()).isPositive();
+        assertThat(threeWithUsage.usage().costEstimate()).isZero();
+        List<Scene> three = threeWithUsage.scenes();
         assertThat(three).hasSize(3);
-        for (List<Scene> scenes : List.of(five, three)) {
+        for (List<Scene> scenes : List.of(six, three)) {
             assertThat(scenes)
                     .extracting(Scene::number)
                     .containsExactly(java.util.stream.IntStream.rangeClosed(1, scenes.size())
@@ -273,13 +287,13 @@ class LocalProviderTest {
             assertThat(String.join(" ", scenes.stream().map(Scene::text).toList()))
                     .isEqualTo(story.replaceAll("\\s+", " "));
         }
-        assertThat(five.get(4).emotion()).isEqualTo("peaceful"); // "Gute Nacht", "Bett", "träumte"
-        // ~140 words a minute: the last scene starts after the first four are read.
+        assertThat(six.get(5).emotion()).isEqualTo("peaceful"); // "Gute Nacht", "Bett", "träumte"
+        // ~140 words a minute: the last scene starts after the first five are read.
         int words = 0;
-        for (int i = 0; i < 4; i++) {
-            words += five.get(i).text().split("\\s+").length;
+        for (int i = 0; i < 5; i++) {
+            words += six.get(i).text().split("\\s+").length;
         }
-        assertThat(five.get(4).timestampSeconds())
+        assertThat(six.get(5).timestampSeconds())
                 .isCloseTo(words / (140 / 60.0), org.assertj.core.data.Offset.offset(0.2));
         // A single paragraph is cut at sentences into three.
         List<Scene> cut = local.scenes(call(), "One. Two is here. Three comes now. Four ends it.", "en", 6);

@@ -151,7 +151,11 @@ class OpenAiProviderTest {
                 .contains("flying")
                 .contains("a storm");
 
-        List<Scene> scenes = provider().scenes(call(), story.text(), "fr", 5);
+        Scenes withUsage = provider().scenesWithUsage(call(), story.text(), "fr", 5);
+        assertThat(withUsage.usage().inputTokens()).isPositive();
+        assertThat(withUsage.usage().outputTokens()).isPositive();
+        assertThat(withUsage.usage().costEstimate()).isPositive();
+        List<Scene> scenes = withUsage.scenes();
         assertThat(scenes).hasSize(3);
         assertThat(scenes.get(0).number()).isEqualTo(1);
         assertThat(scenes.get(1).importance()).isEqualTo("high");
@@ -286,6 +290,18 @@ class OpenAiProviderTest {
                     assertThat(e.kind()).isEqualTo(AiException.Kind.REJECTED);
                     assertThat(e.getMessage()).contains("larger than");
                 });
+    }
+
+    @Test
+    void anAnnouncedOversizedBodyIsRefusedBeforeReadingIt() {
+        stub.oversizedNext(1, 40L * 1024 * 1024, true); // beyond the 32 MiB a speech answer may be
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> provider().speech(call(), "hello", "alloy"))
+                .isInstanceOfSatisfying(AiException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(AiException.Kind.REJECTED);
+                    assertThat(e.getMessage()).contains("larger than");
+                });
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
     }
 
     @Test
