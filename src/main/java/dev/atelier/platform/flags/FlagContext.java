@@ -110,14 +110,12 @@ public record FlagContext(
         return properties.get(name);
     }
 
-    /** The same context with another user id (the caller's own, on Atelier's endpoint). */
+    /**
+     * The same context with another user id (the caller's own, on Atelier's endpoint). The JSON
+     * that Rotation's conditions read stays as sent, as {@code rotation.evaluate_feature_flag}
+     * reads its context argument beside its user_id argument.
+     */
     public FlagContext withUserId(@Nullable String id) {
-        ObjectNode copy = json.isObject() ? ((ObjectNode) json).deepCopy() : JsonNodeFactory.instance.objectNode();
-        if (id == null) {
-            copy.remove("userId");
-        } else {
-            copy.put("userId", id);
-        }
-        return new FlagContext(id, sessionId, remoteAddress, environment, appName, currentTime, properties, copy);
+        return new FlagContext(id, sessionId, remoteAddress, environment, appName, currentTime, properties, json);
     }
 }
