@@ -71,6 +71,7 @@ public final class FlagService implements AutoCloseable {
     private volatile Loaded loaded;
     private volatile boolean stopping;
     private volatile @Nullable Connection listening;
+    private volatile boolean subscribed;
     private final Object reloadLock = new Object();
     private final List<Thread> threads = new ArrayList<>();
     private final ConcurrentHashMap<CountKey, Counts> counts = new ConcurrentHashMap<>();
@@ -130,6 +131,11 @@ public final class FlagService implements AutoCloseable {
             }
         }
         flush();
+    }
+
+    /** Whether this server hears changes now (LISTEN is on and the snapshot was read after it). */
+    public boolean isListening() {
+        return subscribed;
     }
 
     public Loaded loaded() {
@@ -407,6 +413,7 @@ public final class FlagService implements AutoCloseable {
                     s.execute("LISTEN atelier_flags");
                 }
                 reload(); // whatever changed while not listening
+                subscribed = true;
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (!stopping) {
                     PGNotification[] received = pg.getNotifications(1000);
@@ -425,6 +432,7 @@ public final class FlagService implements AutoCloseable {
                     return;
                 }
             } finally {
+                subscribed = false;
                 listening = null;
             }
         }
