@@ -13,6 +13,7 @@ import * as apps from './scenarios/apps.js';
 import * as storage from './scenarios/storage.js';
 import * as resumable from './scenarios/resumable.js';
 import * as algorhythmicGeneration from './scenarios/algorhythmic-generation.js';
+import * as flags from './scenarios/flags.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -28,4 +29,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   storage.register();
   resumable.register();
   algorhythmicGeneration.register();
+  flags.register();
 });

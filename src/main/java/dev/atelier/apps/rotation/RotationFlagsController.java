@@ -109,8 +109,8 @@ class RotationFlagsController {
 
     /**
      * {@code {"flag": key?, "context": {...}?, "user_id": n?}}. The context's userId is the
-     * caller's Rotation user (a client cannot claim another); {@code user_id} names another user
-     * for admins and the service role only. With a flag: that flag's answer; without: the flags
+     * caller's Rotation user (a client cannot claim another); admins and the service role may
+     * name another by {@code user_id}, or leave the context's userId as they send it. With a flag: that flag's answer; without: the flags
      * that are on, as the frontend API lists them.
      */
     @PostMapping(path = "/evaluate", consumes = "application/json")
@@ -141,7 +141,12 @@ class RotationFlagsController {
             }
             uid = asked.asInt();
         }
-        FlagContext ctx = FlagContext.of(context).withUserId(uid == null ? null : uid.toString());
+        FlagContext ctx = FlagContext.of(context);
+        if (!w.admin() || asked != null && !asked.isNull()) {
+            // A client is its own Rotation user; admins and the service role may name anyone,
+            // by user_id or by the context's userId as an Unleash SDK would send it.
+            ctx = ctx.withUserId(uid == null ? null : uid.toString());
+        }
         ObjectNode out = JSON.createObjectNode();
         JsonNode flag = body.get("flag");
         if (flag != null && !flag.isNull()) {
