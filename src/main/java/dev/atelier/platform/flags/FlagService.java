@@ -166,12 +166,20 @@ public final class FlagService implements AutoCloseable {
         return v;
     }
 
-    /** Every flag's variant (and so whether it is on) for the context, by name; counted. */
+    /**
+     * Every flag's variant (and so whether it is on) for the context, by name; counted. A flag
+     * whose stored condition cannot be evaluated (nested too deep) is left out.
+     */
     public Map<String, FlagEngine.VariantResult> evaluateAll(FlagContext ctx) {
         Loaded l = loaded;
         Map<String, FlagEngine.VariantResult> out = new LinkedHashMap<>();
         for (Feature f : l.snapshot().features().values()) {
-            FlagEngine.VariantResult v = FlagEngine.variant(l.snapshot(), f, ctx);
+            FlagEngine.VariantResult v;
+            try {
+                v = FlagEngine.variant(l.snapshot(), f, ctx);
+            } catch (IllegalArgumentException e) {
+                continue; // a stored condition too deep to evaluate: off here, 400 when asked for alone
+            }
             out.put(f.name(), v);
             count(l, f.name(), v.featureEnabled(), v.enabled() ? v.name() : null, "atelier");
         }
