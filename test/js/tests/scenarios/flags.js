@@ -103,6 +103,7 @@ export function register() {
 
     test('isEnabled and getVariant agree with POST /api/v1/rotation/flags/evaluate on every spec case', async () => {
       let compared = 0;
+      let randomVariants = 0;
       const mismatches = [];
       for (const { file, spec, names } of files) {
         const cases = [...(spec.tests ?? []), ...(spec.variantTests ?? [])];
@@ -116,10 +117,15 @@ export function register() {
           const sdkEnabled = client.isEnabled(name, c.context);
           const sdkVariant = client.getVariant(name, c.context);
           const atelier = res.json;
+          // Without userId, sessionId or remoteAddress a variant's default stickiness is random
+          // in every Unleash evaluator: then only whether a variant applies is compared.
+          const ctx = c.context ?? {};
+          const sticky = Boolean(ctx.userId || ctx.sessionId || ctx.remoteAddress);
+          if (!sticky) randomVariants++;
           const same = sdkEnabled === atelier.enabled
-            && sdkVariant.name === atelier.variant.name
             && sdkVariant.enabled === atelier.variant.enabled
-            && JSON.stringify(sdkVariant.payload ?? null) === JSON.stringify(atelier.variant.payload ?? null);
+            && (!sticky || (sdkVariant.name === atelier.variant.name
+              && JSON.stringify(sdkVariant.payload ?? null) === JSON.stringify(atelier.variant.payload ?? null)));
           compared++;
           if (!same) {
             mismatches.push(`${file} ${c.description}: sdk ${sdkEnabled}/${JSON.stringify(sdkVariant)} atelier ${JSON.stringify(atelier)}`);
@@ -127,7 +133,8 @@ export function register() {
         }
       }
       const skipped = files.flatMap((f) => f.skipped);
-      console.log(`unleash-client vs Atelier: ${compared} spec cases compared, ${mismatches.length} differ;`
+      console.log(`unleash-client vs Atelier: ${compared} spec cases compared (${randomVariants} without a sticky id:`
+        + ` variant names not compared), ${mismatches.length} differ;`
         + ` ${skipped.length} spec flags not stored: ${skipped.join('; ')}`);
       assert.ok(compared > 150, `compared ${compared}`);
       assert.deepEqual(mismatches, []);
