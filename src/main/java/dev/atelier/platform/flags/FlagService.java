@@ -208,8 +208,8 @@ public final class FlagService implements AutoCloseable {
         Instant hour = start.truncatedTo(ChronoUnit.HOURS);
         int known = 0;
         for (Map.Entry<String, long[]> e : yesNo.entrySet()) {
-            if (!l.ids().containsKey(e.getKey())) {
-                continue;
+            if (!l.ids().containsKey(e.getKey()) || !l.tracked().contains(e.getKey())) {
+                continue; // unknown flags, and flags whose evaluations are not tracked
             }
             known++;
             Counts c = counts.computeIfAbsent(new CountKey(e.getKey(), hour, appName), k -> new Counts());
