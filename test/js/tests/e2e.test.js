@@ -14,6 +14,7 @@ import * as storage from './scenarios/storage.js';
 import * as resumable from './scenarios/resumable.js';
 import * as algorhythmicGeneration from './scenarios/algorhythmic-generation.js';
 import * as infinitestoriesGeneration from './scenarios/infinitestories-generation.js';
+import * as flags from './scenarios/flags.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -30,4 +31,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   resumable.register();
   algorhythmicGeneration.register();
   infinitestoriesGeneration.register();
+  flags.register();
 });

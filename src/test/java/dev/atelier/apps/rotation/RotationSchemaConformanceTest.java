@@ -115,6 +115,7 @@ class RotationSchemaConformanceTest {
             "idx_favorites_user_type",
             "idx_feature_flag_evaluations_evaluated_at",
             "idx_feature_flag_evaluations_flag_id",
+            "idx_feature_flag_evaluations_period",
             "idx_feature_flag_evaluations_user_id",
             "idx_feature_flag_history_changed_by",
             "idx_feature_flag_history_flag_id",
@@ -402,10 +403,15 @@ class RotationSchemaConformanceTest {
                 "feature_flag_id integer!",
                 "user_id integer",
                 "session_id text",
-                "evaluation_result boolean!",
+                "evaluation_result boolean",
                 "bucket integer",
                 "evaluation_context jsonb!",
-                "evaluated_at timestamptz!");
+                "evaluated_at timestamptz!",
+                "period_start timestamptz",
+                "yes_count bigint",
+                "no_count bigint",
+                "variant_counts jsonb",
+                "app_name text");
         table(
                 COLUMNS,
                 "feature_flag_history",
@@ -438,7 +444,10 @@ class RotationSchemaConformanceTest {
                 "created_by integer",
                 "last_modified_by integer",
                 "created_at timestamptz!",
-                "updated_at timestamptz!");
+                "updated_at timestamptz!",
+                "strategies jsonb!",
+                "variants jsonb!",
+                "dependencies jsonb!");
         table(
                 COLUMNS,
                 "feedback",
@@ -941,14 +950,17 @@ class RotationSchemaConformanceTest {
                         "content_similarity_target_type_check"));
         CHECKS.put("discogs_tokens", Set.of("discogs_tokens_oauth_has_secret", "discogs_tokens_token_type_check"));
         CHECKS.put("favorites", Set.of("favorites_favoritable_type_check"));
-        CHECKS.put("feature_flag_evaluations", Set.of("feature_flag_evaluations_bucket_check"));
+        CHECKS.put(
+                "feature_flag_evaluations",
+                Set.of("feature_flag_evaluations_bucket_check", "feature_flag_evaluations_counts_consistent"));
         CHECKS.put("feature_flag_history", Set.of("feature_flag_history_action_check"));
         CHECKS.put(
                 "feature_flags",
                 Set.of(
                         "feature_flags_environment_check",
                         "feature_flags_key_check",
-                        "feature_flags_rollout_percentage_check"));
+                        "feature_flags_rollout_percentage_check",
+                        "feature_flags_unleash_arrays"));
         CHECKS.put(
                 "feedback", Set.of("feedback_priority_check", "feedback_subject_type_check", "feedback_title_check"));
         CHECKS.put("job_logs", Set.of("job_logs_execution_time_ms_check", "job_logs_memory_usage_mb_check"));
@@ -1167,7 +1179,9 @@ class RotationSchemaConformanceTest {
                 Set.of("feature_flag_evaluations_append_only", "feature_flag_evaluations_no_truncate"));
         TRIGGERS.put(
                 "feature_flag_history", Set.of("feature_flag_history_append_only", "feature_flag_history_no_truncate"));
-        TRIGGERS.put("feature_flags", Set.of("feature_flag_history_trigger", "update_feature_flags_updated_at"));
+        TRIGGERS.put(
+                "feature_flags",
+                Set.of("feature_flag_history_trigger", "update_feature_flags_updated_at", "feature_flags_notify"));
         TRIGGERS.put("feedback", Set.of("audit_feedback", "update_feedback_updated_at"));
         TRIGGERS.put("job_logs", Set.of("job_logs_append_only", "job_logs_no_truncate"));
         // jobs_enqueue and jobs_forget: the job engine drives the table (V72).
@@ -1308,7 +1322,7 @@ class RotationSchemaConformanceTest {
                         "Users can view own profile"));
 
         ENUMS.put("audio_platform", List.of("youtube", "soundcloud", "spotify", "bandcamp", "discogs"));
-        ENUMS.put("feature_flag_type", List.of("boolean", "percentage", "user_list", "condition"));
+        ENUMS.put("feature_flag_type", List.of("boolean", "percentage", "user_list", "condition", "strategies"));
         ENUMS.put("feedback_status", List.of("open", "in_review", "resolved", "dismissed"));
         ENUMS.put(
                 "feedback_type",
@@ -1904,6 +1918,8 @@ class RotationSchemaConformanceTest {
                 bad("feature_flags", "feature_flags_environment_check", "environment", "test"),
                 bad("feature_flags", "feature_flags_key_check", "key", "-leading-dash"),
                 bad("feature_flags", "feature_flags_rollout_percentage_check", "rollout_percentage", "101"),
+                bad("feature_flags", "feature_flags_unleash_arrays", "strategies", "{}"),
+                bad("feature_flag_evaluations", "feature_flag_evaluations_counts_consistent", "yes_count", "1"),
                 bad("feedback", "feedback_priority_check", "priority", "0"),
                 bad("feedback", "feedback_subject_type_check", "subject_type", "user"),
                 bad("feedback", "feedback_title_check", "title", ""),

@@ -23,7 +23,9 @@ public enum FeatureFlagType implements EnumType {
 
     user_list("user_list"),
 
-    condition("condition");
+    condition("condition"),
+
+    strategies("strategies");
 
     private final String literal;
 

@@ -84,7 +84,7 @@ public class FeatureFlagEvaluations extends TableImpl<FeatureFlagEvaluationsReco
      * The column
      * <code>rotation.feature_flag_evaluations.evaluation_result</code>.
      */
-    public final TableField<FeatureFlagEvaluationsRecord, Boolean> EVALUATION_RESULT = createField(DSL.name("evaluation_result"), SQLDataType.BOOLEAN.nullable(false), this, "");
+    public final TableField<FeatureFlagEvaluationsRecord, Boolean> EVALUATION_RESULT = createField(DSL.name("evaluation_result"), SQLDataType.BOOLEAN, this, "");
 
     /**
      * The column <code>rotation.feature_flag_evaluations.bucket</code>.
@@ -101,6 +101,31 @@ public class FeatureFlagEvaluations extends TableImpl<FeatureFlagEvaluationsReco
      * The column <code>rotation.feature_flag_evaluations.evaluated_at</code>.
      */
     public final TableField<FeatureFlagEvaluationsRecord, OffsetDateTime> EVALUATED_AT = createField(DSL.name("evaluated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
+
+    /**
+     * The column <code>rotation.feature_flag_evaluations.period_start</code>.
+     */
+    public final TableField<FeatureFlagEvaluationsRecord, OffsetDateTime> PERIOD_START = createField(DSL.name("period_start"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
+    /**
+     * The column <code>rotation.feature_flag_evaluations.yes_count</code>.
+     */
+    public final TableField<FeatureFlagEvaluationsRecord, Long> YES_COUNT = createField(DSL.name("yes_count"), SQLDataType.BIGINT, this, "");
+
+    /**
+     * The column <code>rotation.feature_flag_evaluations.no_count</code>.
+     */
+    public final TableField<FeatureFlagEvaluationsRecord, Long> NO_COUNT = createField(DSL.name("no_count"), SQLDataType.BIGINT, this, "");
+
+    /**
+     * The column <code>rotation.feature_flag_evaluations.variant_counts</code>.
+     */
+    public final TableField<FeatureFlagEvaluationsRecord, JSONB> VARIANT_COUNTS = createField(DSL.name("variant_counts"), SQLDataType.JSONB, this, "");
+
+    /**
+     * The column <code>rotation.feature_flag_evaluations.app_name</code>.
+     */
+    public final TableField<FeatureFlagEvaluationsRecord, String> APP_NAME = createField(DSL.name("app_name"), SQLDataType.CLOB, this, "");
 
     private FeatureFlagEvaluations(Name alias, Table<FeatureFlagEvaluationsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
@@ -140,7 +165,7 @@ public class FeatureFlagEvaluations extends TableImpl<FeatureFlagEvaluationsReco
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.IDX_FEATURE_FLAG_EVALUATIONS_EVALUATED_AT, Indexes.IDX_FEATURE_FLAG_EVALUATIONS_FLAG_ID, Indexes.IDX_FEATURE_FLAG_EVALUATIONS_USER_ID);
+        return Arrays.asList(Indexes.IDX_FEATURE_FLAG_EVALUATIONS_EVALUATED_AT, Indexes.IDX_FEATURE_FLAG_EVALUATIONS_FLAG_ID, Indexes.IDX_FEATURE_FLAG_EVALUATIONS_PERIOD, Indexes.IDX_FEATURE_FLAG_EVALUATIONS_USER_ID);
     }
 
     @Override
@@ -161,7 +186,8 @@ public class FeatureFlagEvaluations extends TableImpl<FeatureFlagEvaluationsReco
     @Override
     public List<Check<FeatureFlagEvaluationsRecord>> getChecks() {
         return Arrays.asList(
-            Internal.createCheck(this, DSL.name("feature_flag_evaluations_bucket_check"), "(((bucket >= 1) AND (bucket <= 100)))", true)
+            Internal.createCheck(this, DSL.name("feature_flag_evaluations_bucket_check"), "(((bucket >= 1) AND (bucket <= 100)))", true),
+            Internal.createCheck(this, DSL.name("feature_flag_evaluations_counts_consistent"), "(\nCASE\n    WHEN (evaluation_result IS NOT NULL) THEN ((period_start IS NULL) AND (yes_count IS NULL) AND (no_count IS NULL) AND (variant_counts IS NULL))\n    ELSE ((period_start IS NOT NULL) AND (yes_count >= 0) AND (no_count >= 0) AND (jsonb_typeof(variant_counts) = 'object'::text) AND (COALESCE(length(app_name), 0) <= 200))\nEND)", true)
         );
     }
 

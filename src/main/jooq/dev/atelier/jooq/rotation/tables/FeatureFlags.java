@@ -140,6 +140,21 @@ public class FeatureFlags extends TableImpl<FeatureFlagsRecord> {
      */
     public final TableField<FeatureFlagsRecord, OffsetDateTime> UPDATED_AT = createField(DSL.name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
 
+    /**
+     * The column <code>rotation.feature_flags.strategies</code>.
+     */
+    public final TableField<FeatureFlagsRecord, JSONB> STRATEGIES = createField(DSL.name("strategies"), SQLDataType.JSONB.nullable(false).defaultValue(DSL.field(DSL.raw("'[]'::jsonb"), SQLDataType.JSONB)), this, "");
+
+    /**
+     * The column <code>rotation.feature_flags.variants</code>.
+     */
+    public final TableField<FeatureFlagsRecord, JSONB> VARIANTS = createField(DSL.name("variants"), SQLDataType.JSONB.nullable(false).defaultValue(DSL.field(DSL.raw("'[]'::jsonb"), SQLDataType.JSONB)), this, "");
+
+    /**
+     * The column <code>rotation.feature_flags.dependencies</code>.
+     */
+    public final TableField<FeatureFlagsRecord, JSONB> DEPENDENCIES = createField(DSL.name("dependencies"), SQLDataType.JSONB.nullable(false).defaultValue(DSL.field(DSL.raw("'[]'::jsonb"), SQLDataType.JSONB)), this, "");
+
     private FeatureFlags(Name alias, Table<FeatureFlagsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -204,7 +219,8 @@ public class FeatureFlags extends TableImpl<FeatureFlagsRecord> {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("feature_flags_environment_check"), "((environment = ANY (ARRAY['development'::text, 'staging'::text, 'production'::text])))", true),
             Internal.createCheck(this, DSL.name("feature_flags_key_check"), "((key ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$'::text))", true),
-            Internal.createCheck(this, DSL.name("feature_flags_rollout_percentage_check"), "(((rollout_percentage >= 0) AND (rollout_percentage <= 100)))", true)
+            Internal.createCheck(this, DSL.name("feature_flags_rollout_percentage_check"), "(((rollout_percentage >= 0) AND (rollout_percentage <= 100)))", true),
+            Internal.createCheck(this, DSL.name("feature_flags_unleash_arrays"), "(((jsonb_typeof(strategies) = 'array'::text) AND (jsonb_typeof(variants) = 'array'::text) AND (jsonb_typeof(dependencies) = 'array'::text) AND (octet_length((strategies)::text) <= 65536) AND (octet_length((variants)::text) <= 65536) AND (octet_length((dependencies)::text) <= 8192)))", true)
         );
     }
 

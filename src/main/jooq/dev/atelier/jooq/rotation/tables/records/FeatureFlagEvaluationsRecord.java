@@ -139,6 +139,76 @@ public class FeatureFlagEvaluationsRecord extends UpdatableRecordImpl<FeatureFla
         return (OffsetDateTime) get(7);
     }
 
+    /**
+     * Setter for <code>rotation.feature_flag_evaluations.period_start</code>.
+     */
+    public void setPeriodStart(OffsetDateTime value) {
+        set(8, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flag_evaluations.period_start</code>.
+     */
+    public OffsetDateTime getPeriodStart() {
+        return (OffsetDateTime) get(8);
+    }
+
+    /**
+     * Setter for <code>rotation.feature_flag_evaluations.yes_count</code>.
+     */
+    public void setYesCount(Long value) {
+        set(9, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flag_evaluations.yes_count</code>.
+     */
+    public Long getYesCount() {
+        return (Long) get(9);
+    }
+
+    /**
+     * Setter for <code>rotation.feature_flag_evaluations.no_count</code>.
+     */
+    public void setNoCount(Long value) {
+        set(10, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flag_evaluations.no_count</code>.
+     */
+    public Long getNoCount() {
+        return (Long) get(10);
+    }
+
+    /**
+     * Setter for <code>rotation.feature_flag_evaluations.variant_counts</code>.
+     */
+    public void setVariantCounts(JSONB value) {
+        set(11, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flag_evaluations.variant_counts</code>.
+     */
+    public JSONB getVariantCounts() {
+        return (JSONB) get(11);
+    }
+
+    /**
+     * Setter for <code>rotation.feature_flag_evaluations.app_name</code>.
+     */
+    public void setAppName(String value) {
+        set(12, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flag_evaluations.app_name</code>.
+     */
+    public String getAppName() {
+        return (String) get(12);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -162,7 +232,7 @@ public class FeatureFlagEvaluationsRecord extends UpdatableRecordImpl<FeatureFla
     /**
      * Create a detached, initialised FeatureFlagEvaluationsRecord
      */
-    public FeatureFlagEvaluationsRecord(Integer id, Integer featureFlagId, Integer userId, String sessionId, Boolean evaluationResult, Integer bucket, JSONB evaluationContext, OffsetDateTime evaluatedAt) {
+    public FeatureFlagEvaluationsRecord(Integer id, Integer featureFlagId, Integer userId, String sessionId, Boolean evaluationResult, Integer bucket, JSONB evaluationContext, OffsetDateTime evaluatedAt, OffsetDateTime periodStart, Long yesCount, Long noCount, JSONB variantCounts, String appName) {
         super(FeatureFlagEvaluations.FEATURE_FLAG_EVALUATIONS);
 
         setId(id);
@@ -173,6 +243,11 @@ public class FeatureFlagEvaluationsRecord extends UpdatableRecordImpl<FeatureFla
         setBucket(bucket);
         setEvaluationContext(evaluationContext);
         setEvaluatedAt(evaluatedAt);
+        setPeriodStart(periodStart);
+        setYesCount(yesCount);
+        setNoCount(noCount);
+        setVariantCounts(variantCounts);
+        setAppName(appName);
         resetChangedOnNotNull();
     }
 }

@@ -246,6 +246,48 @@ public class FeatureFlagsRecord extends UpdatableRecordImpl<FeatureFlagsRecord> 
         return (OffsetDateTime) get(15);
     }
 
+    /**
+     * Setter for <code>rotation.feature_flags.strategies</code>.
+     */
+    public void setStrategies(JSONB value) {
+        set(16, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flags.strategies</code>.
+     */
+    public JSONB getStrategies() {
+        return (JSONB) get(16);
+    }
+
+    /**
+     * Setter for <code>rotation.feature_flags.variants</code>.
+     */
+    public void setVariants(JSONB value) {
+        set(17, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flags.variants</code>.
+     */
+    public JSONB getVariants() {
+        return (JSONB) get(17);
+    }
+
+    /**
+     * Setter for <code>rotation.feature_flags.dependencies</code>.
+     */
+    public void setDependencies(JSONB value) {
+        set(18, value);
+    }
+
+    /**
+     * Getter for <code>rotation.feature_flags.dependencies</code>.
+     */
+    public JSONB getDependencies() {
+        return (JSONB) get(18);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -269,7 +311,7 @@ public class FeatureFlagsRecord extends UpdatableRecordImpl<FeatureFlagsRecord> 
     /**
      * Create a detached, initialised FeatureFlagsRecord
      */
-    public FeatureFlagsRecord(Integer id, String key, String name, String description, FeatureFlagType flagType, Boolean isEnabled, Integer rolloutPercentage, Integer[] targetUsers, JSONB conditions, JSONB metadata, String environment, Boolean trackEvaluations, Integer createdBy, Integer lastModifiedBy, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    public FeatureFlagsRecord(Integer id, String key, String name, String description, FeatureFlagType flagType, Boolean isEnabled, Integer rolloutPercentage, Integer[] targetUsers, JSONB conditions, JSONB metadata, String environment, Boolean trackEvaluations, Integer createdBy, Integer lastModifiedBy, OffsetDateTime createdAt, OffsetDateTime updatedAt, JSONB strategies, JSONB variants, JSONB dependencies) {
         super(FeatureFlags.FEATURE_FLAGS);
 
         setId(id);
@@ -288,6 +330,9 @@ public class FeatureFlagsRecord extends UpdatableRecordImpl<FeatureFlagsRecord> 
         setLastModifiedBy(lastModifiedBy);
         setCreatedAt(createdAt);
         setUpdatedAt(updatedAt);
+        setStrategies(strategies);
+        setVariants(variants);
+        setDependencies(dependencies);
         resetChangedOnNotNull();
     }
 }
