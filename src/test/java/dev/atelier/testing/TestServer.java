@@ -84,6 +84,8 @@ public final class TestServer {
                 // test calls it, at the time the test gives, not by the wall clock in between.
                 System.setProperty(
                         "atelier.ledger.period-ms", "3153600000000"); // a century: no period starts during a test run
+                // Delula's generation retries wait 50 ms, not a second (ADR 13).
+                System.setProperty("atelier.delula.generation.backoff-ms", "50");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
