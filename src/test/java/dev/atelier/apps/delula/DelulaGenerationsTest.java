@@ -313,6 +313,45 @@ class DelulaGenerationsTest {
     }
 
     @Test
+    void aWorkerLostOnTheLastAttemptEndsRefundedAndItsLateResultIsNeverCharged() throws Exception {
+        Recipe recipe = recipe("image", 3);
+        ai.localFaults().set("delula", recipe.slug(), "slow:1000");
+        TestServer.TestUser user = server.newUser();
+        String userId = user.id().toString();
+        String shortId = start(user.accessToken(), recipe, "{\"subject\": \"x\"}", null)
+                .json()
+                .path("short_id")
+                .asText();
+        int id = generationId(shortId);
+        String job = "select id from platform.jobs where app_table = 'delula.generations' and app_key = '" + id + "'";
+        Poll.until(
+                "the attempt runs",
+                WITHIN,
+                () -> OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + job + ")")
+                        .equals("running1"));
+        // This attempt is the last one, and its worker is lost mid-call: the job fails and gives up.
+        OwnerSql.exec("update platform.jobs set max_attempts = 1, lease_expires_at = now() - interval '1 second' "
+                + "where id = (" + job + ")");
+        server.component(JobEngine.class).rescue();
+        JsonNode done = finished(user.accessToken(), shortId);
+        assertThat(done.path("status").asText()).isEqualTo("failed");
+        assertThat(done.path("refunded_at").isNull()).isFalse();
+        // The lost worker is interrupted (or its call ends and it stores its files); either way its
+        // completion is fenced off.
+        Poll.until(
+                "the lost worker is done",
+                WITHIN,
+                () -> server.component(JobEngine.class).runningJobs() == 0);
+        assertThat(OwnerSql.queryString(
+                        "select status || ':' || (refunded_at is not null) || ':' || (image_url is null) "
+                                + "from delula.generations where id = " + id))
+                .isEqualTo("failed:true:true");
+        assertThat(ledgerRows(userId)).isEqualTo("signup_bonus:10:-");
+        assertThat(holds(userId)).isEqualTo("released:3");
+        assertThat(balance(userId)).isEqualTo(10);
+    }
+
+    @Test
     void theSameKeyAndBodyGiveTheSameGenerationChargedOnce() throws Exception {
         Recipe recipe = recipe("image", 2);
         TestServer.TestUser user = server.newUser();
@@ -485,6 +524,16 @@ class DelulaGenerationsTest {
                 .isEqualTo("1:1");
         String winner =
                 OwnerSql.queryString("select claimed_by from delula.backlog_videos where recipe_id = " + recipe.id());
+        // A user who cannot pay gets 402 and leaves the next video for someone who can.
+        OwnerSql.exec("insert into delula.backlog_videos (recipe_id, video_url) values (" + recipe.id()
+                + ", 'https://cdn.example.test/v2.mp4')");
+        OwnerSql.exec("update delula.recipes set credit_cost = 11 where id = " + recipe.id());
+        Api.Reply refused = start(server.newUser().accessToken(), recipe, "{\"subject\": \"x\"}", null);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(402);
+        assertThat(refused.json().path("detail").asText()).contains("balance 10");
+        assertThat(OwnerSql.queryString("select count(*) from delula.backlog_videos where recipe_id = " + recipe.id()
+                        + " and claimed_at is null"))
+                .isEqualTo("1");
         assertThat(ledgerRows(winner))
                 .isEqualTo("signup_bonus:10:- generation:-2:"
                         + generationId(served.path("short_id").asText()));
