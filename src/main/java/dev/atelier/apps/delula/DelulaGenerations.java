@@ -388,13 +388,13 @@ class DelulaGenerations {
     }
 
     ObjectNode share(Caller caller, String shortId, @Nullable JsonNode body) throws SQLException {
+        String userId = caller.userId().orElseThrow(Problem::signInRequired).toString();
         checkShortId(shortId);
         JsonNode in = object(body);
         JsonNode flag = in.get("public");
         if (flag == null || !flag.isBoolean()) {
             throw Problem.badInput("public", "public must be true or false");
         }
-        String userId = caller.userId().orElseThrow(Problem::signInRequired).toString();
         // The caller's own read decides ownership (RLS); the flag is then written by the server.
         Optional<ObjectNode> own = database.transaction(
                 caller, true, tx -> Optional.ofNullable(view(tx.connection(), shortId, userId, true)));
