@@ -12,6 +12,7 @@ import * as http from './scenarios/http.js';
 import * as apps from './scenarios/apps.js';
 import * as storage from './scenarios/storage.js';
 import * as resumable from './scenarios/resumable.js';
+import * as algorhythmicGeneration from './scenarios/algorhythmic-generation.js';
 import * as delula from './scenarios/delula.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
@@ -27,5 +28,6 @@ describe('Atelier through @supabase/supabase-js', () => {
   apps.register();
   storage.register();
   resumable.register();
+  algorhythmicGeneration.register();
   delula.register();
 });

@@ -20,6 +20,9 @@ public final class Atelier {
                          and a last line "drift: N"; exit status 1 when N > 0
               bench jobs [--jobs N] [--servers K] [--workers W]
                          enqueue, run and complete N no-op jobs on K engines; print jobs per second
+              bench provider [--threads T] [--seconds S] [--size PX]
+                         render art with the built-in AI provider alone on T threads; print renders
+                         per second (the ceiling of bench/generation, which adds the platform)
 
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
@@ -60,7 +63,9 @@ public final class Atelier {
         }
         String command = rest.remove(0);
         if (command.equals("bench")) {
-            return BenchJobs.run(rest, out, err);
+            return !rest.isEmpty() && rest.get(0).equals("provider")
+                    ? BenchProvider.run(rest, out, err)
+                    : BenchJobs.run(rest, out, err);
         }
         if (command.equals("ledger")) {
             if (rest.isEmpty() || !rest.get(0).equals("reconcile")) {

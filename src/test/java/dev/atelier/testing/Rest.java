@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Raw HTTP against /rest/v1 of the test server, with the headers supabase-js would send (profile via {@link #with}). */
+/**
+ * Raw HTTP against /rest/v1 of the test server, with the headers supabase-js would send (profile via {@link #with});
+ * a path that starts with /api/v1/ goes to the domain endpoints instead.
+ */
 public final class Rest {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -68,7 +71,8 @@ public final class Rest {
     }
 
     public Response send(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/rest/v1" + escape(path)))
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create(server.baseUrl() + (path.startsWith("/api/v1/") ? "" : "/rest/v1") + escape(path)))
                 .method(
                         method,
                         body == null

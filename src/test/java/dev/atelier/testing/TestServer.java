@@ -84,6 +84,10 @@ public final class TestServer {
                 // test calls it, at the time the test gives, not by the wall clock in between.
                 System.setProperty(
                         "atelier.ledger.period-ms", "3153600000000"); // a century: no period starts during a test run
+                // Generation flows: short provider deadlines and retry waits, small images.
+                System.setProperty("atelier.algorhythmic.generation.timeout-ms", "700");
+                System.setProperty("atelier.algorhythmic.generation.backoff-ms", "50");
+                System.setProperty("atelier.algorhythmic.generation.size", "256");
                 // Delula's generation retries wait 50 ms, not a second (ADR 13).
                 System.setProperty("atelier.delula.generation.backoff-ms", "50");
                 TestSchema.expose();

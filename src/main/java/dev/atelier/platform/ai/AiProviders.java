@@ -69,6 +69,11 @@ public class AiProviders implements AutoCloseable {
         return faults;
     }
 
+    /** The built-in provider on its own, without faults (benchmarks measure it alone). */
+    public static AiProvider localProvider() {
+        return new LocalProvider(new LocalFaults(""));
+    }
+
     /**
      * The provider that serves this call: the route of its app and target, else of its app ({@code
      * app:*}), else of every app ({@code *:*}), else the local provider.

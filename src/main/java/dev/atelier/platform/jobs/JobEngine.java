@@ -485,6 +485,9 @@ public final class JobEngine implements AutoCloseable {
             result = "error";
             error = describe(e);
             r.retryAfter = e.after();
+        } catch (java.util.concurrent.TimeoutException e) { // the handler's own deadline (a provider's timeout)
+            result = "timeout";
+            error = describe(e);
         } catch (GiveUpNow e) {
             result = "error";
             error = describe(e);

@@ -78,22 +78,30 @@ public class Ledger {
 
     /** As {@link #execute(String, String, String, ObjectNode)}, at a given time (holds' expiry). */
     public Outcome execute(String app, String userId, String key, ObjectNode request, Instant now) throws SQLException {
-        String requestJson = request.toString();
-        return database.transaction(Caller.serviceRole(), tx -> {
-            try (PreparedStatement call =
-                    tx.connection().prepareStatement("select platform.ledger_execute(?, ?, ?, ?::jsonb, ?)")) {
-                call.setString(1, app);
-                call.setString(2, userId);
-                call.setString(3, key);
-                call.setString(4, requestJson);
-                call.setObject(5, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-                try (ResultSet row = call.executeQuery()) {
-                    row.next();
-                    JsonNode body = parse(row.getString(1));
-                    return new Outcome(body.path("status").asInt(500), body);
-                }
+        return database.transaction(Caller.serviceRole(), tx -> execute(tx, app, userId, key, request, now));
+    }
+
+    /**
+     * As {@link #execute(String, String, String, ObjectNode, Instant)}, inside a service-role
+     * transaction the caller holds (a job's completing transaction, a give-up hook), so the
+     * operation commits exactly with the rest of that transaction.
+     */
+    public static Outcome execute(
+            Database.Transaction tx, String app, String userId, String key, ObjectNode request, Instant now)
+            throws SQLException {
+        try (PreparedStatement call =
+                tx.connection().prepareStatement("select platform.ledger_execute(?, ?, ?, ?::jsonb, ?)")) {
+            call.setString(1, app);
+            call.setString(2, userId);
+            call.setString(3, key);
+            call.setString(4, request.toString());
+            call.setObject(5, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            try (ResultSet row = call.executeQuery()) {
+                row.next();
+                JsonNode body = parse(row.getString(1));
+                return new Outcome(body.path("status").asInt(500), body);
             }
-        });
+        }
     }
 
     /** The user's open holds, newest first (at most 100). */

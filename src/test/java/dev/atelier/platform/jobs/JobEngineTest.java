@@ -162,6 +162,9 @@ class JobEngineTest {
     void aHandlerCanAskForALaterRetryOrForNoneAtAll() throws Exception {
         String kind = Engines.kind("retry-later");
         JobEngine engine = engines.start(JobType.of(kind, job -> {
+                    if (job.args().contains("late")) {
+                        throw new java.util.concurrent.TimeoutException("the provider did not answer in time");
+                    }
                     if (job.args().contains("never")) {
                         throw new GiveUpNow("the provider refused this prompt for good");
                     }
@@ -174,16 +177,20 @@ class JobEngineTest {
         Instant start = engines.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         long later = engine.enqueue(NewJob.of(kind));
         long never = engine.enqueue(NewJob.of(kind).withArgs("{\"never\": true}"));
+        long late = engine.enqueue(NewJob.of(kind).withArgs("{\"late\": true}").withMaxAttempts(1));
 
         Poll.until(
                 "the rate-limited attempt waits",
                 WITHIN,
                 () -> attempts(later) == 1 && state(later).equals("available"));
-        assertThat(Duration.between(start, runAt(later))).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+        assertThat(Duration.between(start, runAt(later)))
+                .isGreaterThan(Duration.ofMinutes(5).minusMillis(1));
         Poll.until("the refused job fails at once", WITHIN, () -> state(never).equals("failed"));
         assertThat(attempts(never)).isEqualTo(1);
         assertThat(text("select last_error from platform.jobs where id = ?", never))
                 .contains("refused this prompt");
+        Poll.until("the late job ends", WITHIN, () -> state(late).equals("failed"));
+        assertThat(text("select outcome from platform.jobs where id = ?", late)).isEqualTo("timeout");
     }
 
     @Test
