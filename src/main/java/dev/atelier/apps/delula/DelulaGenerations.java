@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.atelier.platform.db.Caller;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.http.Problem;
+import dev.atelier.platform.ledger.Ledger;
 import dev.atelier.platform.storage.ServerFiles;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
@@ -207,8 +209,7 @@ class DelulaGenerations {
                     .put("amount", recipe.creditCost())
                     .put("description", "Generation " + shortId + " (" + recipe.slug() + ")")
                     .put("ttl_seconds", holdTtl.toSeconds());
-            JsonNode held =
-                    ledger(c, userId, "delula.generation:" + shortId + ":hold", request, OffsetDateTime.now(clock));
+            JsonNode held = ledger(c, userId, "delula.generation:" + shortId + ":hold", request, clock.instant());
             int status = held.path("status").asInt(500);
             if (status == 402) {
                 throw Problem.paymentRequired(held.path("detail").asText("insufficient credits")
@@ -332,23 +333,10 @@ class DelulaGenerations {
     }
 
     /** One ledger operation in the caller's transaction (service_role), so it commits with the rest. */
-    static JsonNode ledger(Connection c, String userId, String key, ObjectNode request) throws SQLException {
-        return ledger(c, userId, key, request, null);
-    }
-
-    static JsonNode ledger(Connection c, String userId, String key, ObjectNode request, @Nullable OffsetDateTime now)
+    static JsonNode ledger(Connection c, String userId, String key, ObjectNode request, Instant now)
             throws SQLException {
-        try (PreparedStatement call =
-                c.prepareStatement("select platform.ledger_execute('delula', ?, ?, ?::jsonb, coalesce(?, now()))")) {
-            call.setString(1, userId);
-            call.setString(2, key);
-            call.setString(3, request.toString());
-            call.setObject(4, now);
-            try (ResultSet row = call.executeQuery()) {
-                row.next();
-                return parse(row.getString(1));
-            }
-        }
+        return Ledger.execute(new Database.Transaction(c), DelulaCredits.APP, userId, key, request, now)
+                .body();
     }
 
     private Problem short_(String userId, SQLException cause) throws SQLException {

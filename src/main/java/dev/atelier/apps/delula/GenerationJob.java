@@ -26,7 +26,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.Locale;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -123,6 +122,10 @@ class GenerationJob {
                 default -> e;
             };
         }
+        if (job.stopRequested()) {
+            // Cancelled, timed out or rescued meanwhile: the outcome is decided, store nothing.
+            throw new InterruptedException("generation " + work.shortId() + " was stopped");
+        }
         job.progress(70, "storing the result");
         String base = work.userId() + "/generations/" + work.shortId();
         String name = base + "." + extension(media.contentType());
@@ -199,7 +202,7 @@ class GenerationJob {
      * generation) rather than losing it.
      */
     private void capture(Connection c, Work work) throws SQLException {
-        OffsetDateTime now = OffsetDateTime.now(clock);
+        java.time.Instant now = clock.instant();
         JsonNode captured = DelulaGenerations.ledger(
                 c,
                 work.userId(),
@@ -258,7 +261,7 @@ class GenerationJob {
                     work.userId(),
                     KIND + ":" + work.shortId() + ":release",
                     JSON.createObjectNode().put("op", "release").put("hold_id", work.holdId()),
-                    OffsetDateTime.now(clock));
+                    clock.instant());
             if (released.path("status").asInt() != 200
                     && !"expired".equals(released.path("hold_status").asText())
                     && !"released".equals(released.path("hold_status").asText())) {
