@@ -146,7 +146,11 @@ final class RecipeInputs {
                     double d = value.asDouble();
                     if ((spec.min() != null && d < spec.min()) || (spec.max() != null && d > spec.max())) {
                         throw Problem.badInput(
-                                field, spec.id() + " must be between " + spec.min() + " and " + spec.max());
+                                field,
+                                spec.id() + " must be "
+                                        + (spec.min() == null ? "" : "at least " + spec.min())
+                                        + (spec.min() != null && spec.max() != null ? " and " : "")
+                                        + (spec.max() == null ? "" : "at most " + spec.max()));
                     }
                     out.set(spec.id(), value);
                 }

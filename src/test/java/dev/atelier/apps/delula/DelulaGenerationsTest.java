@@ -302,6 +302,7 @@ class DelulaGenerationsTest {
         OwnerSql.exec(
                 "update platform.jobs set lease_expires_at = now() - interval '1 second' where id = (" + job + ")");
         server.component(JobEngine.class).rescue();
+        server.component(JobEngine.class).heartbeat(); // the lost worker learns it at once, not 5 s later
         ai.localFaults().set("delula", recipe.slug(), "");
         JsonNode done = finished(user.accessToken(), shortId);
         assertThat(done.path("status").asText()).isEqualTo("completed");
@@ -333,6 +334,7 @@ class DelulaGenerationsTest {
         OwnerSql.exec("update platform.jobs set max_attempts = 1, lease_expires_at = now() - interval '1 second' "
                 + "where id = (" + job + ")");
         server.component(JobEngine.class).rescue();
+        server.component(JobEngine.class).heartbeat(); // the lost worker learns it at once, not 5 s later
         JsonNode done = finished(user.accessToken(), shortId);
         assertThat(done.path("status").asText()).isEqualTo("failed");
         assertThat(done.path("refunded_at").isNull()).isFalse();
@@ -349,6 +351,31 @@ class DelulaGenerationsTest {
         assertThat(ledgerRows(userId)).isEqualTo("signup_bonus:10:-");
         assertThat(holds(userId)).isEqualTo("released:3");
         assertThat(balance(userId)).isEqualTo(10);
+    }
+
+    @Test
+    void aCancelledGenerationIsRefundedOnce() throws Exception {
+        Recipe recipe = recipe("image", 2);
+        ai.localFaults().set("delula", recipe.slug(), "slow:5000");
+        TestServer.TestUser user = server.newUser();
+        String shortId = start(user.accessToken(), recipe, "{\"subject\": \"x\"}", null)
+                .json()
+                .path("short_id")
+                .asText();
+        String job = OwnerSql.queryString(
+                "select id from platform.jobs where app_table = 'delula.generations' and app_key = '"
+                        + generationId(shortId) + "'");
+        Poll.until(
+                "it runs",
+                WITHIN,
+                () -> OwnerSql.queryString("select state from platform.jobs where id = " + job)
+                        .equals("running"));
+        assertThat(Api.service().post("/api/v1/jobs/" + job + "/cancel", "{}").status())
+                .isEqualTo(200);
+        JsonNode done = finished(user.accessToken(), shortId);
+        assertThat(done.path("status").asText()).isEqualTo("failed");
+        assertThat(holds(user.id().toString())).isEqualTo("released:2");
+        assertThat(ledgerRows(user.id().toString())).isEqualTo("signup_bonus:10:-");
     }
 
     @Test
@@ -428,6 +455,9 @@ class DelulaGenerationsTest {
         assertThat(field(start(token, recipe, "{\"subject\": \"x\", \"style\": \"crayon\"}", null)))
                 .isEqualTo("inputs.style");
         assertThat(field(start(token, recipe, "[1]", null))).isEqualTo("inputs");
+        Recipe counted = recipe("image", 1, "[{\"id\": \"count\", \"type\": \"number\", \"max\": 4}]");
+        assertThat(field(start(token, counted, "{\"count\": 5}", null))).isEqualTo("inputs.count");
+        assertThat(field(start(token, counted, "{\"count\": \"5\"}", null))).isEqualTo("inputs.count");
         assertThat(field(Api.as(token)
                         .with("Idempotency-Key", "has space")
                         .post(BASE, "{\"recipe_id\": " + recipe.id() + "}")))

@@ -91,6 +91,31 @@ class DelulaRemoteProviderTest {
     }
 
     @Test
+    void onlyTheServiceRoleOrAnAdminSetsAKeyAndNothingAnswersItBack() throws Exception {
+        String path = "/api/v1/delula/providers/" + providerId + "/credentials";
+        assertThat(Api.as(server.newUser().accessToken())
+                        .put(path, "{\"api_key\": \"sk-mine\"}")
+                        .status())
+                .isEqualTo(403);
+        assertThat(Api.anon().put(path, "{\"api_key\": \"sk-mine\"}").status()).isEqualTo(403);
+        Api.Reply empty = Api.service().put(path, "{\"api_key\": \"\"}");
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(empty.json().path("field").asText()).isEqualTo("api_key");
+        assertThat(Api.service()
+                        .put("/api/v1/delula/providers/999999/credentials", "{\"api_key\": \"k\"}")
+                        .status())
+                .isEqualTo(404);
+        // Sealed at rest: the stored bytes are not the key.
+        assertThat(OwnerSql.queryString(
+                        "select position(convert_to('" + OpenAiStub.API_KEY + "', 'UTF8') in api_key_encrypted) "
+                                + "from delula.provider_credentials where provider_id = " + providerId))
+                .isEqualTo("0");
+        // The service role cannot read it back through the data API in clear either.
+        assertThat(Api.service().get("/rest/v1/provider_credentials?select=*").body())
+                .doesNotContain(OpenAiStub.API_KEY);
+    }
+
+    @Test
     void aProviderFailingWith5xxEndsFailedAndRefunded() throws Exception {
         stub.failNext(100, 503);
         TestServer.TestUser user = server.newUser();
