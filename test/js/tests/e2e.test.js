@@ -15,6 +15,7 @@ import * as resumable from './scenarios/resumable.js';
 import * as algorhythmicGeneration from './scenarios/algorhythmic-generation.js';
 import * as infinitestoriesGeneration from './scenarios/infinitestories-generation.js';
 import * as flags from './scenarios/flags.js';
+import * as delula from './scenarios/delula.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -32,4 +33,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   algorhythmicGeneration.register();
   infinitestoriesGeneration.register();
   flags.register();
+  delula.register();
 });

@@ -74,7 +74,14 @@ async function launch(port) {
     throw new Error(`Atelier jar not found at ${jar}: run mvn package first (in ${REPO_ROOT}), `
       + 'or point ATELIER_JAR at a built jar');
   }
-  const env = { ...process.env, ATELIER_JWT_SECRET: JWT_SECRET };
+  const env = {
+    ...process.env,
+    ATELIER_JWT_SECRET: JWT_SECRET,
+    // Delula's scenario: its failing recipe fails on purpose, and retries wait 100 ms, not seconds.
+    ATELIER_AI_LOCAL_FAULTS: [process.env.ATELIER_AI_LOCAL_FAULTS, 'delula:e2e-delula-failing=fail']
+      .filter(Boolean).join(','),
+    ATELIER_DELULA_GENERATION_BACKOFF_MS: '100',
+  };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.
   delete env.DATABASE_URL;

@@ -91,6 +91,8 @@ public final class TestServer {
                 // InfiniteStories draws its illustrations and avatars at 256 px instead of 1024 in
                 // tests: the same code path, a sixteenth of the pixels to render and encode.
                 System.setProperty("atelier.infinitestories.image-size", "256");
+                // Delula's generation retries wait 50 ms, not a second (ADR 13).
+                System.setProperty("atelier.delula.generation.backoff-ms", "50");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

@@ -1,4 +1,7 @@
-/** Delula: AI image and video generation; its credits endpoints and daily refresh by this package. */
+/**
+ * Delula: AI image and video generation from recipes (generations held, made and charged through
+ * the job engine), its credits endpoints and daily refresh.
+ */
 @NullMarked
 package dev.atelier.apps.delula;
 

@@ -47,7 +47,13 @@ class AuthController {
     @PostMapping("/signup")
     Map<String, Object> signUp(HttpServletRequest body) throws SQLException {
         JsonNode request = parse(body);
-        return auth.signUp(text(request, "email"), text(request, "password"), object(request, "data"));
+        String email = text(request, "email");
+        String phone = text(request, "phone");
+        if ((email == null || email.isEmpty()) && (phone == null || phone.isEmpty())) {
+            // GoTrue: a sign-up with neither e-mail nor phone is signInAnonymously().
+            return auth.signInAnonymously(object(request, "data"), body.getRemoteAddr());
+        }
+        return auth.signUp(email, text(request, "password"), object(request, "data"));
     }
 
     @PostMapping("/token")
@@ -76,10 +82,8 @@ class AuthController {
             @RequestHeader(name = "Authorization", required = false) String authorization, HttpServletRequest body)
             throws SQLException {
         JsonNode request = parse(body);
-        if (request.hasNonNull("email")) {
-            throw new AuthError(422, "feature_not_available", "Changing the e-mail address is not supported yet");
-        }
-        return auth.updateUser(userCaller(authorization), text(request, "password"), object(request, "data"));
+        return auth.updateUser(
+                userCaller(authorization), text(request, "email"), text(request, "password"), object(request, "data"));
     }
 
     @PostMapping("/logout")
@@ -94,7 +98,7 @@ class AuthController {
     @GetMapping("/settings")
     Map<String, Object> settings() {
         return Map.of(
-                "external", Map.of("email", true, "phone", false, "anonymous_users", false),
+                "external", Map.of("email", true, "phone", false, "anonymous_users", auth.anonymousUsers()),
                 "disable_signup", false,
                 "mailer_autoconfirm", true,
                 "phone_autoconfirm", false,

@@ -29,7 +29,8 @@ final class AuthRepository {
                     USERS.RAW_USER_META_DATA.cast(String.class),
                     USERS.BANNED_UNTIL,
                     USERS.CREATED_AT,
-                    USERS.UPDATED_AT)
+                    USERS.UPDATED_AT,
+                    USERS.IS_ANONYMOUS)
             .mapping(AuthUser::new);
 
     private final DSLContext dsl;
@@ -46,6 +47,36 @@ final class AuthRepository {
                 .set(USERS.LAST_SIGN_IN_AT, now)
                 .set(USERS.RAW_APP_META_DATA, JSONB.valueOf("{\"provider\":\"email\",\"providers\":[\"email\"]}"))
                 .set(USERS.RAW_USER_META_DATA, JSONB.valueOf(userMetadataJson))
+                .returningResult(USER)
+                .fetchOne(Records.mapping(u -> u));
+    }
+
+    /** An anonymous identity (GoTrue's signInAnonymously): no e-mail, no password. */
+    AuthUser insertAnonymous(String userMetadataJson, OffsetDateTime now) {
+        return dsl.insertInto(USERS)
+                .set(USERS.IS_ANONYMOUS, true)
+                .set(USERS.LAST_SIGN_IN_AT, now)
+                .set(
+                        USERS.RAW_APP_META_DATA,
+                        JSONB.valueOf("{\"provider\":\"anonymous\",\"providers\":[\"anonymous\"]}"))
+                .set(USERS.RAW_USER_META_DATA, JSONB.valueOf(userMetadataJson))
+                .returningResult(USER)
+                .fetchOne(Records.mapping(u -> u));
+    }
+
+    /**
+     * An anonymous identity gets its e-mail (confirmed at once: this server's mailer
+     * auto-confirms) and stops being anonymous; the hook on auth.users (V77) tells the apps.
+     */
+    AuthUser convertAnonymous(UUID id, String email, OffsetDateTime now) {
+        return dsl.update(USERS)
+                .set(USERS.EMAIL, email)
+                .set(USERS.EMAIL_CONFIRMED_AT, now)
+                .set(USERS.IS_ANONYMOUS, false)
+                .set(USERS.UPDATED_AT, now)
+                .set(USERS.RAW_APP_META_DATA, JSONB.valueOf("{\"provider\":\"email\",\"providers\":[\"email\"]}"))
+                .where(USERS.ID.eq(id))
+                .and(USERS.IS_ANONYMOUS.isTrue())
                 .returningResult(USER)
                 .fetchOne(Records.mapping(u -> u));
     }

@@ -53,6 +53,8 @@ class AuthService {
     private final SecureRandom random = new SecureRandom();
     private final long accessTokenSeconds;
     private final int maxSessionsPerUser;
+    private final boolean anonymousUsers;
+    private final AnonymousSignUps anonymousSignUps;
 
     /**
      * @param maxSessionsPerUser live sessions one user may hold; signing in once more ends the least
@@ -66,7 +68,9 @@ class AuthService {
             Clock clock,
             ObjectMapper json,
             @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds,
-            @Value("${atelier.auth.max-sessions-per-user:10}") int maxSessionsPerUser) {
+            @Value("${atelier.auth.max-sessions-per-user:10}") int maxSessionsPerUser,
+            @Value("${ATELIER_AUTH_ANONYMOUS_USERS:${atelier.auth.anonymous-users:true}}") boolean anonymousUsers,
+            AnonymousSignUps anonymousSignUps) {
         if (maxSessionsPerUser < 1) {
             throw new IllegalArgumentException(
                     "atelier.auth.max-sessions-per-user must be at least 1, not " + maxSessionsPerUser);
@@ -77,6 +81,29 @@ class AuthService {
         this.json = json;
         this.accessTokenSeconds = accessTokenSeconds;
         this.maxSessionsPerUser = maxSessionsPerUser;
+        this.anonymousUsers = anonymousUsers;
+        this.anonymousSignUps = anonymousSignUps;
+    }
+
+    /** Whether {@code signInAnonymously} is on ({@code atelier.auth.anonymous-users}); /settings says so. */
+    boolean anonymousUsers() {
+        return anonymousUsers;
+    }
+
+    /**
+     * GoTrue's anonymous sign-in: {@code POST /signup} with neither e-mail nor phone. The identity
+     * has role authenticated, {@code is_anonymous} true (in the user and in the token), no e-mail
+     * and no password; the apps provision it like any sign-up (Delula: a Guest). It becomes a
+     * permanent user when it is given an e-mail ({@link #updateUser}).
+     */
+    Map<String, Object> signInAnonymously(@Nullable Map<String, Object> data, String clientAddress)
+            throws SQLException {
+        if (!anonymousUsers) {
+            throw new AuthError(422, "anonymous_provider_disabled", "Anonymous sign-ins are disabled");
+        }
+        anonymousSignUps.admit(clientAddress);
+        String metadata = toJson(data == null ? Map.of() : data);
+        return inAuthTransaction(repo -> newSession(repo, repo.insertAnonymous(metadata, now())));
     }
 
     int maxSessionsPerUser() {
@@ -187,10 +214,12 @@ class AuthService {
      * Changes the caller's metadata and/or password. A new password ends the user's other sessions
      * (as GoTrue does), so whoever else held them must sign in with it; the caller's own stays.
      */
-    Map<String, Object> updateUser(Caller caller, @Nullable String password, @Nullable Map<String, Object> data)
+    Map<String, Object> updateUser(
+            Caller caller, @Nullable String email, @Nullable String password, @Nullable Map<String, Object> data)
             throws SQLException {
         UUID id = requireUser(caller);
         UUID session = sessionOf(caller);
+        String newEmail = email == null ? null : requireEmail(email);
         if (password != null) {
             requirePassword(password);
             // A signed-out session's token is refused before it can make the server spend a bcrypt.
@@ -204,6 +233,24 @@ class AuthService {
             }
             // Checked again under lock: a sign-out committed after the check above still wins.
             requireLiveSession(repo, session, true);
+            AuthUser current = repo.findById(id).orElseThrow(AuthService::userNotFound);
+            if (newEmail != null && !newEmail.equals(current.email())) {
+                if (!current.isAnonymous()) {
+                    throw new AuthError(
+                            422, "feature_not_available", "Changing the e-mail address is not supported yet");
+                }
+                if (repo.findByEmail(newEmail).isPresent()) {
+                    throw new AuthError(
+                            422, "email_exists", "A user with this email address has already been registered");
+                }
+                repo.convertAnonymous(id, newEmail, now());
+            } else if (hash != null && current.isAnonymous()) {
+                // GoTrue: an anonymous user gets a password only together with (or after) an e-mail.
+                throw new AuthError(
+                        422,
+                        "validation_failed",
+                        "Updating password of an anonymous user without an email or phone is not allowed");
+            }
             AuthUser updated = repo.update(id, hash, metadata, now());
             if (hash != null) {
                 repo.deleteSessionsOf(id, session);
@@ -261,14 +308,20 @@ class AuthService {
                 .issueTime(Date.from(issued))
                 .expirationTime(Date.from(expires))
                 .claim("role", user.role())
-                .claim("email", user.email())
+                .claim("email", user.email() == null ? "" : user.email())
                 .claim("phone", "")
                 .claim("app_metadata", userJson.get("app_metadata"))
                 .claim("user_metadata", userJson.get("user_metadata"))
                 .claim("aal", "aal1")
-                .claim("amr", List.of(Map.of("method", "password", "timestamp", issued.getEpochSecond())))
+                .claim(
+                        "amr",
+                        List.of(Map.of(
+                                "method",
+                                user.isAnonymous() ? "anonymous" : "password",
+                                "timestamp",
+                                issued.getEpochSecond())))
                 .claim("session_id", sessionId.toString())
-                .claim("is_anonymous", false)
+                .claim("is_anonymous", user.isAnonymous())
                 .build());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", accessToken);
@@ -295,7 +348,7 @@ class AuthService {
         body.put("identities", List.of());
         body.put("created_at", iso(user.createdAt()));
         body.put("updated_at", iso(user.updatedAt()));
-        body.put("is_anonymous", false);
+        body.put("is_anonymous", user.isAnonymous());
         return body;
     }
 

@@ -17,4 +17,5 @@ record AuthUser(
         @Nullable String userMetadataJson,
         @Nullable OffsetDateTime bannedUntil,
         OffsetDateTime createdAt,
-        OffsetDateTime updatedAt) {}
+        OffsetDateTime updatedAt,
+        boolean isAnonymous) {}

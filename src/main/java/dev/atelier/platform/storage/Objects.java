@@ -800,6 +800,11 @@ final class Objects {
     // Signed URLs
     // ---------------------------------------------------------------------------------------------
 
+    /** A download token for one object, as {@code POST /object/sign} issues (for the server's own links). */
+    String signDownload(String bucket, String name, long expiresInSeconds) {
+        return signed.sign(SignedUrls.DOWNLOAD, bucket + "/" + name, expiresInSeconds, Map.of());
+    }
+
     void sign(HttpServletRequest req, HttpServletResponse res, Caller caller, String bucket, String name)
             throws IOException, SQLException {
         JsonNode body = Http.jsonBody(req);

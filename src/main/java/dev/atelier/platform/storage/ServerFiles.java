@@ -35,6 +35,19 @@ public final class ServerFiles {
     }
 
     /**
+     * A URL that reads {@code bucket}/{@code name} without a token for {@code expiresIn}, as a
+     * signed URL from {@code POST /storage/v1/object/sign} does: for links the server hands to the
+     * object's owner, or to anyone the owner chose to share it with. The path is relative to the
+     * server's base URL.
+     */
+    public String signedUrl(String bucket, String name, java.time.Duration expiresIn) {
+        Objects.checkName(name);
+        long seconds = Math.max(1, expiresIn.toSeconds());
+        return StorageApi.BASE + "/object/sign/" + bucket + "/" + name + "?token="
+                + objects.signDownload(bucket, name, seconds);
+    }
+
+    /**
      * Writes {@code bytes} to {@code bucket}/{@code name}, owned by {@code ownerId} (a user's id,
      * or null for the platform's own), with the bucket's size and type rules applied.
      */

@@ -70,7 +70,9 @@ class DelulaSchemaConformanceTest {
                         + "media_type:text status:text prompt:text parameters:jsonb image_url:text video_url:text "
                         + "thumbnail_url:text s3_key:text external_job_id:text error_message:text credits_cost:integer "
                         + "metadata:jsonb created_at:timestamptz updated_at:timestamptz processing_started_at:timestamptz "
-                        + "completed_at:timestamptz refunded_at:timestamptz");
+                        + "completed_at:timestamptz refunded_at:timestamptz "
+                        // V78 (the generation flow, ADR 13): the credit hold, the client's key, sharing
+                        + "hold_id:uuid idempotency_key:text request_hash:text is_public:boolean shared_at:timestamptz");
         COLUMNS.put(
                 "backlog_videos",
                 "id:integer recipe_id:integer prompt:text parameters:jsonb video_url:text "
@@ -145,7 +147,7 @@ class DelulaSchemaConformanceTest {
             Map.entry(
                     "generations",
                     "id short_id user_id media_type status parameters credits_cost metadata "
-                            + "created_at updated_at"),
+                            + "created_at updated_at is_public"),
             Map.entry("backlog_videos", "id recipe_id parameters video_url created_at updated_at"),
             Map.entry("recipe_samples", "id recipe_id media_type url sort_order is_active created_at updated_at"),
             Map.entry("credit_transactions", "id user_id amount type balance_after metadata created_at"),
@@ -179,7 +181,7 @@ class DelulaSchemaConformanceTest {
             Map.entry("providers", "id;name"),
             Map.entry("provider_credentials", "provider_id"),
             Map.entry("services", "id;name,provider_id"),
-            Map.entry("generations", "id;short_id"),
+            Map.entry("generations", "hold_id;id;idempotency_key,user_id;short_id"),
             Map.entry("backlog_videos", "id"),
             Map.entry("recipe_samples", "id"),
             Map.entry("credit_transactions", "id;idempotency_key,user_id"),
@@ -333,7 +335,8 @@ class DelulaSchemaConformanceTest {
             idx_component_usage_execution idx_component_usage_user
             credit_transactions_pkey credit_transactions_user_id_idempotency_key_key idx_credit_transactions_generation
             idx_credit_transactions_user_created
-            generations_pkey generations_short_id_key idx_generations_recipe idx_generations_service
+            generations_pkey generations_short_id_key generations_user_id_idempotency_key_key idx_generations_hold
+            idx_generations_recipe idx_generations_service
             idx_generations_status_active idx_generations_user_created
             idx_market_assets_creator idx_market_assets_public_created market_assets_asset_id_key market_assets_pkey
             provider_credentials_pkey providers_name_key providers_pkey
@@ -354,7 +357,7 @@ class DelulaSchemaConformanceTest {
             create_app_user enforce_generation_status_flow generate_short_id guard_user_credits handle_user_asset_delete
             is_admin open_credit_account refresh_daily_credits remove_deleted_tag_from_recipes soft_delete_user_asset
             sync_recipe_usage_counts track_recipe_usage validate_recipe_tag_highlights
-            storage_asset_hidden sync_user_asset_from_storage
+            storage_asset_hidden sync_user_asset_from_storage upgrade_app_user
             """;
 
     private static final String SECURITY_DEFINER_FUNCTIONS = """

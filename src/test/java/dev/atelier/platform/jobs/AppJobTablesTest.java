@@ -10,7 +10,6 @@ import dev.atelier.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.UUID;
@@ -239,51 +238,9 @@ class AppJobTablesTest {
                 .isEqualTo("timed out after its limit true");
     }
 
-    @Test
-    void delulaGenerationsCompleteOrFailAndAFailureGivesTheirCreditsBackOnce() throws Exception {
-        String user = server.newUser().id().toString();
-        String good = insert("insert into delula.generations (user_id, prompt, credits_cost) values ('" + user
-                + "', 'a cat', 2) returning id");
-        String bad = insert("insert into delula.generations (user_id, prompt, credits_cost) values ('" + user
-                + "', 'a forbidden cat', 2) returning id");
-        AtomicInteger refunds = new AtomicInteger();
-        engines.start(JobType.of("delula.generation", ctx -> {
-                    if (ctx.appKey().equals(bad)) {
-                        throw new IllegalStateException("provider refused the prompt");
-                    }
-                    ctx.progress(50, "rendering");
-                })
-                .withMaxAttempts(2)
-                .withBackoff(Duration.ZERO, Duration.ZERO)
-                .withGiveUpHook((tx, jobId, appKey, outcome) -> {
-                    refunds.incrementAndGet();
-                    try (PreparedStatement refund = tx.connection()
-                            .prepareStatement(
-                                    "update delula.generations set refunded_at = now() where id = ?::integer and refunded_at is null")) {
-                        refund.setString(1, appKey);
-                        refund.executeUpdate();
-                    }
-                }));
-        Poll.until(
-                "both finish",
-                WITHIN,
-                () -> text(
-                                "select string_agg(status, ',' order by id) from delula.generations where id in (?::integer, ?::integer)",
-                                good,
-                                bad)
-                        .equals("completed,failed"));
-        assertThat(text(
-                        "select (metadata -> 'job' ->> 'progress') || ' ' || (processing_started_at is not null) "
-                                + "|| ' ' || (completed_at is not null) from delula.generations where id = ?::integer",
-                        good))
-                .isEqualTo("100 true true");
-        assertThat(text(
-                        "select error_message || ' ' || (refunded_at is not null) || ' ' || (metadata -> 'job' ->> 'attempt') "
-                                + "from delula.generations where id = ?::integer",
-                        bad))
-                .isEqualTo("IllegalStateException: provider refused the prompt true 2");
-        assertThat(refunds).hasValue(1);
-    }
+    // Delula's generations are driven by the server's own handler of delula.generation since
+    // issue 11 (apps/delula/GenerationJob): a test engine registering that kind would race with it.
+    // DelulaGenerationsTest covers the table's completion, progress, failure and give-up (refund once).
 
     @Test
     void deletingAnAppRowForgetsItsJob() throws Exception {

@@ -31,7 +31,10 @@ class IdentityHookTest {
                         rows(
                                 "select t.tgname || ' ' || t.tgfoid::regprocedure || ' ' || p.prosecdef from pg_trigger t "
                                         + "join pg_proc p on p.oid = t.tgfoid where t.tgrelid = 'auth.users'::regclass and not t.tgisinternal"))
-                .containsExactly("on_auth_user_created platform.on_identity_created() true");
+                .containsExactlyInAnyOrder(
+                        "on_auth_user_created platform.on_identity_created() true",
+                        // V77: an anonymous identity given an e-mail is upgraded in each app that asks
+                        "on_auth_user_upgraded platform.on_identity_upgraded() true");
         assertThat(rows("select app || ' ' || function_name from platform.identity_provisioners order by app"))
                 .containsExactly(
                         "algorhythmic algorhythmic.create_app_user",

@@ -116,6 +116,11 @@ public class Users extends TableImpl<UsersRecord> {
      */
     public final TableField<UsersRecord, OffsetDateTime> UPDATED_AT = createField(DSL.name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
 
+    /**
+     * The column <code>auth.users.is_anonymous</code>.
+     */
+    public final TableField<UsersRecord, Boolean> IS_ANONYMOUS = createField(DSL.name("is_anonymous"), SQLDataType.BOOLEAN.nullable(false).defaultValue(DSL.field(DSL.raw("false"), SQLDataType.BOOLEAN)), this, "");
+
     private Users(Name alias, Table<UsersRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -158,6 +163,7 @@ public class Users extends TableImpl<UsersRecord> {
     @Override
     public List<Check<UsersRecord>> getChecks() {
         return Arrays.asList(
+            Internal.createCheck(this, DSL.name("users_anonymous_without_email"), "(((NOT is_anonymous) OR (email IS NULL)))", true),
             Internal.createCheck(this, DSL.name("users_email_format"), "(((email IS NULL) OR (email ~ '^[^@\\s]+@[^@\\s]+$'::text)))", true)
         );
     }

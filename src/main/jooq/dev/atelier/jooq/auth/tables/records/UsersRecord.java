@@ -190,6 +190,20 @@ public class UsersRecord extends UpdatableRecordImpl<UsersRecord> {
         return (OffsetDateTime) get(11);
     }
 
+    /**
+     * Setter for <code>auth.users.is_anonymous</code>.
+     */
+    public void setIsAnonymous(Boolean value) {
+        set(12, value);
+    }
+
+    /**
+     * Getter for <code>auth.users.is_anonymous</code>.
+     */
+    public Boolean getIsAnonymous() {
+        return (Boolean) get(12);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -213,7 +227,7 @@ public class UsersRecord extends UpdatableRecordImpl<UsersRecord> {
     /**
      * Create a detached, initialised UsersRecord
      */
-    public UsersRecord(UUID id, String aud, String role, String email, String encryptedPassword, OffsetDateTime emailConfirmedAt, OffsetDateTime lastSignInAt, JSONB rawAppMetaData, JSONB rawUserMetaData, OffsetDateTime bannedUntil, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    public UsersRecord(UUID id, String aud, String role, String email, String encryptedPassword, OffsetDateTime emailConfirmedAt, OffsetDateTime lastSignInAt, JSONB rawAppMetaData, JSONB rawUserMetaData, OffsetDateTime bannedUntil, OffsetDateTime createdAt, OffsetDateTime updatedAt, Boolean isAnonymous) {
         super(Users.USERS);
 
         setId(id);
@@ -228,6 +242,7 @@ public class UsersRecord extends UpdatableRecordImpl<UsersRecord> {
         setBannedUntil(bannedUntil);
         setCreatedAt(createdAt);
         setUpdatedAt(updatedAt);
+        setIsAnonymous(isAnonymous);
         resetChangedOnNotNull();
     }
 }

@@ -1,0 +1,89 @@
+-- =============================================================================================
+-- V78: Delula's generation flow (ADR 13). POST /api/v1/delula/generations holds the recipe's
+-- credit_cost in the ledger (platform.ledger_holds) and stores the generation with the hold's id,
+-- in one transaction; the job's completion captures the hold (the user's `generation` row) and
+-- its give-up releases it (refunded_at). So:
+--   * generations.hold_id: the ledger hold that pays for the generation. A generation stored with
+--     a hold is not charged when stored (the capture charges it); one stored without (the service
+--     role's own inserts, a backlog video) is charged at once as before (V41, key generation:<id>).
+--   * A refund row is written when refunded_at is first set and only for a generation that was
+--     charged: giving back credits of a released hold, which were never taken, would create them.
+--   * The capture's ledger row names its generation (credit_transactions.generation_id), found by
+--     the hold's id.
+--   * generations.idempotency_key / request_hash: the client's Idempotency-Key, unique per user,
+--     and a digest of the request it came with (same key and body: the same generation; another
+--     body: 409).
+--   * generations.is_public / shared_at: the owner's opt-in to show the generation by short id.
+--   * Recipe usage is counted when a generation completes (a failed one was not a use), in
+--     recipe_usage and in recipes.usage_count, in the completing transaction.
+-- =============================================================================================
+
+ALTER TABLE delula.generations
+    ADD COLUMN hold_id         uuid,
+    ADD COLUMN idempotency_key varchar(255),
+    ADD COLUMN request_hash    varchar(64),
+    ADD COLUMN is_public       boolean NOT NULL DEFAULT false,
+    ADD COLUMN shared_at       timestamptz,
+    ADD CONSTRAINT generations_user_id_idempotency_key_key UNIQUE (user_id, idempotency_key);
+
+-- The capture's ledger row finds its generation by the hold.
+CREATE UNIQUE INDEX idx_generations_hold ON delula.generations (hold_id) WHERE hold_id IS NOT NULL;
+
+CREATE OR REPLACE FUNCTION delula.apply_generation_credits()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+BEGIN
+    IF NEW.credits_cost = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.hold_id IS NULL THEN
+            INSERT INTO delula.credit_transactions (user_id, amount, type, description, generation_id, idempotency_key)
+            VALUES (NEW.user_id, -NEW.credits_cost, 'generation', 'Generation ' || NEW.short_id, NEW.id,
+                    'generation:' || NEW.id);
+        END IF;
+    ELSIF OLD.refunded_at IS NULL AND NEW.refunded_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM delula.credit_transactions t
+                      WHERE t.user_id = NEW.user_id AND t.idempotency_key = 'generation:' || NEW.id) THEN
+        INSERT INTO delula.credit_transactions (user_id, amount, type, description, generation_id, idempotency_key)
+        VALUES (NEW.user_id, NEW.credits_cost, 'refund', 'Refund of generation ' || NEW.short_id, NEW.id,
+                'refund:' || NEW.id);
+    END IF;
+    RETURN NULL; -- AFTER ROW trigger: the result is ignored
+END;
+$$;
+
+UPDATE platform.ledger_bindings
+SET append_sql =
+    'INSERT INTO delula.credit_transactions (user_id, amount, type, description, idempotency_key, metadata, '
+    || 'generation_id, balance_after) VALUES ($1, $2, $3, $4, $5, coalesce($6, ''{}''::jsonb), '
+    || 'coalesce(($6 ->> ''generation_id'')::integer, (SELECT g.id FROM delula.generations g '
+    || 'WHERE g.hold_id = ($6 ->> ''hold_id'')::uuid)), 0) RETURNING id::text, balance_after'
+WHERE app = 'delula';
+
+CREATE OR REPLACE FUNCTION delula.track_recipe_usage()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+BEGIN
+    IF NEW.recipe_id IS NOT NULL AND NEW.status = 'completed'
+       AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'completed') THEN
+        INSERT INTO delula.recipe_usage AS ru (recipe_id, usage_count, last_used_at)
+        VALUES (NEW.recipe_id, 1, pg_catalog.now())
+        ON CONFLICT (recipe_id) DO UPDATE
+            SET usage_count = ru.usage_count + 1,
+                last_used_at = EXCLUDED.last_used_at;
+        UPDATE delula.recipes r SET usage_count = r.usage_count + 1 WHERE r.id = NEW.recipe_id;
+    END IF;
+    RETURN NULL; -- AFTER ROW trigger: the result is ignored
+END;
+$$;
+
+DROP TRIGGER track_recipe_usage ON delula.generations;
+CREATE TRIGGER track_recipe_usage AFTER INSERT OR UPDATE OF status ON delula.generations
+    FOR EACH ROW EXECUTE FUNCTION delula.track_recipe_usage();
