@@ -119,6 +119,12 @@ export function register() {
       const after = await api('GET', '/api/v1/delula/credits', token);
       assert.equal(after.json.balance, 7);
       assert.equal(after.json.available, 7);
+      const [generation] = ok(await guest.from('generations').select('id').eq('short_id', failed.short_id),
+        'guest reads the failed generation');
+      const rows = ok(await guest.from('credit_transactions').select('type, amount')
+        .eq('generation_id', generation.id).order('id'), 'guest reads its credit history');
+      assert.deepEqual(rows, [{ type: 'generation', amount: -2 }, { type: 'refund', amount: 2 }],
+        'charged and refunded once');
     });
 
     test('updateUser with an e-mail and password makes the guest Registered, keeping everything', async () => {

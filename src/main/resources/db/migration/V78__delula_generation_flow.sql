@@ -2,12 +2,14 @@
 -- V78: Delula's generation flow (ADR 13). POST /api/v1/delula/generations holds the recipe's
 -- credit_cost in the ledger (platform.ledger_holds) and stores the generation with the hold's id,
 -- in one transaction; the job's completion captures the hold (the user's `generation` row) and
--- its give-up releases it (refunded_at). So:
+-- its give-up captures it and sets refunded_at, whose refund row gives it back. So:
 --   * generations.hold_id: the ledger hold that pays for the generation. A generation stored with
 --     a hold is not charged when stored (the capture charges it); one stored without (the service
 --     role's own inserts, a backlog video) is charged at once as before (V41, key generation:<id>).
 --   * A refund row is written when refunded_at is first set and only for a generation that was
---     charged: giving back credits of a released hold, which were never taken, would create them.
+--     charged (a `generation` row names it: charged when stored, or its hold captured). A held
+--     generation that fails has its hold captured and refunded in the transaction that fails it,
+--     so its history shows the document's refund row and the balance never moves.
 --   * The capture's ledger row names its generation (credit_transactions.generation_id), found by
 --     the hold's id.
 --   * generations.idempotency_key / request_hash: the client's Idempotency-Key, unique per user,
@@ -47,7 +49,7 @@ BEGIN
         END IF;
     ELSIF OLD.refunded_at IS NULL AND NEW.refunded_at IS NOT NULL
           AND EXISTS (SELECT 1 FROM delula.credit_transactions t
-                      WHERE t.user_id = NEW.user_id AND t.idempotency_key = 'generation:' || NEW.id) THEN
+                      WHERE t.user_id = NEW.user_id AND t.generation_id = NEW.id AND t.type = 'generation') THEN
         INSERT INTO delula.credit_transactions (user_id, amount, type, description, generation_id, idempotency_key)
         VALUES (NEW.user_id, NEW.credits_cost, 'refund', 'Refund of generation ' || NEW.short_id, NEW.id,
                 'refund:' || NEW.id);

@@ -38,8 +38,9 @@ import org.springframework.stereotype.Component;
  * The job of kind {@code delula.generation} (a pending generations row is one, V72): the provider
  * makes the image or video, the server stores it in the user's {@code assets} folder (with a
  * thumbnail), and the completion links it, captures the credit hold and counts the recipe's use,
- * all in the transaction that completes the job. A job that ends without success releases the
- * hold and sets {@code refunded_at}, once (the engine's give-up hook).
+ * all in the transaction that completes the job. A job that ends without success captures the
+ * hold and sets {@code refunded_at}, whose trigger writes the refund row: charged and refunded in
+ * one transaction, once (the engine's give-up hook).
  */
 @Component
 class GenerationJob {
@@ -240,10 +241,11 @@ class GenerationJob {
     }
 
     /**
-     * The job ended without success (failed, timed out, cancelled): the hold is released and the
-     * generation marked refunded, in the transaction that fails it. The engine runs this once
-     * per job; the ledger keys make a repeat a no-op anyway. A generation that was charged when
-     * stored (not through a hold) gets its refund row from the table's trigger (V78).
+     * The job ended without success (failed, timed out, cancelled): the hold is captured and the
+     * generation marked refunded, in the transaction that fails it, and the table's trigger (V78)
+     * writes the refund row of whatever was charged (the capture, or the charge of a generation
+     * stored without a hold). The engine runs this once per job; the ledger keys and the refund
+     * row's key make a repeat a no-op anyway.
      */
     void gaveUp(Database.Transaction tx, long jobId, @Nullable String appKey, String outcome) throws SQLException {
         if (appKey == null) {
@@ -256,16 +258,21 @@ class GenerationJob {
             return;
         }
         if (work.holdId() != null) {
-            JsonNode released = DelulaGenerations.ledger(
+            // The document's flow: the generation's cost is charged, then refunded. Both rows
+            // commit in this one transaction, so the balance never shows the charge alone; the
+            // refund row is the table's trigger's, when refunded_at is set below (V78).
+            JsonNode captured = DelulaGenerations.ledger(
                     c,
                     work.userId(),
-                    KIND + ":" + work.shortId() + ":release",
-                    JSON.createObjectNode().put("op", "release").put("hold_id", work.holdId()),
+                    KIND + ":" + work.shortId() + ":capture",
+                    JSON.createObjectNode().put("op", "capture").put("hold_id", work.holdId()),
                     clock.instant());
-            if (released.path("status").asInt() != 200
-                    && !"expired".equals(released.path("hold_status").asText())
-                    && !"released".equals(released.path("hold_status").asText())) {
-                log.error("generation {}: the hold was not released: {}", work.shortId(), released);
+            if (captured.path("status").asInt() != 200) {
+                // An expired hold charged nothing, so there is nothing to give back.
+                log.warn(
+                        "generation {}: its hold was not open any more ({}): nothing to refund",
+                        work.shortId(),
+                        captured);
             }
         }
         try (PreparedStatement refund = c.prepareStatement(

@@ -125,7 +125,7 @@ class DelulaRemoteProviderTest {
         // Three attempts of the job, each the provider's first try and its two retries.
         assertThat(stub.requests("/v1/images/generations")).isEqualTo(9);
         assertThat(DelulaGenerationsTest.balance(user.id().toString())).isEqualTo(10);
-        assertThat(DelulaGenerationsTest.holds(user.id().toString())).isEqualTo("released:2");
+        assertThat(DelulaGenerationsTest.holds(user.id().toString())).isEqualTo("captured:2");
     }
 
     @Test
@@ -148,6 +148,6 @@ class DelulaRemoteProviderTest {
         JsonNode done = run(user.accessToken(), recipe(1));
         assertThat(done.path("status").asText()).isEqualTo("failed");
         assertThat(DelulaGenerationsTest.balance(user.id().toString())).isEqualTo(10);
-        assertThat(DelulaGenerationsTest.holds(user.id().toString())).isEqualTo("released:2");
+        assertThat(DelulaGenerationsTest.holds(user.id().toString())).isEqualTo("captured:2");
     }
 }
