@@ -7,7 +7,6 @@ import dev.atelier.platform.ai.AiProviders;
 import dev.atelier.platform.ledger.Ledger;
 import dev.atelier.testing.OpenAiStub;
 import dev.atelier.testing.OwnerSql;
-import dev.atelier.testing.Poll;
 import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestServer;
 import java.time.Duration;
@@ -25,11 +24,7 @@ import org.junit.jupiter.api.Test;
 class ArtGenerationsHttpTest {
 
     private static final TestServer server = TestServer.get();
-    private static final Duration WITHIN = Duration.ofSeconds(20);
-    private static final String PATH = "/api/v1/algorhythmic/generations";
     private static OpenAiStub stub;
-
-    private record User(String id, Rest rest, String session) {}
 
     @BeforeAll
     static void routeArtToTheStub() {
@@ -51,47 +46,25 @@ class ArtGenerationsHttpTest {
         stub.reset();
     }
 
-    private static User user() throws Exception {
-        TestServer.TestUser u = server.newUser();
-        String id = u.id().toString();
-        String session =
-                OwnerSql.queryString("insert into algorhythmic.sessions (user_id) values ('" + id + "') returning id");
-        return new User(id, Rest.as(u.accessToken()), session);
-    }
-
-    private static String start(User user) {
-        Rest.Response started = user.rest()
-                .with("Idempotency-Key", UUID.randomUUID().toString())
-                .post(PATH, "{\"session_id\":\"" + user.session() + "\",\"prompt\":\"aurora over a quiet sea\"}");
+    private static String start(ArtUser user) {
+        Rest.Response started = user.start(
+                UUID.randomUUID().toString(),
+                "{\"session_id\":\"" + user.session() + "\",\"prompt\":\"aurora over a quiet sea\"}");
         assertThat(started.status()).as(started.body()).isEqualTo(202);
         return started.json().path("id").asText();
     }
 
-    private static JsonNode until(User user, String id, String status) throws Exception {
-        JsonNode[] last = new JsonNode[1];
-        Poll.until("generation " + id + " is " + status, WITHIN, () -> {
-            last[0] = user.rest().get(PATH + "/" + id).json();
-            return last[0].path("status").asText().equals(status);
-        });
-        return last[0];
-    }
-
-    private static int balance(String userId) throws Exception {
-        return Integer.parseInt(
-                OwnerSql.queryString("select balance from algorhythmic.user_credits where user_id = '" + userId + "'"));
-    }
-
     @Test
     void theRemoteImageIsStoredAndChargedWithTheJobAsIdempotencyKey() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         String id = start(user);
-        JsonNode done = until(user, id, "completed");
+        JsonNode done = user.until(id, "completed");
         assertThat(done.path("artwork").path("image_url").asText()).endsWith(id + ".png");
         assertThat(stub.requests("/v1/images/generations")).isEqualTo(1);
         OpenAiStub.Received call = stub.received().get(0);
         assertThat(call.idempotencyKey()).isEqualTo("algorhythmic.generation:" + id);
         assertThat(call.authorization()).isEqualTo("Bearer " + OpenAiStub.API_KEY);
-        assertThat(balance(user.id())).isEqualTo(99);
+        assertThat(user.balance()).isEqualTo(99);
         assertThat(OwnerSql.queryString("select metadata::jsonb ->> 'provider' from algorhythmic.generation_jobs"
                         + " where id = '" + id + "'"))
                 .isEqualTo("art-stub");
@@ -99,33 +72,33 @@ class ArtGenerationsHttpTest {
 
     @Test
     void serverErrorsAreRetriedUntilTheImageComes() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         stub.failNext(3, 503); // the call's own retry takes one, the job's next attempt the others
         String id = start(user);
-        JsonNode done = until(user, id, "completed");
+        JsonNode done = user.until(id, "completed");
         assertThat(done.path("retry_count").asInt()).isGreaterThanOrEqualTo(1);
         assertThat(stub.requests("/v1/images/generations")).isEqualTo(4);
-        assertThat(balance(user.id())).isEqualTo(99);
+        assertThat(user.balance()).isEqualTo(99);
     }
 
     @Test
     void aRateLimitIsWaitedOutThenTheImageComes() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         stub.rateLimitNext(1, Duration.ofMillis(300));
         String id = start(user);
-        until(user, id, "completed");
+        user.until(id, "completed");
         assertThat(stub.requests("/v1/images/generations")).isEqualTo(2);
-        assertThat(balance(user.id())).isEqualTo(99);
+        assertThat(user.balance()).isEqualTo(99);
     }
 
     @Test
     void aProviderTooSlowForTheDeadlineEndsInTimeoutUncharged() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         stub.slow(Duration.ofSeconds(3)); // the tests' deadline is 700 ms
         String id = start(user);
-        JsonNode timedOut = until(user, id, "timeout");
+        JsonNode timedOut = user.until(id, "timeout");
         assertThat(timedOut.path("retry_count").asInt()).isEqualTo(2); // three attempts
-        assertThat(balance(user.id())).isEqualTo(100);
+        assertThat(user.balance()).isEqualTo(100);
         assertThat(OwnerSql.queryString("select count(*) from platform.ledger_holds where app = 'algorhythmic'"
                         + " and user_id = '" + user.id() + "' and status = 'open'"))
                 .isEqualTo("0");
@@ -133,12 +106,12 @@ class ArtGenerationsHttpTest {
 
     @Test
     void aRefusalFailsAtOnceUncharged() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         stub.rejectNext(1);
         String id = start(user);
-        JsonNode failed = until(user, id, "failed");
+        JsonNode failed = user.until(id, "failed");
         assertThat(stub.requests("/v1/images/generations")).isEqualTo(1);
         assertThat(failed.path("error_message").asText()).isNotBlank();
-        assertThat(balance(user.id())).isEqualTo(100);
+        assertThat(user.balance()).isEqualTo(100);
     }
 }

@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.ai.AiProviders;
 import dev.atelier.platform.ledger.Ledger;
 import dev.atelier.testing.OwnerSql;
-import dev.atelier.testing.Poll;
 import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -27,50 +25,15 @@ import org.junit.jupiter.api.Test;
 class ArtGenerationsTest {
 
     private static final TestServer server = TestServer.get();
-    private static final Duration WITHIN = Duration.ofSeconds(20);
-    private static final String PATH = "/api/v1/algorhythmic/generations";
 
-    private record User(String id, Rest rest, String session) {}
-
-    private static User user() throws Exception {
-        TestServer.TestUser u = server.newUser();
-        String id = u.id().toString();
-        String session =
-                OwnerSql.queryString("insert into algorhythmic.sessions (user_id) values ('" + id + "') returning id");
-        return new User(id, Rest.as(u.accessToken()), session);
-    }
-
-    private static Rest.Response start(User user, String key, String body) {
-        return user.rest().with("Idempotency-Key", key).post(PATH, body);
-    }
-
-    private static String body(User user) {
+    private static String body(ArtUser user) {
         return "{\"session_id\":\"" + user.session() + "\",\"music_track\":\"Blue in Green\",\"music_artist\":\"Miles"
                 + " Davis\",\"music_genre\":\"jazz\",\"audio_features\":{\"tempo\":62,\"energy\":0.2}}";
-    }
-
-    private static JsonNode until(User user, String id, String status) throws Exception {
-        JsonNode[] last = new JsonNode[1];
-        Poll.until("generation " + id + " is " + status, WITHIN, () -> {
-            last[0] = user.rest().get(PATH + "/" + id).json();
-            return last[0].path("status").asText().equals(status);
-        });
-        return last[0];
-    }
-
-    private static int balance(String userId) throws Exception {
-        return Integer.parseInt(
-                OwnerSql.queryString("select balance from algorhythmic.user_credits where user_id = '" + userId + "'"));
     }
 
     private static List<String> ledger(String userId) throws Exception {
         return OwnerSql.rows("select event_type || ' ' || amount from algorhythmic.credit_ledger where user_id = '"
                 + userId + "' order by created_at");
-    }
-
-    private static int openHolds(String userId) throws Exception {
-        return Integer.parseInt(OwnerSql.queryString("select count(*) from platform.ledger_holds where app ="
-                + " 'algorhythmic' and user_id = '" + userId + "' and status = 'open'"));
     }
 
     private static AiProviders providers() {
@@ -85,14 +48,14 @@ class ArtGenerationsTest {
 
     @Test
     void artIsRenderedStoredAddedToThePoolAndChargedOnce() throws Exception {
-        User user = user();
-        int before = balance(user.id());
-        Rest.Response started = start(user, "first", body(user));
+        ArtUser user = ArtUser.create();
+        int before = user.balance();
+        Rest.Response started = user.start("first", body(user));
         assertThat(started.status()).as(started.body()).isEqualTo(202);
         String id = started.json().path("id").asText();
-        assertThat(openHolds(user.id())).isLessThanOrEqualTo(1);
+        assertThat(user.openHolds()).isLessThanOrEqualTo(1);
 
-        JsonNode done = until(user, id, "completed");
+        JsonNode done = user.until(id, "completed");
         assertThat(done.path("progress").asDouble()).isEqualTo(100.0);
         JsonNode art = done.path("artwork");
         assertThat(art.path("width").asInt()).isEqualTo(256);
@@ -117,15 +80,15 @@ class ArtGenerationsTest {
             assertThat(image.body()).startsWith(0x89, 'P', 'N', 'G');
         }
 
-        assertThat(balance(user.id())).isEqualTo(before - 1);
+        assertThat(user.balance()).isEqualTo(before - 1);
         assertThat(ledger(user.id())).containsExactly("grant 100", "deduct -1");
-        assertThat(openHolds(user.id())).isZero();
+        assertThat(user.openHolds()).isZero();
 
         // The same request under the same key is the same generation, charged once.
-        Rest.Response again = start(user, "first", body(user));
+        Rest.Response again = user.start("first", body(user));
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.json().path("id").asText()).isEqualTo(id);
-        assertThat(balance(user.id())).isEqualTo(before - 1);
+        assertThat(user.balance()).isEqualTo(before - 1);
 
         // The owner reads it through /rest/v1 too, with the app's own access rules.
         JsonNode rows = user.rest()
@@ -145,42 +108,42 @@ class ArtGenerationsTest {
 
     @Test
     void badRequestsAreRefusedNamingTheFieldAndChargeNothing() throws Exception {
-        User user = user();
-        User other = user();
-        int before = balance(user.id());
+        ArtUser user = ArtUser.create();
+        ArtUser other = ArtUser.create();
+        int before = user.balance();
         assertThat(Rest.anon()
                         .with("Idempotency-Key", "k")
-                        .post(PATH, body(user))
+                        .post(ArtUser.PATH, body(user))
                         .status())
                 .isEqualTo(401);
-        Rest.Response noKey = user.rest().post(PATH, body(user));
+        Rest.Response noKey = user.rest().post(ArtUser.PATH, body(user));
         assertThat(noKey.status()).isEqualTo(400);
         assertThat(noKey.body()).contains("Idempotency-Key");
-        Rest.Response shortDna = start(user, "dna", "{\"session_id\":\"" + user.session() + "\",\"dna_vector\":[0.5]}");
+        Rest.Response shortDna = user.start("dna", "{\"session_id\":\"" + user.session() + "\",\"dna_vector\":[0.5]}");
         assertThat(shortDna.status()).isEqualTo(400);
         assertThat(shortDna.json().path("field").asText()).isEqualTo("dna_vector");
-        Rest.Response notYours = start(user, "theirs", body(other));
+        Rest.Response notYours = user.start("theirs", body(other));
         assertThat(notYours.status()).isEqualTo(400);
         assertThat(notYours.json().path("field").asText()).isEqualTo("session_id");
         Rest.Response orientation =
-                start(user, "o", "{\"session_id\":\"" + user.session() + "\",\"orientation\":\"diagonal\"}");
+                user.start("o", "{\"session_id\":\"" + user.session() + "\",\"orientation\":\"diagonal\"}");
         assertThat(orientation.json().path("field").asText()).isEqualTo("orientation");
 
-        String id = start(user, "once", body(user)).json().path("id").asText();
-        Rest.Response reused = start(user, "once", "{\"session_id\":\"" + user.session() + "\",\"prompt\":\"other\"}");
+        String id = user.start("once", body(user)).json().path("id").asText();
+        Rest.Response reused = user.start("once", "{\"session_id\":\"" + user.session() + "\",\"prompt\":\"other\"}");
         assertThat(reused.status()).isEqualTo(409);
         // Another user never sees it, under any key.
-        assertThat(other.rest().get(PATH + "/" + id).status()).isEqualTo(404);
-        until(user, id, "completed");
-        assertThat(balance(user.id())).isEqualTo(before - 1);
+        assertThat(other.rest().get(ArtUser.PATH + "/" + id).status()).isEqualTo(404);
+        user.until(id, "completed");
+        assertThat(user.balance()).isEqualTo(before - 1);
     }
 
     @Test
     void withoutCreditsNothingStarts() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         OwnerSql.exec("insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) values ('"
                 + user.id() + "', 'deduct', -100, 0)");
-        Rest.Response refused = start(user, "broke", body(user));
+        Rest.Response refused = user.start("broke", body(user));
         assertThat(refused.status()).isEqualTo(402);
         assertThat(OwnerSql.queryString(
                         "select count(*) from algorhythmic.generation_jobs where user_id = '" + user.id() + "'"))
@@ -189,33 +152,31 @@ class ArtGenerationsTest {
 
     @Test
     void failuresReleaseTheHoldRetriesSucceedAndTimeoutsSayTimeout() throws Exception {
-        User user = user();
-        int before = balance(user.id());
+        ArtUser user = ArtUser.create();
+        int before = user.balance();
         try {
             providers().localFaults().set("algorhythmic", "art", "reject");
             String rejected =
-                    start(user, "rejected", body(user)).json().path("id").asText();
-            JsonNode failed = until(user, rejected, "failed");
+                    user.start("rejected", body(user)).json().path("id").asText();
+            JsonNode failed = user.until(rejected, "failed");
             assertThat(failed.path("error_message").asText()).contains("refusing on purpose");
             assertThat(failed.path("retry_count").asInt()).isZero(); // refused for good: no second attempt
 
             providers().localFaults().set("algorhythmic", "art", "fail-once");
-            String retried =
-                    start(user, "retried", body(user)).json().path("id").asText();
-            JsonNode done = until(user, retried, "completed");
+            String retried = user.start("retried", body(user)).json().path("id").asText();
+            JsonNode done = user.until(retried, "completed");
             assertThat(done.path("retry_count").asInt()).isEqualTo(1);
 
             providers().localFaults().set("algorhythmic", "art", "rate-limited");
-            String limited =
-                    start(user, "limited", body(user)).json().path("id").asText();
-            until(user, limited, "completed");
+            String limited = user.start("limited", body(user)).json().path("id").asText();
+            user.until(limited, "completed");
             assertThat(OwnerSql.queryString(
                             "select count(*) from platform.jobs where app_key = '" + limited + "' and attempt = 2"))
                     .isEqualTo("1");
 
             providers().localFaults().set("algorhythmic", "art", "timeout");
-            String late = start(user, "late", body(user)).json().path("id").asText();
-            JsonNode timedOut = until(user, late, "timeout");
+            String late = user.start("late", body(user)).json().path("id").asText();
+            JsonNode timedOut = user.until(late, "timeout");
             assertThat(timedOut.path("artwork_id").isNull()
                             || timedOut.path("artwork_id").isMissingNode())
                     .isTrue();
@@ -223,28 +184,27 @@ class ArtGenerationsTest {
             providers().localFaults().set("algorhythmic", "art", "");
         }
         // Two completed generations were charged; the refused and the timed-out ones were not.
-        assertThat(balance(user.id())).isEqualTo(before - 2);
+        assertThat(user.balance()).isEqualTo(before - 2);
         assertThat(ledger(user.id())).containsExactly("grant 100", "deduct -1", "deduct -1");
-        assertThat(openHolds(user.id())).isZero();
+        assertThat(user.openHolds()).isZero();
     }
 
     @Test
     void aGivenDnaVectorIsKeptWithTheArtwork() throws Exception {
-        User user = user();
+        ArtUser user = ArtUser.create();
         StringBuilder dna = new StringBuilder("[");
         for (int i = 0; i < 50; i++) {
             dna.append(i == 0 ? "" : ",").append(i % 2 == 0 ? "0.9" : "0.1");
         }
         dna.append("]");
-        String id = start(
-                        user,
+        String id = user.start(
                         UUID.randomUUID().toString(),
                         "{\"session_id\":\"" + user.session() + "\",\"prompt\":\"tides\",\"orientation\":\"landscape\","
                                 + "\"dna_vector\":" + dna + "}")
                 .json()
                 .path("id")
                 .asText();
-        JsonNode art = until(user, id, "completed").path("artwork");
+        JsonNode art = user.until(id, "completed").path("artwork");
         assertThat(art.path("aspect_ratio").asText()).isEqualTo("16:9");
         assertThat(OwnerSql.queryString("select dna_vector from algorhythmic.art_sessions where id = '"
                         + art.path("id").asText() + "'"))

@@ -4,11 +4,9 @@ import dev.atelier.platform.db.Database;
 import dev.atelier.platform.jobs.JobEngine;
 import dev.atelier.platform.jobs.JobEngineOptions;
 import dev.atelier.platform.jobs.JobType;
-import java.time.Clock;
+import dev.atelier.testing.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 /**
  * A second engine ("another server") on the test server's database with a clock the test moves:
@@ -47,32 +45,5 @@ final class TestEngine implements AutoCloseable {
     @Override
     public void close() {
         engine.close();
-    }
-
-    static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }

@@ -1,17 +1,15 @@
 package dev.atelier.platform.jobs;
 
 import dev.atelier.platform.db.Database;
+import dev.atelier.testing.MovableClock;
 import dev.atelier.testing.OwnerSql;
 import dev.atelier.testing.TestServer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -136,33 +134,5 @@ final class Engines implements AutoCloseable {
     @Override
     public void close() {
         engines.forEach(JobEngine::close);
-    }
-
-    /** A clock that moves only when the test moves it. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }

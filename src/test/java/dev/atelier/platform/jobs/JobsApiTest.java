@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class JobsApiTest {
 
     private static final TestServer server = Engines.server;
-    private static final Engines.MovableClock clock = new Engines().clock;
+    private static final dev.atelier.testing.MovableClock clock = new Engines().clock;
 
     @BeforeAll
     static void prepare() throws Exception {
