@@ -6,6 +6,7 @@
 const [base, serviceKey, usersArg = '8', secondsArg = '30'] = process.argv.slice(2);
 const USERS = Number(usersArg);
 const SECONDS = Number(secondsArg);
+const POLL_MS = Number(process.env.POLL_MS ?? 50);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const service = { apikey: serviceKey, Authorization: `Bearer ${serviceKey}` };
 
@@ -49,7 +50,7 @@ async function generateOnce(user, n) {
     const g = await json(await fetch(`${base}/api/v1/algorhythmic/generations/${started.id}`, { headers: user.headers }), 'poll');
     if (g.status === 'completed') return { id: started.id, ms: performance.now() - t0 };
     if (g.status === 'failed' || g.status === 'timeout') throw new Error(`generation ${started.id} ${g.status}: ${g.error_message}`);
-    await sleep(50);
+    await sleep(POLL_MS);
   }
 }
 

@@ -7,7 +7,7 @@
 # own timestamps. Side by side in the same run: the provider alone, rendering the same images on
 # the same number of threads in one JVM (`atelier bench provider`), the ceiling with no platform.
 # Usage: bench/generation/run.sh [path/to/atelier.jar]   (default target/atelier.jar)
-# Environment: USERS (8), SECONDS (30), SIZE (1024: the long side of the image).
+# Environment: USERS (8), SECONDS (30), SIZE (1024: the long side of the image), POLL_MS (50).
 set -euo pipefail
 
 JAR=${1:-target/atelier.jar}
