@@ -49,6 +49,33 @@ final class Http {
         res.getOutputStream().write(bytes);
     }
 
+    /** The most of a refused request's unread body that is read (and dropped) before the answer. */
+    static final long DISCARD_LIMIT = 16L * 1024 * 1024;
+
+    /**
+     * Reads and drops what is left of a refused request's body, up to {@link #DISCARD_LIMIT}, so
+     * that a client still sending it (an upload over the bucket's limit, refused on its declared
+     * length) reads the answer instead of a connection reset. A larger body is not read: the
+     * connection is closed after the answer, as before.
+     */
+    static void discardBody(HttpServletRequest req) {
+        long declared = req.getContentLengthLong();
+        if (declared == 0 || declared > DISCARD_LIMIT) {
+            return;
+        }
+        try {
+            InputStream in = req.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long read = 0;
+            int n;
+            while (read < DISCARD_LIMIT && (n = in.read(buffer)) > 0) {
+                read += n;
+            }
+        } catch (IOException | IllegalStateException e) {
+            // the body was read as text, or the client went away: nothing more to drop
+        }
+    }
+
     static void error(HttpServletResponse res, StorageError e, boolean realStatus, boolean head) throws IOException {
         if (res.isCommitted()) {
             return;

@@ -75,6 +75,7 @@ final class StorageApi implements Filter {
         try {
             route(req, res, method, path, tusRequest);
         } catch (StorageError e) {
+            Http.discardBody(req);
             Http.error(res, e, tusRequest || e.status == 416, method.equals("HEAD"));
         } catch (InvalidTokenException e) {
             Http.error(
