@@ -285,7 +285,7 @@ class DelulaGenerationsTest {
     @Test
     void aWorkerThatLosesItsLeaseMidCallNeverChargesTwice() throws Exception {
         Recipe recipe = recipe("image", 3);
-        ai.localFaults().set("delula", recipe.slug(), "slow:1500");
+        ai.localFaults().set("delula", recipe.slug(), "slow:5000");
         TestServer.TestUser user = server.newUser();
         String userId = user.id().toString();
         String shortId = start(user.accessToken(), recipe, "{\"subject\": \"x\"}", null)
@@ -301,9 +301,14 @@ class DelulaGenerationsTest {
                         .equals("running1"));
         // The worker is cut off: its lease runs out while the provider call is still going, and
         // the rescue gives the job to another attempt. The first worker's completion is fenced off.
-        OwnerSql.exec(
-                "update platform.jobs set lease_expires_at = now() - interval '1 second' where id = (" + job + ")");
-        server.component(JobEngine.class).rescue();
+        // (Taken away until a rescue gets the row: see the test below.)
+        Poll.until("the lost attempt is rescued", WITHIN, () -> {
+            OwnerSql.exec("update platform.jobs set lease_expires_at = now() - interval '1 second' where id = (" + job
+                    + ") and state = 'running' and attempt = 1");
+            return server.component(JobEngine.class).rescue() > 0
+                    || !OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + job + ")")
+                            .equals("running1");
+        });
         server.component(JobEngine.class).heartbeat(); // the lost worker learns it at once, not 5 s later
         ai.localFaults().set("delula", recipe.slug(), "");
         JsonNode done = finished(user.accessToken(), shortId);
@@ -335,9 +340,16 @@ class DelulaGenerationsTest {
                 () -> OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + job + ")")
                         .equals("running1"));
         // This attempt is the last one, and its worker is lost mid-call: the job fails and gives up.
-        OwnerSql.exec("update platform.jobs set max_attempts = 1, lease_expires_at = now() - interval '1 second' "
-                + "where id = (" + job + ")");
-        server.component(JobEngine.class).rescue();
+        // The lease is taken away until a rescue gets the row: a rescue skips a row another
+        // transaction holds at that moment (the worker's progress write), and a heartbeat in
+        // between would renew the lease.
+        Poll.until("the lost attempt is rescued", WITHIN, () -> {
+            OwnerSql.exec("update platform.jobs set max_attempts = 1, lease_expires_at = now() - interval '1 second' "
+                    + "where id = (" + job + ") and state = 'running'");
+            return server.component(JobEngine.class).rescue() > 0
+                    || !OwnerSql.queryString("select state from platform.jobs where id = (" + job + ")")
+                            .equals("running");
+        });
         server.component(JobEngine.class).heartbeat(); // the lost worker learns it at once, not 5 s later
         JsonNode done = finished(user.accessToken(), shortId);
         assertThat(done.path("status").asText()).isEqualTo("failed");
