@@ -282,12 +282,14 @@ class DelulaGenerationsTest {
         assertThat(holds(user.id().toString())).isEqualTo("captured:2");
     }
 
-    @Test
-    void aWorkerThatLosesItsLeaseMidCallNeverChargesTwice() throws Exception {
-        Recipe recipe = recipe("image", 3);
+    /** A generation whose first attempt is inside its (slow) provider call. */
+    private record Running(TestServer.TestUser user, String userId, String shortId, int id, String job) {}
+
+    private Running inItsFirstCall(Recipe recipe) throws Exception {
+        // Long enough that the attempt is still in its call when the test takes its lease away
+        // (the lost worker is interrupted by the heartbeat, so the test does not wait it out).
         ai.localFaults().set("delula", recipe.slug(), "slow:5000");
         TestServer.TestUser user = server.newUser();
-        String userId = user.id().toString();
         String shortId = start(user.accessToken(), recipe, "{\"subject\": \"x\"}", null)
                 .json()
                 .path("short_id")
@@ -299,58 +301,53 @@ class DelulaGenerationsTest {
                 WITHIN,
                 () -> OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + job + ")")
                         .equals("running1"));
-        // The worker is cut off: its lease runs out while the provider call is still going, and
-        // the rescue gives the job to another attempt. The first worker's completion is fenced off.
-        // (Taken away until a rescue gets the row: see the test below.)
+        return new Running(user, user.id().toString(), shortId, id, job);
+    }
+
+    /**
+     * Takes the running attempt's lease away (and, with {@code last}, its further attempts) until a
+     * rescue gets the row: a rescue skips a row another transaction holds at that moment (the
+     * worker's progress write), and a heartbeat in between would renew the lease. Then the lost
+     * worker learns it at once, not at its next heartbeat 5 s later.
+     */
+    private void loseTheLease(Running r, boolean last) throws Exception {
         Poll.until("the lost attempt is rescued", WITHIN, () -> {
-            OwnerSql.exec("update platform.jobs set lease_expires_at = now() - interval '1 second' where id = (" + job
-                    + ") and state = 'running' and attempt = 1");
+            OwnerSql.exec("update platform.jobs set lease_expires_at = now() - interval '1 second'"
+                    + (last ? ", max_attempts = 1" : "") + " where id = (" + r.job() + ") and state = 'running'"
+                    + " and attempt = 1");
             return server.component(JobEngine.class).rescue() > 0
-                    || !OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + job + ")")
+                    || !OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + r.job() + ")")
                             .equals("running1");
         });
-        server.component(JobEngine.class).heartbeat(); // the lost worker learns it at once, not 5 s later
+        server.component(JobEngine.class).heartbeat();
+    }
+
+    @Test
+    void aWorkerThatLosesItsLeaseMidCallNeverChargesTwice() throws Exception {
+        Recipe recipe = recipe("image", 3);
+        Running r = inItsFirstCall(recipe);
+        // The worker is cut off: its lease runs out while the provider call is still going, and
+        // the rescue gives the job to another attempt. The first worker's completion is fenced off.
+        loseTheLease(r, false);
         ai.localFaults().set("delula", recipe.slug(), "");
-        JsonNode done = finished(user.accessToken(), shortId);
+        JsonNode done = finished(r.user().accessToken(), r.shortId());
         assertThat(done.path("status").asText()).isEqualTo("completed");
         assertThat(done.path("attempt").asInt()).isEqualTo(2);
         assertThat(done.path("refunded_at").isNull()).isTrue();
-        assertThat(ledgerRows(userId)).isEqualTo("signup_bonus:10:- generation:-3:" + id);
-        assertThat(holds(userId)).isEqualTo("captured:3");
-        assertThat(balance(userId)).isEqualTo(7);
+        assertThat(ledgerRows(r.userId())).isEqualTo("signup_bonus:10:- generation:-3:" + r.id());
+        assertThat(holds(r.userId())).isEqualTo("captured:3");
+        assertThat(balance(r.userId())).isEqualTo(7);
     }
 
     @Test
     void aWorkerLostOnTheLastAttemptEndsRefundedAndItsLateResultIsNeverCharged() throws Exception {
-        Recipe recipe = recipe("image", 3);
-        // Long enough that the attempt is still in its call when the test takes its lease away
-        // (the lost worker is interrupted by the heartbeat below, so the test does not wait it out).
-        ai.localFaults().set("delula", recipe.slug(), "slow:5000");
-        TestServer.TestUser user = server.newUser();
-        String userId = user.id().toString();
-        String shortId = start(user.accessToken(), recipe, "{\"subject\": \"x\"}", null)
-                .json()
-                .path("short_id")
-                .asText();
-        int id = generationId(shortId);
-        String job = "select id from platform.jobs where app_table = 'delula.generations' and app_key = '" + id + "'";
-        Poll.until(
-                "the attempt runs",
-                WITHIN,
-                () -> OwnerSql.queryString("select state || attempt from platform.jobs where id = (" + job + ")")
-                        .equals("running1"));
+        Running r = inItsFirstCall(recipe("image", 3));
         // This attempt is the last one, and its worker is lost mid-call: the job fails and gives up.
-        // The lease is taken away until a rescue gets the row: a rescue skips a row another
-        // transaction holds at that moment (the worker's progress write), and a heartbeat in
-        // between would renew the lease.
-        Poll.until("the lost attempt is rescued", WITHIN, () -> {
-            OwnerSql.exec("update platform.jobs set max_attempts = 1, lease_expires_at = now() - interval '1 second' "
-                    + "where id = (" + job + ") and state = 'running'");
-            return server.component(JobEngine.class).rescue() > 0
-                    || !OwnerSql.queryString("select state from platform.jobs where id = (" + job + ")")
-                            .equals("running");
-        });
-        server.component(JobEngine.class).heartbeat(); // the lost worker learns it at once, not 5 s later
+        loseTheLease(r, true);
+        TestServer.TestUser user = r.user();
+        String userId = r.userId();
+        String shortId = r.shortId();
+        int id = r.id();
         JsonNode done = finished(user.accessToken(), shortId);
         assertThat(done.path("status").asText()).isEqualTo("failed");
         assertThat(done.path("refunded_at").isNull()).isFalse();
