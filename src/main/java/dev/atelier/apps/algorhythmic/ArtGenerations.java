@@ -228,6 +228,9 @@ class ArtGenerations {
             if (existing != null) {
                 return "=" + existing;
             }
+            // A concurrent request with the same key may commit its row first: this one's hold then
+            // goes back to here (a savepoint keeps the transaction's role and claims).
+            java.sql.Savepoint beforeHold = tx.connection().setSavepoint();
             ObjectNode hold = Ledger.request("hold")
                     .put("amount", cost)
                     .put("ttl_seconds", HOLD_SECONDS)
@@ -272,7 +275,7 @@ class ArtGenerations {
                 }
             }
             // A concurrent request with this key committed first: answer with its generation.
-            tx.connection().rollback();
+            tx.connection().rollback(beforeHold);
             String theirs = existing(tx, scopedKey, fingerprint);
             if (theirs == null) {
                 throw Problem.conflict("a request with this Idempotency-Key is under way; try again");

@@ -139,6 +139,33 @@ class ArtGenerationsTest {
     }
 
     @Test
+    void concurrentRequestsWithOneKeyStartOneGenerationChargedOnce() throws Exception {
+        ArtUser user = ArtUser.create();
+        int before = user.balance();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Rest.Response>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(pool.submit(() -> user.start("together", body(user))));
+            }
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<Rest.Response> answer : answers) {
+                Rest.Response r = answer.get();
+                assertThat(r.status()).as(r.body()).isIn(200, 202);
+                ids.add(r.json().path("id").asText());
+            }
+            assertThat(ids).hasSize(1);
+            user.until(ids.iterator().next(), "completed");
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(user.balance()).isEqualTo(before - 1);
+        assertThat(OwnerSql.queryString(
+                        "select count(*) from algorhythmic.generation_jobs where user_id = '" + user.id() + "'"))
+                .isEqualTo("1");
+    }
+
+    @Test
     void withoutCreditsNothingStarts() throws Exception {
         ArtUser user = ArtUser.create();
         OwnerSql.exec("insert into algorhythmic.credit_ledger (user_id, event_type, amount, balance_after) values ('"
