@@ -54,6 +54,15 @@ final class StoriesApi {
         return new Answer(r.statusCode(), json, r);
     }
 
+    /** Starts a story about {@code event} (made unique, so no cache hit) and returns its id; 202 expected. */
+    static String started(String token, String heroId, String event) throws Exception {
+        Answer answer = story(token, heroId, event + " " + java.util.UUID.randomUUID());
+        org.assertj.core.api.Assertions.assertThat(answer.status())
+                .as(answer.json().toString())
+                .isEqualTo(202);
+        return answer.json().get("story_id").asText();
+    }
+
     static Answer story(String token, String heroId, String event) throws Exception {
         return story(token, heroId, event, "en");
     }

@@ -5,8 +5,6 @@ import static dev.atelier.apps.infinitestories.StoriesApi.hero;
 import static dev.atelier.apps.infinitestories.StoriesApi.illustrationsSettled;
 import static dev.atelier.apps.infinitestories.StoriesApi.rows;
 import static dev.atelier.apps.infinitestories.StoriesApi.server;
-import static dev.atelier.apps.infinitestories.StoriesApi.story;
-import static dev.atelier.apps.infinitestories.StoriesApi.storyStatus;
 import static dev.atelier.apps.infinitestories.StoriesApi.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +12,6 @@ import dev.atelier.platform.jobs.JobEngine;
 import dev.atelier.testing.Poll;
 import dev.atelier.testing.TestServer.TestUser;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,19 +55,11 @@ class StoryFailuresTest {
     }
 
     private static String start(String event) throws Exception {
-        StoriesApi.Answer answer = story(user.accessToken(), heroId, event + " " + UUID.randomUUID());
-        assertThat(answer.status()).as(answer.json().toString()).isEqualTo(202);
-        return answer.json().get("story_id").asText();
+        return StoriesApi.started(user.accessToken(), heroId, event);
     }
 
-    /** Waits for the story to settle, moving the second engine's clock past each backoff. */
     private static String settle(String storyId) throws Exception {
-        Poll.until("story " + storyId + " settles", StoriesApi.WITHIN, () -> {
-            second.skipAhead();
-            String s = storyStatus(storyId);
-            return "completed".equals(s) || "failed".equals(s);
-        });
-        return storyStatus(storyId);
+        return second.settle(storyId);
     }
 
     @Test

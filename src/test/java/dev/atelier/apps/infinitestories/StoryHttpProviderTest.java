@@ -6,7 +6,6 @@ import static dev.atelier.apps.infinitestories.StoriesApi.providers;
 import static dev.atelier.apps.infinitestories.StoriesApi.rows;
 import static dev.atelier.apps.infinitestories.StoriesApi.server;
 import static dev.atelier.apps.infinitestories.StoriesApi.story;
-import static dev.atelier.apps.infinitestories.StoriesApi.storyStatus;
 import static dev.atelier.apps.infinitestories.StoriesApi.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,18 +61,11 @@ class StoryHttpProviderTest {
     }
 
     private static String start(String event) throws Exception {
-        StoriesApi.Answer answer = story(user.accessToken(), heroId, event + " " + UUID.randomUUID());
-        assertThat(answer.status()).as(answer.json().toString()).isEqualTo(202);
-        return answer.json().get("story_id").asText();
+        return StoriesApi.started(user.accessToken(), heroId, event);
     }
 
     private static String settle(String storyId) throws Exception {
-        Poll.until("story " + storyId + " settles", StoriesApi.WITHIN, () -> {
-            second.skipAhead();
-            String s = storyStatus(storyId);
-            return "completed".equals(s) || "failed".equals(s);
-        });
-        return storyStatus(storyId);
+        return second.settle(storyId);
     }
 
     private static void illustrationsSettle(String storyId) throws Exception {

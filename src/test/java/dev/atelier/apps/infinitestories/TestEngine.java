@@ -42,6 +42,16 @@ final class TestEngine implements AutoCloseable {
         clock.advance(Duration.ofMinutes(20)); // the engine polls every 50 ms
     }
 
+    /** Waits for the story to settle (completed or failed), moving this engine's clock past each backoff. */
+    String settle(String storyId) throws Exception {
+        dev.atelier.testing.Poll.until("story " + storyId + " settles", StoriesApi.WITHIN, () -> {
+            skipAhead();
+            String s = StoriesApi.storyStatus(storyId);
+            return "completed".equals(s) || "failed".equals(s);
+        });
+        return StoriesApi.storyStatus(storyId);
+    }
+
     @Override
     public void close() {
         engine.close();
