@@ -18,7 +18,6 @@ import dev.atelier.platform.http.Problem;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,36 +70,12 @@ class RotationFlagsController {
         this.keys = keys;
     }
 
-    /** Who the caller is in Rotation: its app user id (or none) and whether it may act for anyone. */
-    record Who(@Nullable Integer userId, boolean admin) {}
-
-    Who who(Caller caller) throws SQLException {
-        if (caller.role().equals("service_role")) {
-            return new Who(null, true);
-        }
-        if (caller.userId().isEmpty()) {
-            return new Who(null, false);
-        }
-        return database.transaction(caller, true, tx -> {
-            try (PreparedStatement s =
-                            tx.connection().prepareStatement("select rotation.current_user_id(), rotation.is_admin()");
-                    ResultSet rs = s.executeQuery()) {
-                rs.next();
-                int id = rs.getInt(1);
-                return new Who(rs.wasNull() ? null : id, rs.getBoolean(2));
-            }
-        });
+    RotationRows.Who who(Caller caller) throws SQLException {
+        return RotationRows.who(database, caller);
     }
 
-    private Who admin(Caller caller) throws SQLException {
-        Who w = who(caller);
-        if (!w.admin()) {
-            if (caller.role().equals("anon")) {
-                throw Problem.signInRequired();
-            }
-            throw Problem.forbidden("only Rotation admins and the service role manage feature flags");
-        }
-        return w;
+    private RotationRows.Who admin(Caller caller) throws SQLException {
+        return RotationRows.admin(database, caller, "manage feature flags");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -129,7 +104,7 @@ class RotationFlagsController {
                     "context",
                     "the context is " + size + " bytes of JSON; at most " + MAX_CONTEXT_BYTES + " are accepted");
         }
-        Who w = who(caller);
+        RotationRows.Who w = who(caller);
         Integer uid = w.userId();
         JsonNode asked = body.get("user_id");
         if (asked != null && !asked.isNull()) {
@@ -453,50 +428,7 @@ class RotationFlagsController {
     }
 
     private static ArrayNode rows(Connection c, String sql, List<Object> params) throws SQLException {
-        ArrayNode out = JSON.createArrayNode();
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.size(); i++) {
-                Object p = params.get(i);
-                if (p instanceof Integer[] ids) {
-                    s.setArray(i + 1, c.createArrayOf("integer", ids));
-                } else if (p instanceof JsonNode j) {
-                    s.setString(i + 1, j.toString());
-                } else {
-                    s.setObject(i + 1, p);
-                }
-            }
-            try (ResultSet rs = s.executeQuery()) {
-                var meta = rs.getMetaData();
-                while (rs.next()) {
-                    ObjectNode row = out.addObject();
-                    for (int i = 1; i <= meta.getColumnCount(); i++) {
-                        String name = meta.getColumnName(i);
-                        Object value = rs.getObject(i);
-                        if (value == null) {
-                            row.putNull(name);
-                        } else if (value instanceof java.sql.Array a) {
-                            ArrayNode arr = row.putArray(name);
-                            for (Object o : (Object[]) a.getArray()) {
-                                arr.add((Integer) o);
-                            }
-                        } else if (meta.getColumnTypeName(i).equals("jsonb")) {
-                            try {
-                                row.set(name, JSON.readTree(rs.getString(i)));
-                            } catch (java.io.IOException ex) {
-                                throw new SQLException(ex);
-                            }
-                        } else if (value instanceof Boolean b) {
-                            row.put(name, b);
-                        } else if (value instanceof Integer n) {
-                            row.put(name, n);
-                        } else {
-                            row.put(name, rs.getString(i));
-                        }
-                    }
-                }
-            }
-        }
-        return out;
+        return RotationRows.rows(c, sql, params);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -545,7 +477,7 @@ class RotationFlagsController {
     /** {@code {"name": ..., "kind": "client"|"frontend"}}: the token is in this answer only. */
     @PostMapping(path = "/api-keys", consumes = "application/json")
     ResponseEntity<FlagKeys.Created> createKey(Caller caller, @RequestBody JsonNode body) throws SQLException {
-        Who w = admin(caller);
+        RotationRows.Who w = admin(caller);
         JsonBody.object(body);
         String name = body.path("name").asText("");
         if (!body.path("name").isTextual() || name.isBlank() || name.length() > 200) {

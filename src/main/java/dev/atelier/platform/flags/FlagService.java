@@ -13,6 +13,7 @@ import dev.atelier.platform.flags.FlagModel.RotationType;
 import dev.atelier.platform.flags.FlagModel.Segment;
 import dev.atelier.platform.flags.FlagModel.Snapshot;
 import dev.atelier.platform.jobs.JobEngine;
+import dev.atelier.platform.notify.ChangeListener;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,7 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -36,8 +36,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,13 +65,9 @@ public final class FlagService implements AutoCloseable {
 
     private final Database database;
     private final Clock clock;
-    private final JobEngine.@Nullable Listener listener;
+    private final ChangeListener changes;
     private volatile Loaded loaded;
-    private volatile boolean stopping;
-    private volatile @Nullable Connection listening;
-    private volatile boolean subscribed;
     private final Object reloadLock = new Object();
-    private final List<Thread> threads = new ArrayList<>();
     private final ConcurrentHashMap<CountKey, Counts> counts = new ConcurrentHashMap<>();
 
     private record CountKey(String flag, Instant hour, String app) {}
@@ -87,7 +81,7 @@ public final class FlagService implements AutoCloseable {
     public FlagService(Database database, Clock clock, JobEngine.@Nullable Listener listener) {
         this.database = database;
         this.clock = clock;
-        this.listener = listener;
+        this.changes = new ChangeListener("atelier_flags", listener, this::reload, POLL, FLUSH, this::flush);
         this.loaded = emptyState(clock);
     }
 
@@ -98,44 +92,18 @@ public final class FlagService implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             log.warn("feature flags not loaded at start ({}); retrying in the background", e.getMessage());
         }
-        if (listener != null) {
-            threads.add(daemon("flags-listener", this::listenLoop));
-        }
-        threads.add(daemon("flags-poll-flush", this::pollAndFlushLoop));
-    }
-
-    private static Thread daemon(String name, Runnable body) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+        changes.start();
     }
 
     @Override
     public void close() {
-        stopping = true;
-        Connection l = listening;
-        if (l != null) {
-            try {
-                l.close();
-            } catch (SQLException ignored) {
-                // closing anyway
-            }
-        }
-        threads.forEach(Thread::interrupt);
-        for (Thread t : threads) {
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        changes.close();
         flush();
     }
 
     /** Whether this server hears changes now (LISTEN is on and the snapshot was read after it). */
     public boolean isListening() {
-        return subscribed;
+        return changes.isSubscribed();
     }
 
     public Loaded loaded() {
@@ -405,64 +373,6 @@ public final class FlagService implements AutoCloseable {
             return JSON.readTree(text.getBytes(StandardCharsets.UTF_8));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("stored flag JSON does not parse", e);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Background
-    // ------------------------------------------------------------------------------------------
-
-    private void listenLoop() {
-        JobEngine.Listener source = java.util.Objects.requireNonNull(listener);
-        while (!stopping) {
-            try (Connection c = source.open()) {
-                listening = c;
-                try (Statement s = c.createStatement()) {
-                    s.execute("LISTEN atelier_flags");
-                }
-                reload(); // whatever changed while not listening
-                subscribed = true;
-                PGConnection pg = c.unwrap(PGConnection.class);
-                while (!stopping) {
-                    PGNotification[] received = pg.getNotifications(1000);
-                    if (received != null && received.length > 0) {
-                        reload();
-                    }
-                }
-            } catch (SQLException | RuntimeException e) {
-                if (stopping) {
-                    return;
-                }
-                log.debug("flag notifications interrupted ({}); polling until they are back", e.getMessage());
-                try {
-                    Thread.sleep(1000); // a reconnect delay, not a wait for a result
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } finally {
-                subscribed = false;
-                listening = null;
-            }
-        }
-    }
-
-    private void pollAndFlushLoop() {
-        long lastPoll = System.nanoTime();
-        while (!stopping) {
-            try {
-                Thread.sleep(FLUSH.toMillis()); // the flush period
-            } catch (InterruptedException e) {
-                return;
-            }
-            flush();
-            if (System.nanoTime() - lastPoll >= POLL.toNanos() || listening == null) {
-                lastPoll = System.nanoTime();
-                try {
-                    reload();
-                } catch (SQLException | RuntimeException e) {
-                    log.debug("flag reload failed ({})", e.getMessage());
-                }
-            }
         }
     }
 }
