@@ -1170,7 +1170,9 @@ class RotationSchemaConformanceTest {
                 Set.of("audio_match_history_trigger", "audit_audio_matches", "update_audio_matches_updated_at"));
         TRIGGERS.put("audit_logs", Set.of("audit_logs_append_only", "audit_logs_no_truncate"));
         TRIGGERS.put("cache_config", Set.of("audit_cache_config", "update_cache_config_updated_at"));
-        TRIGGERS.put("config_profiles", Set.of("audit_config_profiles", "update_config_profiles_updated_at"));
+        TRIGGERS.put(
+                "config_profiles",
+                Set.of("audit_config_profiles", "update_config_profiles_updated_at", "config_profiles_notify"));
         TRIGGERS.put("daily_metrics", Set.of("update_daily_metrics_updated_at"));
         TRIGGERS.put("discogs_tokens", Set.of("audit_discogs_tokens", "update_discogs_tokens_updated_at"));
         TRIGGERS.put("favorites", Set.of("update_favorites_updated_at"));
@@ -1187,14 +1189,18 @@ class RotationSchemaConformanceTest {
         // jobs_enqueue and jobs_forget: the job engine drives the table (V72).
         TRIGGERS.put("jobs", Set.of("update_jobs_updated_at", "jobs_enqueue", "jobs_forget"));
         TRIGGERS.put(
-                "maintenance_windows", Set.of("audit_maintenance_windows", "update_maintenance_windows_updated_at"));
+                "maintenance_windows",
+                Set.of(
+                        "audit_maintenance_windows",
+                        "update_maintenance_windows_updated_at",
+                        "maintenance_windows_notify"));
         TRIGGERS.put("metadata_cache", Set.of("update_metadata_cache_updated_at"));
         TRIGGERS.put(
                 "performance_metrics", Set.of("performance_metrics_append_only", "performance_metrics_no_truncate"));
         TRIGGERS.put("rate_limits", Set.of("update_rate_limits_updated_at"));
         TRIGGERS.put("recommendation_data", Set.of("update_recommendation_data_updated_at"));
         TRIGGERS.put("records", Set.of("update_records_updated_at"));
-        TRIGGERS.put("settings", Set.of("audit_settings", "update_settings_updated_at"));
+        TRIGGERS.put("settings", Set.of("audit_settings", "update_settings_updated_at", "settings_notify"));
         TRIGGERS.put("store_inventory", Set.of("audit_store_inventory", "update_store_inventory_updated_at"));
         TRIGGERS.put("store_managers", Set.of("audit_store_managers", "update_store_managers_updated_at"));
         TRIGGERS.put("stores", Set.of("audit_stores", "protect_store_columns", "update_stores_updated_at"));
