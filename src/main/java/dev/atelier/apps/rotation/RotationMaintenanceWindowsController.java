@@ -58,15 +58,12 @@ class RotationMaintenanceWindowsController {
     /** The latest 200 windows, latest start first. */
     @GetMapping
     ArrayNode list(Caller caller) throws SQLException {
-        RotationRows.admin(database, caller, MANAGE);
-        return database.transaction(
+        return RotationRows.adminRead(
+                database,
                 caller,
-                true,
-                tx -> RotationRows.rows(
-                        tx.connection(),
-                        "select " + COLUMNS + " from rotation.maintenance_windows order by starts_at desc, id desc"
-                                + " limit 200",
-                        List.of()));
+                MANAGE,
+                "select " + COLUMNS + " from rotation.maintenance_windows order by starts_at desc, id desc limit 200",
+                List.of());
     }
 
     @PostMapping(consumes = "application/json")

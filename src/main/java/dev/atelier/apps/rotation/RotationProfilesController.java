@@ -60,14 +60,12 @@ class RotationProfilesController {
 
     @GetMapping
     ArrayNode list(Caller caller) throws SQLException {
-        RotationRows.admin(database, caller, MANAGE);
-        return database.transaction(
+        return RotationRows.adminRead(
+                database,
                 caller,
-                true,
-                tx -> RotationRows.rows(
-                        tx.connection(),
-                        "select " + COLUMNS + " from rotation.config_profiles order by environment, name",
-                        List.of()));
+                MANAGE,
+                "select " + COLUMNS + " from rotation.config_profiles order by environment, name",
+                List.of());
     }
 
     /** Which profile applies to this server, and why. */
@@ -85,14 +83,12 @@ class RotationProfilesController {
 
     @GetMapping(path = "/{name}")
     JsonNode get(Caller caller, @PathVariable String name) throws SQLException {
-        RotationRows.admin(database, caller, MANAGE);
-        ArrayNode rows = database.transaction(
+        ArrayNode rows = RotationRows.adminRead(
+                database,
                 caller,
-                true,
-                tx -> RotationRows.rows(
-                        tx.connection(),
-                        "select " + COLUMNS + " from rotation.config_profiles where name = ?",
-                        List.of(name)));
+                MANAGE,
+                "select " + COLUMNS + " from rotation.config_profiles where name = ?",
+                List.of(name));
         if (rows.isEmpty()) {
             throw Problem.notFound("no configuration profile " + name);
         }

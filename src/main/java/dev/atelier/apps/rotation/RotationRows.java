@@ -57,6 +57,13 @@ final class RotationRows {
         return w;
     }
 
+    /** The rows of a read-only query as the caller, once it is shown to be an admin or the service role. */
+    static ArrayNode adminRead(Database database, Caller caller, String what, String sql, List<?> params)
+            throws SQLException {
+        admin(database, caller, what);
+        return database.transaction(caller, true, tx -> rows(tx.connection(), sql, params));
+    }
+
     /** Refuses a body member that is not one of {@code fields}, naming it. */
     static void onlyFields(JsonNode body, java.util.Set<String> fields) {
         for (var it = body.fieldNames(); it.hasNext(); ) {

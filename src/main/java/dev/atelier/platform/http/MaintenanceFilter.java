@@ -17,7 +17,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
@@ -281,7 +280,9 @@ final class MaintenanceFilter implements Filter {
             body = surface.body(503, message);
             contentType = surface.contentType();
         }
-        discardBody(req, res);
+        if (!UnreadBody.discard(req, DISCARD_LIMIT)) {
+            res.setHeader("Connection", "close");
+        }
         res.setStatus(503);
         res.setHeader("Retry-After", Long.toString(w.retryAfterSeconds(now)));
         if (req.getHeader("Origin") != null) {
@@ -291,32 +292,6 @@ final class MaintenanceFilter implements Filter {
         res.setContentType(contentType);
         res.setContentLength(body.length);
         res.getOutputStream().write(body);
-    }
-
-    /** Reads what is left of the refused body (up to 16 MiB) so a client still sending reads the 503. */
-    private static void discardBody(HttpServletRequest req, HttpServletResponse res) {
-        long declared = req.getContentLengthLong();
-        if (declared == 0) {
-            return;
-        }
-        if (declared > DISCARD_LIMIT) {
-            res.setHeader("Connection", "close");
-            return;
-        }
-        try {
-            InputStream in = req.getInputStream();
-            byte[] buffer = new byte[64 * 1024];
-            long read = 0;
-            int n;
-            while (read <= DISCARD_LIMIT && (n = in.read(buffer)) > 0) {
-                read += n;
-            }
-            if (read > DISCARD_LIMIT) {
-                res.setHeader("Connection", "close");
-            }
-        } catch (IOException | IllegalStateException e) {
-            res.setHeader("Connection", "close");
-        }
     }
 
     private static List<String> segments(String path) {

@@ -2,6 +2,7 @@ package dev.atelier.platform.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.platform.http.UnreadBody;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -59,21 +60,7 @@ final class Http {
      * connection is closed after the answer, as before.
      */
     static void discardBody(HttpServletRequest req) {
-        long declared = req.getContentLengthLong();
-        if (declared == 0 || declared > DISCARD_LIMIT) {
-            return;
-        }
-        try {
-            InputStream in = req.getInputStream();
-            byte[] buffer = new byte[64 * 1024];
-            long read = 0;
-            int n;
-            while (read < DISCARD_LIMIT && (n = in.read(buffer)) > 0) {
-                read += n;
-            }
-        } catch (IOException | IllegalStateException e) {
-            // the body was read as text, or the client went away: nothing more to drop
-        }
+        UnreadBody.discard(req, DISCARD_LIMIT);
     }
 
     static void error(HttpServletResponse res, StorageError e, boolean realStatus, boolean head) throws IOException {

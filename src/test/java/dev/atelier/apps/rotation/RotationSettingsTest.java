@@ -116,28 +116,22 @@ class RotationSettingsTest {
         assertThat(settings.string(key("missing"), "fallback")).isEqualTo("fallback");
     }
 
+    /** A setting of {@code type} with {@code value} and {@code rules}. */
+    private static Map<String, Object> ruled(String key, String type, Object value, Map<String, Object> rules) {
+        return Map.of("key", key, "value_type", type, "value", value, "validation_rules", rules);
+    }
+
     @Test
     void validationRulesAreCheckedOnEveryWrite() throws Exception {
         Rest a = as(admin);
         String n = key("rule_number");
-        assertThat(create(
-                                a,
-                                Map.of(
-                                        "key",
-                                        n,
-                                        "value_type",
-                                        "number",
-                                        "value",
-                                        5,
-                                        "default_value",
-                                        1,
-                                        "validation_rules",
-                                        Map.of("min", 1, "max", 10, "integer", true)))
-                        .status())
-                .isEqualTo(201);
-        assertBad(a.patch(BASE + "/" + n, Rest.json(Map.of("value", 11))), "value");
-        assertBad(a.patch(BASE + "/" + n, Rest.json(Map.of("value", 0))), "value");
-        assertBad(a.patch(BASE + "/" + n, Rest.json(Map.of("value", 2.5))), "value");
+        Map<String, Object> number =
+                new java.util.HashMap<>(ruled(n, "number", 5, Map.of("min", 1, "max", 10, "integer", true)));
+        number.put("default_value", 1);
+        assertThat(create(a, number).status()).isEqualTo(201);
+        for (Object bad : List.of(11, 0, 2.5)) {
+            assertBad(a.patch(BASE + "/" + n, Rest.json(Map.of("value", bad))), "value");
+        }
         assertBad(a.patch(BASE + "/" + n, Rest.json(Map.of("default_value", 20))), "default_value");
         // Tightening the rules past the stored value needs a new value.
         assertBad(a.patch(BASE + "/" + n, Rest.json(Map.of("validation_rules", Map.of("max", 4)))), "value");
@@ -148,82 +142,22 @@ class RotationSettingsTest {
                 .isEqualTo(7);
 
         String s = key("rule_string");
-        assertBad(
-                create(a, Map.of("key", s, "value", "ABC", "validation_rules", Map.of("pattern", "[a-z]+"))), "value");
-        assertBad(create(a, Map.of("key", s, "value", "abcdef", "validation_rules", Map.of("maxLength", 3))), "value");
-        assertBad(create(a, Map.of("key", s, "value", "b", "validation_rules", Map.of("enum", List.of("a")))), "value");
-        assertBad(
-                create(a, Map.of("key", s, "value", "a", "validation_rules", Map.of("pattern", "(("))),
-                "validation_rules.pattern");
-        assertBad(
-                create(a, Map.of("key", s, "value", "a", "validation_rules", Map.of("min", 1))),
-                "validation_rules.min");
-        assertBad(
-                create(a, Map.of("key", s, "value", "a", "validation_rules", Map.of("colour", 1))),
-                "validation_rules.colour");
-        assertBad(
-                create(
-                        a,
-                        Map.of(
-                                "key",
-                                s,
-                                "value",
-                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                "validation_rules",
-                                Map.of("pattern", "(a+)+c"))),
-                "value");
-        assertThat(create(
-                                a,
-                                Map.of(
-                                        "key",
-                                        s,
-                                        "value",
-                                        "abc",
-                                        "validation_rules",
-                                        Map.of("pattern", "[a-z]+", "maxLength", 5)))
+        String slow = "a".repeat(40) + "b";
+        Map<Map<String, Object>, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(ruled(s, "string", "ABC", Map.of("pattern", "[a-z]+")), "value");
+        refused.put(ruled(s, "string", "abcdef", Map.of("maxLength", 3)), "value");
+        refused.put(ruled(s, "string", "b", Map.of("enum", List.of("a"))), "value");
+        refused.put(ruled(s, "string", slow, Map.of("pattern", "(a+)+c")), "value");
+        refused.put(ruled(s, "string", "a", Map.of("pattern", "((")), "validation_rules.pattern");
+        refused.put(ruled(s, "string", "a", Map.of("min", 1)), "validation_rules.min");
+        refused.put(ruled(s, "string", "a", Map.of("colour", 1)), "validation_rules.colour");
+        refused.put(ruled(s, "array", List.of(1, "x"), Map.of("items", "number")), "value[1]");
+        refused.put(ruled(s, "array", List.of(1, 2, 3), Map.of("maxItems", 2)), "value");
+        refused.put(ruled(s, "boolean", true, Map.of("maxItems", 2)), "validation_rules.maxItems");
+        refused.forEach((body, field) -> assertBad(create(a, body), field));
+        assertThat(create(a, ruled(s, "string", "abc", Map.of("pattern", "[a-z]+", "maxLength", 5)))
                         .status())
                 .isEqualTo(201);
-
-        String arr = key("rule_array");
-        assertBad(
-                create(
-                        a,
-                        Map.of(
-                                "key",
-                                arr,
-                                "value_type",
-                                "array",
-                                "value",
-                                List.of(1, "x"),
-                                "validation_rules",
-                                Map.of("items", "number"))),
-                "value[1]");
-        assertBad(
-                create(
-                        a,
-                        Map.of(
-                                "key",
-                                arr,
-                                "value_type",
-                                "array",
-                                "value",
-                                List.of(1, 2, 3),
-                                "validation_rules",
-                                Map.of("maxItems", 2))),
-                "value");
-        assertBad(
-                create(
-                        a,
-                        Map.of(
-                                "key",
-                                arr,
-                                "value_type",
-                                "boolean",
-                                "value",
-                                true,
-                                "validation_rules",
-                                Map.of("maxItems", 2))),
-                "validation_rules.maxItems");
         // Nobody but admins and the service role writes.
         assertThat(create(Rest.anon(), Map.of("key", key("anon"), "value", "x")).status())
                 .isEqualTo(401);
@@ -347,6 +281,10 @@ class RotationSettingsTest {
                 .isEqualTo("-open");
     }
 
+    private static String profile(String name, String environment, Map<String, Object> config) {
+        return Rest.json(Map.of("name", name, "environment", environment, "config_data", config));
+    }
+
     @Test
     void aProfileOverridesValuesForItsEnvironment() throws Exception {
         String limit = key("prof_limit");
@@ -373,46 +311,19 @@ class RotationSettingsTest {
                         .status())
                 .isEqualTo(201);
         String profiles = "/api/v1/rotation/config-profiles";
-        assertBad(
-                a.post(
-                        profiles,
-                        Rest.json(
-                                Map.of("name", staging, "environment", "staging", "config_data", Map.of(limit, 500)))),
-                "config_data." + limit);
-        assertBad(
-                a.post(
-                        profiles,
-                        Rest.json(
-                                Map.of("name", staging, "environment", "staging", "config_data", Map.of(limit, "50")))),
-                "config_data." + limit);
-        assertBad(
-                a.post(
-                        profiles,
-                        Rest.json(Map.of(
-                                "name", staging, "environment", "staging", "config_data", Map.of(key("nope"), 1)))),
-                "config_data." + key("nope"));
-        assertBad(
-                a.post(
-                        profiles,
-                        Rest.json(Map.of("name", staging, "environment", "staging", "config_data", Map.of(sec, "y")))),
-                "config_data." + sec);
-        assertBad(a.post(profiles, Rest.json(Map.of("name", staging, "environment", "moon"))), "environment");
-        assertThat(as(user).post(profiles, Rest.json(Map.of("name", staging, "environment", "staging")))
+        Map<Map<String, Object>, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(Map.of(limit, 500), "config_data." + limit);
+        refused.put(Map.of(limit, "50"), "config_data." + limit);
+        refused.put(Map.of(key("nope"), 1), "config_data." + key("nope"));
+        refused.put(Map.of(sec, "y"), "config_data." + sec);
+        refused.forEach((config, field) -> assertBad(a.post(profiles, profile(staging, "staging", config)), field));
+        assertBad(a.post(profiles, profile(staging, "moon", Map.of())), "environment");
+        assertThat(as(user).post(profiles, profile(staging, "staging", Map.of()))
                         .status())
                 .isEqualTo(403);
-        Response made = a.post(
-                profiles,
-                Rest.json(Map.of("name", staging, "environment", "staging", "config_data", Map.of(limit, 25))));
+        Response made = a.post(profiles, profile(staging, "staging", Map.of(limit, 25)));
         assertThat(made.status()).as(made.body()).isEqualTo(201);
-        assertThat(a.post(
-                                profiles,
-                                Rest.json(Map.of(
-                                        "name",
-                                        production,
-                                        "environment",
-                                        "production",
-                                        "config_data",
-                                        Map.of(limit, 50))))
+        assertThat(a.post(profiles, profile(production, "production", Map.of(limit, 50)))
                         .status())
                 .isEqualTo(201);
         try {
