@@ -50,6 +50,13 @@ final class AdminCommand {
             String perPage = take(rest, "--per-page");
             boolean revoke = rest.remove("--revoke");
             String user = command.equals("list-users") ? null : positional(rest, command);
+            if (command.equals("make-admin")) {
+                if (app == null) {
+                    throw new IllegalArgumentException(
+                            "make-admin needs --app (one of " + String.join(", ", UserAdmin.APP_NAMES) + ")");
+                }
+                UserAdmin.requireAdminApp(app);
+            }
             Settings parsed = settings.apply(rest);
             return Server.withOwnerConnection(parsed, owner -> {
                 UserAdmin admin = UserAdmin.on(owner);

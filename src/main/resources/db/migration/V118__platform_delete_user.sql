@@ -26,6 +26,9 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
+    -- Marks the transaction as an erasure for triggers that must not copy the rows it removes
+    -- (InfiniteStories' audit trail, V119); cleared again below.
+    PERFORM pg_catalog.set_config('atelier.erasing_user', p_user::text, true);
     FOR ref IN SELECT pg_catalog.to_regclass(r.table_name) AS target, r.column_name, r.action
                FROM platform.user_references r
                WHERE pg_catalog.to_regclass(r.table_name) IS NOT NULL
@@ -47,6 +50,7 @@ BEGIN
         DELETE FROM storage.objects o WHERE o.owner = p_user OR o.owner_id = p_user::text
         RETURNING o.bucket_id, o.version;
     DELETE FROM auth.users u WHERE u.id = p_user;
+    PERFORM pg_catalog.set_config('atelier.erasing_user', '', true);
 END;
 $$;
 

@@ -120,14 +120,7 @@ public final class UserAdmin {
      */
     public UUID makeAdmin(String app, String user, boolean admin) {
         String name = app.toLowerCase(Locale.ROOT);
-        if (name.equals("infinitestories")) {
-            throw new IllegalArgumentException("infinitestories has no admin role (its document defines none);"
-                    + " operate it with the service role key");
-        }
-        AppAdmin target = APPS.get(name);
-        if (target == null) {
-            throw new IllegalArgumentException("unknown app '" + app + "': one of " + String.join(", ", APP_NAMES));
-        }
+        AppAdmin target = appAdmin(name);
         UUID id = find(repo, user);
         // Revoking changes only an admin back to a plain user (a Rotation store manager stays one).
         int changed = dsl.execute(
@@ -140,6 +133,23 @@ public final class UserAdmin {
                     "the user has no " + name + " account (see platform.provisioning_failures)");
         }
         return id;
+    }
+
+    /** Checks an app's name for make-admin before any database work. */
+    public static void requireAdminApp(String app) {
+        appAdmin(app.toLowerCase(Locale.ROOT));
+    }
+
+    private static AppAdmin appAdmin(String name) {
+        if (name.equals("infinitestories")) {
+            throw new IllegalArgumentException("infinitestories has no admin role (its document defines none);"
+                    + " operate it with the service role key");
+        }
+        AppAdmin target = APPS.get(name);
+        if (target == null) {
+            throw new IllegalArgumentException("unknown app '" + name + "': one of " + String.join(", ", APP_NAMES));
+        }
+        return target;
     }
 
     private static UUID find(AuthRepository repo, String user) {

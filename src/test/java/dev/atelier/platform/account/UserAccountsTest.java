@@ -90,6 +90,13 @@ class UserAccountsTest {
         }
         Path bytes = bytesOf(ada.version());
         assertThat(bytes).exists();
+        String trail;
+        try (Connection owner = OwnerSql.owner()) {
+            trail = OwnerSql.queryString(
+                    owner,
+                    "insert into infinitestories.audit_log (table_name, operation, user_id)"
+                            + " values ('heroes', 'UPDATE', '" + ada.user().id() + "') returning id");
+        }
 
         Rest.Response deleted =
                 Rest.service().delete("/auth/v1/admin/users/" + ada.user().id());
@@ -119,6 +126,18 @@ class UserAccountsTest {
             assertThat(rowsOf(owner, sources, bob.user().id()))
                     .as("Bob keeps everything")
                     .isEqualTo(bobsRows);
+            assertThat(OwnerSql.queryString(
+                            owner,
+                            "select coalesce(user_id::text, 'none') from" + " infinitestories.audit_log where id = '"
+                                    + trail + "'"))
+                    .as("the audit trail keeps its row, unnamed")
+                    .isEqualTo("none");
+            assertThat(count(
+                            owner,
+                            "select count(*) from infinitestories.audit_log where operation = 'DELETE'"
+                                    + " and changed_data ->> 'name' = '" + ada.marker() + "'"))
+                    .as("the erasure is not copied into the trail")
+                    .isZero();
             assertThat(count(
                             owner,
                             "select count(*) from auth.sessions where user_id = '"
