@@ -36,17 +36,17 @@ LANGUAGE plpgsql
 SET search_path = ''
 AS $$
 DECLARE
+    -- The first rule, as in V48: whoever holds the table owner's privileges right now.
+    owner_path constant boolean := pg_catalog.pg_has_role(
+        current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'USAGE');
+    hint constant text := coalesce(TG_ARGV[0], 'Correct it with a new row.');
     changed text[];
 BEGIN
-    IF NOT pg_catalog.pg_has_role(current_user,
-                                  (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID),
-                                  'USAGE') THEN
+    IF NOT owner_path THEN
         RAISE EXCEPTION '%.% is append-only: % is not allowed', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = coalesce(TG_ARGV[0], 'Correct it with a new row.');
-    END IF;
-    IF TG_LEVEL = 'STATEMENT' THEN
-        RETURN NULL; -- TRUNCATE: the result is ignored
+            USING ERRCODE = 'insufficient_privilege', HINT = hint;
+    ELSIF TG_LEVEL = 'STATEMENT' THEN
+        RETURN NULL; -- TRUNCATE by the owner's paths: the result is ignored
     END IF;
     IF TG_OP = 'UPDATE' THEN
         SELECT pg_catalog.array_agg(n.key) INTO changed
@@ -60,8 +60,7 @@ BEGIN
                             TG_TABLE_SCHEMA, TG_TABLE_NAME,
                             pg_catalog.array_to_string(platform.removable_reference_columns(TG_RELID), ', '),
                             pg_catalog.array_to_string(changed, ', ')
-                USING ERRCODE = 'insufficient_privilege',
-                      HINT = coalesce(TG_ARGV[0], 'Correct it with a new row.');
+                USING ERRCODE = 'insufficient_privilege', HINT = hint;
         END IF;
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;

@@ -123,8 +123,7 @@ class AuthController {
     Map<String, Object> adminCreate(
             @RequestHeader(name = "Authorization", required = false) String authorization, HttpServletRequest body)
             throws SQLException {
-        AdminUsers.requireServiceRole(userCaller(authorization));
-        return admin.create(attributes(parse(body)));
+        return admin.create(attributes(adminRequest(authorization, body)));
     }
 
     /**
@@ -175,8 +174,7 @@ class AuthController {
             @PathVariable String id,
             HttpServletRequest body)
             throws SQLException {
-        AdminUsers.requireServiceRole(userCaller(authorization));
-        return admin.update(userId(id), attributes(parse(body)));
+        return admin.update(userId(id), attributes(adminRequest(authorization, body)));
     }
 
     @DeleteMapping("/admin/users/{id}")
@@ -185,12 +183,17 @@ class AuthController {
             @PathVariable String id,
             HttpServletRequest body)
             throws SQLException {
-        AdminUsers.requireServiceRole(userCaller(authorization));
-        JsonNode request = parse(body);
+        JsonNode request = adminRequest(authorization, body);
         if (request.path("should_soft_delete").asBoolean(false)) {
             throw new AuthError(422, "feature_not_available", "Soft deletion is not supported: delete the user");
         }
         return admin.delete(userId(id));
+    }
+
+    /** The service role's request body; anyone else is refused before the body is read. */
+    private JsonNode adminRequest(@Nullable String authorization, HttpServletRequest body) {
+        AdminUsers.requireServiceRole(userCaller(authorization));
+        return parse(body);
     }
 
     private AdminUsers.Attributes attributes(JsonNode request) {

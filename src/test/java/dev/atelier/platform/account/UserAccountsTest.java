@@ -161,22 +161,12 @@ class UserAccountsTest {
         Rest.Response wrong = me.send("DELETE", "/api/v1/me", Rest.json(Map.of("password", "not it at all")));
         assertThat(wrong.status()).isEqualTo(400);
         assertThat(Rest.anon().send("DELETE", "/api/v1/me", "{}").status()).isEqualTo(401);
-        try (Connection owner = OwnerSql.owner()) {
-            assertThat(count(
-                            owner,
-                            "select count(*) from auth.users where id = '"
-                                    + ada.user().id() + "'"))
-                    .isOne();
-        }
+        assertThat(identities(ada)).isOne();
 
         Rest.Response done = me.send("DELETE", "/api/v1/me", Rest.json(Map.of("password", TestServer.MINTED_PASSWORD)));
         assertThat(done.status()).as(done.body()).isEqualTo(204);
+        assertThat(identities(ada)).isZero();
         try (Connection owner = OwnerSql.owner()) {
-            assertThat(count(
-                            owner,
-                            "select count(*) from auth.users where id = '"
-                                    + ada.user().id() + "'"))
-                    .isZero();
             assertThat(count(owner, "select count(*) from infinitestories.heroes where name = '" + ada.marker() + "'"))
                     .isZero();
         }
@@ -260,6 +250,15 @@ class UserAccountsTest {
             }
         }
         return total;
+    }
+
+    private static int identities(Seeded seeded) throws Exception {
+        try (Connection owner = OwnerSql.owner()) {
+            return count(
+                    owner,
+                    "select count(*) from auth.users where id = '"
+                            + seeded.user().id() + "'");
+        }
     }
 
     private static int count(Connection owner, String sql) throws Exception {
