@@ -1,12 +1,13 @@
 -- =============================================================================================
 -- V118: deleting a user, everywhere, in one transaction (docs/adr/0020-user-administration.md).
---   * the columns of platform.user_references (V115): rows deleted or, for ledgers, anonymised;
 --   * the user's storage objects (owner or owner_id): rows deleted here; their versions are
 --     returned, and the server removes the bytes once this has committed (a failure there leaves
 --     orphaned bytes, which the storage sweep reports and removes; never a row without bytes);
 --   * the identity: auth.users, whose foreign keys carry the rest through every app (CASCADE:
 --     the user's rows go; SET NULL: rows that stay, such as ledgers and Rotation's anonymous
---     play counts, lose the reference).
+--     play counts, lose the reference);
+--   * then the columns of platform.user_references (V115): rows deleted or, for ledgers,
+--     anonymised (after the identity, as the guard of V116 requires).
 -- No row of the user is left that names them. Runs as the owner (SECURITY DEFINER): the app
 -- rows, the platform's ledgers and storage are beyond atelier_auth, which calls it.
 -- Returns nothing when there is no such user.
@@ -29,6 +30,11 @@ BEGIN
     -- Marks the transaction as an erasure for triggers that must not copy the rows it removes
     -- (InfiniteStories' audit trail, V119); cleared again below.
     PERFORM pg_catalog.set_config('atelier.erasing_user', p_user::text, true);
+    RETURN QUERY
+        DELETE FROM storage.objects o WHERE o.owner = p_user OR o.owner_id = p_user::text
+        RETURNING o.bucket_id, o.version;
+    DELETE FROM auth.users u WHERE u.id = p_user;
+    -- After the identity is gone: the guard lets a ledger's reference go only then (V116).
     FOR ref IN SELECT pg_catalog.to_regclass(r.table_name) AS target, r.column_name, r.action
                FROM platform.user_references r
                WHERE pg_catalog.to_regclass(r.table_name) IS NOT NULL
@@ -46,10 +52,6 @@ BEGIN
                 USING p_user;
         END IF;
     END LOOP;
-    RETURN QUERY
-        DELETE FROM storage.objects o WHERE o.owner = p_user OR o.owner_id = p_user::text
-        RETURNING o.bucket_id, o.version;
-    DELETE FROM auth.users u WHERE u.id = p_user;
     PERFORM pg_catalog.set_config('atelier.erasing_user', '', true);
 END;
 $$;

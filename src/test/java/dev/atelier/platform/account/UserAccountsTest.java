@@ -1,6 +1,7 @@
 package dev.atelier.platform.account;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.storage.ServerFiles;
@@ -84,10 +85,6 @@ class UserAccountsTest {
                             + ada.user().id() + "'");
             assertThat(ledgerRows).isPositive();
         }
-        int bobsRows;
-        try (Connection owner = OwnerSql.owner()) {
-            bobsRows = rowsOf(owner, sources, bob.user().id());
-        }
         Path bytes = bytesOf(ada.version());
         assertThat(bytes).exists();
         String trail;
@@ -123,9 +120,7 @@ class UserAccountsTest {
                                     + " or r.user_id = '" + bob.user().id() + "'"))
                     .as("the balances still reconcile")
                     .isZero();
-            assertThat(rowsOf(owner, sources, bob.user().id()))
-                    .as("Bob keeps everything")
-                    .isEqualTo(bobsRows);
+            assertThat(seededRows(owner, bob)).as("Bob keeps everything").isEqualTo(9);
             assertThat(OwnerSql.queryString(
                             owner,
                             "select coalesce(user_id::text, 'none') from" + " infinitestories.audit_log where id = '"
@@ -149,6 +144,42 @@ class UserAccountsTest {
         assertThat(Rest.as(ada.user().accessToken()).get("/api/v1/me/export").status())
                 .as("her token no longer acts for anyone")
                 .isIn(401, 404);
+    }
+
+    @Test
+    void theLedgerGuardLetsOnlyTheDeletionUnnameRows() throws Exception {
+        Seeded ada = seed();
+        String live = "update algorhythmic.credit_ledger set user_id = null where user_id = '"
+                + ada.user().id() + "'";
+        String trail = "update infinitestories.audit_log set user_id = null where user_id = '"
+                + ada.user().id() + "'";
+        try (Connection owner = OwnerSql.owner()) {
+            OwnerSql.exec(
+                    owner,
+                    "insert into infinitestories.audit_log (table_name, operation, user_id) values"
+                            + " ('heroes', 'UPDATE', '" + ada.user().id() + "')");
+            for (String sql : List.of(live, trail)) {
+                assertThatThrownBy(() -> OwnerSql.exec(owner, sql))
+                        .as("not even the owner takes a live user's name off a ledger: " + sql)
+                        .isInstanceOfSatisfying(
+                                java.sql.SQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+            }
+        }
+        assertThat(Rest.service()
+                        .delete("/auth/v1/admin/users/" + ada.user().id())
+                        .status())
+                .isEqualTo(200);
+        try (Connection owner = OwnerSql.owner()) {
+            assertThatThrownBy(() -> OwnerSql.exec(
+                            owner,
+                            "update algorhythmic.credit_ledger set amount = 6"
+                                    + " where user_id is null and description = '" + ada.marker() + "'"))
+                    .as("an unnamed row is as append-only as before")
+                    .isInstanceOfSatisfying(
+                            java.sql.SQLException.class,
+                            e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+        }
     }
 
     @Test
@@ -250,6 +281,23 @@ class UserAccountsTest {
             }
         }
         return total;
+    }
+
+    /** The rows {@link #seed} made for the user, found by their marker (nine: see seed). */
+    private static int seededRows(Connection owner, Seeded seeded) throws Exception {
+        String m = "'" + seeded.marker() + "'";
+        return count(
+                owner,
+                "select (select count(*) from algorhythmic.rai_sessions where client_session_id = " + m
+                        + ") + (select count(*) from algorhythmic.credit_ledger where description = " + m
+                        + " and user_id is not null) + (select count(*) from infinitestories.heroes where name = " + m
+                        + ") + (select count(*) from rotation.user_collections where name = " + m
+                        + ") + (select count(*) from moodscale.mood_entries where notes = " + m
+                        + ") + (select count(*) from delula.generations where prompt = " + m
+                        + ") + (select count(*) from delula.credit_transactions where description = " + m
+                        + " and user_id is not null) + (select count(*) from storage.objects where version = '"
+                        + seeded.version() + "') + (select count(*) from auth.users where id = '"
+                        + seeded.user().id() + "')");
     }
 
     private static int identities(Seeded seeded) throws Exception {
