@@ -16,6 +16,7 @@ import * as algorhythmicGeneration from './scenarios/algorhythmic-generation.js'
 import * as infinitestoriesGeneration from './scenarios/infinitestories-generation.js';
 import * as flags from './scenarios/flags.js';
 import * as delula from './scenarios/delula.js';
+import * as adminUsers from './scenarios/admin-users.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -34,4 +35,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   infinitestoriesGeneration.register();
   flags.register();
   delula.register();
+  adminUsers.register();
 });

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /** The command line: {@code serve}, {@code migrate}, {@code --help}. */
 public final class Atelier {
 
-    private static final String USAGE = """
+    private static final String USAGE =
+            """
             Usage: java -jar atelier.jar <command> [options]
 
             Commands:
@@ -23,7 +24,7 @@ public final class Atelier {
               bench provider [--threads T] [--seconds S] [--size PX]
                          render art with the built-in AI provider alone on T threads; print renders
                          per second (the ceiling of bench/generation, which adds the platform)
-
+            %s
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
               --port N         HTTP port for serve (default %d)
@@ -38,7 +39,7 @@ public final class Atelier {
               ATELIER_JWT_SECRET  JWT signing secret (default: created in the data directory)
               ATELIER_ENCRYPTION_KEYS  keys for secrets at rest, id:base64key,... (default: data directory)
               ATELIER_DATA_DIR, ATELIER_PORT, ATELIER_HOST, ATELIER_LOG_LEVEL   defaults for the options above
-            """.formatted(Settings.DEFAULT_DATA_DIRECTORY, Settings.DEFAULT_PORT);
+            """.formatted(AdminCommand.USAGE, Settings.DEFAULT_DATA_DIRECTORY, Settings.DEFAULT_PORT);
 
     private static final List<String> OPTIONS = List.of("--data-dir", "--port", "--host", "--log-level");
 
@@ -66,6 +67,10 @@ public final class Atelier {
             return !rest.isEmpty() && rest.get(0).equals("provider")
                     ? BenchProvider.run(rest, out, err)
                     : BenchJobs.run(rest, out, err);
+        }
+        if (command.equals("admin")) {
+            return AdminCommand.run(
+                    rest, options -> parseOptions(Settings.fromEnvironment(System.getenv()), options), out, err);
         }
         if (command.equals("ledger")) {
             if (rest.isEmpty() || !rest.get(0).equals("reconcile")) {

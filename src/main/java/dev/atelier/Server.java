@@ -169,6 +169,30 @@ public final class Server implements AutoCloseable {
      * is locked) — a running server answers GET /api/v1/admin/ledger/reconcile instead.
      */
     static int reconcileLedger(Settings settings, java.io.PrintStream out) {
+        return withOwnerConnection(settings, owner -> {
+            try {
+                java.util.List<dev.atelier.platform.ledger.Ledger.Drift> drifts =
+                        dev.atelier.platform.ledger.Ledger.reconcile(owner);
+                drifts.forEach(out::println);
+                out.println("drift: " + drifts.size());
+                return drifts.isEmpty() ? 0 : 1;
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("the reconcile failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Work on the owner's connection, for the commands that run without a server. */
+    @FunctionalInterface
+    interface OwnerWork<T> {
+        T run(java.sql.Connection owner) throws java.sql.SQLException;
+    }
+
+    /**
+     * Runs {@code work} on the owner's connection after migrating, like {@code migrate}; with the
+     * embedded database the server must not be running (the data directory is locked).
+     */
+    static <T> T withOwnerConnection(Settings settings, OwnerWork<T> work) {
         try (DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory())) {
             JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
             String url = settings.databaseUrl();
@@ -184,13 +208,9 @@ public final class Server implements AutoCloseable {
                     login.setProperty("password", target.ownerPassword());
                 }
                 try (java.sql.Connection owner = java.sql.DriverManager.getConnection(target.jdbcUrl(), login)) {
-                    java.util.List<dev.atelier.platform.ledger.Ledger.Drift> drifts =
-                            dev.atelier.platform.ledger.Ledger.reconcile(owner);
-                    drifts.forEach(out::println);
-                    out.println("drift: " + drifts.size());
-                    return drifts.isEmpty() ? 0 : 1;
+                    return work.run(owner);
                 } catch (java.sql.SQLException e) {
-                    throw new IllegalStateException("the reconcile failed: " + e.getMessage(), e);
+                    throw new IllegalStateException("the database refused: " + e.getMessage(), e);
                 }
             } finally {
                 if (embedded != null) {

@@ -71,8 +71,9 @@ public final class Rest {
     }
 
     public Response send(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(
-                        URI.create(server.baseUrl() + (path.startsWith("/api/v1/") ? "" : "/rest/v1") + escape(path)))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl()
+                        + (path.startsWith("/api/v1/") || path.startsWith("/auth/v1/") ? "" : "/rest/v1")
+                        + escape(path)))
                 .method(
                         method,
                         body == null

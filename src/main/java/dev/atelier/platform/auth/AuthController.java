@@ -9,16 +9,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.jooq.exception.DataAccessException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -35,11 +40,13 @@ class AuthController {
     private static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final AuthService auth;
+    private final AdminUsers admin;
     private final CallerResolver callers;
     private final ObjectMapper json;
 
-    AuthController(AuthService auth, CallerResolver callers, ObjectMapper json) {
+    AuthController(AuthService auth, AdminUsers admin, CallerResolver callers, ObjectMapper json) {
         this.auth = auth;
+        this.admin = admin;
         this.callers = callers;
         this.json = json;
     }
@@ -108,6 +115,119 @@ class AuthController {
     @GetMapping("/health")
     Map<String, Object> health() {
         return Map.of("name", "GoTrue", "version", "atelier", "description", "Atelier's GoTrue-compatible auth");
+    }
+
+    // ---- GoTrue's admin API (supabase.auth.admin.*): the service role only ----
+
+    @PostMapping("/admin/users")
+    Map<String, Object> adminCreate(
+            @RequestHeader(name = "Authorization", required = false) String authorization, HttpServletRequest body)
+            throws SQLException {
+        return admin.create(attributes(adminRequest(authorization, body)));
+    }
+
+    /**
+     * GoTrue's list: {@code {"users": [...], "aud": ...}}, the total in {@code X-Total-Count} and the
+     * next and last pages in {@code Link}, which supabase-js turns into nextPage, lastPage and total.
+     */
+    @GetMapping("/admin/users")
+    ResponseEntity<Map<String, Object>> adminList(
+            @RequestHeader(name = "Authorization", required = false) String authorization,
+            @RequestParam(name = "page", required = false) String page,
+            @RequestParam(name = "per_page", required = false) String perPage) {
+        AdminUsers.requireServiceRole(userCaller(authorization));
+        int pageNumber = number("page", page, 1);
+        int size = number("per_page", perPage, 50);
+        AdminUsers.Page result;
+        try {
+            result = admin.list(pageNumber, size);
+        } catch (SQLException e) {
+            throw new AuthError(500, "unexpected_failure", "Internal server error");
+        }
+        int lastPage = Math.max(1, (result.total() + size - 1) / size);
+        List<String> links = new ArrayList<>();
+        if (pageNumber < lastPage) {
+            links.add("</auth/v1/admin/users?page=" + (pageNumber + 1) + "&per_page=" + size + ">; rel=\"next\"");
+        }
+        links.add("</auth/v1/admin/users?page=" + lastPage + "&per_page=" + size + ">; rel=\"last\"");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("users", result.users());
+        body.put("aud", "authenticated");
+        return ResponseEntity.ok()
+                .header("X-Total-Count", Integer.toString(result.total()))
+                .header("Link", String.join(", ", links))
+                .header("Access-Control-Expose-Headers", "X-Total-Count, Link")
+                .body(body);
+    }
+
+    @GetMapping("/admin/users/{id}")
+    Map<String, Object> adminGet(
+            @RequestHeader(name = "Authorization", required = false) String authorization, @PathVariable String id)
+            throws SQLException {
+        AdminUsers.requireServiceRole(userCaller(authorization));
+        return admin.get(userId(id));
+    }
+
+    @PutMapping("/admin/users/{id}")
+    Map<String, Object> adminUpdate(
+            @RequestHeader(name = "Authorization", required = false) String authorization,
+            @PathVariable String id,
+            HttpServletRequest body)
+            throws SQLException {
+        return admin.update(userId(id), attributes(adminRequest(authorization, body)));
+    }
+
+    @DeleteMapping("/admin/users/{id}")
+    Map<String, Object> adminDelete(
+            @RequestHeader(name = "Authorization", required = false) String authorization,
+            @PathVariable String id,
+            HttpServletRequest body)
+            throws SQLException {
+        JsonNode request = adminRequest(authorization, body);
+        if (request.path("should_soft_delete").asBoolean(false)) {
+            throw new AuthError(422, "feature_not_available", "Soft deletion is not supported: delete the user");
+        }
+        return admin.delete(userId(id));
+    }
+
+    /** The service role's request body; anyone else is refused before the body is read. */
+    private JsonNode adminRequest(@Nullable String authorization, HttpServletRequest body) {
+        AdminUsers.requireServiceRole(userCaller(authorization));
+        return parse(body);
+    }
+
+    private AdminUsers.Attributes attributes(JsonNode request) {
+        JsonNode confirm = request.get("email_confirm");
+        if (confirm != null && !confirm.isNull() && !confirm.isBoolean()) {
+            throw AuthError.badRequest("validation_failed", "email_confirm must be a boolean");
+        }
+        Map<String, Object> userMetadata = object(request, "user_metadata");
+        return new AdminUsers.Attributes(
+                text(request, "email"),
+                text(request, "password"),
+                confirm == null || confirm.isNull() ? null : confirm.asBoolean(),
+                userMetadata != null ? userMetadata : object(request, "data"),
+                object(request, "app_metadata"),
+                text(request, "ban_duration"));
+    }
+
+    private static UUID userId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw AdminUsers.notFound();
+        }
+    }
+
+    private static int number(String name, @Nullable String value, int fallback) {
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw AuthError.badRequest("validation_failed", name + " must be a number");
+        }
     }
 
     private Caller userCaller(@Nullable String authorization) {

@@ -214,5 +214,94 @@ final class AuthRepository {
                 .execute();
     }
 
+    /** An identity made by an administrator (GoTrue's POST /admin/users): confirmed or not, with or without a password. */
+    AuthUser insertByAdmin(
+            String email,
+            @Nullable String passwordHash,
+            boolean confirmed,
+            String userMetadataJson,
+            String appMetadataJson,
+            @Nullable OffsetDateTime bannedUntil,
+            OffsetDateTime now) {
+        return dsl.insertInto(USERS)
+                .set(USERS.EMAIL, email)
+                .set(USERS.ENCRYPTED_PASSWORD, passwordHash)
+                .set(USERS.EMAIL_CONFIRMED_AT, confirmed ? now : null)
+                .set(
+                        USERS.RAW_APP_META_DATA,
+                        DSL.field(
+                                "{0} || {1}",
+                                USERS.RAW_APP_META_DATA.getDataType(),
+                                DSL.val(JSONB.valueOf("{\"provider\":\"email\",\"providers\":[\"email\"]}")),
+                                DSL.val(JSONB.valueOf(appMetadataJson))))
+                .set(USERS.RAW_USER_META_DATA, JSONB.valueOf(userMetadataJson))
+                .set(USERS.BANNED_UNTIL, bannedUntil)
+                .returningResult(USER)
+                .fetchOne(Records.mapping(u -> u));
+    }
+
+    /** One page of identities, oldest first (GoTrue's order), and how many there are in all. */
+    java.util.List<AuthUser> page(int offset, int limit) {
+        return dsl.select(USER)
+                .from(USERS)
+                .orderBy(USERS.CREATED_AT, USERS.ID)
+                .offset(offset)
+                .limit(limit)
+                .fetch(Records.mapping(u -> u));
+    }
+
+    int count() {
+        return dsl.fetchCount(USERS);
+    }
+
+    /**
+     * An administrator's change: each non-null argument is applied; metadata objects are merged into
+     * what is stored (GoTrue's admin update merges both). {@code ban} given: the new
+     * {@code banned_until} (null: unbanned).
+     */
+    AuthUser updateByAdmin(
+            UUID id,
+            @Nullable String email,
+            @Nullable String passwordHash,
+            @Nullable String userMetadataJson,
+            @Nullable String appMetadataJson,
+            @Nullable Ban ban,
+            OffsetDateTime now) {
+        var update = dsl.update(USERS).set(USERS.UPDATED_AT, now);
+        if (email != null) {
+            update = update.set(USERS.EMAIL, email).set(USERS.EMAIL_CONFIRMED_AT, now);
+        }
+        if (passwordHash != null) {
+            update = update.set(USERS.ENCRYPTED_PASSWORD, passwordHash);
+        }
+        if (userMetadataJson != null) {
+            update = update.set(USERS.RAW_USER_META_DATA, merged(USERS.RAW_USER_META_DATA, userMetadataJson));
+        }
+        if (appMetadataJson != null) {
+            update = update.set(USERS.RAW_APP_META_DATA, merged(USERS.RAW_APP_META_DATA, appMetadataJson));
+        }
+        if (ban != null) {
+            update = update.set(USERS.BANNED_UNTIL, ban.until());
+        }
+        return update.where(USERS.ID.eq(id)).returningResult(USER).fetchOne(Records.mapping(u -> u));
+    }
+
+    private static org.jooq.Field<JSONB> merged(org.jooq.TableField<?, JSONB> column, String json) {
+        return DSL.field(
+                "coalesce({0}, '{}'::jsonb) || {1}", column.getDataType(), column, DSL.val(JSONB.valueOf(json)));
+    }
+
+    /**
+     * Deletes the identity and everything of it in every app (platform.delete_user, V118); returns the
+     * storage versions whose bytes are to be removed once this transaction has committed.
+     */
+    java.util.List<String> deleteEverywhere(UUID id) {
+        return dsl.resultQuery("select version from platform.delete_user({0})", DSL.val(id))
+                .fetch(r -> r.get(0, String.class));
+    }
+
     record StoredRefreshToken(UUID userId, UUID sessionId, boolean revoked) {}
+
+    /** A ban to set: until then, or lifted (null). */
+    record Ban(@Nullable OffsetDateTime until) {}
 }

@@ -155,8 +155,15 @@ class AuthService {
                     .filter(u -> hash.equals(u.encryptedPassword()))
                     .orElseThrow(
                             () -> signInRefused(normalized, "invalid credentials", AuthError.invalidCredentials()));
-            if (user.bannedUntil() != null && user.bannedUntil().toInstant().isAfter(clock.instant())) {
+            if (isBanned(user)) {
                 throw signInRefused(normalized, "user banned", new AuthError(400, "user_banned", "User is banned"));
+            }
+            if (user.emailConfirmedAt() == null) {
+                // Only an administrator makes unconfirmed users (email_confirm false); GoTrue refuses them.
+                throw signInRefused(
+                        normalized,
+                        "e-mail not confirmed",
+                        new AuthError(400, "email_not_confirmed", "Email not confirmed"));
             }
             repo.recordSignIn(user.id(), now());
             return newSession(repo, user);
@@ -193,6 +200,10 @@ class AuthService {
             }
             AuthUser user = repo.findById(stored.userId())
                     .orElseThrow(() -> AuthError.badRequest("user_not_found", "User not found"));
+            if (isBanned(user)) {
+                // GoTrue: a banned user's refresh token stops working; the token stays unused.
+                throw new AuthError(400, "user_banned", "User is banned");
+            }
             repo.revokeRefreshToken(hash, now());
             repo.touchSession(stored.sessionId(), now());
             return Optional.of(session(repo, user, stored.sessionId(), hash));
@@ -333,7 +344,25 @@ class AuthService {
         return body;
     }
 
-    private Map<String, Object> userJson(AuthUser user) {
+    boolean isBanned(AuthUser user) {
+        OffsetDateTime until = user.bannedUntil();
+        return until != null && until.toInstant().isAfter(clock.instant());
+    }
+
+    /** bcrypt's check; bytes past 72 never match (see signInWithPassword). */
+    boolean passwordMatches(String password, String hash) {
+        return password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_LENGTH
+                && passwords.matches(password, hash);
+    }
+
+    /** A password as stored: bcrypt, after GoTrue's length rules (422 weak_password). */
+    String hashPassword(String password) {
+        requirePassword(password);
+        return passwords.encode(password);
+    }
+
+    /** GoTrue's user object, as /user and the admin API return it. */
+    Map<String, Object> userJson(AuthUser user) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", user.id().toString());
         body.put("aud", user.aud());
@@ -349,10 +378,13 @@ class AuthService {
         body.put("created_at", iso(user.createdAt()));
         body.put("updated_at", iso(user.updatedAt()));
         body.put("is_anonymous", user.isAnonymous());
+        if (user.bannedUntil() != null) {
+            body.put("banned_until", iso(user.bannedUntil()));
+        }
         return body;
     }
 
-    private <T> T inAuthTransaction(AuthWork<T> work) throws SQLException {
+    <T> T inAuthTransaction(AuthWork<T> work) throws SQLException {
         return database.transaction(Caller.authAdmin(), tx -> work.run(new AuthRepository(tx.dsl())));
     }
 
@@ -397,7 +429,7 @@ class AuthService {
         return new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
     }
 
-    private static String requireEmail(@Nullable String email) {
+    static String requireEmail(@Nullable String email) {
         if (email == null || email.isBlank()) {
             throw AuthError.badRequest("validation_failed", "To signup, please provide your email");
         }
@@ -408,7 +440,7 @@ class AuthService {
         return normalized;
     }
 
-    private static void requirePassword(@Nullable String password) {
+    static void requirePassword(@Nullable String password) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
             throw new AuthError(
                     422, "weak_password", "Password should be at least " + MIN_PASSWORD_LENGTH + " characters.");
@@ -434,7 +466,7 @@ class AuthService {
         }
     }
 
-    private OffsetDateTime now() {
+    OffsetDateTime now() {
         return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
     }
 
@@ -442,7 +474,7 @@ class AuthService {
         return t == null ? null : t.toInstant().toString();
     }
 
-    private String toJson(Map<String, Object> value) {
+    String toJson(Map<String, Object> value) {
         try {
             return json.writeValueAsString(value);
         } catch (Exception e) {
@@ -460,7 +492,7 @@ class AuthService {
     }
 
     @FunctionalInterface
-    private interface AuthWork<T> {
+    interface AuthWork<T> {
         T run(AuthRepository repo);
     }
 

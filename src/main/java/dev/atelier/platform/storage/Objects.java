@@ -316,7 +316,7 @@ final class Objects {
         return written;
     }
 
-    private void deleteQuietly(String version) {
+    void deleteQuietly(String version) {
         try {
             store.delete(version);
         } catch (IOException | RuntimeException e) {

@@ -90,4 +90,12 @@ public final class ServerFiles {
             }
         }
     }
+
+    /**
+     * Removes the bytes of versions whose rows are already gone (a deleted user's objects, after the
+     * deletion committed). A version that cannot be removed is logged and left to the orphan sweep.
+     */
+    public void discardBytes(java.util.Collection<String> versions) {
+        versions.forEach(objects::deleteQuietly);
+    }
 }

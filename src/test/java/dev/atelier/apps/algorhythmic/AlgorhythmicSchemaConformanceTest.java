@@ -398,7 +398,8 @@ class AlgorhythmicSchemaConformanceTest {
                 Arguments.of("art_sessions", Set.of("id", "session_id", "image_url", "prompt")),
                 Arguments.of("art_preferences", Set.of("id", "session_id")),
                 Arguments.of("art_votes", Set.of("id", "session_id", "art_prompt", "vote", "user_id")),
-                Arguments.of("credit_ledger", Set.of("id", "user_id", "event_type", "amount", "balance_after")),
+                // user_id: NULL only once its account is deleted (V117; credit_ledger_needs_user on INSERT)
+                Arguments.of("credit_ledger", Set.of("id", "event_type", "amount", "balance_after")),
                 Arguments.of("user_credits", Set.of("user_id", "billing_cycle_start", "billing_cycle_end")),
                 Arguments.of("rai_sessions", Set.of("id", "client_session_id")),
                 Arguments.of("telemetry_events", Set.of("id", "event_type", "event_data")),
@@ -582,16 +583,13 @@ class AlgorhythmicSchemaConformanceTest {
                         "FOREIGN KEY (auth_user_id) REFERENCES auth.users(id) ON DELETE CASCADE",
                         "FOREIGN KEY (subscription_tier) REFERENCES algorhythmic.subscription_tiers(tier) ON UPDATE CASCADE");
         String toUsers = "FOREIGN KEY (user_id) REFERENCES algorhythmic.users(id) ON DELETE CASCADE";
-        for (String table : List.of(
-                "art_sessions",
-                "art_votes",
-                "credit_ledger",
-                "user_credits",
-                "rai_sessions",
-                "generation_jobs",
-                "sessions")) {
+        for (String table :
+                List.of("art_sessions", "art_votes", "user_credits", "rai_sessions", "generation_jobs", "sessions")) {
             assertThat(catalog.foreignKeys(table)).as(table).containsExactly(toUsers);
         }
+        // The ledger keeps a deleted account's rows, unnamed (V117, ADR 0020).
+        assertThat(catalog.foreignKeys("credit_ledger"))
+                .containsExactly("FOREIGN KEY (user_id) REFERENCES algorhythmic.users(id) ON DELETE SET NULL");
         assertThat(catalog.foreignKeys("art_preferences"))
                 .containsExactly("FOREIGN KEY (session_id) REFERENCES algorhythmic.sessions(id) ON DELETE CASCADE");
         assertThat(catalog.foreignKeys("telemetry_events"))
@@ -756,7 +754,10 @@ class AlgorhythmicSchemaConformanceTest {
         assertThat(catalog.triggers("user_credits")).containsExactly("update_user_credits_last_updated");
         assertThat(catalog.triggers("credit_ledger"))
                 .containsExactlyInAnyOrder(
-                        "apply_credit_ledger_entry", "credit_ledger_append_only", "credit_ledger_no_truncate");
+                        "apply_credit_ledger_entry",
+                        "credit_ledger_append_only",
+                        "credit_ledger_needs_user",
+                        "credit_ledger_no_truncate");
         assertThat(catalog.identityProvisioner()).isEqualTo("algorhythmic.create_app_user");
         // The job engine's (V72): a pending row is a job, a deleted row takes its job along.
         assertThat(catalog.triggers("generation_jobs"))

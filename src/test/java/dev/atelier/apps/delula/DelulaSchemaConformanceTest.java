@@ -150,7 +150,8 @@ class DelulaSchemaConformanceTest {
                             + "created_at updated_at is_public"),
             Map.entry("backlog_videos", "id recipe_id parameters video_url created_at updated_at"),
             Map.entry("recipe_samples", "id recipe_id media_type url sort_order is_active created_at updated_at"),
-            Map.entry("credit_transactions", "id user_id amount type balance_after metadata created_at"),
+            // user_id: NULL only once its account is deleted (V117; credit_transactions_needs_user on INSERT)
+            Map.entry("credit_transactions", "id amount type balance_after metadata created_at"),
             Map.entry(
                     "user_assets",
                     "id user_id asset_id display_name s3_key mime_type asset_type source user_tags "
@@ -264,8 +265,9 @@ class DelulaSchemaConformanceTest {
                             + " | FOREIGN KEY (recipe_id) REFERENCES delula.recipes(id) ON DELETE CASCADE"),
             Map.entry(
                     "credit_transactions",
+                    // SET NULL (V117): a deleted account's ledger rows stay, unnamed (ADR 0020)
                     "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
-                            + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE CASCADE"),
+                            + " | FOREIGN KEY (user_id) REFERENCES delula.users(id) ON DELETE SET NULL"),
             Map.entry(
                     "user_assets",
                     "FOREIGN KEY (generation_id) REFERENCES delula.generations(id) ON DELETE SET NULL"
@@ -312,7 +314,7 @@ class DelulaSchemaConformanceTest {
             Map.entry(
                     "credit_transactions",
                     "access_check_credit_transaction apply_credit_transaction credit_transactions_append_only "
-                            + "credit_transactions_no_truncate"),
+                            + "credit_transactions_needs_user credit_transactions_no_truncate"),
             Map.entry("user_assets", "soft_delete_user_assets update_user_assets_updated_at"),
             Map.entry("system_assets", "update_system_assets_updated_at"),
             Map.entry("market_assets", "update_market_assets_updated_at"),

@@ -163,7 +163,7 @@ class InfiniteStoriesSchemaConformanceTest {
         assertThat(catalog.foreignKeys("story_illustrations"))
                 .contains("FOREIGN KEY (scene_id) REFERENCES infinitestories.story_scenes(id) ON DELETE CASCADE");
         assertThat(catalog.foreignKeys("content_flags"))
-                .contains("FOREIGN KEY (reviewed_by) REFERENCES auth.users(id)");
+                .contains("FOREIGN KEY (reviewed_by) REFERENCES auth.users(id) ON DELETE SET NULL");
     }
 
     @Test
