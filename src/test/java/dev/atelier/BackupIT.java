@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.platform.db.EmbeddedDatabase;
 import dev.atelier.testing.Poll;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -54,7 +53,7 @@ class BackupIT {
         long b;
         try (ServerProcess server = ServerProcess.start(env, "serve", "--data-dir", data.toString(), "--port", "0")) {
             String url = server.awaitApiUrl(START);
-            String key = line(server.stdout(), "service_role key:");
+            String key = ServerProcess.line(server.stdout(), "service_role key:");
             DatabaseTarget db = EmbeddedDatabase.running(data).orElseThrow();
             try (Connection c = Server.owner(db);
                     Statement st = c.createStatement()) {
@@ -112,26 +111,13 @@ class BackupIT {
 
         // Refusals, each with one clear line and a non-zero exit.
         Path restored = dir.resolve("restored");
-        assertThat(fails(
-                        env,
-                        "restore",
-                        "--to",
-                        restored.toString(),
-                        "--at",
-                        "2999-01-01T00:00:00Z",
-                        "--data-dir",
-                        data.toString()))
-                .contains("in the future");
-        assertThat(fails(
-                        env,
-                        "restore",
-                        "--to",
-                        restored.toString(),
-                        "--at",
-                        "2001-01-01T00:00:00Z",
-                        "--data-dir",
-                        data.toString()))
-                .contains("before the first base backup");
+        for (String[] refusal : new String[][] {
+            {"2999-01-01T00:00:00Z", "in the future"}, {"2001-01-01T00:00:00Z", "before the first base backup"}
+        }) {
+            String at = refusal[0];
+            assertThat(fails(env, "restore", "--to", restored.toString(), "--at", at, "--data-dir", data.toString()))
+                    .contains(refusal[1]);
+        }
         assertThat(fails(env, "restore", "--to", data.toString(), "--data-dir", data.toString()))
                 .contains("is not empty");
 
@@ -149,7 +135,7 @@ class BackupIT {
         try (ServerProcess server =
                 ServerProcess.start(restoredEnv, "serve", "--data-dir", restored.toString(), "--port", "0")) {
             String url = server.awaitApiUrl(START);
-            String key = line(server.stdout(), "service_role key:");
+            String key = ServerProcess.line(server.stdout(), "service_role key:");
             DatabaseTarget db = EmbeddedDatabase.running(restored).orElseThrow();
             Set<Long> ids = new TreeSet<>();
             try (Connection c = Server.owner(db);
@@ -162,14 +148,14 @@ class BackupIT {
             assertThat(ids).as("exactly the rows committed before " + t).isEqualTo(new TreeSet<>(committedBeforeT));
             assertThat(ids).doesNotContain(b);
             HttpResponse<String> before = HTTP.send(
-                    request(url + "/storage/v1/object/kept/before.txt", key)
+                    ServerProcess.authorized(url + "/storage/v1/object/kept/before.txt", key)
                             .GET()
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(before.statusCode()).isEqualTo(200);
             assertThat(before.body()).isEqualTo("bytes before the backup");
             HttpResponse<String> after = HTTP.send(
-                    request(url + "/storage/v1/object/kept/after.txt", key)
+                    ServerProcess.authorized(url + "/storage/v1/object/kept/after.txt", key)
                             .GET()
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -247,26 +233,11 @@ class BackupIT {
     }
 
     private static int send(String url, String key, String body) throws Exception {
-        HttpRequest.Builder r = request(url, key);
+        HttpRequest.Builder r = ServerProcess.authorized(url, key);
         r.header("Content-Type", body.startsWith("{") ? "application/json" : "text/plain");
         return HTTP.send(
                         r.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode();
-    }
-
-    private static HttpRequest.Builder request(String url, String key) {
-        return HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .header("apikey", key)
-                .header("Authorization", "Bearer " + key);
-    }
-
-    private static String line(String output, String label) {
-        return output.lines()
-                .filter(l -> l.trim().startsWith(label))
-                .map(l -> l.substring(l.indexOf(label) + label.length()).trim())
-                .findFirst()
-                .orElseThrow();
     }
 
     private static long size(Path root) throws Exception {

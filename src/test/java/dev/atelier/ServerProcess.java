@@ -109,6 +109,23 @@ final class ServerProcess implements AutoCloseable {
         return String.join("\n", stderr);
     }
 
+    /** What a process printed after {@code label} on the first line that starts with it ("service_role key:"). */
+    static String line(String output, String label) {
+        return output.lines()
+                .filter(l -> l.trim().startsWith(label))
+                .map(l -> l.substring(l.indexOf(label) + label.length()).trim())
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** A request to {@code url} with {@code key} as apikey and bearer token, timing out after 30 s. */
+    static HttpRequest.Builder authorized(String url, String key) {
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("apikey", key)
+                .header("Authorization", "Bearer " + key);
+    }
+
     static HttpResponse<String> get(String url) throws IOException, InterruptedException {
         return HttpClient.newHttpClient()
                 .send(

@@ -492,7 +492,8 @@ public final class Backups {
                 }
                 Path target = objects().resolve(name);
                 Files.createDirectories(target.getParent());
-                Path temp = target.resolveSibling(target.getFileName() + ".part");
+                // A name of this copy's own: a server's periodic copy and the CLI's may run at once.
+                Path temp = target.resolveSibling(target.getFileName() + ".part-" + java.util.UUID.randomUUID());
                 MessageDigest digest = Checksums.sha256();
                 try (InputStream in = Files.newInputStream(f);
                         OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
