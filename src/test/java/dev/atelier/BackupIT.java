@@ -174,20 +174,20 @@ class BackupIT {
         assertThat(list.stdout()).contains("archived WAL files");
         System.out.printf("restore to T: %d ms; verify: %d ms%n", restoreMillis, verifyMillis);
 
-        // One flipped byte in an archived WAL segment.
+        // One flipped byte in an archived (gzipped) WAL segment.
         Path segment;
         try (Stream<Path> wal = Files.list(backups.resolve("wal"))) {
-            segment = wal.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}"))
+            segment = wal.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}\\.gz"))
                     .sorted()
                     .reduce((x, y) -> y)
                     .orElseThrow();
         }
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
-            ch.read(one, 4096);
+            ch.read(one, 1024);
             one.put(0, (byte) (one.get(0) ^ 0x5a));
             one.rewind();
-            ch.write(one, 4096);
+            ch.write(one, 1024);
         }
         assertThat(fails(env, "backup", "verify", "--data-dir", data.toString()))
                 .contains("checksum mismatch")
@@ -222,7 +222,7 @@ class BackupIT {
         Poll.until(
                 "WAL segment " + segment + " in the archive",
                 Duration.ofSeconds(30),
-                () -> Files.exists(backups.resolve("wal").resolve(segment)));
+                () -> Files.exists(backups.resolve("wal").resolve(segment + ".gz")));
     }
 
     private static String fails(Map<String, String> env, String... args) throws Exception {

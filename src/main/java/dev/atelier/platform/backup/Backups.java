@@ -44,8 +44,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The backups of one embedded database: its WAL archive ({@code wal/}, filled by PostgreSQL's
- * archive_command, indexed in {@code wal.sha256}), its base backups ({@code base/<id>/}: the
+ * The backups of one embedded database: its WAL archive ({@code wal/}, gzipped segments written
+ * by PostgreSQL's archive_command, indexed in {@code wal.sha256}), its base backups ({@code base/<id>/}: the
  * cluster's files as {@code database.tar.gz}, the data directory's keys as {@code files.tar.gz},
  * and {@code manifest.properties} with their SHA-256, the backup's WAL positions, its restore
  * point and every table's row count and checksum at that point), and a copy of the storage
@@ -317,7 +317,7 @@ public final class Backups {
     private void awaitArchived(Connection c, Consumer<String> progress) throws SQLException {
         String segment = one(c, "select pg_walfile_name(pg_current_wal_lsn())");
         one(c, "select pg_switch_wal()::text");
-        Path archived = settings.walDirectory().resolve(segment);
+        Path archived = settings.walDirectory().resolve(segment + ".gz");
         long deadline =
                 System.nanoTime() + settings.archiveTimeout().plusSeconds(60).toNanos();
         while (!Files.exists(archived)) {
@@ -769,7 +769,7 @@ public final class Backups {
         Files.writeString(pgData.resolve("recovery.signal"), "");
         Files.writeString(
                 pgData.resolve("postgresql.auto.conf"),
-                RESTORE_BEGIN + "\nrestore_command = 'cp \"" + wal + "/%f\" \"%p\"'\n" + target
+                RESTORE_BEGIN + "\nrestore_command = '" + settings.restoreCommand() + "'\n" + target
                         + "recovery_target_action = 'promote'\nhot_standby = off\n" + RESTORE_END + "\n",
                 StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);

@@ -56,12 +56,17 @@ class BackupRetentionTest {
         return String.format("00000001%08X%08X", 0, segment);
     }
 
+    /** The archived file of a segment, as archive_command names it. */
+    private static String gz(int segment) {
+        return wal(segment) + ".gz";
+    }
+
     private void archive(int... segments) throws Exception {
         Path walDir = Files.createDirectories(dir.resolve("backups/wal"));
         for (int s : segments) {
-            Files.writeString(walDir.resolve(wal(s)), "segment " + s);
+            Files.writeString(walDir.resolve(gz(s)), "segment " + s);
         }
-        Files.writeString(walDir.resolve("00000002.history"), "1\t0/0\tno reason");
+        Files.writeString(walDir.resolve("00000002.history.gz"), "1\t0/0\tno reason");
     }
 
     private void object(String name, boolean live) throws Exception {
@@ -97,9 +102,9 @@ class BackupRetentionTest {
         assertThat(backups().list()).hasSize(2);
         try (var files = Files.list(dir.resolve("backups/wal"))) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted())
-                    .containsExactly(wal(9), wal(10), wal(12), wal(13), "00000002.history");
+                    .containsExactly(gz(9), gz(10), gz(12), gz(13), "00000002.history.gz");
         }
-        assertThat(backups().indexWal()).containsOnlyKeys(wal(9), wal(10), wal(12), wal(13), "00000002.history");
+        assertThat(backups().indexWal()).containsOnlyKeys(gz(9), gz(10), gz(12), gz(13), "00000002.history.gz");
         assertThat(pruned.objects()).isEqualTo(1);
         assertThat(dir.resolve("backups/objects/aa/old-only")).doesNotExist();
         assertThat(dir.resolve("backups/objects/bb/kept")).exists();
@@ -120,8 +125,8 @@ class BackupRetentionTest {
         assertThat(backups().list())
                 .singleElement()
                 .satisfies(b -> assertThat(b.point()).isEqualTo(NOW.minus(Duration.ofDays(90))));
-        assertThat(dir.resolve("backups/wal").resolve(wal(7))).exists();
-        assertThat(dir.resolve("backups/wal").resolve(wal(3))).doesNotExist();
+        assertThat(dir.resolve("backups/wal").resolve(gz(7))).exists();
+        assertThat(dir.resolve("backups/wal").resolve(gz(3))).doesNotExist();
 
         // A day later nothing more goes: the one left is the last.
         assertThat(backups().prune(NOW.plus(Duration.ofDays(1))).backups()).isEmpty();
