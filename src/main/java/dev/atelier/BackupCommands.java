@@ -165,7 +165,7 @@ final class BackupCommands {
             case "backup verify" -> {
                 Backups backups = backups(dataRoot);
                 Path scratch = backups.settings().directory().resolve(".verify-" + UUID.randomUUID());
-                Backups.Verified verified = backups.verify(scratch, BackupCommands::startRestored, progress);
+                Backups.Verified verified = backups.verify(scratch, dir -> startRestored(dir, dataRoot), progress);
                 out.println("verified: base backup " + verified.backup().id() + " restores to its restore point "
                         + verified.backup().point() + " with all " + verified.tables() + " tables' counts and"
                         + " checksums equal (" + verified.rows() + " rows); " + verified.walSegments()
@@ -177,7 +177,7 @@ final class BackupCommands {
                 backups.restore(
                         java.util.Objects.requireNonNull(args.to()),
                         args.at(),
-                        BackupCommands::startRestored,
+                        dir -> startRestored(dir, dataRoot),
                         progress);
                 return 0;
             }
@@ -268,11 +268,22 @@ final class BackupCommands {
         }
     }
 
-    /** Starts a restored data directory's cluster (without archiving: it is not serving yet). */
-    static Backups.Started startRestored(Path dataRoot) {
+    /**
+     * Starts a restored data directory's cluster (without archiving: it is not serving yet), with
+     * the PostgreSQL binaries already unpacked in the source's data directory when they are there
+     * (they are not after a disk loss: then they are unpacked into the restored directory).
+     */
+    static Backups.Started startRestored(Path dataRoot, Path source) {
         DataDirectory dataDirectory = DataDirectory.lock(dataRoot);
         try {
-            EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDirectory);
+            Optional<Path> unpacked = unpackedBinaries(source);
+            EmbeddedDatabase embedded = unpacked.isPresent()
+                    ? EmbeddedDatabase.start(
+                            unpacked.get(),
+                            dataDirectory.resolve("postgres"),
+                            dataDirectory.resolve("database-password"),
+                            List.of())
+                    : EmbeddedDatabase.start(dataDirectory);
             return new Backups.Started() {
                 @Override
                 public Connection connect() throws SQLException {
@@ -288,6 +299,20 @@ final class BackupCommands {
         } catch (RuntimeException e) {
             dataDirectory.close();
             throw e;
+        }
+    }
+
+    private static Optional<Path> unpackedBinaries(Path dataRoot) {
+        Path runtime = dataRoot.resolve("runtime");
+        if (!Files.isDirectory(runtime)) {
+            return Optional.empty();
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(runtime)) {
+            return children.filter(p -> p.getFileName().toString().startsWith("postgres-")
+                            && Files.isExecutable(p.resolve("bin").resolve("postgres")))
+                    .findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 }

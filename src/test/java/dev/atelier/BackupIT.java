@@ -47,7 +47,7 @@ class BackupIT {
     void aBackupTakenUnderLoadRestoresToATimestampBetweenTwoCommitsAndVerifies() throws Exception {
         Path data = dir.resolve("data");
         Path backups = dir.resolve("backups");
-        Map<String, String> env = Map.of("ATELIER_BACKUP_DIR", backups.toString());
+        Map<String, String> env = Map.of("ATELIER_BACKUP_DIR", backups.toString(), "ATELIER_BACKUP_ENABLED", "true");
         Set<Long> committedBeforeT = new ConcurrentSkipListSet<>();
         Instant t;
         long b;
@@ -130,8 +130,8 @@ class BackupIT {
         long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
         assertThat(restore.stdout()).contains("restored into " + restored);
 
-        Map<String, String> restoredEnv =
-                Map.of("ATELIER_BACKUP_DIR", dir.resolve("restored-backups").toString());
+        Map<String, String> restoredEnv = Map.of(
+                "ATELIER_BACKUP_DIR", dir.resolve("restored-backups").toString(), "ATELIER_BACKUP_ENABLED", "true");
         try (ServerProcess server =
                 ServerProcess.start(restoredEnv, "serve", "--data-dir", restored.toString(), "--port", "0")) {
             String url = server.awaitApiUrl(START);

@@ -47,6 +47,8 @@ final class ServerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("DATABASE_URL");
         builder.environment().keySet().removeIf(k -> k.startsWith("ATELIER_"));
+        // No WAL archive unless a test asks: it would go beside the temporary data directory and outlive it.
+        builder.environment().put("ATELIER_BACKUP_ENABLED", "false");
         builder.environment().putAll(env);
         return new ServerProcess(builder.start());
     }

@@ -1,6 +1,9 @@
 package dev.atelier.platform.backup;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +48,29 @@ public record BackupSettings(
                 Duration.ofDays(positive("ATELIER_BACKUP_RETENTION_DAYS", days, DEFAULT_RETENTION_DAYS)),
                 Duration.ofSeconds(
                         positive("ATELIER_BACKUP_ARCHIVE_TIMEOUT_SECONDS", timeout, DEFAULT_ARCHIVE_TIMEOUT_SECONDS)));
+    }
+
+    /**
+     * Creates the backup directory (0700) and its WAL archive if needed, so that a directory that
+     * cannot be written stops the start with one line instead of failing every archive_command.
+     */
+    public void prepare() {
+        if (!enabled) {
+            return;
+        }
+        try {
+            if (!Files.isDirectory(directory)) {
+                Files.createDirectories(directory);
+                Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+            }
+            Files.createDirectories(walDirectory());
+            if (!Files.isWritable(walDirectory())) {
+                throw new IOException("not writable");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot use the backup directory " + directory + " (" + e.getMessage()
+                    + "): set ATELIER_BACKUP_DIR to a writable directory, or ATELIER_BACKUP_ENABLED=false");
+        }
     }
 
     /** The WAL archive: one file per finished 16 MB segment, copied there by PostgreSQL's archive_command. */
