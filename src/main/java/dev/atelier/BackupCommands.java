@@ -269,21 +269,17 @@ final class BackupCommands {
     }
 
     /**
-     * Starts a restored data directory's cluster (without archiving: it is not serving yet), with
-     * the PostgreSQL binaries already unpacked in the source's data directory when they are there
-     * (they are not after a disk loss: then they are unpacked into the restored directory).
+     * Starts a restored data directory's cluster (without archiving: it is not serving yet). The
+     * PostgreSQL binaries the source's data directory has unpacked are hard-linked into the
+     * restored one when they are there (not after a disk loss; then they are unpacked): never run
+     * from the source's path, since a supervisor restarting a cluster kills every process running
+     * its binary.
      */
     static Backups.Started startRestored(Path dataRoot, Path source) {
         DataDirectory dataDirectory = DataDirectory.lock(dataRoot);
         try {
-            Optional<Path> unpacked = unpackedBinaries(source);
-            EmbeddedDatabase embedded = unpacked.isPresent()
-                    ? EmbeddedDatabase.start(
-                            unpacked.get(),
-                            dataDirectory.resolve("postgres"),
-                            dataDirectory.resolve("database-password"),
-                            List.of())
-                    : EmbeddedDatabase.start(dataDirectory);
+            linkBinaries(source.resolve("runtime"), dataRoot.resolve("runtime"));
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDirectory);
             return new Backups.Started() {
                 @Override
                 public Connection connect() throws SQLException {
@@ -302,17 +298,37 @@ final class BackupCommands {
         }
     }
 
-    private static Optional<Path> unpackedBinaries(Path dataRoot) {
-        Path runtime = dataRoot.resolve("runtime");
-        if (!Files.isDirectory(runtime)) {
-            return Optional.empty();
+    /** Hard-links an unpacked installation (runtime/postgres-*) into {@code target}; on any failure leaves nothing behind. */
+    private static void linkBinaries(Path source, Path target) {
+        if (!Files.isDirectory(source) || Files.exists(target)) {
+            return;
         }
-        try (java.util.stream.Stream<Path> children = Files.list(runtime)) {
-            return children.filter(p -> p.getFileName().toString().startsWith("postgres-")
-                            && Files.isExecutable(p.resolve("bin").resolve("postgres")))
-                    .findFirst();
-        } catch (IOException e) {
-            return Optional.empty();
+        try (java.util.stream.Stream<Path> walk = Files.walk(source)) {
+            for (Path from : walk.toList()) {
+                Path to = target.resolve(source.relativize(from).toString());
+                if (Files.isSymbolicLink(from)) {
+                    Files.createSymbolicLink(to, Files.readSymbolicLink(from));
+                } else if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                    Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+                } else {
+                    Files.createLink(to, from);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteTree(target);
+            } catch (IOException ignored) {
+                // the start unpacks over what is left
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 }
