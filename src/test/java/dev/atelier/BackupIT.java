@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupIT {
 
-    private static final Duration START = Duration.ofSeconds(60);
+    /** Generous: on a loaded machine (several builds on two cores) a start has taken over a minute. */
+    private static final Duration START = Duration.ofSeconds(120);
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
@@ -79,9 +81,7 @@ class BackupIT {
             Poll.until("the load to commit rows", Duration.ofSeconds(10), () -> committedBeforeT.size() > 50);
             long backupStarted = System.nanoTime();
             ServerProcess backup = ServerProcess.start(env, "backup", "--data-dir", data.toString());
-            assertThat(backup.awaitExit(Duration.ofSeconds(60)))
-                    .as(backup.stderr())
-                    .isZero();
+            assertThat(backup.awaitExit(START)).as(backup.stderr()).isZero();
             long backupMillis = (System.nanoTime() - backupStarted) / 1_000_000;
             assertThat(backup.stdout()).contains("base backup").contains("done");
             int rowsAtBackupEnd = committedBeforeT.size();
@@ -124,7 +124,7 @@ class BackupIT {
         long restoreStarted = System.nanoTime();
         ServerProcess restore = ServerProcess.start(
                 env, "restore", "--to", restored.toString(), "--at", t.toString(), "--data-dir", data.toString());
-        assertThat(restore.awaitExit(Duration.ofSeconds(60)))
+        assertThat(restore.awaitExit(START))
                 .as(restore.stdout() + restore.stderr())
                 .isZero();
         long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
@@ -164,13 +164,13 @@ class BackupIT {
 
         long verifyStarted = System.nanoTime();
         ServerProcess verify = ServerProcess.start(env, "backup", "verify", "--data-dir", data.toString());
-        assertThat(verify.awaitExit(Duration.ofSeconds(60)))
+        assertThat(verify.awaitExit(START))
                 .as(verify.stdout() + verify.stderr())
                 .isZero();
         long verifyMillis = (System.nanoTime() - verifyStarted) / 1_000_000;
         assertThat(verify.stdout()).contains("verified: base backup");
         ServerProcess list = ServerProcess.start(env, "backup", "list", "--data-dir", data.toString());
-        assertThat(list.awaitExit(Duration.ofSeconds(30))).isZero();
+        assertThat(list.awaitExit(START)).isZero();
         assertThat(list.stdout()).contains("archived WAL files");
         System.out.printf("restore to T: %d ms; verify: %d ms%n", restoreMillis, verifyMillis);
 
@@ -221,13 +221,13 @@ class BackupIT {
         }
         Poll.until(
                 "WAL segment " + segment + " in the archive",
-                Duration.ofSeconds(30),
+                Duration.ofSeconds(60),
                 () -> Files.exists(backups.resolve("wal").resolve(segment + ".gz")));
     }
 
     private static String fails(Map<String, String> env, String... args) throws Exception {
         ServerProcess p = ServerProcess.start(env, args);
-        int code = p.awaitExit(Duration.ofSeconds(60));
+        int code = p.awaitExit(START);
         assertThat(code).as(String.join(" ", args) + ": " + p.stdout()).isNotZero();
         return p.stderr();
     }
