@@ -81,6 +81,8 @@ async function launch(port) {
     ATELIER_AI_LOCAL_FAULTS: [process.env.ATELIER_AI_LOCAL_FAULTS, 'delula:e2e-delula-failing=fail']
       .filter(Boolean).join(','),
     ATELIER_DELULA_GENERATION_BACKOFF_MS: '100',
+    // No WAL archive: it would go beside the temporary data directory and outlive it.
+    ATELIER_BACKUP_ENABLED: 'false',
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

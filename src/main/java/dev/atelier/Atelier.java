@@ -25,6 +25,21 @@ public final class Atelier {
                          render art with the built-in AI provider alone on T threads; print renders
                          per second (the ceiling of bench/generation, which adds the platform)
             %s
+              backup     take a base backup of the embedded database now (online, beside a running
+                         server or on its own); then apply retention
+              backup list
+                         list the base backups and the time range they restore to
+              backup verify
+                         restore the latest backup into a scratch directory, start it and compare
+                         every table's count and checksum; check every archive file's SHA-256
+              restore --to DIR [--at TIMESTAMP | --latest]
+                         restore into the new directory DIR (latest archived state by default);
+                         then: serve --data-dir DIR
+              export FILE
+                         write a logical dump of the database (embedded or DATABASE_URL)
+              import FILE
+                         load a dump into an empty database (embedded or DATABASE_URL)
+
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
               --port N         HTTP port for serve (default %d)
@@ -38,6 +53,8 @@ public final class Atelier {
                                   (postgres://user:pass@host:5432/db or jdbc:postgresql://...)
               ATELIER_JWT_SECRET  JWT signing secret (default: created in the data directory)
               ATELIER_ENCRYPTION_KEYS  keys for secrets at rest, id:base64key,... (default: data directory)
+              ATELIER_BACKUP_DIR  backups of the embedded database (default: <data dir>-backups beside it);
+                                  see the README's Backups section for the schedule and retention
               ATELIER_DATA_DIR, ATELIER_PORT, ATELIER_HOST, ATELIER_LOG_LEVEL   defaults for the options above
             """.formatted(AdminCommand.USAGE, Settings.DEFAULT_DATA_DIRECTORY, Settings.DEFAULT_PORT);
 
@@ -80,7 +97,11 @@ public final class Atelier {
             command = "ledger " + rest.remove(0);
         }
         Settings settings;
+        BackupCommands.Args backup = null;
         try {
+            if (BackupCommands.handles(command)) {
+                backup = BackupCommands.parse(command, rest);
+            }
             settings = parseOptions(Settings.fromEnvironment(System.getenv()), rest);
             Logging.setLevel(settings.logLevel());
         } catch (IllegalArgumentException e) {
@@ -89,6 +110,9 @@ public final class Atelier {
             return 1;
         }
         try {
+            if (backup != null) {
+                return BackupCommands.run(backup, settings, out, err);
+            }
             switch (command) {
                 case "serve" -> {
                     Server server = Server.start(settings);
@@ -110,6 +134,10 @@ public final class Atelier {
                     return 2;
                 }
             }
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            LoggerFactory.getLogger(Atelier.class).debug("command failed", e);
+            err.println("atelier: " + command + " failed: " + e.getMessage());
+            return 1;
         } catch (IllegalStateException | IllegalArgumentException e) {
             // An operator's problem (port taken, database unreachable, wrong secret): one line says it all.
             LoggerFactory.getLogger(Atelier.class).debug("start-up failed", e);

@@ -1,6 +1,8 @@
 package dev.atelier;
 
 import dev.atelier.platform.auth.JwtKeys;
+import dev.atelier.platform.backup.BackupSettings;
+import dev.atelier.platform.backup.Backups;
 import dev.atelier.platform.crypto.Keyring;
 import dev.atelier.platform.db.DataDirectory;
 import dev.atelier.platform.db.Database;
@@ -84,9 +86,10 @@ public final class Server implements AutoCloseable {
             if (settings.databaseUrl() != null) {
                 target = DatabaseTarget.fromUrl(settings.databaseUrl());
             } else {
-                embedded = EmbeddedDatabase.start(dataDirectory);
+                embedded = startEmbedded(dataDirectory);
                 target = embedded.target();
             }
+            Backups.@Nullable Live backups = embedded == null ? null : liveBackups(dataDirectory, target);
             String loginRole = Migrations.prepare(target, keys.fingerprint(), keys.databasePassword())
                     .loginRole();
             database = Database.connect(
@@ -104,6 +107,9 @@ public final class Server implements AutoCloseable {
                         ctx.getBeanFactory().registerSingleton("keyring", keyring);
                         ctx.getBeanFactory().registerSingleton("settings", settings);
                         ctx.getBeanFactory().registerSingleton("jobListener", jobListener(target, loginRole, keys));
+                        if (backups != null) {
+                            ctx.getBeanFactory().registerSingleton("backups", backups);
+                        }
                     })
                     .properties(Map.of(
                             "server.port", Integer.toString(settings.port()),
@@ -121,6 +127,40 @@ public final class Server implements AutoCloseable {
             dataDirectory.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts the embedded cluster with WAL archiving into the backup directory (unless backups are
+     * disabled): every start does, also for {@code migrate}, so the archive has no gaps.
+     */
+    static EmbeddedDatabase startEmbedded(DataDirectory dataDirectory) {
+        return EmbeddedDatabase.start(
+                dataDirectory, backupSettings(dataDirectory.root()).serverSettings());
+    }
+
+    static BackupSettings backupSettings(java.nio.file.Path dataRoot) {
+        return BackupSettings.of(dataRoot, System::getenv);
+    }
+
+    /** The embedded database's backups for the backup schedule, or null when backups are disabled. */
+    private static Backups.@Nullable Live liveBackups(DataDirectory dataDirectory, DatabaseTarget target) {
+        BackupSettings settings = backupSettings(dataDirectory.root());
+        if (!settings.enabled()) {
+            return null;
+        }
+        return new Backups.Live(
+                new Backups(settings, dataDirectory.root(), java.time.Clock.systemUTC()), () -> owner(target));
+    }
+
+    /** A connection as the database's owner (the superuser of the embedded cluster). */
+    static java.sql.Connection owner(DatabaseTarget target) throws java.sql.SQLException {
+        Properties login = new Properties();
+        login.setProperty("user", target.ownerUser());
+        if (target.ownerPassword() != null) {
+            login.setProperty("password", target.ownerPassword());
+        }
+        login.setProperty("ApplicationName", "atelier-backup");
+        return DriverManager.getConnection(target.jdbcUrl(), login);
     }
 
     /**
@@ -143,7 +183,7 @@ public final class Server implements AutoCloseable {
         try (DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory())) {
             JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
             String url = settings.databaseUrl();
-            EmbeddedDatabase embedded = url == null ? EmbeddedDatabase.start(dataDirectory) : null;
+            EmbeddedDatabase embedded = url == null ? startEmbedded(dataDirectory) : null;
             try {
                 DatabaseTarget target = url != null
                         ? DatabaseTarget.fromUrl(url)
@@ -196,7 +236,7 @@ public final class Server implements AutoCloseable {
         try (DataDirectory dataDirectory = DataDirectory.lock(settings.dataDirectory())) {
             JwtKeys keys = JwtKeys.load(settings.jwtSecret(), dataDirectory.root());
             String url = settings.databaseUrl();
-            EmbeddedDatabase embedded = url == null ? EmbeddedDatabase.start(dataDirectory) : null;
+            EmbeddedDatabase embedded = url == null ? startEmbedded(dataDirectory) : null;
             try {
                 DatabaseTarget target = url != null
                         ? DatabaseTarget.fromUrl(url)

@@ -51,14 +51,6 @@ class S3StorageIT {
         }
     }
 
-    private static String line(String output, String label) {
-        return output.lines()
-                .filter(l -> l.trim().startsWith(label))
-                .map(l -> l.substring(l.indexOf(label) + label.length()).trim())
-                .findFirst()
-                .orElseThrow();
-    }
-
     private HttpResponse<String> send(String method, String path, String token, String type, byte[] body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path))
@@ -132,8 +124,8 @@ class S3StorageIT {
             });
             s3.createBucket(b -> b.bucket(S3_BUCKET));
             api = server.awaitApiUrl(Duration.ofSeconds(90)) + "/storage/v1";
-            key = line(server.stdout(), "service_role key:");
-            String anon = line(server.stdout(), "anon key:");
+            key = ServerProcess.line(server.stdout(), "service_role key:");
+            String anon = ServerProcess.line(server.stdout(), "anon key:");
 
             assertThat(send("POST", "/bucket", "application/json", "{\"name\":\"docs\"}")
                             .statusCode())

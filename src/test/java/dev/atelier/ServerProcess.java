@@ -47,6 +47,8 @@ final class ServerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("DATABASE_URL");
         builder.environment().keySet().removeIf(k -> k.startsWith("ATELIER_"));
+        // No WAL archive unless a test asks: it would go beside the temporary data directory and outlive it.
+        builder.environment().put("ATELIER_BACKUP_ENABLED", "false");
         builder.environment().putAll(env);
         return new ServerProcess(builder.start());
     }
@@ -107,6 +109,23 @@ final class ServerProcess implements AutoCloseable {
 
     String stderr() {
         return String.join("\n", stderr);
+    }
+
+    /** What a process printed after {@code label} on the first line that starts with it ("service_role key:"). */
+    static String line(String output, String label) {
+        return output.lines()
+                .filter(l -> l.trim().startsWith(label))
+                .map(l -> l.substring(l.indexOf(label) + label.length()).trim())
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** A request to {@code url} with {@code key} as apikey and bearer token, timing out after 30 s. */
+    static HttpRequest.Builder authorized(String url, String key) {
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("apikey", key)
+                .header("Authorization", "Bearer " + key);
     }
 
     static HttpResponse<String> get(String url) throws IOException, InterruptedException {

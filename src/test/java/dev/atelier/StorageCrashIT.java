@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.testing.Poll;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -75,21 +74,6 @@ class StorageCrashIT {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static String line(String output, String label) {
-        return output.lines()
-                .filter(l -> l.trim().startsWith(label))
-                .map(l -> l.substring(l.indexOf(label) + label.length()).trim())
-                .findFirst()
-                .orElseThrow();
-    }
-
-    private static HttpRequest.Builder request(String url, String key) {
-        return HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .header("apikey", key)
-                .header("Authorization", "Bearer " + key);
-    }
-
     @Test
     void aKilledServerServesNoHalfFileAndTheSweepFindsNoMismatch() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
@@ -98,9 +82,9 @@ class StorageCrashIT {
         String key;
         try (ServerProcess server = ServerProcess.start("serve", "--data-dir", dataDir.toString(), "--port", "0")) {
             String url = server.awaitApiUrl(Duration.ofSeconds(60)) + "/storage/v1";
-            key = line(server.stdout(), "service_role key:");
+            key = ServerProcess.line(server.stdout(), "service_role key:");
             HttpResponse<String> bucket = http.send(
-                    request(url + "/bucket", key)
+                    ServerProcess.authorized(url + "/bucket", key)
                             .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"crash\"}"))
                             .build(),
@@ -109,7 +93,7 @@ class StorageCrashIT {
 
             List<CompletableFuture<Void>> uploads = IntStream.range(0, UPLOADS)
                     .mapToObj(i -> http.sendAsync(
-                                    request(url + "/object/crash/file-" + i + ".bin", key)
+                                    ServerProcess.authorized(url + "/object/crash/file-" + i + ".bin", key)
                                             .header("Content-Type", "application/octet-stream")
                                             .POST(HttpRequest.BodyPublishers.fromPublisher(
                                                     HttpRequest.BodyPublishers.ofInputStream(() -> bytesOf(i)), SIZE))
@@ -138,7 +122,7 @@ class StorageCrashIT {
             int present = 0;
             for (int i = 0; i < UPLOADS; i++) {
                 HttpResponse<InputStream> r = http.send(
-                        request(url + "/object/crash/file-" + i + ".bin", key)
+                        ServerProcess.authorized(url + "/object/crash/file-" + i + ".bin", key)
                                 .GET()
                                 .build(),
                         HttpResponse.BodyHandlers.ofInputStream());
@@ -159,7 +143,7 @@ class StorageCrashIT {
                 assertThat(staged).as("nothing left staged").isEmpty();
             }
             HttpResponse<String> sweep = http.send(
-                    request(url + "/admin/sweep", key)
+                    ServerProcess.authorized(url + "/admin/sweep", key)
                             .POST(HttpRequest.BodyPublishers.noBody())
                             .build(),
                     HttpResponse.BodyHandlers.ofString());

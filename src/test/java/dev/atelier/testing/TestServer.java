@@ -93,6 +93,8 @@ public final class TestServer {
                 System.setProperty("atelier.infinitestories.image-size", "256");
                 // Delula's generation retries wait 50 ms, not a second (ADR 13).
                 System.setProperty("atelier.delula.generation.backoff-ms", "50");
+                // No WAL archiving for the shared server: the backup tests start clusters of their own.
+                System.setProperty("atelier.backup.enabled", "false");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

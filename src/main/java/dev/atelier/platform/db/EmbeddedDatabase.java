@@ -57,6 +57,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private final Path pgData;
     private final String password;
     private final int port;
+    /** Extra {@code name=value} settings for every start (WAL archiving, recovery). */
+    private final List<String> settings;
+
     private final Deque<String> recentOutput = new ArrayDeque<>();
     private volatile @Nullable Process postmaster;
     private volatile boolean up;
@@ -64,17 +67,55 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private volatile Runnable onRestart = () -> {};
     private @Nullable Thread supervisor;
 
-    private EmbeddedDatabase(Path installation, Path pgData, String password, int port) {
+    private EmbeddedDatabase(Path installation, Path pgData, String password, int port, List<String> settings) {
         this.installation = installation;
         this.pgData = pgData;
         this.password = password;
         this.port = port;
+        this.settings = List.copyOf(settings);
     }
 
     /** Starts the cluster of a locked data directory, first stopping a postmaster orphaned by a crashed JVM. */
     public static EmbeddedDatabase start(DataDirectory dataDirectory) {
+        return start(dataDirectory, List.of());
+    }
+
+    /**
+     * As {@link #start(DataDirectory)}, with extra server settings ({@code name=value}, passed as
+     * {@code -c}) on this and every restart: platform.backup's WAL archiving.
+     */
+    public static EmbeddedDatabase start(DataDirectory dataDirectory, List<String> settings) {
         Path installation = PostgresBinaries.unpack(dataDirectory.resolve("runtime"));
-        return start(installation, dataDirectory.resolve("postgres"), dataDirectory.resolve("database-password"));
+        return start(
+                installation, dataDirectory.resolve("postgres"), dataDirectory.resolve("database-password"), settings);
+    }
+
+    /**
+     * The embedded cluster that a running server holds in {@code dataRoot} (its port from
+     * {@code postmaster.pid}, its password from the data directory), for commands that work beside
+     * a running server ({@code atelier backup}); empty when none runs there.
+     */
+    public static Optional<DatabaseTarget> running(Path dataRoot) {
+        Path pidFile = dataRoot.resolve("postgres").resolve("postmaster.pid");
+        Path passwordFile = dataRoot.resolve("database-password");
+        try {
+            if (!Files.exists(pidFile) || !Files.exists(passwordFile)) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            if (lines.size() < 8 || !lines.get(7).trim().equals("ready")) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(lines.get(0).trim());
+            if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+                return Optional.empty();
+            }
+            int port = Integer.parseInt(lines.get(3).trim());
+            return Optional.of(
+                    new DatabaseTarget("127.0.0.1", port, "postgres", SUPERUSER, password(passwordFile), ""));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -82,6 +123,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * {@code installation} (its {@code bin/}), the superuser's password kept in {@code passwordFile}.
      */
     public static EmbeddedDatabase start(Path installation, Path pgData, Path passwordFile) {
+        return start(installation, pgData, passwordFile, List.of());
+    }
+
+    /** As {@link #start(Path, Path, Path)}, with extra {@code name=value} server settings. */
+    public static EmbeddedDatabase start(Path installation, Path pgData, Path passwordFile, List<String> settings) {
         stopOrphanedPostmaster(pgData);
         try {
             String password = password(passwordFile);
@@ -91,7 +137,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 setPasswordOffline(installation, pgData, password);
             }
             Files.writeString(pgData.resolve("pg_hba.conf"), HBA);
-            EmbeddedDatabase db = new EmbeddedDatabase(installation, pgData, password, freePort());
+            EmbeddedDatabase db = new EmbeddedDatabase(installation, pgData, password, freePort(), settings);
             db.launch();
             db.supervise();
             return db;
@@ -187,6 +233,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 "log_rotation_age=1d",
                 "-c",
                 "log_rotation_size=0"));
+        for (String setting : settings) {
+            command.add("-c");
+            command.add(setting);
+        }
         Process process = new ProcessBuilder(asDatabaseUser(command))
                 .redirectErrorStream(true)
                 .start();

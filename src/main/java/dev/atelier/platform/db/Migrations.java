@@ -35,13 +35,22 @@ public final class Migrations {
      * @param loginPassword     the password the pool logs in with (derived from the JWT secret)
      */
     public static Prepared prepare(DatabaseTarget target, String secretFingerprint, String loginPassword) {
+        return prepare(target, secretFingerprint, loginPassword, null);
+    }
+
+    /**
+     * As {@link #prepare(DatabaseTarget, String, String)}, migrating only up to {@code version}
+     * (all migrations when null): {@code atelier import} recreates the schema of the dump it loads.
+     */
+    public static Prepared prepare(
+            DatabaseTarget target, String secretFingerprint, String loginPassword, @Nullable String version) {
         try (Connection owner = connectAsOwner(target)) {
             requirePrivileges(owner, target);
             LoginRole.requireSameSecret(owner, secretFingerprint);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot check the database " + where(target) + ": " + e.getMessage(), e);
         }
-        MigrateResult result = migrate(target);
+        MigrateResult result = migrate(target, version);
         try (Connection owner = connectAsOwner(target)) {
             String role = LoginRole.claim(owner, target, secretFingerprint, loginPassword);
             return new Prepared(result, role);
@@ -51,13 +60,16 @@ public final class Migrations {
         }
     }
 
-    private static MigrateResult migrate(DatabaseTarget target) {
-        Flyway flyway = Flyway.configure()
+    private static MigrateResult migrate(DatabaseTarget target, @Nullable String version) {
+        var configuration = Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword())
                 .locations("classpath:db/migration")
                 .schemas("platform")
-                .createSchemas(true)
-                .load();
+                .createSchemas(true);
+        if (version != null) {
+            configuration = configuration.target(version);
+        }
+        Flyway flyway = configuration.load();
         try {
             return flyway.migrate();
         } catch (FlywayException e) {
