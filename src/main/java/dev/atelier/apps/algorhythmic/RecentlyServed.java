@@ -43,8 +43,17 @@ class RecentlyServed {
 
     private final LocalCache<String, Served> cache;
 
+    @org.springframework.beans.factory.annotation.Autowired
     RecentlyServed(Caches caches) {
-        this.cache = caches.local(CACHE, new LocalCache.Spec<>(Duration.ofHours(1), MAX_BYTES, Served::bytes));
+        this(caches.local(CACHE, spec()));
+    }
+
+    RecentlyServed(LocalCache<String, Served> cache) {
+        this.cache = cache;
+    }
+
+    static LocalCache.Spec<Served> spec() {
+        return new LocalCache.Spec<>(Duration.ofHours(1), MAX_BYTES, Served::bytes);
     }
 
     static String key(String userId, String sessionId, String endpoint) {

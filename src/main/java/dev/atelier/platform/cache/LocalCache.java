@@ -78,6 +78,14 @@ public final class LocalCache<K, V> implements CacheMetrics {
         apply(rules);
     }
 
+    /**
+     * A cache outside any server's registry, on its own ticker: not governed by cache_config and
+     * not reported. For tests and tools that need a cache's behaviour with a clock they move.
+     */
+    public static <K, V> LocalCache<K, V> standalone(String name, Spec<V> spec, Ticker ticker) {
+        return new LocalCache<>(name, spec, ticker, CacheRules.NONE);
+    }
+
     private long weigh(K key, V value) {
         return ENTRY_OVERHEAD
                 + 2L * String.valueOf(key).length()

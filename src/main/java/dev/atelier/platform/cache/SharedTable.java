@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  */
 sealed interface SharedTable {
 
-    Pattern TABLE = Pattern.compile("[a-z_]+\\.[a-z_]+");
+    Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*");
 
     String table();
 
