@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * The server's caches by name, and what they share: the rows of {@code rotation.cache_config}
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * of PostgreSQL caches' access counts (every {@link #FLUSH}), and the clean-up job that expires
  * and trims every PostgreSQL cache once per period across all servers ({@link #EXPIRE_SCHEDULE}).
  */
-public final class Caches implements AutoCloseable {
+public final class Caches implements AutoCloseable, SmartLifecycle {
 
     public static final Duration FLUSH = Duration.ofSeconds(5);
     public static final String EXPIRE_SCHEDULE = "platform.cache.expire";
@@ -165,8 +166,9 @@ public final class Caches implements AutoCloseable {
         return n;
     }
 
-    /** Reads cache_config and starts the refresh and flush loop of this server. */
-    synchronized void start() {
+    /** Reads cache_config and starts the refresh and flush loop of this server (with the application). */
+    @Override
+    public synchronized void start() {
         try {
             refresh();
         } catch (SQLException | RuntimeException e) {
@@ -188,6 +190,17 @@ public final class Caches implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             log.debug("cache_config not re-read ({})", e.getMessage());
         }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return background != null;
+    }
+
+    /** Stops the loop and writes the pending access counts (with the application). */
+    @Override
+    public void stop() {
+        close();
     }
 
     @Override

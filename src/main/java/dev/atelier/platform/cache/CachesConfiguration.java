@@ -10,15 +10,15 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The server's {@link Caches}: started with the application (cache_config read, refresh and flush
- * loop), flushed when it stops, and its clean-up on the job engine's schedule: hourly at minute 0,
- * as InfiniteStories' document schedules {@code cleanup_expired_cache()} with pg_cron, once per
- * hour across all servers; an hour missed while no server ran is made up once.
+ * The server's {@link Caches} (a lifecycle bean: cache_config read and the refresh and flush
+ * loop started with the application, counts flushed when it stops), and its clean-up on the job
+ * engine's schedule: hourly at minute 0, as InfiniteStories' document schedules
+ * {@code cleanup_expired_cache()} with pg_cron, once per hour across all servers; an hour missed
+ * while no server ran is made up once.
  */
 @Configuration
 class CachesConfiguration {
@@ -43,29 +43,5 @@ class CachesConfiguration {
                     }
                 }));
         return caches;
-    }
-
-    @Bean
-    SmartLifecycle cachesLifecycle(Caches caches) {
-        return new SmartLifecycle() {
-            private volatile boolean running;
-
-            @Override
-            public void start() {
-                caches.start();
-                running = true;
-            }
-
-            @Override
-            public void stop() {
-                caches.close();
-                running = false;
-            }
-
-            @Override
-            public boolean isRunning() {
-                return running;
-            }
-        };
     }
 }

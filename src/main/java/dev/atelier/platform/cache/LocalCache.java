@@ -6,7 +6,6 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -19,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * a change of the table reaches a running cache at the next refresh, entries already held
  * included. Time is Caffeine's {@link Ticker}, so tests move it instead of waiting.
  */
-public final class LocalCache<K, V> implements CacheMetrics {
+public final class LocalCache<K, V> extends Counts {
 
     /** The defaults a cache keeps while no pattern of cache_config governs it. */
     public record Spec<V>(Duration ttl, long maxBytes, ToLongFunction<V> sizer) {
@@ -42,11 +41,6 @@ public final class LocalCache<K, V> implements CacheMetrics {
     private volatile CacheRules rules = CacheRules.NONE;
     private volatile boolean anyDisabled;
     private volatile boolean cacheEnabled = true;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder puts = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
 
     LocalCache(String name, Spec<V> spec, Ticker ticker, CacheRules rules) {
         this.name = name;
@@ -212,31 +206,6 @@ public final class LocalCache<K, V> implements CacheMetrics {
     /** Runs Caffeine's pending maintenance (expiry, eviction) now. */
     public void cleanUp() {
         cache.cleanUp();
-    }
-
-    @Override
-    public long hits() {
-        return hits.sum();
-    }
-
-    @Override
-    public long misses() {
-        return misses.sum();
-    }
-
-    @Override
-    public long puts() {
-        return puts.sum();
-    }
-
-    @Override
-    public long evictions() {
-        return evictions.sum();
-    }
-
-    @Override
-    public long invalidations() {
-        return invalidations.sum();
     }
 
     /** Takes new cache_config rows: size, on/off, and each held entry's expiry from its write time. */

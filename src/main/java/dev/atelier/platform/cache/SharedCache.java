@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * flush ({@link Caches#FLUSH}), not one UPDATE per hit: a hit costs one indexed SELECT, and the
  * columns lag by at most a flush (or are lost with the server if it dies between two).
  */
-public final class SharedCache implements CacheMetrics {
+public final class SharedCache extends Counts {
 
     private static final Logger log = LoggerFactory.getLogger(SharedCache.class);
 
@@ -40,11 +40,6 @@ public final class SharedCache implements CacheMetrics {
     private final Clock clock;
     private volatile CacheRules rules;
     private final ConcurrentHashMap<String, Pending> reads = new ConcurrentHashMap<>();
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder puts = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
 
     private static final class Pending {
         final LongAdder count = new LongAdder();
@@ -209,30 +204,5 @@ public final class SharedCache implements CacheMetrics {
 
     void apply(CacheRules next) {
         rules = next;
-    }
-
-    @Override
-    public long hits() {
-        return hits.sum();
-    }
-
-    @Override
-    public long misses() {
-        return misses.sum();
-    }
-
-    @Override
-    public long puts() {
-        return puts.sum();
-    }
-
-    @Override
-    public long evictions() {
-        return evictions.sum();
-    }
-
-    @Override
-    public long invalidations() {
-        return invalidations.sum();
     }
 }

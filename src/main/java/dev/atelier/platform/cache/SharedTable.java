@@ -44,6 +44,33 @@ sealed interface SharedTable {
 
     record Access(long count, Instant last) {}
 
+    private static int count(Connection c, String sql) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql);
+                ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static int deleteExpired(Connection c, String table) throws SQLException {
+        return count(
+                c, "with d as (delete from " + table + " where expires_at < now() returning 1) select count(*) from d");
+    }
+
+    /**
+     * Deletes the rows beyond {@code maxBytes}, adding up sizes in the order of {@code keep} (the
+     * rows most worth keeping first): one windowed DELETE. The identifiers are this file's own.
+     */
+    private static int trimTo(Connection c, String table, String id, String size, String keep, long maxBytes)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("delete from " + table + " where " + id + " in (select " + id
+                + " from (select " + id + ", sum(" + size + ") over (order by " + keep + ", " + id
+                + " rows unbounded preceding) as running from " + table + ") r where r.running > ?)")) {
+            s.setLong(1, maxBytes);
+            return s.executeUpdate();
+        }
+    }
+
     static String checked(String table) {
         if (!TABLE.matcher(table).matches()) {
             throw new IllegalArgumentException("not a schema-qualified table name: " + table);
@@ -121,15 +148,7 @@ sealed interface SharedTable {
 
         @Override
         public int expire(Connection c) throws SQLException {
-            String sql = cleanupFunction != null
-                    ? "select " + cleanupFunction + "()"
-                    : "with d as (delete from " + table
-                            + " where expires_at < now() returning 1) select count(*) from d";
-            try (PreparedStatement s = c.prepareStatement(sql);
-                    ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
+            return cleanupFunction != null ? count(c, "select " + cleanupFunction + "()") : deleteExpired(c, table);
         }
 
         @Override
@@ -139,12 +158,7 @@ sealed interface SharedTable {
                 case LFU -> "access_count desc nulls last, last_accessed_at desc nulls last";
                 case TTL -> "expires_at desc";
             };
-            try (PreparedStatement s = c.prepareStatement("delete from " + table + " where key in (select key from"
-                    + " (select key, sum(coalesce(size_bytes, 1)) over (order by " + keep + ", key"
-                    + " rows unbounded preceding) as running from " + table + ") r where r.running > ?)")) {
-                s.setLong(1, maxBytes);
-                return s.executeUpdate();
-            }
+            return trimTo(c, table, "key", "coalesce(size_bytes, 1)", keep, maxBytes);
         }
 
         @Override
@@ -233,12 +247,7 @@ sealed interface SharedTable {
 
         @Override
         public int expire(Connection c) throws SQLException {
-            try (PreparedStatement s = c.prepareStatement("with d as (delete from " + table
-                            + " where expires_at < now() returning 1) select count(*) from d");
-                    ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
+            return deleteExpired(c, table);
         }
 
         @Override
@@ -248,12 +257,7 @@ sealed interface SharedTable {
                 case LFU -> "refresh_count desc, last_refreshed_at desc";
                 case TTL -> "expires_at desc nulls first";
             };
-            try (PreparedStatement s = c.prepareStatement("delete from " + table + " where id in (select id from"
-                    + " (select id, sum(octet_length(data::text)) over (order by " + keep + ", id"
-                    + " rows unbounded preceding) as running from " + table + ") r where r.running > ?)")) {
-                s.setLong(1, maxBytes);
-                return s.executeUpdate();
-            }
+            return trimTo(c, table, "id", "octet_length(data::text)", keep, maxBytes);
         }
 
         @Override

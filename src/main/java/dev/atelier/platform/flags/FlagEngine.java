@@ -556,13 +556,7 @@ public final class FlagEngine {
                 return false;
             }
         }
-        for (int i = 0; i < bits; i++) {
-            int mask = 0x80 >>> (i % 8);
-            if ((network[i / 8] & mask) != (address[i / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
+        return contains(network, bits, address);
     }
 
     /** An IP literal's bytes without any name lookup, or null. */
