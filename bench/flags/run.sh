@@ -29,7 +29,7 @@ rm -rf "$WORK/data"
 java -jar "$BUILD/atelier.jar" serve --data-dir "$WORK/data" --port "$PORT" --log-level warn > "$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
+for _ in $(seq 1 400); do
   grep -q "service_role key:" "$WORK/server.log" 2>/dev/null && break
   sleep 1
 done
