@@ -12,6 +12,8 @@ import dev.atelier.platform.ai.Scene;
 import dev.atelier.platform.ai.StoryPrompt;
 import dev.atelier.platform.ai.Text;
 import dev.atelier.platform.ai.Thumbnails;
+import dev.atelier.platform.cache.Caches;
+import dev.atelier.platform.cache.SharedCache;
 import dev.atelier.platform.db.Caller;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.jobs.GiveUpNow;
@@ -45,6 +47,9 @@ import org.springframework.stereotype.Component;
 @Component
 class StoryJobs {
 
+    /** The story cache's name: its cache_config patterns start {@code infinitestories.cache_entries:}. */
+    static final String CACHE = "infinitestories.cache_entries";
+
     static final String ILLUSTRATION_KIND = "infinitestories.illustration";
     static final String ILLUSTRATIONS_BUCKET = "illustrations";
     static final String AVATARS_BUCKET = "avatars";
@@ -70,7 +75,7 @@ class StoryJobs {
     private final Database database;
     private final ProviderCalls calls;
     private final ServerFiles files;
-    private final Duration cacheTtl;
+    private final SharedCache stories;
     private final int imageSize;
     private volatile Duration storyTimeout;
     private volatile Duration imageTimeout;
@@ -78,6 +83,7 @@ class StoryJobs {
     StoryJobs(
             JobEngine jobs,
             Database database,
+            Caches caches,
             ProviderCalls calls,
             ServerFiles files,
             @Value("${ATELIER_INFINITESTORIES_CACHE_TTL_SECONDS:${atelier.infinitestories.cache-ttl-seconds:86400}}")
@@ -95,7 +101,15 @@ class StoryJobs {
         this.database = database;
         this.calls = calls;
         this.files = files;
-        this.cacheTtl = Duration.ofSeconds(Math.max(1, cacheTtlSeconds));
+        // The document's cache_entries, through the platform's PostgreSQL cache: its TTL unless a
+        // cache_config pattern (infinitestories.cache_entries:story:*) says otherwise; the hourly
+        // clean-up calls the document's cleanup_expired_cache().
+        this.stories = caches.keyValue(
+                CACHE,
+                "infinitestories.cache_entries",
+                "infinitestories.cleanup_expired_cache",
+                Duration.ofSeconds(Math.max(1, cacheTtlSeconds)),
+                null);
         this.imageSize = imageSize;
         this.storyTimeout = Duration.ofSeconds(Math.max(1, storyTimeoutSeconds));
         this.imageTimeout = Duration.ofSeconds(Math.max(1, imageTimeoutSeconds));
@@ -164,14 +178,7 @@ class StoryJobs {
         String language = args.path("language").asText("en");
         int maxScenes = args.path("max_scenes").asInt(5);
         long started = System.nanoTime();
-        JsonNode cached = database.transaction(
-                        Caller.serviceRole(),
-                        true,
-                        tx -> java.util.Optional.ofNullable(jsonOrNull(
-                                tx.connection(),
-                                "select value::text from infinitestories.cache_entries where key = ? and expires_at > now()",
-                                cacheKey)))
-                .orElse(null);
+        JsonNode cached = stories.get(cacheKey).map(StoryJobs::parse).orElse(null);
         ObjectNode result;
         boolean hit = cached != null && cached.path("content").isTextual();
         if (hit && cached instanceof ObjectNode cachedObject) {
@@ -328,26 +335,8 @@ class StoryJobs {
             scene.executeBatch();
             illustration.executeBatch(); // each pending row is an illustration job (V72)
         }
-        if (hit) {
-            try (PreparedStatement count = c.prepareStatement(
-                    "update infinitestories.cache_entries set access_count = access_count + 1, last_accessed_at = now() "
-                            + "where key = ?")) {
-                count.setString(1, cacheKey);
-                count.executeUpdate();
-            }
-        } else {
-            String value = result.toString();
-            try (PreparedStatement put = c.prepareStatement("""
-                    insert into infinitestories.cache_entries (key, value, expires_at, size_bytes)
-                    values (?, ?::jsonb, now() + ? * interval '1 second', ?)
-                    on conflict (key) do update set value = excluded.value, expires_at = excluded.expires_at,
-                        size_bytes = excluded.size_bytes, created_at = now(), last_accessed_at = now()""")) {
-                put.setString(1, cacheKey);
-                put.setString(2, value);
-                put.setLong(3, cacheTtl.toSeconds());
-                put.setInt(4, value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-                put.executeUpdate();
-            }
+        if (!hit) {
+            stories.put(c, cacheKey, result.toString());
         }
     }
 
@@ -592,6 +581,14 @@ class StoryJobs {
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
             }
+        }
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

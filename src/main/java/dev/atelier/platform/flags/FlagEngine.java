@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.platform.flags.FlagModel.Constraint;
 import dev.atelier.platform.flags.FlagModel.Dependency;
 import dev.atelier.platform.flags.FlagModel.Feature;
+import dev.atelier.platform.flags.FlagModel.IpRange;
 import dev.atelier.platform.flags.FlagModel.Override;
 import dev.atelier.platform.flags.FlagModel.Segment;
 import dev.atelier.platform.flags.FlagModel.Snapshot;
@@ -15,8 +16,12 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -151,14 +156,20 @@ public final class FlagEngine {
                 return true;
             case "userWithId": {
                 String uid = ctx.userId();
-                return uid != null && listed(p.get("userIds"), uid, false);
+                return uid != null && st.prepared().userIds().contains(uid);
             }
             case "gradualRolloutUserId":
-                return rollout(ctx.userId(), p.getOrDefault("groupId", f.name()), p.get("percentage"));
+                return rollout(
+                        ctx.userId(),
+                        p.getOrDefault("groupId", f.name()),
+                        st.prepared().percentage());
             case "gradualRolloutSessionId":
-                return rollout(ctx.sessionId(), p.getOrDefault("groupId", f.name()), p.get("percentage"));
+                return rollout(
+                        ctx.sessionId(),
+                        p.getOrDefault("groupId", f.name()),
+                        st.prepared().percentage());
             case "gradualRolloutRandom": {
-                Integer pct = percentage(p.get("percentage"));
+                Integer pct = st.prepared().percentage();
                 return pct != null && pct > 0 && ThreadLocalRandom.current().nextInt(1, 101) <= pct;
             }
             case "flexibleRollout": {
@@ -168,24 +179,18 @@ public final class FlagEngine {
                     case "random" -> randomId();
                     default -> ctx.field(stickiness);
                 };
-                return rollout(id, p.getOrDefault("groupId", f.name()), p.get("rollout"));
+                return rollout(
+                        id, p.getOrDefault("groupId", f.name()), st.prepared().rollout());
             }
             case "remoteAddress": {
                 String ip = ctx.remoteAddress();
-                String ips = p.get("IPs");
-                if (ip == null || ips == null) {
+                if (ip == null || !p.containsKey("IPs")) {
                     return false;
                 }
-                for (String range : ips.split(",")) {
-                    String r = range.trim();
-                    if (r.equals(ip) || cidrContains(r, ip)) {
-                        return true;
-                    }
-                }
-                return false;
+                return inRanges(st.prepared().ips(), ip, true);
             }
             case "applicationHostname":
-                return listed(p.get("hostNames"), HOSTNAME, true);
+                return st.prepared().hostListed();
             default:
                 return false;
         }
@@ -212,8 +217,7 @@ public final class FlagEngine {
         return false;
     }
 
-    private static boolean rollout(@Nullable String id, String groupId, @Nullable String percentage) {
-        Integer pct = percentage(percentage);
+    private static boolean rollout(@Nullable String id, String groupId, @Nullable Integer pct) {
         return id != null && !id.isEmpty() && pct != null && pct > 0 && FlagHash.bucket(groupId, id) <= pct;
     }
 
@@ -291,9 +295,15 @@ public final class FlagEngine {
         String op = c.operator();
         switch (op) {
             case "IN":
-                return value != null && c.values().contains(value);
+                return value != null
+                        && (c.parsed() instanceof Set<?> in
+                                ? in.contains(value)
+                                : c.values().contains(value));
             case "NOT_IN":
-                return value == null || !c.values().contains(value);
+                return value == null
+                        || !(c.parsed() instanceof Set<?> in
+                                ? in.contains(value)
+                                : c.values().contains(value));
             case "STR_CONTAINS":
             case "STR_STARTS_WITH":
             case "STR_ENDS_WITH": {
@@ -301,7 +311,11 @@ public final class FlagEngine {
                     return false;
                 }
                 String v = c.caseInsensitive() ? value.toLowerCase(Locale.ROOT) : value;
-                for (String candidate : c.values()) {
+                @SuppressWarnings("unchecked")
+                List<String> candidates = c.caseInsensitive() && c.parsed() instanceof List<?> lowered
+                        ? (List<String>) lowered
+                        : c.values();
+                for (String candidate : candidates) {
                     String w = c.caseInsensitive() ? candidate.toLowerCase(Locale.ROOT) : candidate;
                     boolean hit = switch (op) {
                         case "STR_CONTAINS" -> v.contains(w);
@@ -320,7 +334,7 @@ public final class FlagEngine {
             case "NUM_LT":
             case "NUM_LTE": {
                 BigDecimal a = number(value);
-                BigDecimal b = number(c.value());
+                BigDecimal b = c.parsed() instanceof BigDecimal n ? n : number(c.value());
                 if (a == null || b == null) {
                     return false;
                 }
@@ -336,7 +350,7 @@ public final class FlagEngine {
             case "DATE_AFTER":
             case "DATE_BEFORE": {
                 Instant at = value == null && c.contextName().equals("currentTime") ? Instant.now() : instant(value);
-                Instant limit = instant(c.value());
+                Instant limit = c.parsed() instanceof Instant i ? i : instant(c.value());
                 if (at == null || limit == null) {
                     return false;
                 }
@@ -348,7 +362,7 @@ public final class FlagEngine {
             case "SEMVER_LT":
             case "SEMVER_LTE": {
                 Semver a = Semver.parse(value);
-                Semver b = Semver.parse(c.value());
+                Semver b = c.parsed() instanceof Semver v ? v : Semver.parse(c.value());
                 if (a == null || b == null) {
                     return false;
                 }
@@ -368,6 +382,11 @@ public final class FlagEngine {
             case "IN_CIDR": {
                 if (value == null) {
                     return false;
+                }
+                if (c.parsed() instanceof List<?> ranges) {
+                    @SuppressWarnings("unchecked")
+                    List<IpRange> parsedRanges = (List<IpRange>) ranges;
+                    return inRanges(parsedRanges, value, false);
                 }
                 for (String range : c.values()) {
                     if (cidrContains(range.trim(), value)) {
@@ -411,6 +430,110 @@ public final class FlagEngine {
         }
     }
 
+    // ------------------------------------------------------------------------------------------
+    // Parsed once per snapshot
+    // ------------------------------------------------------------------------------------------
+
+    /** A strategy's parameters as {@link FlagModel.Prepared}; the same answers as parsing them each time. */
+    static FlagModel.Prepared prepare(Map<String, String> p) {
+        Set<String> userIds = new HashSet<>();
+        String csv = p.get("userIds");
+        if (csv != null) {
+            for (String item : csv.split(",")) {
+                userIds.add(item.trim());
+            }
+        }
+        return new FlagModel.Prepared(
+                Set.copyOf(userIds),
+                listed(p.get("hostNames"), HOSTNAME, true),
+                ranges(p.get("IPs") == null ? List.of() : List.of(p.get("IPs").split(","))),
+                percentage(p.get("percentage")),
+                percentage(p.get("rollout")));
+    }
+
+    /** A constraint's value or values parsed for its operator, or null (then parsed at evaluation). */
+    static @Nullable Object parse(
+            String operator, @Nullable String value, List<String> values, boolean caseInsensitive) {
+        switch (operator) {
+            case "IN", "NOT_IN":
+                return Set.copyOf(new HashSet<>(values));
+            case "STR_CONTAINS", "STR_STARTS_WITH", "STR_ENDS_WITH":
+                return caseInsensitive
+                        ? values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList()
+                        : null;
+            case "NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT", "NUM_LTE":
+                return number(value);
+            case "DATE_AFTER", "DATE_BEFORE":
+                return instant(value);
+            case "SEMVER_EQ", "SEMVER_GT", "SEMVER_GTE", "SEMVER_LT", "SEMVER_LTE":
+                return Semver.parse(value);
+            case "IN_CIDR":
+                return ranges(values);
+            default:
+                return null;
+        }
+    }
+
+    private static List<IpRange> ranges(List<String> texts) {
+        List<IpRange> out = new ArrayList<>();
+        for (String t : texts) {
+            String range = t.trim();
+            int slash = range.indexOf('/');
+            byte[] network = literal(slash < 0 ? range : range.substring(0, slash));
+            int bits = network == null ? 0 : network.length * 8;
+            if (network != null && slash >= 0) {
+                try {
+                    bits = Integer.parseInt(range.substring(slash + 1));
+                } catch (NumberFormatException e) {
+                    network = null;
+                }
+                if (bits < 0 || network != null && bits > network.length * 8) {
+                    network = null;
+                }
+            }
+            out.add(new IpRange(range, network, bits));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Whether {@code ip} is one of the ranges (the remoteAddress strategy also takes an exact
+     * textual match, as it always did); the address is parsed once, and only when needed.
+     */
+    private static boolean inRanges(List<IpRange> ranges, String ip, boolean textual) {
+        byte[] address = null;
+        boolean parsed = false;
+        for (IpRange r : ranges) {
+            if (textual && r.text().equals(ip)) {
+                return true;
+            }
+            if (r.network() == null) {
+                continue;
+            }
+            if (!parsed) {
+                address = literal(ip);
+                parsed = true;
+            }
+            if (address != null && contains(r.network(), r.bits(), address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean contains(byte[] network, int bits, byte[] address) {
+        if (network.length != address.length) {
+            return false;
+        }
+        for (int i = 0; i < bits; i++) {
+            int mask = 0x80 >>> (i % 8);
+            if ((network[i / 8] & mask) != (address[i / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether {@code ip} is {@code range} (an address or CIDR block); invalid input is no match. */
     static boolean cidrContains(String range, String ip) {
         byte[] address = literal(ip);
@@ -433,13 +556,7 @@ public final class FlagEngine {
                 return false;
             }
         }
-        for (int i = 0; i < bits; i++) {
-            int mask = 0x80 >>> (i % 8);
-            if ((network[i / 8] & mask) != (address[i / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
+        return contains(network, bits, address);
     }
 
     /** An IP literal's bytes without any name lookup, or null. */

@@ -95,7 +95,8 @@ public final class FlagJson {
                 Map.copyOf(parameters),
                 constraints(s.path("constraints")),
                 List.copyOf(segments),
-                variants(s.path("variants")));
+                variants(s.path("variants")),
+                FlagEngine.prepare(parameters));
     }
 
     public static Segment segment(JsonNode s) {
@@ -115,7 +116,8 @@ public final class FlagJson {
                     value,
                     c.path("inverted").asBoolean(false),
                     caseInsensitive,
-                    "REGEX".equals(operator) && value != null ? FlagRegex.compile(value, caseInsensitive) : null));
+                    "REGEX".equals(operator) && value != null ? FlagRegex.compile(value, caseInsensitive) : null,
+                    FlagEngine.parse(operator, value, texts(c.path("values")), caseInsensitive)));
         }
         return List.copyOf(out);
     }

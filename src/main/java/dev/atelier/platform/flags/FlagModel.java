@@ -30,9 +30,30 @@ public final class FlagModel {
             Map<String, String> parameters,
             List<Constraint> constraints,
             List<Integer> segments,
-            List<Variant> variants) {}
+            List<Variant> variants,
+            Prepared prepared) {}
 
-    /** A constraint; {@code regex} is the compiled REGEX value, null when invalid or not a REGEX. */
+    /**
+     * A strategy's parameters parsed once, when the snapshot is read, instead of at every
+     * evaluation: userIds as a set, whether this host is among hostNames, the IPs as parsed
+     * ranges, percentage and rollout as numbers (null when absent or not a number).
+     */
+    public record Prepared(
+            Set<String> userIds,
+            boolean hostListed,
+            List<IpRange> ips,
+            @Nullable Integer percentage,
+            @Nullable Integer rollout) {}
+
+    /** An address or CIDR block as written, with its network bytes and prefix (null bytes: invalid). */
+    public record IpRange(String text, byte @Nullable [] network, int bits) {}
+
+    /**
+     * A constraint; {@code regex} is the compiled REGEX value, null when invalid or not a REGEX;
+     * {@code parsed} is what the operator compares with, parsed once (a BigDecimal for NUM_*, an
+     * Instant for DATE_*, a Semver for SEMVER_*, a set for IN and NOT_IN, lower-cased values for
+     * case-insensitive STR_*, IpRanges for IN_CIDR), null when it does not parse.
+     */
     public record Constraint(
             String contextName,
             String operator,
@@ -40,7 +61,8 @@ public final class FlagModel {
             @Nullable String value,
             boolean inverted,
             boolean caseInsensitive,
-            @Nullable Pattern regex) {}
+            @Nullable Pattern regex,
+            @Nullable Object parsed) {}
 
     public record Variant(
             String name,

@@ -21,7 +21,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
             "dev.atelier.apps",
             "dev.atelier.platform.jobs",
             "dev.atelier.platform.flags",
-            "dev.atelier.platform.account"
+            "dev.atelier.platform.account",
+            "dev.atelier.platform.cache"
         })
 class ProblemHandler {
 

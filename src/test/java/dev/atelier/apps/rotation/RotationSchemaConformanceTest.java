@@ -328,7 +328,8 @@ class RotationSchemaConformanceTest {
                 "invalidation_rules jsonb!",
                 "monitoring_enabled boolean!",
                 "created_at timestamptz!",
-                "updated_at timestamptz!");
+                "updated_at timestamptz!",
+                "enabled boolean!"); // V105 (ADR 18)
         table(
                 COLUMNS,
                 "config_profiles",
@@ -938,6 +939,7 @@ class RotationSchemaConformanceTest {
                 Set.of(
                         "cache_config_cache_strategy_check",
                         "cache_config_max_size_mb_check",
+                        "cache_config_pattern_bounded", // V105
                         "cache_config_ttl_seconds_check"));
         CHECKS.put("config_profiles", Set.of("config_profiles_environment_check"));
         CHECKS.put(
@@ -1909,6 +1911,7 @@ class RotationSchemaConformanceTest {
                 bad("audio_quality_metrics", "audio_quality_metrics_silence_ratio_check", "silence_ratio", "-0.1"),
                 bad("cache_config", "cache_config_cache_strategy_check", "cache_strategy", "fifo"),
                 bad("cache_config", "cache_config_max_size_mb_check", "max_size_mb", "0"),
+                bad("cache_config", "cache_config_pattern_bounded", "cache_key_pattern", "x".repeat(201)),
                 bad("cache_config", "cache_config_ttl_seconds_check", "ttl_seconds", "0"),
                 bad("config_profiles", "config_profiles_environment_check", "environment", "test"),
                 bad("content_similarity", "content_similarity_confidence_check", "confidence", "2"),

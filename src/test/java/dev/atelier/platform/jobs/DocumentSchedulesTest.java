@@ -22,8 +22,9 @@ class DocumentSchedulesTest {
                 .isEqualTo("algorhythmic.credit-cycles every PT876000H latest, "
                         + "algorhythmic.retention 30 3 * * * latest, "
                         + "delula.daily-credits every PT876000H latest, "
-                        + "infinitestories.cleanup_expired_cache 0 * * * * latest, "
                         + "ledger.expire-holds every PT876000H latest, "
+                        + "platform.cache.expire 0 * * * * latest, " // InfiniteStories' cleanup_expired_cache() in it
+                        // (ADR 18)
                         + "platform.jobs.retention 17 3 * * * latest, "
                         + "rotation.aggregate_daily_metrics 10 0 * * * all, "
                         + "rotation.cleanup_expired_candidates 5 * * * * latest, "

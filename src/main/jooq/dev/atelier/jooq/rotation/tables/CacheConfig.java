@@ -106,6 +106,11 @@ public class CacheConfig extends TableImpl<CacheConfigRecord> {
      */
     public final TableField<CacheConfigRecord, OffsetDateTime> UPDATED_AT = createField(DSL.name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
 
+    /**
+     * The column <code>rotation.cache_config.enabled</code>.
+     */
+    public final TableField<CacheConfigRecord, Boolean> ENABLED = createField(DSL.name("enabled"), SQLDataType.BOOLEAN.nullable(false).defaultValue(DSL.field(DSL.raw("true"), SQLDataType.BOOLEAN)), this, "");
+
     private CacheConfig(Name alias, Table<CacheConfigRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -160,6 +165,7 @@ public class CacheConfig extends TableImpl<CacheConfigRecord> {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("cache_config_cache_strategy_check"), "((cache_strategy = ANY (ARRAY['lru'::text, 'lfu'::text, 'ttl'::text])))", true),
             Internal.createCheck(this, DSL.name("cache_config_max_size_mb_check"), "((max_size_mb > 0))", true),
+            Internal.createCheck(this, DSL.name("cache_config_pattern_bounded"), "(((length(cache_key_pattern) >= 1) AND (length(cache_key_pattern) <= 200)))", true),
             Internal.createCheck(this, DSL.name("cache_config_ttl_seconds_check"), "((ttl_seconds > 0))", true)
         );
     }

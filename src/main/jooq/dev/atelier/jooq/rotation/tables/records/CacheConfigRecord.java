@@ -161,6 +161,20 @@ public class CacheConfigRecord extends UpdatableRecordImpl<CacheConfigRecord> {
         return (OffsetDateTime) get(9);
     }
 
+    /**
+     * Setter for <code>rotation.cache_config.enabled</code>.
+     */
+    public void setEnabled(Boolean value) {
+        set(10, value);
+    }
+
+    /**
+     * Getter for <code>rotation.cache_config.enabled</code>.
+     */
+    public Boolean getEnabled() {
+        return (Boolean) get(10);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -184,7 +198,7 @@ public class CacheConfigRecord extends UpdatableRecordImpl<CacheConfigRecord> {
     /**
      * Create a detached, initialised CacheConfigRecord
      */
-    public CacheConfigRecord(Integer id, String cacheKeyPattern, Integer ttlSeconds, Integer maxSizeMb, Boolean compressionEnabled, String cacheStrategy, JSONB invalidationRules, Boolean monitoringEnabled, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    public CacheConfigRecord(Integer id, String cacheKeyPattern, Integer ttlSeconds, Integer maxSizeMb, Boolean compressionEnabled, String cacheStrategy, JSONB invalidationRules, Boolean monitoringEnabled, OffsetDateTime createdAt, OffsetDateTime updatedAt, Boolean enabled) {
         super(CacheConfig.CACHE_CONFIG);
 
         setId(id);
@@ -197,6 +211,7 @@ public class CacheConfigRecord extends UpdatableRecordImpl<CacheConfigRecord> {
         setMonitoringEnabled(monitoringEnabled);
         setCreatedAt(createdAt);
         setUpdatedAt(updatedAt);
+        setEnabled(enabled);
         resetChangedOnNotNull();
     }
 }
