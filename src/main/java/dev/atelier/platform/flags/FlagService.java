@@ -12,6 +12,7 @@ import dev.atelier.platform.flags.FlagModel.RotationRule;
 import dev.atelier.platform.flags.FlagModel.RotationType;
 import dev.atelier.platform.flags.FlagModel.Segment;
 import dev.atelier.platform.flags.FlagModel.Snapshot;
+import dev.atelier.platform.jobs.ChannelListener;
 import dev.atelier.platform.jobs.JobEngine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,8 +37,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +69,7 @@ public final class FlagService implements AutoCloseable {
     private final JobEngine.@Nullable Listener listener;
     private volatile Loaded loaded;
     private volatile boolean stopping;
-    private volatile @Nullable Connection listening;
-    private volatile boolean subscribed;
+    private volatile @Nullable ChannelListener listening;
     private final Object reloadLock = new Object();
     private final List<Thread> threads = new ArrayList<>();
     private final ConcurrentHashMap<CountKey, Counts> counts = new ConcurrentHashMap<>();
@@ -99,7 +97,13 @@ public final class FlagService implements AutoCloseable {
             log.warn("feature flags not loaded at start ({}); retrying in the background", e.getMessage());
         }
         if (listener != null) {
-            threads.add(daemon("flags-listener", this::listenLoop));
+            listening = ChannelListener.start("flags-listener", listener, "atelier_flags", this::reload, n -> {
+                try {
+                    reload();
+                } catch (SQLException e) {
+                    log.debug("flag reload failed ({})", e.getMessage());
+                }
+            });
         }
         threads.add(daemon("flags-poll-flush", this::pollAndFlushLoop));
     }
@@ -114,13 +118,9 @@ public final class FlagService implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        Connection l = listening;
+        ChannelListener l = listening;
         if (l != null) {
-            try {
-                l.close();
-            } catch (SQLException ignored) {
-                // closing anyway
-            }
+            l.close();
         }
         threads.forEach(Thread::interrupt);
         for (Thread t : threads) {
@@ -135,7 +135,8 @@ public final class FlagService implements AutoCloseable {
 
     /** Whether this server hears changes now (LISTEN is on and the snapshot was read after it). */
     public boolean isListening() {
-        return subscribed;
+        ChannelListener l = listening;
+        return l != null && l.isSubscribed();
     }
 
     public Loaded loaded() {
@@ -412,40 +413,6 @@ public final class FlagService implements AutoCloseable {
     // Background
     // ------------------------------------------------------------------------------------------
 
-    private void listenLoop() {
-        JobEngine.Listener source = java.util.Objects.requireNonNull(listener);
-        while (!stopping) {
-            try (Connection c = source.open()) {
-                listening = c;
-                try (Statement s = c.createStatement()) {
-                    s.execute("LISTEN atelier_flags");
-                }
-                reload(); // whatever changed while not listening
-                subscribed = true;
-                PGConnection pg = c.unwrap(PGConnection.class);
-                while (!stopping) {
-                    PGNotification[] received = pg.getNotifications(1000);
-                    if (received != null && received.length > 0) {
-                        reload();
-                    }
-                }
-            } catch (SQLException | RuntimeException e) {
-                if (stopping) {
-                    return;
-                }
-                log.debug("flag notifications interrupted ({}); polling until they are back", e.getMessage());
-                try {
-                    Thread.sleep(1000); // a reconnect delay, not a wait for a result
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } finally {
-                subscribed = false;
-                listening = null;
-            }
-        }
-    }
-
     private void pollAndFlushLoop() {
         long lastPoll = System.nanoTime();
         while (!stopping) {
@@ -455,7 +422,7 @@ public final class FlagService implements AutoCloseable {
                 return;
             }
             flush();
-            if (System.nanoTime() - lastPoll >= POLL.toNanos() || listening == null) {
+            if (System.nanoTime() - lastPoll >= POLL.toNanos() || !isListening()) {
                 lastPoll = System.nanoTime();
                 try {
                     reload();

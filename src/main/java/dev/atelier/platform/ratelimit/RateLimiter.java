@@ -1,0 +1,532 @@
+package dev.atelier.platform.ratelimit;
+
+import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.db.Database;
+import dev.atelier.platform.http.Cidrs;
+import dev.atelier.platform.jobs.ChannelListener;
+import dev.atelier.platform.jobs.JobEngine;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The platform's one rate limiter (docs/adr/0017-rate-limits.md). Rules come from
+ * {@code platform.rate_limit_rules} and Rotation's {@code rotation.rate_limits}, held in memory and
+ * reloaded when channel {@code atelier_ratelimit} says they changed. Counts live in
+ * {@code platform.rate_limit_counters}: a check is one upsert over every key the request counts
+ * against (a fixed window per key that starts with its first request), so every server on the
+ * database shares each count. The one thing kept per server is a key's refusal: a key over its
+ * limit stays over it until its window ends, on every server, so it is refused here without a
+ * round trip until then.
+ */
+public final class RateLimiter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
+    private static final int MAX_IDENTIFIER = 200;
+    private static final int MAX_LOCAL_BLOCKS = 100_000;
+    private static final long CONNECTION_WAIT_MILLIS = 5_000;
+
+    static final String HIT = """
+            insert into platform.rate_limit_counters as c (key, window_start, window_end, hits)
+            select k, now(), now() + w * interval '1 second', 1
+            from unnest(?::text[], ?::int[]) as t(k, w)
+            on conflict (key) do update set
+                window_start = case when c.window_end <= now() then now() else c.window_start end,
+                window_end = case when c.window_end <= now() then excluded.window_end else c.window_end end,
+                hits = case when c.window_end <= now() then 1 else least(c.hits, 2147483646) + 1 end
+            returning key, hits, window_start, window_end""";
+
+    private static final String HIT_RESULT =
+            "select key, hits, ceil(extract(epoch from (window_end - now())))::bigint from hit";
+
+    private static final String HIT_ONLY = "with hit as (" + HIT + ") " + HIT_RESULT;
+
+    /** The same, keeping Rotation's rows' state columns current in the same statement. */
+    private static final String HIT_AND_ROTATION = "with hit as (" + HIT + "), rot as ("
+            + " update rotation.rate_limits r set current_count = h.hits, window_start = h.window_start,"
+            + " is_blocked = h.hits > r.requests_per_window + r.burst_allowance,"
+            + " blocked_until = case when h.hits > r.requests_per_window + r.burst_allowance"
+            + " then h.window_end end"
+            + " from hit h, unnest(?::text[], ?::int[]) as rk(key, id)"
+            + " where rk.key = h.key and r.id = rk.id) "
+            + HIT_RESULT;
+
+    private static final String FORGIVE = "delete from platform.rate_limit_counters where key = any(?::text[])";
+
+    private final Database database;
+    private final RateLimiter.@Nullable Pool pool;
+    private final JobEngine.@Nullable Listener listener;
+    private final Cidrs exempt;
+    private final Object reloadLock = new Object();
+    private final ConcurrentHashMap<String, Long> blockedUntilNanos = new ConcurrentHashMap<>();
+    private volatile List<Rule> requestRules = List.of();
+    private volatile Map<String, List<Rule>> actionRules = Map.of();
+    private volatile @Nullable ChannelListener listening;
+
+    /**
+     * @param listener    opens connections outside the request pool (the LISTEN and the limiter's
+     *                    own connections); without one, checks run through the request pool
+     * @param exempt      client addresses never limited
+     * @param connections how many connections the checks use at most
+     */
+    public RateLimiter(Database database, JobEngine.@Nullable Listener listener, Cidrs exempt, int connections) {
+        this.database = database;
+        this.listener = listener;
+        this.exempt = exempt;
+        this.pool = listener == null ? null : new Pool(listener, connections);
+    }
+
+    /** Loads the rules and starts listening for their changes. */
+    public void start() {
+        try {
+            reload();
+        } catch (SQLException | RuntimeException e) {
+            log.warn("rate-limit rules not loaded at start ({}); retrying when notified", e.getMessage());
+        }
+        JobEngine.Listener source = listener;
+        if (source != null) {
+            listening = ChannelListener.start("ratelimit-listener", source, "atelier_ratelimit", this::reload, n -> {
+                try {
+                    reload();
+                } catch (SQLException | RuntimeException e) {
+                    log.warn("rate-limit rules not reloaded ({})", e.getMessage());
+                }
+            });
+        }
+    }
+
+    /** Whether this server hears rule changes now. */
+    public boolean isListening() {
+        ChannelListener l = listening;
+        return l != null && l.isSubscribed();
+    }
+
+    @Override
+    public void close() {
+        ChannelListener l = listening;
+        if (l != null) {
+            l.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Rules
+    // ------------------------------------------------------------------------------------------
+
+    /** Reads the rules again and forgets this server's refusals (a limit may have been raised). */
+    public void reload() throws SQLException {
+        synchronized (reloadLock) {
+            List<Rule> rules = database.transaction(Caller.serviceRole(), true, tx -> load(tx.connection()));
+            List<Rule> requests = new ArrayList<>();
+            Map<String, List<Rule>> actions = new HashMap<>();
+            for (Rule rule : rules) {
+                if (rule.action() != null) {
+                    actions.computeIfAbsent(rule.action(), a -> new ArrayList<>())
+                            .add(rule);
+                } else {
+                    requests.add(rule);
+                }
+            }
+            actions.replaceAll((a, list) -> List.copyOf(list));
+            requestRules = List.copyOf(requests);
+            actionRules = Map.copyOf(actions);
+            blockedUntilNanos.clear();
+        }
+    }
+
+    private static List<Rule> load(Connection c) throws SQLException {
+        List<Rule> rules = new ArrayList<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select name, identifier_type, endpoint_pattern, requests_per_window,"
+                        + " window_seconds from platform.rate_limit_rules where enabled order by id")) {
+            while (rs.next()) {
+                Rule rule = rule(
+                        rs.getString(1),
+                        IdentifierType.of(rs.getString(2)),
+                        null,
+                        rs.getString(3),
+                        rs.getInt(4),
+                        rs.getInt(5),
+                        null);
+                if (rule != null) {
+                    rules.add(rule);
+                }
+            }
+        }
+        // Rotation's rows: a rule for one identifier on a path pattern (any method); the burst
+        // allowance is added to the window's requests.
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select id, identifier, identifier_type, endpoint_pattern,"
+                        + " requests_per_window::bigint + burst_allowance, window_duration_seconds"
+                        + " from rotation.rate_limits order by id")) {
+            while (rs.next()) {
+                int id = rs.getInt(1);
+                String pattern = rs.getString(4);
+                if (!pattern.startsWith("/")) {
+                    log.warn("rotation.rate_limits row {}: endpoint_pattern {} is not a path; ignored", id, pattern);
+                    continue;
+                }
+                Rule rule = rule(
+                        "rotation.rate_limits." + id,
+                        IdentifierType.of(rs.getString(3)),
+                        rs.getString(2),
+                        "* " + pattern,
+                        (int) Math.min(Integer.MAX_VALUE, rs.getLong(5)),
+                        rs.getInt(6),
+                        id);
+                if (rule != null) {
+                    rules.add(rule);
+                }
+            }
+        }
+        return rules;
+    }
+
+    private static @Nullable Rule rule(
+            String name,
+            IdentifierType type,
+            @Nullable String identifier,
+            String endpoint,
+            int limit,
+            int window,
+            @Nullable Integer rotationId) {
+        try {
+            if (endpoint.startsWith(Rule.ACTION)) {
+                return new Rule(
+                        name,
+                        type,
+                        identifier,
+                        null,
+                        null,
+                        endpoint.substring(Rule.ACTION.length()),
+                        limit,
+                        window,
+                        rotationId);
+            }
+            int space = endpoint.indexOf(' ');
+            String method = endpoint.substring(0, space);
+            return new Rule(
+                    name,
+                    type,
+                    identifier,
+                    "*".equals(method) ? null : method,
+                    Rule.glob(endpoint.substring(space + 1)),
+                    null,
+                    limit,
+                    window,
+                    rotationId);
+        } catch (RuntimeException e) {
+            log.warn("rate-limit rule {} ignored: {}", name, e.getMessage());
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Checks
+    // ------------------------------------------------------------------------------------------
+
+    /** Whether a rule of this policy name is loaded (for tests and administration). */
+    public boolean hasRule(String policy) {
+        return requestRules.stream().anyMatch(r -> r.policy().equals(policy))
+                || actionRules.values().stream()
+                        .flatMap(List::stream)
+                        .anyMatch(r -> r.policy().equals(policy));
+    }
+
+    /** The identifier types the rules for this request need (so the caller resolves only those). */
+    public Set<IdentifierType> needs(String method, String path) {
+        Set<IdentifierType> types = EnumSet.noneOf(IdentifierType.class);
+        for (Rule rule : requestRules) {
+            if (rule.matchesRequest(method, path)) {
+                types.add(rule.type());
+            }
+        }
+        return types;
+    }
+
+    /** Counts a request against the rules whose method and path pattern match it. */
+    public Decision request(String method, String path, Identifiers ids) throws SQLException {
+        List<Rule> rules = requestRules;
+        if (rules.isEmpty()) {
+            return Decision.NONE;
+        }
+        List<Rule> matching = new ArrayList<>();
+        for (Rule rule : rules) {
+            if (rule.matchesRequest(method, path)) {
+                matching.add(rule);
+            }
+        }
+        return check(matching, ids);
+    }
+
+    /** Counts one step of the server's own code ({@code action:<name>} rules), e.g. a password sign-in. */
+    public Decision action(String action, Identifiers ids) throws SQLException {
+        return check(actionRules.getOrDefault(action, List.of()), ids);
+    }
+
+    /**
+     * Starts the count of {@code action}'s rules of {@code type} again for these identifiers: a
+     * successful sign-in forgives the wrong passwords typed before it from that address.
+     */
+    public void forgive(String action, IdentifierType type, Identifiers ids) throws SQLException {
+        List<String> keys = new ArrayList<>();
+        for (Rule rule : actionRules.getOrDefault(action, List.of())) {
+            String key = rule.type() == type ? key(rule, ids) : null;
+            if (key != null) {
+                keys.add(key);
+                blockedUntilNanos.remove(key);
+            }
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        run(c -> {
+            try (PreparedStatement delete = c.prepareStatement(FORGIVE)) {
+                Array array = c.createArrayOf("text", keys.toArray());
+                delete.setArray(1, array);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    /** Forgets this server's refusals, so the next check of every key asks the database. */
+    public void forgetLocalRefusals() {
+        blockedUntilNanos.clear();
+    }
+
+    private Decision check(List<Rule> rules, Identifiers ids) throws SQLException {
+        if (rules.isEmpty() || exempt.contains(ids.ip())) {
+            return Decision.NONE;
+        }
+        // Sorted by key: concurrent checks lock the counters' rows in one order.
+        TreeMap<String, Rule> keyed = new TreeMap<>();
+        for (Rule rule : rules) {
+            String key = key(rule, ids);
+            if (key != null) {
+                keyed.putIfAbsent(key, rule);
+            }
+        }
+        if (keyed.isEmpty()) {
+            return Decision.NONE;
+        }
+        long now = System.nanoTime();
+        List<Decision.Outcome> refused = new ArrayList<>();
+        for (Map.Entry<String, Rule> e : keyed.entrySet()) {
+            Long until = blockedUntilNanos.get(e.getKey());
+            if (until != null) {
+                long left = until - now;
+                if (left > 0) {
+                    refused.add(new Decision.Outcome(e.getValue(), 0, ceilSeconds(left), false));
+                } else {
+                    blockedUntilNanos.remove(e.getKey(), until);
+                }
+            }
+        }
+        if (!refused.isEmpty()) {
+            return new Decision(refused);
+        }
+        List<String> keys = new ArrayList<>(keyed.keySet());
+        Map<String, long[]> counted = hit(keyed);
+        long after = System.nanoTime();
+        List<Decision.Outcome> outcomes = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            Rule rule = keyed.get(key);
+            long[] row = counted.get(key);
+            if (rule == null || row == null) {
+                continue;
+            }
+            long hits = row[0];
+            long reset = row[1];
+            boolean allowed = hits <= rule.limit();
+            outcomes.add(new Decision.Outcome(rule, (int) Math.max(0, rule.limit() - hits), reset, allowed));
+            if (!allowed && reset > 0) {
+                if (blockedUntilNanos.size() >= MAX_LOCAL_BLOCKS) {
+                    blockedUntilNanos.clear(); // only a shortcut: the database still refuses
+                }
+                // The window's end as this server's clock sees it, never later than the database's.
+                blockedUntilNanos.put(key, after + TimeUnit.SECONDS.toNanos(reset - 1));
+            }
+        }
+        return new Decision(outcomes);
+    }
+
+    private static long ceilSeconds(long nanos) {
+        return (nanos + 999_999_999L) / 1_000_000_000L;
+    }
+
+    private Map<String, long[]> hit(TreeMap<String, Rule> keyed) throws SQLException {
+        List<String> keys = new ArrayList<>(keyed.size());
+        List<Integer> windows = new ArrayList<>(keyed.size());
+        List<String> rotationKeys = new ArrayList<>();
+        List<Integer> rotationIds = new ArrayList<>();
+        for (Map.Entry<String, Rule> e : keyed.entrySet()) {
+            keys.add(e.getKey());
+            windows.add(e.getValue().windowSeconds());
+            Integer rotationId = e.getValue().rotationId();
+            if (rotationId != null) {
+                rotationKeys.add(e.getKey());
+                rotationIds.add(rotationId);
+            }
+        }
+        return run(c -> {
+            try (PreparedStatement hit = c.prepareStatement(rotationIds.isEmpty() ? HIT_ONLY : HIT_AND_ROTATION)) {
+                hit.setArray(1, c.createArrayOf("text", keys.toArray()));
+                hit.setArray(2, c.createArrayOf("int4", windows.toArray()));
+                if (!rotationIds.isEmpty()) {
+                    hit.setArray(3, c.createArrayOf("text", rotationKeys.toArray()));
+                    hit.setArray(4, c.createArrayOf("int4", rotationIds.toArray()));
+                }
+                Map<String, long[]> counted = new HashMap<>();
+                try (ResultSet rs = hit.executeQuery()) {
+                    while (rs.next()) {
+                        counted.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+                    }
+                }
+                return counted;
+            }
+        });
+    }
+
+    /** The counter of {@code rule} for these identifiers, or null when the rule does not apply. */
+    static @Nullable String key(Rule rule, Identifiers ids) {
+        String value = ids.value(rule.type());
+        if (value == null || (rule.identifier() != null && !rule.identifier().equals(value))) {
+            return null;
+        }
+        if (value.length() > MAX_IDENTIFIER) {
+            value = "sha256:" + sha256(value);
+        }
+        return rule.policy() + "|" + value;
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Connections
+    // ------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    interface Sql<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T run(Sql<T> work) throws SQLException {
+        Pool p = pool;
+        if (p != null) {
+            return p.run(work);
+        }
+        return database.transaction(Caller.serviceRole(), tx -> work.run(tx.connection()));
+    }
+
+    /**
+     * The limiter's own connections: the login role switched to service_role once, in autocommit,
+     * so a check is one statement and one round trip (the request pool's transactions cost three).
+     */
+    private static final class Pool implements AutoCloseable {
+        private final JobEngine.Listener source;
+        private final BlockingQueue<Connection> idle;
+        private final Semaphore permits;
+        private volatile boolean closed;
+
+        Pool(JobEngine.Listener source, int size) {
+            this.source = source;
+            this.idle = new ArrayBlockingQueue<>(size);
+            this.permits = new Semaphore(size);
+        }
+
+        <T> T run(Sql<T> work) throws SQLException {
+            try {
+                if (!permits.tryAcquire(CONNECTION_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    throw new SQLTransientConnectionException("every rate-limit connection is busy");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLTransientConnectionException("interrupted while waiting for a connection", e);
+            }
+            Connection c = null;
+            boolean healthy = false;
+            try {
+                c = idle.poll();
+                if (c == null) {
+                    c = open();
+                }
+                T result = work.run(c);
+                healthy = true;
+                return result;
+            } finally {
+                if (c != null) {
+                    if (healthy && !closed && idle.offer(c)) {
+                        c = null;
+                    } else {
+                        quietlyClose(c);
+                    }
+                }
+                permits.release();
+            }
+        }
+
+        private Connection open() throws SQLException {
+            Connection c = source.open();
+            try (Statement s = c.createStatement()) {
+                c.setAutoCommit(true);
+                s.execute("set role service_role");
+                s.execute("set statement_timeout = '5s'");
+                s.execute("set application_name = 'atelier-ratelimit'");
+            } catch (SQLException | RuntimeException e) {
+                quietlyClose(c);
+                throw e;
+            }
+            return c;
+        }
+
+        private static void quietlyClose(Connection c) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // dropped anyway
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            Connection c;
+            while ((c = idle.poll()) != null) {
+                quietlyClose(c);
+            }
+        }
+    }
+}
