@@ -23,6 +23,8 @@ public final class Atelier {
               bench provider [--threads T] [--seconds S] [--size PX]
                          render art with the built-in AI provider alone on T threads; print renders
                          per second (the ceiling of bench/generation, which adds the platform)
+              bench ratelimit [--clients 1,8,32] [--seconds S]
+                         rate-limit checks per second through HTTP and in process (bench/ratelimit)
 
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
@@ -63,6 +65,9 @@ public final class Atelier {
         }
         String command = rest.remove(0);
         if (command.equals("bench")) {
+            if (!rest.isEmpty() && rest.get(0).equals("ratelimit")) {
+                return BenchRateLimit.run(rest, out, err);
+            }
             return !rest.isEmpty() && rest.get(0).equals("provider")
                     ? BenchProvider.run(rest, out, err)
                     : BenchJobs.run(rest, out, err);

@@ -25,9 +25,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,15 +53,22 @@ public final class RateLimiter implements AutoCloseable {
     private static final int MAX_IDENTIFIER = 200;
     private static final int MAX_LOCAL_BLOCKS = 100_000;
     private static final long CONNECTION_WAIT_MILLIS = 5_000;
+    private static final int MAX_BATCH = 256;
 
+    /**
+     * Counts {@code n} requests on each key: a key whose window ended starts a new one with them.
+     * Concurrent checks are combined into one statement (see {@link #hit}), so a key may come
+     * with more than one request.
+     */
     static final String HIT = """
             insert into platform.rate_limit_counters as c (key, window_start, window_end, hits)
-            select k, now(), now() + w * interval '1 second', 1
-            from unnest(?::text[], ?::int[]) as t(k, w)
+            select k, now(), now() + w * interval '1 second', n
+            from unnest(?::text[], ?::int[], ?::int[]) as t(k, w, n)
             on conflict (key) do update set
                 window_start = case when c.window_end <= now() then now() else c.window_start end,
                 window_end = case when c.window_end <= now() then excluded.window_end else c.window_end end,
-                hits = case when c.window_end <= now() then 1 else least(c.hits, 2147483646) + 1 end
+                hits = case when c.window_end <= now() then excluded.hits
+                            else least(c.hits, 2147483647 - excluded.hits) + excluded.hits end
             returning key, hits, window_start, window_end""";
 
     private static final String HIT_RESULT =
@@ -82,6 +94,7 @@ public final class RateLimiter implements AutoCloseable {
     private final Cidrs exempt;
     private final Object reloadLock = new Object();
     private final ConcurrentHashMap<String, Long> blockedUntilNanos = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private volatile List<Rule> requestRules = List.of();
     private volatile Map<String, List<Rule>> actionRules = Map.of();
     private volatile @Nullable ChannelListener listening;
@@ -380,37 +393,129 @@ public final class RateLimiter implements AutoCloseable {
         return (nanos + 999_999_999L) / 1_000_000_000L;
     }
 
+    /** One check's keys, waiting to be counted by whichever thread holds a connection first. */
+    private static final class Pending {
+        final TreeMap<String, Rule> keyed;
+        final CompletableFuture<Map<String, long[]>> result = new CompletableFuture<>();
+
+        Pending(TreeMap<String, Rule> keyed) {
+            this.keyed = keyed;
+        }
+    }
+
+    /**
+     * Counts the keys of one check. Checks that arrive while every connection is busy are queued,
+     * and the next thread to get a connection counts all of them in one statement (as a group
+     * commit does): under load, one round trip serves many requests. Each request still gets its
+     * own place in each key's count, so exactly {@code limit} requests are allowed per window.
+     */
     private Map<String, long[]> hit(TreeMap<String, Rule> keyed) throws SQLException {
-        List<String> keys = new ArrayList<>(keyed.size());
-        List<Integer> windows = new ArrayList<>(keyed.size());
-        List<String> rotationKeys = new ArrayList<>();
-        List<Integer> rotationIds = new ArrayList<>();
-        for (Map.Entry<String, Rule> e : keyed.entrySet()) {
-            keys.add(e.getKey());
-            windows.add(e.getValue().windowSeconds());
-            Integer rotationId = e.getValue().rotationId();
-            if (rotationId != null) {
-                rotationKeys.add(e.getKey());
-                rotationIds.add(rotationId);
+        boolean rotation = keyed.values().stream().anyMatch(r -> r.rotationId() != null);
+        Pool p = pool;
+        if (rotation || p == null) {
+            Pending alone = new Pending(keyed);
+            run(c -> {
+                count(c, List.of(alone));
+                return Boolean.TRUE;
+            });
+            return await(alone);
+        }
+        Pending mine = new Pending(keyed);
+        queue.add(mine);
+        while (true) {
+            if (mine.result.isDone()) {
+                return await(mine);
+            }
+            if (p.tryRun(c -> {
+                List<Pending> batch = new ArrayList<>();
+                Pending next;
+                while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+                    batch.add(next);
+                }
+                if (!batch.isEmpty()) {
+                    count(c, batch);
+                }
+                return Boolean.TRUE;
+            })) {
+                continue;
+            }
+            try {
+                return mine.result.get(200, TimeUnit.MICROSECONDS);
+            } catch (TimeoutException e) {
+                // not counted yet: try for a connection again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLTransientConnectionException("interrupted while counting", e);
+            } catch (ExecutionException e) {
+                return await(mine);
             }
         }
-        return run(c -> {
-            try (PreparedStatement hit = c.prepareStatement(rotationIds.isEmpty() ? HIT_ONLY : HIT_AND_ROTATION)) {
-                hit.setArray(1, c.createArrayOf("text", keys.toArray()));
-                hit.setArray(2, c.createArrayOf("int4", windows.toArray()));
-                if (!rotationIds.isEmpty()) {
-                    hit.setArray(3, c.createArrayOf("text", rotationKeys.toArray()));
-                    hit.setArray(4, c.createArrayOf("int4", rotationIds.toArray()));
-                }
-                Map<String, long[]> counted = new HashMap<>();
-                try (ResultSet rs = hit.executeQuery()) {
-                    while (rs.next()) {
-                        counted.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+    }
+
+    private static Map<String, long[]> await(Pending pending) throws SQLException {
+        try {
+            return pending.result.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw e;
+        }
+    }
+
+    /** One statement for every key of every check of the batch; completes each check's future. */
+    private static void count(Connection c, List<Pending> batch) throws SQLException {
+        TreeMap<String, List<Pending>> byKey = new TreeMap<>();
+        Map<String, Rule> rules = new HashMap<>();
+        for (Pending pending : batch) {
+            for (Map.Entry<String, Rule> e : pending.keyed.entrySet()) {
+                byKey.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(pending);
+                rules.putIfAbsent(e.getKey(), e.getValue());
+            }
+        }
+        List<String> keys = new ArrayList<>(byKey.keySet());
+        List<Integer> windows = new ArrayList<>(keys.size());
+        List<Integer> counts = new ArrayList<>(keys.size());
+        List<String> rotationKeys = new ArrayList<>();
+        List<Integer> rotationIds = new ArrayList<>();
+        for (Map.Entry<String, List<Pending>> e : byKey.entrySet()) {
+            String key = e.getKey();
+            Rule rule = java.util.Objects.requireNonNull(rules.get(key));
+            windows.add(rule.windowSeconds());
+            counts.add(e.getValue().size());
+            if (rule.rotationId() != null) {
+                rotationKeys.add(key);
+                rotationIds.add(rule.rotationId());
+            }
+        }
+        Map<Pending, Map<String, long[]>> results = new HashMap<>();
+        try (PreparedStatement hit = c.prepareStatement(rotationIds.isEmpty() ? HIT_ONLY : HIT_AND_ROTATION)) {
+            hit.setArray(1, c.createArrayOf("text", keys.toArray()));
+            hit.setArray(2, c.createArrayOf("int4", windows.toArray()));
+            hit.setArray(3, c.createArrayOf("int4", counts.toArray()));
+            if (!rotationIds.isEmpty()) {
+                hit.setArray(4, c.createArrayOf("text", rotationKeys.toArray()));
+                hit.setArray(5, c.createArrayOf("int4", rotationIds.toArray()));
+            }
+            try (ResultSet rs = hit.executeQuery()) {
+                while (rs.next()) {
+                    String key = rs.getString(1);
+                    long total = rs.getLong(2);
+                    long reset = rs.getLong(3);
+                    List<Pending> waiting = byKey.getOrDefault(key, List.of());
+                    // The batch's requests on this key took the last n places of its count, in order.
+                    long first = total - waiting.size() + 1;
+                    for (int i = 0; i < waiting.size(); i++) {
+                        results.computeIfAbsent(waiting.get(i), x -> new HashMap<>())
+                                .put(key, new long[] {first + i, reset});
                     }
                 }
-                return counted;
             }
-        });
+        } catch (SQLException | RuntimeException e) {
+            batch.forEach(pending -> pending.result.completeExceptionally(e));
+            throw e;
+        }
+        batch.forEach(pending -> pending.result.complete(results.getOrDefault(pending, Map.of())));
     }
 
     /** The counter of {@code rule} for these identifiers, or null when the rule does not apply. */
@@ -467,6 +572,15 @@ public final class RateLimiter implements AutoCloseable {
             this.permits = new Semaphore(size);
         }
 
+        /** Runs {@code work} if a connection is free at once; false when none is. */
+        boolean tryRun(Sql<?> work) throws SQLException {
+            if (!permits.tryAcquire()) {
+                return false;
+            }
+            holding(work);
+            return true;
+        }
+
         <T> T run(Sql<T> work) throws SQLException {
             try {
                 if (!permits.tryAcquire(CONNECTION_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -476,6 +590,11 @@ public final class RateLimiter implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new SQLTransientConnectionException("interrupted while waiting for a connection", e);
             }
+            return holding(work);
+        }
+
+        /** Runs {@code work} on an idle (or new) connection; the caller holds a permit, released here. */
+        private <T> T holding(Sql<T> work) throws SQLException {
             Connection c = null;
             boolean healthy = false;
             try {
