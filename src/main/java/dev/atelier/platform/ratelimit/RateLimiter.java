@@ -29,10 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -422,11 +420,8 @@ public final class RateLimiter implements AutoCloseable {
         }
         Pending mine = new Pending(keyed);
         queue.add(mine);
-        while (true) {
-            if (mine.result.isDone()) {
-                return await(mine);
-            }
-            if (p.tryRun(c -> {
+        while (!mine.result.isDone()) {
+            boolean led = p.tryRun(c -> {
                 List<Pending> batch = new ArrayList<>();
                 Pending next;
                 while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
@@ -436,20 +431,27 @@ public final class RateLimiter implements AutoCloseable {
                     count(c, batch);
                 }
                 return Boolean.TRUE;
-            })) {
+            });
+            if (led) {
+                synchronized (queue) {
+                    queue.notifyAll(); // the counted ones return, the others try for the freed connection
+                }
                 continue;
             }
-            try {
-                return mine.result.get(200, TimeUnit.MICROSECONDS);
-            } catch (TimeoutException e) {
-                // not counted yet: try for a connection again
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLTransientConnectionException("interrupted while counting", e);
-            } catch (ExecutionException e) {
-                return await(mine);
+            // Blocked, not spinning: woken when a batch is counted (maybe this one) and its
+            // connection is free again. The timeout only covers a wake-up that raced ahead.
+            synchronized (queue) {
+                if (!mine.result.isDone() && !p.hasFree()) {
+                    try {
+                        queue.wait(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new SQLTransientConnectionException("interrupted while counting", e);
+                    }
+                }
             }
         }
+        return await(mine);
     }
 
     private static Map<String, long[]> await(Pending pending) throws SQLException {
@@ -570,6 +572,10 @@ public final class RateLimiter implements AutoCloseable {
             this.source = source;
             this.idle = new ArrayBlockingQueue<>(size);
             this.permits = new Semaphore(size);
+        }
+
+        boolean hasFree() {
+            return permits.availablePermits() > 0;
         }
 
         /** Runs {@code work} if a connection is free at once; false when none is. */
