@@ -99,8 +99,11 @@ final class BenchRateLimit {
         try {
             measure("warm-up", 8, 3, out, c -> limited(http, uri, address(c)));
             for (int clients : clientCounts) {
+                long[] before = limiter.countedAndStatements();
                 measure("atelier http", clients, seconds, out, c -> limited(http, uri, address(c)));
+                batches(limiter, before, out);
                 measure("http alone (exempt)", clients, seconds, out, c -> !limited(http, uri, EXEMPT));
+                long[] inProcess = limiter.countedAndStatements();
                 measure(
                         "atelier in-process",
                         clients,
@@ -108,11 +111,21 @@ final class BenchRateLimit {
                         out,
                         c -> limiter.request("GET", PATH, new Identifiers(address(c), null, null, null, null))
                                 .limited());
+                batches(limiter, inProcess, out);
             }
         } finally {
             rule(database, "delete from platform.rate_limit_rules where name = 'bench.ratelimit'");
             rule(database, "delete from platform.rate_limit_counters where key like 'bench.ratelimit|%'");
         }
+    }
+
+    /** How many checks one statement counted on average: the combining of concurrent checks at work. */
+    private static void batches(RateLimiter limiter, long[] before, PrintStream out) {
+        long[] after = limiter.countedAndStatements();
+        long statements = after[1] - before[1];
+        out.printf(
+                "%-22s %.1f checks per statement%n",
+                "", statements == 0 ? 0.0 : (after[0] - before[0]) / (double) statements);
     }
 
     private static String address(int client) {

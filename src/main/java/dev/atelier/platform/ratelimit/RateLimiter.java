@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,8 @@ public final class RateLimiter implements AutoCloseable {
     private final Object reloadLock = new Object();
     private final ConcurrentHashMap<String, Long> blockedUntilNanos = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final LongAdder statements = new LongAdder();
+    private final LongAdder counted = new LongAdder();
     private volatile List<Rule> requestRules = List.of();
     private volatile Map<String, List<Rule>> actionRules = Map.of();
     private volatile @Nullable ChannelListener listening;
@@ -326,6 +329,11 @@ public final class RateLimiter implements AutoCloseable {
         });
     }
 
+    /** Checks counted in the database and the statements that counted them, since start (bench). */
+    public long[] countedAndStatements() {
+        return new long[] {counted.sum(), statements.sum()};
+    }
+
     /** Forgets this server's refusals, so the next check of every key asks the database. */
     public void forgetLocalRefusals() {
         blockedUntilNanos.clear();
@@ -429,6 +437,8 @@ public final class RateLimiter implements AutoCloseable {
                 }
                 if (!batch.isEmpty()) {
                     count(c, batch);
+                    statements.increment();
+                    counted.add(batch.size());
                 }
                 return Boolean.TRUE;
             });
