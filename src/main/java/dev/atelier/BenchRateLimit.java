@@ -10,8 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -64,11 +62,7 @@ final class BenchRateLimit {
         System.setProperty("atelier.http.trusted-proxies", "127.0.0.1/32");
         System.setProperty("atelier.ratelimit.exempt", EXEMPT + "/32");
         try {
-            Path dir = Files.createTempDirectory("atelier-bench-");
-            Settings env = Settings.fromEnvironment(System.getenv());
-            Settings settings = new Settings(dir, "127.0.0.1", 0, env.databaseUrl(), env.jwtSecret(), null, "warn");
-            Logging.setLevel("warn");
-            try (Server server = Server.start(settings)) {
+            try (Server server = BenchJobs.benchServer()) {
                 bench(server, clients, seconds, out);
             }
             return 0;

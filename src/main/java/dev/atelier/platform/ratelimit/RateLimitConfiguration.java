@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -26,37 +25,14 @@ class RateLimitConfiguration {
     static final String SWEEP = "platform.ratelimit.sweep";
     private static final Logger log = LoggerFactory.getLogger(RateLimitConfiguration.class);
 
-    @Bean(destroyMethod = "")
+    /** Loads its rules and listens when created; stops listening and closes its connections with the context. */
+    @Bean(initMethod = "start", destroyMethod = "close")
     RateLimiter rateLimiter(
             Database database,
             ObjectProvider<JobEngine.Listener> listener,
             @Value("${ATELIER_RATELIMIT_EXEMPT:${atelier.ratelimit.exempt:}}") String exempt,
             @Value("${ATELIER_RATELIMIT_CONNECTIONS:${atelier.ratelimit.connections:8}}") int connections) {
         return new RateLimiter(database, listener.getIfAvailable(), Cidrs.parse(exempt), connections);
-    }
-
-    @Bean
-    SmartLifecycle rateLimiterLifecycle(RateLimiter limiter) {
-        return new SmartLifecycle() {
-            private volatile boolean running;
-
-            @Override
-            public void start() {
-                limiter.start();
-                running = true;
-            }
-
-            @Override
-            public void stop() {
-                limiter.close();
-                running = false;
-            }
-
-            @Override
-            public boolean isRunning() {
-                return running;
-            }
-        };
     }
 
     @Bean
