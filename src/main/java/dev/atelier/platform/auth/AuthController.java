@@ -83,7 +83,11 @@ class AuthController {
             limit(AuthLimits.PASSWORD, who, response);
             Map<String, Object> session = auth.signInWithPassword(email, text(request, "password"));
             // The right password forgives the wrong ones typed before it from this address.
-            limits.forgive(AuthLimits.PASSWORD, IdentifierType.IP_EMAIL, who);
+            try {
+                limits.forgive(AuthLimits.PASSWORD, IdentifierType.IP_EMAIL, who);
+            } catch (SQLException e) {
+                log.warn("sign-in succeeded, its wrong attempts not forgiven ({})", e.getMessage());
+            }
             return session;
         }
         if ("refresh_token".equals(grantType)) {
