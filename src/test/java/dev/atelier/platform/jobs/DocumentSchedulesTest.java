@@ -25,6 +25,7 @@ class DocumentSchedulesTest {
                         + "infinitestories.cleanup_expired_cache 0 * * * * latest, "
                         + "ledger.expire-holds every PT876000H latest, "
                         + "platform.jobs.retention 17 3 * * * latest, "
+                        + "platform.ratelimit.sweep */10 * * * * latest, "
                         + "rotation.aggregate_daily_metrics 10 0 * * * all, "
                         + "rotation.cleanup_expired_candidates 5 * * * * latest, "
                         + "rotation.cleanup_old_analytics_data 40 3 * * * latest");
