@@ -39,6 +39,8 @@ public final class Atelier {
                          write a logical dump of the database (embedded or DATABASE_URL)
               import FILE
                          load a dump into an empty database (embedded or DATABASE_URL)
+              bench ratelimit [--clients 1,8,32] [--seconds S]
+                         rate-limit checks per second through HTTP and in process (bench/ratelimit)
 
             Options:
               --data-dir DIR   data directory (default ./%s): embedded database, JWT secret, lock
@@ -81,6 +83,9 @@ public final class Atelier {
         }
         String command = rest.remove(0);
         if (command.equals("bench")) {
+            if (!rest.isEmpty() && rest.get(0).equals("ratelimit")) {
+                return BenchRateLimit.run(rest, out, err);
+            }
             return !rest.isEmpty() && rest.get(0).equals("provider")
                     ? BenchProvider.run(rest, out, err)
                     : BenchJobs.run(rest, out, err);

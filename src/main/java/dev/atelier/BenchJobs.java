@@ -51,11 +51,7 @@ final class BenchJobs {
             return 2;
         }
         try {
-            Path dir = Files.createTempDirectory("atelier-bench-");
-            Settings env = Settings.fromEnvironment(System.getenv());
-            Settings settings = new Settings(dir, "127.0.0.1", 0, env.databaseUrl(), env.jwtSecret(), null, "warn");
-            Logging.setLevel("warn");
-            try (Server server = Server.start(settings)) {
+            try (Server server = benchServer()) {
                 Result r = bench(server, jobs, servers, workers);
                 out.printf(
                         "atelier jobs bench: %d no-op jobs, %d server(s) x %d workers%n"
@@ -69,6 +65,18 @@ final class BenchJobs {
             err.println("atelier: bench failed: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * A server for a bench: on DATABASE_URL when set (to compare with peers on the same
+     * PostgreSQL), else on an embedded database in a temporary directory; logging warnings only.
+     */
+    static Server benchServer() throws IOException {
+        Path dir = Files.createTempDirectory("atelier-bench-");
+        Settings env = Settings.fromEnvironment(System.getenv());
+        Settings settings = new Settings(dir, "127.0.0.1", 0, env.databaseUrl(), env.jwtSecret(), null, "warn");
+        Logging.setLevel("warn");
+        return Server.start(settings);
     }
 
     record Result(double enqueue, double work, double endToEnd) {}

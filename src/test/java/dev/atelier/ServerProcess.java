@@ -49,6 +49,8 @@ final class ServerProcess implements AutoCloseable {
         builder.environment().keySet().removeIf(k -> k.startsWith("ATELIER_"));
         // No WAL archive unless a test asks: it would go beside the temporary data directory and outlive it.
         builder.environment().put("ATELIER_BACKUP_ENABLED", "false");
+        // These tests' clients all speak from 127.0.0.1: never rate-limited (ADR 17), unless a test says so.
+        builder.environment().put("ATELIER_RATELIMIT_EXEMPT", "127.0.0.1/32,::1/128");
         builder.environment().putAll(env);
         return new ServerProcess(builder.start());
     }

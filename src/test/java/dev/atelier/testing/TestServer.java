@@ -95,6 +95,11 @@ public final class TestServer {
                 System.setProperty("atelier.delula.generation.backoff-ms", "50");
                 // No WAL archiving for the shared server: the backup tests start clusters of their own.
                 System.setProperty("atelier.backup.enabled", "false");
+                // Rate limits (ADR 17): the suite's own requests come from 127.0.0.1 and are never
+                // limited; a test of limits sends X-Forwarded-For through 127.0.0.1 as a trusted proxy
+                // and is limited by the real rules under the address it names.
+                System.setProperty("atelier.http.trusted-proxies", "127.0.0.1/32,::1/128");
+                System.setProperty("atelier.ratelimit.exempt", "127.0.0.1/32,::1/128");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

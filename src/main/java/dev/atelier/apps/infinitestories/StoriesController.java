@@ -138,6 +138,14 @@ class StoriesController {
             body.setProperty("retry_after_seconds", r.retryAfterSeconds());
             response.header(HttpHeaders.RETRY_AFTER, Long.toString(r.retryAfterSeconds()));
         }
+        if (r.status == 429 && r.properties.get("function") instanceof String function) {
+            // The platform's IETF fields (ADR 17) for this app's own window (ADR 14).
+            String policy = "\"infinitestories." + function + "\"";
+            response.header(
+                    "RateLimit-Policy",
+                    policy + ";q=" + r.properties.get("limit") + ";w=" + r.properties.get("window_seconds"));
+            response.header("RateLimit", policy + ";r=0;t=" + r.retryAfterSeconds());
+        }
         return response.body(body);
     }
 

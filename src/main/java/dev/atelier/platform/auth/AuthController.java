@@ -3,8 +3,14 @@ package dev.atelier.platform.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.platform.db.Caller;
+import dev.atelier.platform.http.ClientAddress;
 import dev.atelier.platform.http.RequestLog;
+import dev.atelier.platform.ratelimit.Decision;
+import dev.atelier.platform.ratelimit.IdentifierType;
+import dev.atelier.platform.ratelimit.Identifiers;
+import dev.atelier.platform.ratelimit.RateLimiter;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,35 +49,61 @@ class AuthController {
     private final AdminUsers admin;
     private final CallerResolver callers;
     private final ObjectMapper json;
+    private final RateLimiter limits;
+    private final ClientAddress clients;
 
-    AuthController(AuthService auth, AdminUsers admin, CallerResolver callers, ObjectMapper json) {
+    AuthController(
+            AuthService auth,
+            AdminUsers admin,
+            CallerResolver callers,
+            ObjectMapper json,
+            RateLimiter limits,
+            ClientAddress clients) {
         this.auth = auth;
         this.admin = admin;
         this.callers = callers;
         this.json = json;
+        this.limits = limits;
+        this.clients = clients;
     }
 
     @PostMapping("/signup")
-    Map<String, Object> signUp(HttpServletRequest body) throws SQLException {
+    Map<String, Object> signUp(HttpServletRequest body, HttpServletResponse response) throws SQLException {
         JsonNode request = parse(body);
         String email = text(request, "email");
         String phone = text(request, "phone");
+        String address = clients.of(body);
         if ((email == null || email.isEmpty()) && (phone == null || phone.isEmpty())) {
             // GoTrue: a sign-up with neither e-mail nor phone is signInAnonymously().
-            return auth.signInAnonymously(object(request, "data"), body.getRemoteAddr());
+            limit(AuthLimits.ANONYMOUS, Identifiers.of(address, null), response);
+            return auth.signInAnonymously(object(request, "data"));
         }
+        limit(AuthLimits.SIGN_UP, Identifiers.of(address, email), response);
         return auth.signUp(email, text(request, "password"), object(request, "data"));
     }
 
     @PostMapping("/token")
     Map<String, Object> token(
-            @RequestParam(name = "grant_type", required = false) String grantType, HttpServletRequest body)
+            @RequestParam(name = "grant_type", required = false) String grantType,
+            HttpServletRequest body,
+            HttpServletResponse response)
             throws SQLException {
         JsonNode request = parse(body);
         if ("password".equals(grantType)) {
-            return auth.signInWithPassword(text(request, "email"), text(request, "password"));
+            String email = text(request, "email");
+            Identifiers who = Identifiers.of(clients.of(body), email);
+            limit(AuthLimits.PASSWORD, who, response);
+            Map<String, Object> session = auth.signInWithPassword(email, text(request, "password"));
+            // The right password forgives the wrong ones typed before it from this address.
+            try {
+                limits.forgive(AuthLimits.PASSWORD, IdentifierType.IP_EMAIL, who);
+            } catch (SQLException e) {
+                log.warn("sign-in succeeded, its wrong attempts not forgiven ({})", e.getMessage());
+            }
+            return session;
         }
         if ("refresh_token".equals(grantType)) {
+            limit(AuthLimits.REFRESH, Identifiers.of(clients.of(body), null), response);
             return auth.refresh(text(request, "refresh_token"));
         }
         throw AuthError.badRequest(
@@ -227,6 +259,18 @@ class AuthController {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
             throw AuthError.badRequest("validation_failed", name + " must be a number");
+        }
+    }
+
+    /**
+     * Counts one auth step against its rules; the response carries the rate-limit fields, and a
+     * step over a limit is refused with GoTrue's 429 {@code over_request_rate_limit}.
+     */
+    private void limit(String action, Identifiers who, HttpServletResponse response) throws SQLException {
+        Decision decision = limits.action(action, who);
+        decision.writeHeaders(response::addHeader);
+        if (!decision.allowed()) {
+            throw new AuthError(429, "over_request_rate_limit", decision.message());
         }
     }
 

@@ -54,7 +54,6 @@ class AuthService {
     private final long accessTokenSeconds;
     private final int maxSessionsPerUser;
     private final boolean anonymousUsers;
-    private final AnonymousSignUps anonymousSignUps;
 
     /**
      * @param maxSessionsPerUser live sessions one user may hold; signing in once more ends the least
@@ -69,8 +68,7 @@ class AuthService {
             ObjectMapper json,
             @Value("${atelier.auth.jwt-expiry-seconds:3600}") long accessTokenSeconds,
             @Value("${atelier.auth.max-sessions-per-user:10}") int maxSessionsPerUser,
-            @Value("${ATELIER_AUTH_ANONYMOUS_USERS:${atelier.auth.anonymous-users:true}}") boolean anonymousUsers,
-            AnonymousSignUps anonymousSignUps) {
+            @Value("${ATELIER_AUTH_ANONYMOUS_USERS:${atelier.auth.anonymous-users:true}}") boolean anonymousUsers) {
         if (maxSessionsPerUser < 1) {
             throw new IllegalArgumentException(
                     "atelier.auth.max-sessions-per-user must be at least 1, not " + maxSessionsPerUser);
@@ -82,7 +80,6 @@ class AuthService {
         this.accessTokenSeconds = accessTokenSeconds;
         this.maxSessionsPerUser = maxSessionsPerUser;
         this.anonymousUsers = anonymousUsers;
-        this.anonymousSignUps = anonymousSignUps;
     }
 
     /** Whether {@code signInAnonymously} is on ({@code atelier.auth.anonymous-users}); /settings says so. */
@@ -96,12 +93,10 @@ class AuthService {
      * and no password; the apps provision it like any sign-up (Delula: a Guest). It becomes a
      * permanent user when it is given an e-mail ({@link #updateUser}).
      */
-    Map<String, Object> signInAnonymously(@Nullable Map<String, Object> data, String clientAddress)
-            throws SQLException {
+    Map<String, Object> signInAnonymously(@Nullable Map<String, Object> data) throws SQLException {
         if (!anonymousUsers) {
             throw new AuthError(422, "anonymous_provider_disabled", "Anonymous sign-ins are disabled");
         }
-        anonymousSignUps.admit(clientAddress);
         String metadata = toJson(data == null ? Map.of() : data);
         return inAuthTransaction(repo -> newSession(repo, repo.insertAnonymous(metadata, now())));
     }

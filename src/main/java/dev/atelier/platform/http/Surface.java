@@ -89,6 +89,7 @@ public enum Surface {
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 413, 414, 431 -> "request_too_large";
+            case 429 -> "over_request_rate_limit";
             default -> status >= 500 ? "unexpected_failure" : "validation_failed";
         };
     }

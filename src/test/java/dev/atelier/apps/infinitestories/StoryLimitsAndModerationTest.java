@@ -61,6 +61,8 @@ class StoryLimitsAndModerationTest {
         assertThat(eleventh.header("Content-Type")).startsWith("application/problem+json");
         long retryAfter = Long.parseLong(eleventh.header("Retry-After"));
         assertThat(retryAfter).isBetween(3590L, 3600L);
+        assertThat(eleventh.header("RateLimit-Policy")).matches("\"infinitestories\\.[a-z_-]+\";q=10;w=3600");
+        assertThat(eleventh.header("RateLimit")).endsWith(";r=0;t=" + retryAfter);
         assertThat(eleventh.json().get("title").asText()).isEqualTo("Too many requests");
         assertThat(eleventh.json().get("detail").asText()).contains("at most 10 stories");
         assertThat(eleventh.json().get("retry_after_seconds").asLong()).isEqualTo(retryAfter);

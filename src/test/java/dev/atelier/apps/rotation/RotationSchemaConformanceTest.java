@@ -1199,7 +1199,7 @@ class RotationSchemaConformanceTest {
         TRIGGERS.put("metadata_cache", Set.of("update_metadata_cache_updated_at"));
         TRIGGERS.put(
                 "performance_metrics", Set.of("performance_metrics_append_only", "performance_metrics_no_truncate"));
-        TRIGGERS.put("rate_limits", Set.of("update_rate_limits_updated_at"));
+        TRIGGERS.put("rate_limits", Set.of("update_rate_limits_updated_at", "rate_limits_notify"));
         TRIGGERS.put("recommendation_data", Set.of("update_recommendation_data_updated_at"));
         TRIGGERS.put("records", Set.of("update_records_updated_at"));
         TRIGGERS.put("settings", Set.of("audit_settings", "update_settings_updated_at", "settings_notify"));

@@ -26,6 +26,7 @@ class DocumentSchedulesTest {
                         + "platform.cache.expire 0 * * * * latest, " // InfiniteStories' cleanup_expired_cache() in it
                         // (ADR 18)
                         + "platform.jobs.retention 17 3 * * * latest, "
+                        + "platform.ratelimit.sweep */10 * * * * latest, "
                         + "rotation.aggregate_daily_metrics 10 0 * * * all, "
                         + "rotation.cleanup_expired_candidates 5 * * * * latest, "
                         + "rotation.cleanup_old_analytics_data 40 3 * * * latest");

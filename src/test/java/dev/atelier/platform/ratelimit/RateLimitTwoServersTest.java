@@ -1,0 +1,95 @@
+package dev.atelier.platform.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atelier.platform.db.Database;
+import dev.atelier.platform.http.Cidrs;
+import dev.atelier.testing.OwnerSql;
+import dev.atelier.testing.Poll;
+import dev.atelier.testing.TestServer;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Two servers on one database: the shared test server (through HTTP) and a second limiter with
+ * its own pool, its own LISTEN connection and its own local refusals, as another server would
+ * have. A limit of N requests per minute lets through exactly N across both under 32 clients.
+ */
+class RateLimitTwoServersTest {
+
+    static final TestServer server = TestServer.get();
+    private static final int LIMIT = 40;
+    private static final int CLIENTS = 32;
+    private static final int REQUESTS_EACH = 8;
+
+    @Test
+    void aLimitOfNPerMinuteLetsThroughNAcrossTwoServersUnder32Clients() throws Exception {
+        PGSimpleDataSource login = (PGSimpleDataSource) server.loginRoleDataSource();
+        try (Database pool =
+                        Database.connect(server.databaseTarget(), login.getUser(), login.getPassword(), () -> true);
+                RateLimiter other = new RateLimiter(pool, login::getConnection, Cidrs.parse(""), 8)) {
+            other.start();
+            Poll.until("the second server listens", Duration.ofSeconds(5), other::isListening);
+            try (Connection owner = OwnerSql.owner()) {
+                OwnerSql.exec(
+                        owner,
+                        "insert into platform.rate_limit_rules (name, identifier_type, endpoint_pattern,"
+                                + " requests_per_window, window_seconds) values ('test.two-servers', 'global',"
+                                + " 'GET /api/v1/two-servers-probe', " + LIMIT + ", 60)");
+            }
+            try {
+                // Both servers hear of the new rule through their own LISTEN.
+                Poll.until(
+                        "both servers loaded the rule",
+                        Duration.ofSeconds(5),
+                        () -> other.hasRule("test.two-servers")
+                                && server.component(RateLimiter.class).hasRule("test.two-servers"));
+                ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+                try {
+                    List<Callable<Integer>> tasks = new ArrayList<>();
+                    for (int c = 0; c < CLIENTS; c++) {
+                        boolean http = c % 2 == 0;
+                        String from = "203.0.113." + (c + 1);
+                        tasks.add(() -> {
+                            int allowed = 0;
+                            for (int i = 0; i < REQUESTS_EACH; i++) {
+                                if (http) {
+                                    HttpResponse<String> r =
+                                            RateLimitTest.send("GET", "/api/v1/two-servers-probe", from, "");
+                                    allowed += r.statusCode() == 429 ? 0 : 1;
+                                } else {
+                                    Decision d = other.request(
+                                            "GET",
+                                            "/api/v1/two-servers-probe",
+                                            new Identifiers(from, null, null, null, null));
+                                    allowed += d.allowed() ? 1 : 0;
+                                }
+                            }
+                            return allowed;
+                        });
+                    }
+                    int allowed = 0;
+                    for (Future<Integer> f : clients.invokeAll(tasks)) {
+                        allowed += f.get();
+                    }
+                    assertThat(allowed).isEqualTo(LIMIT);
+                } finally {
+                    clients.shutdown();
+                }
+            } finally {
+                try (Connection owner = OwnerSql.owner()) {
+                    OwnerSql.exec(owner, "delete from platform.rate_limit_rules where name = 'test.two-servers'");
+                }
+            }
+        }
+    }
+}
