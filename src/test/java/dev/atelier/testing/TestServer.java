@@ -93,6 +93,10 @@ public final class TestServer {
                 System.setProperty("atelier.infinitestories.image-size", "256");
                 // Delula's generation retries wait 50 ms, not a second (ADR 13).
                 System.setProperty("atelier.delula.generation.backoff-ms", "50");
+                // Telemetry: room for 5,000 waiting events per writer, so a back-pressure test
+                // fills it with five batches; every tenth request sampled into performance_metrics.
+                System.setProperty("atelier.telemetry.capacity-rows", "5000");
+                System.setProperty("atelier.telemetry.performance-sample-rate", "0.1");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
