@@ -71,23 +71,32 @@ public final class BatchWriter<R> implements AutoCloseable {
     private final AtomicLong waitingRows = new AtomicLong();
     private final AtomicLong writtenRows = new AtomicLong();
     private final AtomicLong refusedRows = new AtomicLong();
-    private final Thread writer;
+    private final List<Thread> threads;
     private volatile boolean closing;
     /** Rows per second of the last batch (EWMA), for the Retry-After estimate. */
     private volatile double rate = 10_000;
 
-    public BatchWriter(String name, Database database, Sink<R> sink, int capacityRows, int maxBatchRows) {
-        if (capacityRows < 1 || maxBatchRows < 1) {
-            throw new IllegalArgumentException(name + ": capacity and batch size must be positive");
+    /**
+     * A writer with {@code threads} writing threads: each copies one batch at a time, so with two
+     * one batch is being copied while the next forms, and PostgreSQL may use two cores.
+     */
+    public BatchWriter(String name, Database database, Sink<R> sink, int capacityRows, int maxBatchRows, int threads) {
+        if (capacityRows < 1 || maxBatchRows < 1 || threads < 1) {
+            throw new IllegalArgumentException(name + ": capacity, batch size and threads must be positive");
         }
         this.name = name;
         this.database = database;
         this.sink = sink;
         this.capacityRows = capacityRows;
         this.maxBatchRows = maxBatchRows;
-        this.writer = new Thread(this::run, "batch-writer-" + name);
-        writer.setDaemon(true);
-        writer.start();
+        List<Thread> started = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Thread writer = new Thread(this::run, "batch-writer-" + name + "-" + i);
+            writer.setDaemon(true);
+            writer.start();
+            started.add(writer);
+        }
+        this.threads = List.copyOf(started);
     }
 
     /**
@@ -130,12 +139,15 @@ public final class BatchWriter<R> implements AutoCloseable {
     /** Writes what is waiting, then stops; waits at most {@code timeout}. */
     public void close(Duration timeout) {
         closing = true;
-        try {
-            writer.join(timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread writer : threads) {
+            try {
+                writer.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writer.interrupt();
         }
-        writer.interrupt();
     }
 
     @Override
@@ -158,11 +170,19 @@ public final class BatchWriter<R> implements AutoCloseable {
             List<Submission<R>> batch = new ArrayList<>();
             batch.add(first);
             int rows = first.rows().size();
-            for (Submission<R> next = queue.peek();
-                    next != null && rows + next.rows().size() <= maxBatchRows;
-                    next = queue.peek()) {
-                batch.add(queue.remove());
-                rows += next.rows().size();
+            // Writers take what fits one after the other; another's poll of the first may still
+            // race a peek here, in which case a batch is at most one submission over the size.
+            synchronized (queue) {
+                for (Submission<R> next = queue.peek();
+                        next != null && rows + next.rows().size() <= maxBatchRows;
+                        next = queue.peek()) {
+                    Submission<R> taken = queue.poll();
+                    if (taken == null) {
+                        break;
+                    }
+                    batch.add(taken);
+                    rows += taken.rows().size();
+                }
             }
             try {
                 if (!write(batch, out) && batch.size() > 1) {
