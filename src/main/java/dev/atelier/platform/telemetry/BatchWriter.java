@@ -121,6 +121,11 @@ public final class BatchWriter<R> implements AutoCloseable {
         return done;
     }
 
+    /** The writer's name: its table. */
+    public String name() {
+        return name;
+    }
+
     /** Rows accepted and not yet committed. */
     public long waitingRows() {
         return waitingRows.get();

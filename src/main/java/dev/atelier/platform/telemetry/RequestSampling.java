@@ -1,5 +1,6 @@
 package dev.atelier.platform.telemetry;
 
+import dev.atelier.platform.http.Routes;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -11,24 +12,17 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Samples requests into {@code rotation.performance_metrics} (the table Rotation's document gives
  * the platform's API timings): one in every {1/rate} requests, counted rather than drawn, so a
- * rate of 0.05 samples exactly every twentieth request. A sample names the route (the controller's
- * path template, else the path with ids replaced by {@code {id}}), method, status and duration.
+ * rate of 0.05 samples exactly every twentieth request. A sample names the route ({@link Routes}),
+ * method, status and duration.
  * Samples go through a batch writer and are dropped, never waited for, when it is full.
  */
 final class RequestSampling implements Filter {
 
     record Sample(String endpoint, String method, int status, long millis, Instant at) {}
-
-    private static final String TEMPLATE = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
-    private static final Pattern ID = Pattern.compile(
-            "[0-9]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|.{41,}");
-    private static final int MAX_SEGMENTS = 5;
 
     private final double rate;
     private final BatchWriter<Sample> writer;
@@ -53,9 +47,8 @@ final class RequestSampling implements Filter {
             chain.doFilter(request, response);
         } finally {
             HttpServletRequest req = (HttpServletRequest) request;
-            Object template = req.getAttribute(TEMPLATE);
             Sample sample = new Sample(
-                    template instanceof String t ? t : route(req.getRequestURI()),
+                    Routes.of(req),
                     req.getMethod(),
                     ((HttpServletResponse) response).getStatus(),
                     (System.nanoTime() - started) / 1_000_000,
@@ -71,28 +64,6 @@ final class RequestSampling implements Filter {
     /** Samples dropped because the writer was full. */
     long dropped() {
         return dropped.get();
-    }
-
-    /** The path with its ids as {@code {id}}, at most five segments (storage paths can be long). */
-    static String route(@Nullable String path) {
-        if (path == null || path.isEmpty()) {
-            return "/";
-        }
-        StringBuilder route = new StringBuilder();
-        String[] segments = path.split("/");
-        int kept = 0;
-        for (String segment : segments) {
-            if (segment.isEmpty()) {
-                continue;
-            }
-            if (kept == MAX_SEGMENTS) {
-                route.append("/**");
-                break;
-            }
-            route.append('/').append(ID.matcher(segment).matches() ? "{id}" : segment);
-            kept++;
-        }
-        return route.isEmpty() ? "/" : route.toString();
     }
 
     static final class Sink implements BatchWriter.Sink<Sample> {
