@@ -16,7 +16,13 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** RFC 9457 problems for every domain endpoint under {@code /api/v1}; never a 500 for a client's mistake. */
-@RestControllerAdvice(basePackages = {"dev.atelier.apps", "dev.atelier.platform.jobs", "dev.atelier.platform.flags"})
+@RestControllerAdvice(
+        basePackages = {
+            "dev.atelier.apps",
+            "dev.atelier.platform.jobs",
+            "dev.atelier.platform.flags",
+            "dev.atelier.platform.monitoring"
+        })
 class ProblemHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
