@@ -100,6 +100,10 @@ public final class TestServer {
                 // and is limited by the real rules under the address it names.
                 System.setProperty("atelier.http.trusted-proxies", "127.0.0.1/32,::1/128");
                 System.setProperty("atelier.ratelimit.exempt", "127.0.0.1/32,::1/128");
+                // Telemetry: room for 5,000 waiting events per writer, so a back-pressure test
+                // fills it with five batches; every tenth request sampled into performance_metrics.
+                System.setProperty("atelier.telemetry.capacity-rows", "5000");
+                System.setProperty("atelier.telemetry.performance-sample-rate", "0.1");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

@@ -152,6 +152,28 @@ public final class Database implements AutoCloseable {
         return serverUp.getAsBoolean() && health.ping();
     }
 
+    /**
+     * The pool right now: connections in use, idle, in all, and callers waiting for one; and per
+     * request role, how many of its share are taken. For metrics and monitoring.
+     */
+    public PoolStatus poolStatus() {
+        var bean = pool.getHikariPoolMXBean();
+        Map<String, Integer> inUse = new java.util.TreeMap<>();
+        shares.forEach((role, share) -> inUse.put(role, limits.share(role) - share.availablePermits()));
+        return bean == null
+                ? new PoolStatus(0, 0, 0, 0, pool.getMaximumPoolSize(), inUse)
+                : new PoolStatus(
+                        bean.getActiveConnections(),
+                        bean.getIdleConnections(),
+                        bean.getTotalConnections(),
+                        bean.getThreadsAwaitingConnection(),
+                        pool.getMaximumPoolSize(),
+                        inUse);
+    }
+
+    /** See {@link #poolStatus()}. */
+    public record PoolStatus(int active, int idle, int total, int waiting, int max, Map<String, Integer> sharesInUse) {}
+
     /** Drops pooled connections, e.g. after the server restarted and they all point at a dead backend. */
     public void evictConnections() {
         if (pool.getHikariPoolMXBean() != null) {

@@ -220,6 +220,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 "timezone=UTC",
                 "-c",
                 "password_encryption=scram-sha-256",
+                // Statement statistics for the admins' slow-query view (/api/v1/admin/monitoring).
+                "-c",
+                "shared_preload_libraries=pg_stat_statements",
                 // The server's own log, rotated weekly, in pgData/log: client errors belong there, not in Atelier's.
                 "-c",
                 "logging_collector=on",

@@ -17,6 +17,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Caps request bodies under {@code /api/v1} before any controller parses them: a declared length
@@ -28,10 +31,13 @@ final class BodyLimit implements Filter {
 
     static final String BASE = "/api/v1";
 
-    private final int maxBytes;
+    private final int defaultMaxBytes;
+    private final Map<String, Integer> allowances;
 
-    BodyLimit(int maxBytes) {
-        this.maxBytes = maxBytes;
+    BodyLimit(int maxBytes, List<BodyAllowance> allowances) {
+        this.defaultMaxBytes = maxBytes;
+        this.allowances =
+                allowances.stream().collect(Collectors.toUnmodifiableMap(BodyAllowance::path, BodyAllowance::maxBytes));
     }
 
     @Override
@@ -44,8 +50,9 @@ final class BodyLimit implements Filter {
             chain.doFilter(request, response);
             return;
         }
+        int maxBytes = allowances.getOrDefault(path, defaultMaxBytes);
         if (req.getContentLengthLong() > maxBytes) {
-            tooLarge((HttpServletResponse) response);
+            tooLarge((HttpServletResponse) response, maxBytes);
             return;
         }
         byte[] body;
@@ -57,13 +64,13 @@ final class BodyLimit implements Filter {
             return;
         }
         if (body.length > maxBytes) {
-            tooLarge((HttpServletResponse) response);
+            tooLarge((HttpServletResponse) response, maxBytes);
             return;
         }
         chain.doFilter(new ReadBody(req, body), response);
     }
 
-    private void tooLarge(HttpServletResponse res) throws IOException {
+    private static void tooLarge(HttpServletResponse res, int maxBytes) throws IOException {
         refuse(res, 413, "The request body is larger than " + maxBytes + " bytes");
     }
 

@@ -3,6 +3,7 @@ package dev.atelier.platform.http;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.embedded.jetty.JettyServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -43,8 +44,10 @@ class HttpConfiguration {
     }
 
     @Bean
-    FilterRegistrationBean<BodyLimit> apiBodyLimit(@Value("${atelier.api.max-body-bytes:65536}") int maxBodyBytes) {
-        FilterRegistrationBean<BodyLimit> registration = new FilterRegistrationBean<>(new BodyLimit(maxBodyBytes));
+    FilterRegistrationBean<BodyLimit> apiBodyLimit(
+            @Value("${atelier.api.max-body-bytes:65536}") int maxBodyBytes, ObjectProvider<BodyAllowance> allowances) {
+        FilterRegistrationBean<BodyLimit> registration = new FilterRegistrationBean<>(
+                new BodyLimit(maxBodyBytes, allowances.orderedStream().toList()));
         registration.addUrlPatterns(BodyLimit.BASE + "/*");
         registration.setName("apiBodyLimit");
         registration.setDispatcherTypes(DispatcherType.REQUEST);

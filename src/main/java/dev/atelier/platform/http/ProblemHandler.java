@@ -22,7 +22,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
             "dev.atelier.platform.jobs",
             "dev.atelier.platform.flags",
             "dev.atelier.platform.account",
-            "dev.atelier.platform.cache"
+            "dev.atelier.platform.cache",
+            "dev.atelier.platform.monitoring"
         })
 class ProblemHandler {
 

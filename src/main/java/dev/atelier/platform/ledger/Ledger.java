@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.atelier.platform.db.Caller;
 import dev.atelier.platform.db.Database;
+import io.micrometer.core.instrument.Metrics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -99,7 +100,18 @@ public class Ledger {
             try (ResultSet row = call.executeQuery()) {
                 row.next();
                 JsonNode body = parse(row.getString(1));
-                return new Outcome(body.path("status").asInt(500), body);
+                int status = body.path("status").asInt(500);
+                // The op is the client's word until the engine accepted it: refused ones count as "-".
+                Metrics.counter(
+                                "atelier.ledger.operations",
+                                "app",
+                                app,
+                                "op",
+                                status < 400 ? request.path("op").asText("-") : "-",
+                                "status",
+                                Integer.toString(status))
+                        .increment();
+                return new Outcome(status, body);
             }
         }
     }

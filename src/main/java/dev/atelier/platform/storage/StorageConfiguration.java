@@ -43,22 +43,22 @@ class StorageConfiguration {
             throws IOException {
         switch (backend) {
             case "disk" -> {
-                return new DiskStore(
-                        Path.of(dataDir).toAbsolutePath().resolve("storage").resolve("objects"));
+                return new MeteredStore(new DiskStore(
+                        Path.of(dataDir).toAbsolutePath().resolve("storage").resolve("objects")));
             }
             case "s3" -> {
                 if (bucket.isBlank()) {
                     throw new IllegalStateException(
                             "ATELIER_STORAGE_S3_BUCKET (atelier.storage.s3.bucket) is required with the s3 storage backend");
                 }
-                return S3Store.connect(
+                return new MeteredStore(S3Store.connect(
                         bucket,
                         prefix,
                         region,
                         endpoint.isBlank() ? null : endpoint,
                         pathStyle,
                         accessKeyId.isBlank() ? null : accessKeyId,
-                        secretAccessKey.isBlank() ? null : secretAccessKey);
+                        secretAccessKey.isBlank() ? null : secretAccessKey));
             }
             default ->
                 throw new IllegalStateException(

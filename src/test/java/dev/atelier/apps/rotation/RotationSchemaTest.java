@@ -23,6 +23,7 @@ import dev.atelier.testing.TestServer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -727,7 +728,12 @@ class RotationSchemaTest {
                 + "(null, 'page_view', 'feed', '" + day + "T10:00:00Z')");
         String run = "select rotation.aggregate_daily_metrics('" + day + "')";
         String written = callAs("service_role", null, run);
-        assertThat(callAs("service_role", null, run)).isEqualTo(written);
+        // Running it again changes nothing: no row rewritten, not even its updated_at (V125).
+        String versions = "select id || ' ' || xmin || ' ' || updated_at from rotation.daily_metrics"
+                + " where metric_date = '" + day + "' order by id";
+        List<String> before = ownerRows(versions);
+        assertThat(callAs("service_role", null, run)).isEqualTo("0");
+        assertThat(ownerRows(versions)).isEqualTo(before);
         String metrics = "select concat_ws('|', metric_type, entity_type, entity_id, metric_name, metric_value) "
                 + "from rotation.daily_metrics where metric_date = '" + day
                 + "' and (entity_id is null or entity_id in ("
@@ -743,6 +749,15 @@ class RotationSchemaTest {
                         "user_activity|global|unique_active_users|2.00");
         assertThat(ownerQuery("select count(*) from rotation.daily_metrics where metric_date = '" + day + "'"))
                 .isEqualTo(written);
+
+        // A late play changes the day's figures: only the rows whose values moved are written.
+        ownerExec("insert into rotation.play_history (user_id, track_id, action, played_at) values (" + a.id() + ", "
+                + second + ", 'play', '" + day + "T13:00:00Z')");
+        assertThat(callAs("service_role", null, run))
+                .isEqualTo("2"); // the day's plays and the track's; active users stay 2
+        assertThat(ownerQuery("select metric_value from rotation.daily_metrics where metric_date = '" + day
+                        + "' and entity_id = " + second + " and metric_name = 'total_plays'"))
+                .isEqualTo("2.00");
     }
 
     @Test
