@@ -1,5 +1,6 @@
 package dev.atelier.platform.metrics;
 
+import dev.atelier.platform.cache.Caches;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.telemetry.Ingestion;
 import io.micrometer.core.instrument.Metrics;
@@ -51,8 +52,9 @@ class MetricsConfiguration {
     }
 
     @Bean
-    PlatformGauges platformGauges(Database database, Ingestion ingestion, PrometheusMeterRegistry registry) {
-        return new PlatformGauges(database, ingestion, registry);
+    PlatformGauges platformGauges(
+            Database database, Ingestion ingestion, Caches caches, PrometheusMeterRegistry registry) {
+        return new PlatformGauges(database, ingestion, caches, registry);
     }
 
     @Bean

@@ -1,5 +1,7 @@
 package dev.atelier.platform.metrics;
 
+import dev.atelier.platform.cache.CacheMetrics;
+import dev.atelier.platform.cache.Caches;
 import dev.atelier.platform.db.Caller;
 import dev.atelier.platform.db.Database;
 import dev.atelier.platform.telemetry.BatchWriter;
@@ -31,16 +33,19 @@ final class PlatformGauges {
 
     private final Database database;
     private final Ingestion ingestion;
+    private final Caches caches;
     private final MeterRegistry registry;
     private final MultiGauge jobs;
     private final MultiGauge jobLatency;
     private final Set<String> writersBound = ConcurrentHashMap.newKeySet();
+    private final Set<String> cachesBound = ConcurrentHashMap.newKeySet();
     private volatile long refreshedAt = System.nanoTime() - REFRESH_NANOS;
     private volatile boolean up;
 
-    PlatformGauges(Database database, Ingestion ingestion, MeterRegistry registry) {
+    PlatformGauges(Database database, Ingestion ingestion, Caches caches, MeterRegistry registry) {
         this.database = database;
         this.ingestion = ingestion;
+        this.caches = caches;
         this.registry = registry;
         Gauge.builder("atelier.db.up", () -> up ? 1 : 0)
                 .description("1 when the database answers a round trip within a second")
@@ -82,6 +87,7 @@ final class PlatformGauges {
     /** Called before each scrape. */
     void refresh() {
         bindWriters();
+        bindCaches();
         long now = System.nanoTime();
         if (now - refreshedAt < REFRESH_NANOS) {
             return;
@@ -119,6 +125,31 @@ final class PlatformGauges {
             jobLatency.register(latencies, true);
         } catch (SQLException e) {
             log.debug("job figures for /metrics not read: {}", e.getMessage());
+        }
+    }
+
+    /** Each cache's counters (caches are made as the apps start; bound at the first scrape after). */
+    private void bindCaches() {
+        for (CacheMetrics cache : caches.all()) {
+            if (!cachesBound.add(cache.name())) {
+                continue;
+            }
+            Tags tags = Tags.of("cache", cache.name(), "kind", cache.kind());
+            FunctionCounter.builder("atelier.cache.requests", cache, CacheMetrics::hits)
+                    .description("cache reads by result")
+                    .tags(tags.and("result", "hit"))
+                    .register(registry);
+            FunctionCounter.builder("atelier.cache.requests", cache, CacheMetrics::misses)
+                    .description("cache reads by result")
+                    .tags(tags.and("result", "miss"))
+                    .register(registry);
+            FunctionCounter.builder("atelier.cache.puts", cache, CacheMetrics::puts)
+                    .tags(tags)
+                    .register(registry);
+            FunctionCounter.builder("atelier.cache.evictions", cache, CacheMetrics::evictions)
+                    .description("entries removed because they expired or the cache was full")
+                    .tags(tags)
+                    .register(registry);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.atelier.platform.db.Database;
 import dev.atelier.platform.http.Cidrs;
 import dev.atelier.platform.jobs.JobEngine;
 import dev.atelier.platform.notify.ChangeListener;
+import io.micrometer.core.instrument.Metrics;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -285,12 +286,20 @@ public final class RateLimiter implements AutoCloseable {
                 matching.add(rule);
             }
         }
-        return check(matching, ids);
+        return counted("request", check(matching, ids));
     }
 
     /** Counts one step of the server's own code ({@code action:<name>} rules), e.g. a password sign-in. */
     public Decision action(String action, Identifiers ids) throws SQLException {
-        return check(actionRules.getOrDefault(action, List.of()), ids);
+        return counted(action, check(actionRules.getOrDefault(action, List.of()), ids));
+    }
+
+    /** Refusals counted for /metrics ({@code atelier_ratelimit_rejections_total{kind}}). */
+    private static Decision counted(String kind, Decision decision) {
+        if (!decision.allowed()) {
+            Metrics.counter("atelier.ratelimit.rejections", "kind", kind).increment();
+        }
+        return decision;
     }
 
     /**
