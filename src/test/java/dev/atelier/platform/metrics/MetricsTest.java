@@ -138,6 +138,7 @@ class MetricsTest {
         assertThat(after).containsEntry("atelier_db_pool_connections{state=\"max\"}", 16.0);
         assertThat(after).containsKey("atelier_db_pool_share_in_use{role=\"anon\"}");
         assertThat(after).containsKey("jvm_memory_used_bytes[sum]");
+        assertThat(after).containsKey("atelier_cache_requests_total[sum]");
         for (String counter : new String[] {
             "atelier_ledger_operations_total[sum]",
             "atelier_storage_bytes_in_bytes_total",
