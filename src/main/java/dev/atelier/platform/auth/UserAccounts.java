@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jooq.exception.DataAccessException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 
@@ -17,6 +18,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class UserAccounts {
+
+    private static final String DEADLOCK = "40P01";
 
     private final Database database;
     private final AuthService auth;
@@ -39,12 +42,30 @@ public class UserAccounts {
      * removed once that has committed. False when there was no such user.
      */
     public boolean delete(UUID id) throws SQLException {
-        Optional<List<String>> versions = database.transaction(Caller.authAdmin(), tx -> {
-            AuthRepository repo = new AuthRepository(tx.dsl());
-            return repo.lockUser(id).isEmpty() ? Optional.empty() : Optional.of(repo.deleteEverywhere(id));
-        });
+        Optional<List<String>> versions = deleteRows(id, 1);
         versions.ifPresent(files::discardBytes);
         return versions.isPresent();
+    }
+
+    /**
+     * The deletion's transaction. It locks app rows and then their jobs, while a job engine that is
+     * starting one of the user's jobs holds the job and then updates its row: PostgreSQL breaks
+     * that deadlock by aborting one side, and when it is this one, nothing was done and it runs
+     * again (at most three times).
+     */
+    private Optional<List<String>> deleteRows(UUID id, int attempt) throws SQLException {
+        try {
+            return database.transaction(Caller.authAdmin(), tx -> {
+                AuthRepository repo = new AuthRepository(tx.dsl());
+                return repo.lockUser(id).isEmpty() ? Optional.empty() : Optional.of(repo.deleteEverywhere(id));
+            });
+        } catch (SQLException | DataAccessException e) {
+            String state = e instanceof SQLException sql ? sql.getSQLState() : ((DataAccessException) e).sqlState();
+            if (DEADLOCK.equals(state) && attempt < 3) {
+                return deleteRows(id, attempt + 1);
+            }
+            throw e;
+        }
     }
 
     /**

@@ -219,7 +219,11 @@ class AlgorhythmicSchemaTest {
                     "algorhythmic.credit_ledger",
                     Map.of("user_id", gone.toString(), "event_type", "grant", "amount", "5", "balance_after", "5"));
             insert(owner, "algorhythmic.rai_sessions", Map.of("user_id", gone.toString(), "client_session_id", "c"));
-            insert(owner, "algorhythmic.generation_jobs", Map.of("user_id", gone.toString(), "prompt", "p"));
+            // A finished job: a pending one would start at once, and the engine's claim would race this delete.
+            insert(
+                    owner,
+                    "algorhythmic.generation_jobs",
+                    Map.of("user_id", gone.toString(), "prompt", "p", "status", "completed"));
             exec(owner, "delete from auth.users where id = '" + gone + "'");
             assertThat(queryString(
                             owner,
