@@ -82,7 +82,8 @@ kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
 # (its five indexes, two foreign keys and uuid default are what the baseline's table lacks).
 read -r SESSION USER_ID < <(psql_ -d atelier -Atc "select id || ' ' || user_id from algorhythmic.rai_sessions limit 1")
 awk -v n="$EVENTS" -v s="$SESSION" -v u="$USER_ID" -v p="$(tr -d '\n' < "$LIMITS/workloads/payload.json")" 'BEGIN {
-  for (g = 1; g <= n; g++) { q = p; sub(/SEQ/, g, q); printf "%s\t%s\tframe_stats\t%s\t\\N\t\\N\t2026-01-01T00:00:00Z\n", s, u, q } }' \
+  i = index(p, "SEQ"); pre = substr(p, 1, i - 1); post = substr(p, i + 3)
+  for (g = 1; g <= n; g++) printf "%s\t%s\tframe_stats\t%s%d%s\t\\N\t\\N\t2026-01-01T00:00:00Z\n", s, u, pre, g, post }' \
   > "$ROOT/events.tsv"
 chmod a+r "$ROOT/events.tsv"
 psql_ -d atelier -c "delete from algorhythmic.telemetry_events" -c "vacuum algorhythmic.telemetry_events" -c "checkpoint"
