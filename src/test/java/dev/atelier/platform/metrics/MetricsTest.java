@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code /metrics} scraped as Prometheus does, parsed line by line: every listed metric is there,
  * and the counters move under a little load of each kind (requests, a ledger grant, a stored and
- * read file, a telemetry batch).
+ * read file, a telemetry batch, two reads of a cache, a rate-limit refusal).
  */
 class MetricsTest {
 
@@ -123,7 +123,53 @@ class MetricsTest {
                         .statusCode())
                 .isEqualTo(200);
 
+        // Algorhythmic's feed: the first call records the artwork in the recently-served cache
+        // (a miss), the second finds it there (a hit) and serves nothing new.
+        String session = OwnerSql.queryString(
+                "insert into algorhythmic.sessions (user_id) values ('" + user.id() + "') returning id");
+        OwnerSql.exec("insert into algorhythmic.art_sessions (session_id, user_id, image_url, prompt, quality_score)"
+                + " values ('" + session + "', '" + user.id() + "', 'https://example.test/m.png', 'p', 100)");
+        for (int i = 0; i < 2; i++) {
+            assertThat(send("GET", "/api/v1/algorhythmic/artworks/next?session_id=m", user.accessToken(), null, null)
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+        // A rate-limit refusal: a rule of one request a minute for an address of this test's own,
+        // named through 127.0.0.1 as a trusted proxy (TestServer).
+        String from = "192.0.2." + (1 + new java.util.Random().nextInt(250));
+        String rule = "metrics.test." + UUID.randomUUID().toString().substring(0, 8);
+        OwnerSql.exec("insert into platform.rate_limit_rules (name, identifier_type, endpoint_pattern,"
+                + " requests_per_window, window_seconds) values ('" + rule + "', 'ip', 'GET /auth/v1/health', 1, 60)");
+        try {
+            dev.atelier.testing.Poll.until(
+                    "the rule is loaded",
+                    java.time.Duration.ofSeconds(5),
+                    () -> server.component(dev.atelier.platform.ratelimit.RateLimiter.class)
+                            .hasRule(rule));
+            int refused = 0;
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> health = server.http()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/auth/v1/health"))
+                                        .header("X-Forwarded-For", from)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                refused += health.statusCode() == 429 ? 1 : 0;
+            }
+            assertThat(refused).isEqualTo(2);
+        } finally {
+            OwnerSql.exec("delete from platform.rate_limit_rules where name = '" + rule + "'");
+        }
+
         Map<String, Double> after = scrape();
+        String served = "{cache=\"algorhythmic.recently_served\",kind=\"local\",result=";
+        for (String result : new String[] {"\"hit\"}", "\"miss\"}"}) {
+            String series = "atelier_cache_requests_total" + served + result;
+            assertThat(after.getOrDefault(series, 0.0)).as(series).isGreaterThan(before.getOrDefault(series, 0.0));
+        }
+        assertThat(after.getOrDefault("atelier_ratelimit_rejections_total[sum]", 0.0)
+                        - before.getOrDefault("atelier_ratelimit_rejections_total[sum]", 0.0))
+                .isGreaterThanOrEqualTo(2.0);
         assertThat(after.get("http_server_requests_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"}")
                         - before.getOrDefault(
                                 "http_server_requests_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"}",
