@@ -144,6 +144,15 @@ class Monitoring {
                     select left(art_prompt, 200) as prompt, sum(vote) as score, count(*) as votes from algorhythmic.art_votes
                     where created_at > now() - make_interval(days => ?)
                     group by art_prompt order by score desc limit 10""", days));
+            popular.set("delula_recipes", rows(c, """
+                    select r.id, r.name, u.usage_count, u.last_used_at from delula.recipe_usage u
+                    join delula.recipes r on r.id = u.recipe_id
+                    where u.usage_count > 0 order by u.usage_count desc limit 10"""));
+            popular.set("moodscale_tracks", rows(c, """
+                    select spotify_track_id, min(track_name) as track_name, min(artist_name) as artist_name,
+                           count(*) as recommendations, count(distinct user_id) as users
+                    from moodscale.recommendations where created_at > now() - make_interval(days => ?)
+                    group by spotify_track_id order by recommendations desc limit 10""", days));
             out.set("popular", popular);
             out.set("api_performance", rows(c, """
                     select 'request' as source, operation || ' ' || endpoint as function, count(*) as calls,

@@ -106,7 +106,16 @@ class MonitoringTest {
 
     @Test
     void usageAnalyticsCountUsersAndFunctions() throws Exception {
-        server.newUser(); // a session today
+        TestServer.TestUser user = server.newUser(); // a session today
+        // Popular content in the two apps whose counts live in their own tables: a recipe used
+        // more than any other, a track recommended more than any other in the period.
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        OwnerSql.exec("with r as (insert into delula.recipes (name, slug) values ('Popular " + tag + "', 'popular-"
+                + tag + "') returning id) insert into delula.recipe_usage (recipe_id, usage_count, last_used_at)"
+                + " select id, 1000000000, now() from r");
+        OwnerSql.exec("insert into moodscale.recommendations (user_id, spotify_track_id, track_name, artist_name)"
+                + " select m.id, 'track-" + tag + "', 'Song', 'Band' from moodscale.users m, generate_series(1, 1000)"
+                + " where m.auth_user_id = '" + user.id() + "'");
         for (int i = 0; i < 30; i++) {
             Rest.anon().get("/api/v1/rotation/flags/no-such-flag-" + i);
         }
@@ -126,6 +135,15 @@ class MonitoringTest {
         assertThat(function.path("calls").asLong()).isPositive();
         assertThat(function.has("p95_ms")).isTrue();
         assertThat(usage.path("popular").has("rotation_tracks")).isTrue();
+        assertThat(usage.path("popular")
+                        .path("delula_recipes")
+                        .get(0)
+                        .path("name")
+                        .asText())
+                .isEqualTo("Popular " + tag);
+        JsonNode track = usage.path("popular").path("moodscale_tracks").get(0);
+        assertThat(track.path("spotify_track_id").asText()).isEqualTo("track-" + tag);
+        assertThat(track.path("recommendations").asLong()).isEqualTo(1000);
         assertThat(Rest.service().get(BASE + "/usage?days=365").status()).isEqualTo(400);
     }
 }
