@@ -17,6 +17,7 @@ import * as infinitestoriesGeneration from './scenarios/infinitestories-generati
 import * as flags from './scenarios/flags.js';
 import * as delula from './scenarios/delula.js';
 import * as adminUsers from './scenarios/admin-users.js';
+import * as postgrest from './scenarios/postgrest.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -36,4 +37,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   flags.register();
   delula.register();
   adminUsers.register();
+  postgrest.register();
 });

@@ -1,7 +1,9 @@
 // Starts one Atelier server (the real jar, embedded PostgreSQL, a fresh data directory) for the
 // whole run and stops it afterwards. The scenarios read the URL and the keys from `server`.
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const JS_ROOT = resolve(HERE, '..', '..'); // test/js
 const REPO_ROOT = resolve(JS_ROOT, '..', '..');
 const STARTUP_TIMEOUT_MS = 60_000;
+/**
+ * The data API's test-only schema, the same one the Java tests use (dev.atelier.testing.TestSchema):
+ * its migrations are applied to the suite's database after start, and the schema is exposed after
+ * the product's, so `supabase.schema('rest_fixture')` reaches it and nothing else changes.
+ */
+export const FIXTURE_SCHEMA = 'rest_fixture';
+const FIXTURE_MIGRATIONS = join(REPO_ROOT, 'src', 'test', 'resources', 'db', 'test-migration');
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /**
@@ -55,6 +64,44 @@ export async function startServer() {
   // Port 0: the server binds a free port itself and prints it in its banner. A port probed free
   // here could be taken by another process during the seconds the database takes to start.
   await launch(0);
+  applyFixtures();
+}
+
+/** The product's exposed schemas (application.properties) and the fixture schema after them. */
+function exposedSchemas() {
+  const properties = readFileSync(join(REPO_ROOT, 'src', 'main', 'resources', 'application.properties'), 'utf8');
+  const match = properties.match(/^atelier\.rest\.schemas=(.*)$/m);
+  if (!match) {
+    throw new Error('application.properties sets no atelier.rest.schemas');
+  }
+  return `${match[1].trim()},${FIXTURE_SCHEMA}`;
+}
+
+/**
+ * Applies the fixture migrations in version order with psql, as the embedded cluster's superuser
+ * (its password and port are in the data directory, as `atelier backup` finds them). The server's
+ * schema cache finds the new tables on their first request (a miss reloads it).
+ */
+function applyFixtures() {
+  const pid = readFileSync(join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
+  const env = {
+    ...process.env,
+    PGPASSWORD: readFileSync(join(server.dataDir, 'database-password'), 'utf8').trim(),
+  };
+  const files = readdirSync(FIXTURE_MIGRATIONS)
+    .filter((f) => /^V\d+__.*\.sql$/.test(f))
+    .sort((a, b) => Number(a.slice(1, a.indexOf('__'))) - Number(b.slice(1, b.indexOf('__'))));
+  const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', pid[3].trim(), '-U', 'postgres',
+    '-d', 'postgres', '-c', `CREATE SCHEMA IF NOT EXISTS ${FIXTURE_SCHEMA}`];
+  for (const file of files) {
+    args.push('-f', join(FIXTURE_MIGRATIONS, file));
+  }
+  try {
+    execFileSync('psql', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new Error(`the fixture migrations did not apply (psql, from Debian's postgresql-client): `
+      + `${error.stderr ?? error.message}`);
+  }
 }
 
 /**
@@ -85,6 +132,7 @@ async function launch(port) {
     ATELIER_BACKUP_ENABLED: 'false',
     // The suite signs in many times from one address: never rate-limited (docs/adr/0017).
     ATELIER_RATELIMIT_EXEMPT: '127.0.0.1/32,::1/128',
+    ATELIER_REST_SCHEMAS: exposedSchemas(),
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.
