@@ -29,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * reloaded when channel {@code atelier_ratelimit} says they changed. Counts live in
  * {@code platform.rate_limit_counters}: a check is one upsert over every key the request counts
  * against (a fixed window per key that starts with its first request), so every server on the
- * database shares each count. The one thing kept per server is a key's refusal: a key over its
+ * database shares each count. Two things are kept per server: a key's refusal (a key over its
  * limit stays over it until its window ends, on every server, so it is refused here without a
- * round trip until then.
+ * round trip until then), and for rules of large limits a lease (places counted in the database
+ * ahead of use and handed out here; every place handed out was counted, so the limit holds across
+ * servers).
  */
 public final class RateLimiter implements AutoCloseable {
 
@@ -51,6 +55,17 @@ public final class RateLimiter implements AutoCloseable {
     private static final int MAX_LOCAL_BLOCKS = 100_000;
     private static final long CONNECTION_WAIT_MILLIS = 5_000;
     private static final int MAX_BATCH = 256;
+
+    /**
+     * Rules allowing at least this many requests per window are counted in leases: a check that
+     * finds no lease counts {@link #leaseSize} places at once and keeps the unused ones for this
+     * server's next checks of the key (see {@link Lease}).
+     */
+    static final int LEASE_MIN_LIMIT = 1000;
+    /** A lease is at most this share of a window's limit, so unused leases waste little of it. */
+    static final int LEASE_DIVISOR = 100;
+
+    static final int LEASE_MAX = 1000;
 
     /**
      * Counts {@code n} requests on each key: a key whose window ended starts a new one with them.
@@ -94,6 +109,7 @@ public final class RateLimiter implements AutoCloseable {
     private final Cidrs exempt;
     private final Object reloadLock = new Object();
     private final ConcurrentHashMap<String, Long> blockedUntilNanos = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final LongAdder statements = new LongAdder();
     private final LongAdder counted = new LongAdder();
@@ -161,6 +177,7 @@ public final class RateLimiter implements AutoCloseable {
             requestRules = List.copyOf(requests);
             actionRules = Map.copyOf(actions);
             blockedUntilNanos.clear();
+            leases.clear(); // a limit may have changed: count anew
         }
     }
 
@@ -313,6 +330,7 @@ public final class RateLimiter implements AutoCloseable {
             if (key != null) {
                 keys.add(key);
                 blockedUntilNanos.remove(key);
+                leases.remove(key);
             }
         }
         if (keys.isEmpty()) {
@@ -335,6 +353,20 @@ public final class RateLimiter implements AutoCloseable {
     /** Forgets this server's refusals, so the next check of every key asks the database. */
     public void forgetLocalRefusals() {
         blockedUntilNanos.clear();
+        leases.clear();
+    }
+
+    /**
+     * How many places a check of {@code rule} counts at once: 1, or for a rule of at least
+     * {@value #LEASE_MIN_LIMIT} requests per window a hundredth of its limit (at most
+     * {@value #LEASE_MAX}). Rotation's rows are never leased: their current_count is read as the
+     * requests made.
+     */
+    static int leaseSize(Rule rule) {
+        if (rule.rotationId() != null || rule.limit() < LEASE_MIN_LIMIT) {
+            return 1;
+        }
+        return Math.min(LEASE_MAX, rule.limit() / LEASE_DIVISOR);
     }
 
     private Decision check(List<Rule> rules, Identifiers ids) throws SQLException {
@@ -353,44 +385,120 @@ public final class RateLimiter implements AutoCloseable {
             return Decision.NONE;
         }
         long now = System.nanoTime();
+        // A key with a lease here takes a place from it (a place counted already, so it is
+        // allowed even if the key was refused since); a key refused here stays refused to its
+        // window's end; the others are counted in the database.
+        List<Decision.Outcome> outcomes = new ArrayList<>(keyed.size());
         List<Decision.Outcome> refused = new ArrayList<>();
+        TreeMap<String, Rule> toCount = new TreeMap<>();
+        Map<String, Integer> asks = new HashMap<>();
         for (Map.Entry<String, Rule> e : keyed.entrySet()) {
-            Long until = blockedUntilNanos.get(e.getKey());
+            String key = e.getKey();
+            Rule rule = e.getValue();
+            int size = leaseSize(rule);
+            Lease lease = size > 1 ? leases.get(key) : null;
+            Decision.Outcome taken = lease == null ? null : lease.take(rule, now);
+            if (taken != null) {
+                outcomes.add(taken);
+                continue;
+            }
+            Long until = blockedUntilNanos.get(key);
             if (until != null) {
                 long left = until - now;
                 if (left > 0) {
-                    refused.add(new Decision.Outcome(e.getValue(), 0, ceilSeconds(left), false));
-                } else {
-                    blockedUntilNanos.remove(e.getKey(), until);
+                    refused.add(new Decision.Outcome(rule, 0, ceilSeconds(left), false));
+                    continue;
                 }
+                blockedUntilNanos.remove(key, until);
             }
+            toCount.put(key, rule);
+            asks.put(key, size);
         }
         if (!refused.isEmpty()) {
             return new Decision(refused);
         }
-        List<String> keys = new ArrayList<>(keyed.keySet());
-        Map<String, long[]> counted = hit(keyed);
+        if (toCount.isEmpty()) {
+            return new Decision(outcomes);
+        }
+        Map<String, long[]> counted = hit(toCount, asks);
         long after = System.nanoTime();
-        List<Decision.Outcome> outcomes = new ArrayList<>(keys.size());
-        for (String key : keys) {
-            Rule rule = keyed.get(key);
+        for (Map.Entry<String, Rule> e : toCount.entrySet()) {
+            String key = e.getKey();
+            Rule rule = e.getValue();
             long[] row = counted.get(key);
-            if (rule == null || row == null) {
+            if (row == null) {
                 continue;
             }
-            long hits = row[0];
-            long reset = row[1];
-            boolean allowed = hits <= rule.limit();
-            outcomes.add(new Decision.Outcome(rule, (int) Math.max(0, rule.limit() - hits), reset, allowed));
+            long last = row[0]; // this check's places in the window's count end here
+            long asked = row[1];
+            long reset = row[2];
+            long before = last - asked;
+            long granted = Math.max(0, Math.min(asked, rule.limit() - before));
+            boolean allowed = granted > 0;
+            outcomes.add(new Decision.Outcome(rule, (int) Math.max(0, rule.limit() - before - 1), reset, allowed));
+            // Places are kept only while the window surely lasts, so none is used after its end.
+            long windowEnd = after + TimeUnit.SECONDS.toNanos(reset - 1);
+            if (granted > 1 && reset > 1) {
+                if (leases.size() >= MAX_LOCAL_BLOCKS) {
+                    leases.clear(); // unused places are lost: stricter, never looser
+                }
+                Lease fresh = new Lease(windowEnd, (int) granted - 1, last);
+                leases.compute(key, (k, held) -> held != null && held.absorb(fresh, after) ? held : fresh);
+            }
             if (!allowed && reset > 0) {
                 if (blockedUntilNanos.size() >= MAX_LOCAL_BLOCKS) {
                     blockedUntilNanos.clear(); // only a shortcut: the database still refuses
                 }
                 // The window's end as this server's clock sees it, never later than the database's.
-                blockedUntilNanos.put(key, after + TimeUnit.SECONDS.toNanos(reset - 1));
+                blockedUntilNanos.put(key, windowEnd);
             }
         }
         return new Decision(outcomes);
+    }
+
+    /**
+     * Places of one key's window counted in the database by this server and not used yet. Every
+     * place handed out was counted before, so across servers no more than the limit are allowed;
+     * places left unused when the window ends (or the lease is dropped) count without a request,
+     * which is stricter by at most a lease per server and key.
+     */
+    private static final class Lease {
+        private final long windowEndNanos;
+        private final AtomicInteger left;
+        /** The highest place of the window's count this server has counted. */
+        private final AtomicLong lastPlace;
+
+        Lease(long windowEndNanos, int left, long lastPlace) {
+            this.windowEndNanos = windowEndNanos;
+            this.left = new AtomicInteger(left);
+            this.lastPlace = new AtomicLong(lastPlace);
+        }
+
+        /** Takes over another lease of the same window (two checks counted at once); false when expired. */
+        boolean absorb(Lease other, long now) {
+            if (windowEndNanos - now <= 0) {
+                return false;
+            }
+            left.addAndGet(other.left.get());
+            lastPlace.accumulateAndGet(other.lastPlace.get(), Math::max);
+            return true;
+        }
+
+        /** A place for one request, or null when none is left or the window is about to end. */
+        Decision.@Nullable Outcome take(Rule rule, long now) {
+            long remainingNanos = windowEndNanos - now;
+            if (remainingNanos <= 0) {
+                return null;
+            }
+            int was = left.getAndUpdate(n -> n > 0 ? n - 1 : n);
+            if (was <= 0) {
+                return null;
+            }
+            // The window's count as this server knows it, less the places it has not used.
+            long used = lastPlace.get() - (was - 1);
+            return new Decision.Outcome(
+                    rule, (int) Math.max(0, rule.limit() - used), ceilSeconds(remainingNanos) + 1, true);
+        }
     }
 
     private static long ceilSeconds(long nanos) {
@@ -400,10 +508,16 @@ public final class RateLimiter implements AutoCloseable {
     /** One check's keys, waiting to be counted by whichever thread holds a connection first. */
     private static final class Pending {
         final TreeMap<String, Rule> keyed;
+        final Map<String, Integer> asks;
         final CompletableFuture<Map<String, long[]>> result = new CompletableFuture<>();
 
-        Pending(TreeMap<String, Rule> keyed) {
+        Pending(TreeMap<String, Rule> keyed, Map<String, Integer> asks) {
             this.keyed = keyed;
+            this.asks = asks;
+        }
+
+        int asks(String key) {
+            return asks.getOrDefault(key, 1);
         }
     }
 
@@ -413,18 +527,18 @@ public final class RateLimiter implements AutoCloseable {
      * commit does): under load, one round trip serves many requests. Each request still gets its
      * own place in each key's count, so exactly {@code limit} requests are allowed per window.
      */
-    private Map<String, long[]> hit(TreeMap<String, Rule> keyed) throws SQLException {
+    private Map<String, long[]> hit(TreeMap<String, Rule> keyed, Map<String, Integer> asks) throws SQLException {
         boolean rotation = keyed.values().stream().anyMatch(r -> r.rotationId() != null);
         Pool p = pool;
         if (rotation || p == null) {
-            Pending alone = new Pending(keyed);
+            Pending alone = new Pending(keyed, asks);
             run(c -> {
                 count(c, List.of(alone));
                 return Boolean.TRUE;
             });
             return await(alone);
         }
-        Pending mine = new Pending(keyed);
+        Pending mine = new Pending(keyed, asks);
         queue.add(mine);
         while (!mine.result.isDone()) {
             boolean led = p.tryRun(c -> {
@@ -492,7 +606,7 @@ public final class RateLimiter implements AutoCloseable {
             String key = e.getKey();
             Rule rule = java.util.Objects.requireNonNull(rules.get(key));
             windows.add(rule.windowSeconds());
-            counts.add(e.getValue().size());
+            counts.add(e.getValue().stream().mapToInt(p -> p.asks(key)).sum());
             if (rule.rotationId() != null) {
                 rotationKeys.add(key);
                 rotationIds.add(rule.rotationId());
@@ -513,11 +627,15 @@ public final class RateLimiter implements AutoCloseable {
                     long total = rs.getLong(2);
                     long reset = rs.getLong(3);
                     List<Pending> waiting = byKey.getOrDefault(key, List.of());
-                    // The batch's requests on this key took the last n places of its count, in order.
-                    long first = total - waiting.size() + 1;
-                    for (int i = 0; i < waiting.size(); i++) {
-                        results.computeIfAbsent(waiting.get(i), x -> new HashMap<>())
-                                .put(key, new long[] {first + i, reset});
+                    // The batch's checks on this key took the last places of its count, in order,
+                    // each as many as it asked for: {its last place, how many, seconds left}.
+                    long place =
+                            total - waiting.stream().mapToInt(p -> p.asks(key)).sum();
+                    for (Pending pending : waiting) {
+                        int asked = pending.asks(key);
+                        place += asked;
+                        results.computeIfAbsent(pending, x -> new HashMap<>())
+                                .put(key, new long[] {place, asked, reset});
                     }
                 }
             }

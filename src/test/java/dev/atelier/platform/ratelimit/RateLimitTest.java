@@ -272,6 +272,23 @@ class RateLimitTest {
     }
 
     @Test
+    void aLeasedRuleCountsTenPlacesAtOnceAndItsHeadersStillCountDown() throws Exception {
+        // 1,000 a minute: leased ten places at a time (RateLimiter.leaseSize).
+        rule("test.leased", "ip", "GET /api/v1/leased-probe", 1000, 60);
+        awaitRule("test.leased");
+        String from = address();
+        for (int i = 1; i <= 12; i++) {
+            HttpResponse<String> r = send("GET", "/api/v1/leased-probe", from, "");
+            assertThat(r.statusCode()).isNotEqualTo(429);
+            assertThat(header(r, "RateLimit")).matches("\"test.leased\";r=" + (1000 - i) + ";t=(59|60)");
+        }
+        // Two leases counted in the database so far: 20 places for 12 requests.
+        assertThat(OwnerSql.queryString(
+                        "select hits from platform.rate_limit_counters where key = 'test.leased|" + from + "'"))
+                .isEqualTo("20");
+    }
+
+    @Test
     void everySurfaceAnswers429InItsOwnShapeWithTheFields() throws Exception {
         // One count for the three paths: the rule counts by address, wherever it matches.
         rule("test.surfaces", "ip", "GET /{auth/v1/health,rest/v1/,api/v1/ratelimit-probe}", 3, 60);
