@@ -45,7 +45,9 @@ java -cp "$BENCH_BUILD/ratelimit-peers-1.jar:$BENCH_BUILD/lib/*" bench.Bucket4jB
 
 echo "== Atelier through HTTP / bucket4j in process"
 for c in ${CLIENTS//,/ }; do
-  a=$(awk -v c="clients=$c" '/^atelier http/ && $3 == c {gsub(",", "", $4); print $4}' "$PGROOT/atelier.txt")
   b=$(awk -v c="clients=$c" '/^bucket4j/ && $3 == c {gsub(",", "", $4); print $4}' "$PGROOT/bucket4j.txt")
-  awk -v c="$c" -v a="$a" -v b="$b" 'BEGIN { printf "clients=%-3s atelier %8.0f  bucket4j %8.0f  ratio %.2f (target >= 1)\n", c, a, b, a / b }'
+  for mode in atelier_http atelier_http_leased; do
+    a=$(awk -v m="$mode" -v c="clients=$c" '$1 == m && $2 == c {gsub(",", "", $3); print $3}' "$PGROOT/atelier.txt")
+    awk -v m="$mode" -v c="$c" -v a="$a" -v b="$b" 'BEGIN { printf "clients=%-3s %-20s %8.0f  bucket4j %8.0f  ratio %.2f (target >= 1)\n", c, m, a, b, a / b }'
+  done
 done

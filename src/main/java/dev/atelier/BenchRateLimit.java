@@ -62,8 +62,14 @@ final class BenchRateLimit {
         System.setProperty("atelier.http.trusted-proxies", "127.0.0.1/32");
         System.setProperty("atelier.ratelimit.exempt", EXEMPT + "/32");
         try {
-            try (Server server = BenchJobs.benchServer()) {
-                bench(server, clients, seconds, out);
+            // First every check counted in PostgreSQL, then with leases (the default; ADR 17):
+            // the bench rule's limit is large, so a check counts 1,000 places at once.
+            for (boolean leases : new boolean[] {false, true}) {
+                System.setProperty("atelier.ratelimit.leases", Boolean.toString(leases));
+                out.println(leases ? "== leases on (the default)" : "== leases off: every check counted in PostgreSQL");
+                try (Server server = BenchJobs.benchServer()) {
+                    bench(server, clients, seconds, leases ? " leased" : "", out);
+                }
             }
             return 0;
         } catch (Exception e) {
@@ -72,7 +78,8 @@ final class BenchRateLimit {
         }
     }
 
-    static void bench(Server server, List<Integer> clientCounts, int seconds, PrintStream out) throws Exception {
+    static void bench(Server server, List<Integer> clientCounts, int seconds, String mode, PrintStream out)
+            throws Exception {
         Database database = server.component(Database.class);
         RateLimiter limiter = server.component(RateLimiter.class);
         rule(
@@ -94,12 +101,12 @@ final class BenchRateLimit {
             measure("warm-up", 8, 3, out, c -> limited(http, uri, address(c)));
             for (int clients : clientCounts) {
                 long[] before = limiter.countedAndStatements();
-                measure("atelier http", clients, seconds, out, c -> limited(http, uri, address(c)));
+                measure("atelier http" + mode, clients, seconds, out, c -> limited(http, uri, address(c)));
                 batches(limiter, before, out);
                 measure("http alone (exempt)", clients, seconds, out, c -> !limited(http, uri, EXEMPT));
                 long[] inProcess = limiter.countedAndStatements();
                 measure(
-                        "atelier in-process",
+                        "atelier in-process" + mode,
                         clients,
                         seconds,
                         out,
@@ -113,13 +120,17 @@ final class BenchRateLimit {
         }
     }
 
-    /** How many checks one statement counted on average: the combining of concurrent checks at work. */
+    /**
+     * How many database checks one statement counted on average (the combining of concurrent
+     * checks at work), and how many database checks there were (with leases, far fewer than
+     * requests).
+     */
     private static void batches(RateLimiter limiter, long[] before, PrintStream out) {
         long[] after = limiter.countedAndStatements();
         long statements = after[1] - before[1];
         out.printf(
-                "%-22s %.1f checks per statement%n",
-                "", statements == 0 ? 0.0 : (after[0] - before[0]) / (double) statements);
+                "%-28s %.1f checks per statement, %,d database checks%n",
+                "", statements == 0 ? 0.0 : (after[0] - before[0]) / (double) statements, after[0] - before[0]);
     }
 
     private static String address(int client) {
@@ -163,7 +174,7 @@ final class BenchRateLimit {
                 f.get();
             }
             double rate = done.sum() / ((System.nanoTime() - t0) / 1e9);
-            out.printf("%-22s clients=%-3d %,12.0f checks/s%n", name, clients, rate);
+            out.printf("%-28s clients=%-3d %,12.0f checks/s%n", name.replace(' ', '_'), clients, rate);
         } finally {
             pool.shutdownNow();
         }

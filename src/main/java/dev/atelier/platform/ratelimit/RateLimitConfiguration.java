@@ -31,8 +31,9 @@ class RateLimitConfiguration {
             Database database,
             ObjectProvider<JobEngine.Listener> listener,
             @Value("${ATELIER_RATELIMIT_EXEMPT:${atelier.ratelimit.exempt:}}") String exempt,
-            @Value("${ATELIER_RATELIMIT_CONNECTIONS:${atelier.ratelimit.connections:8}}") int connections) {
-        return new RateLimiter(database, listener.getIfAvailable(), Cidrs.parse(exempt), connections);
+            @Value("${ATELIER_RATELIMIT_CONNECTIONS:${atelier.ratelimit.connections:8}}") int connections,
+            @Value("${ATELIER_RATELIMIT_LEASES:${atelier.ratelimit.leases:true}}") boolean leases) {
+        return new RateLimiter(database, listener.getIfAvailable(), Cidrs.parse(exempt), connections, leases);
     }
 
     @Bean

@@ -107,6 +107,7 @@ public final class RateLimiter implements AutoCloseable {
     private final RateLimiter.@Nullable Pool pool;
     private final JobEngine.@Nullable Listener listener;
     private final Cidrs exempt;
+    private final boolean leasing;
     private final Object reloadLock = new Object();
     private final ConcurrentHashMap<String, Long> blockedUntilNanos = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
@@ -122,11 +123,15 @@ public final class RateLimiter implements AutoCloseable {
      *                    own connections); without one, checks run through the request pool
      * @param exempt      client addresses never limited
      * @param connections how many connections the checks use at most
+     * @param leasing     whether rules of large limits are counted in leases ({@link #leaseSize});
+     *                    without, every check is one count in the database
      */
-    public RateLimiter(Database database, JobEngine.@Nullable Listener listener, Cidrs exempt, int connections) {
+    public RateLimiter(
+            Database database, JobEngine.@Nullable Listener listener, Cidrs exempt, int connections, boolean leasing) {
         this.database = database;
         this.listener = listener;
         this.exempt = exempt;
+        this.leasing = leasing;
         this.pool = listener == null ? null : new Pool(listener, connections);
         // A missed notification is caught up within a poll; without a listener, polling alone.
         this.changes = new ChangeListener("atelier_ratelimit", listener, this::reload, POLL, POLL, null);
@@ -395,7 +400,7 @@ public final class RateLimiter implements AutoCloseable {
         for (Map.Entry<String, Rule> e : keyed.entrySet()) {
             String key = e.getKey();
             Rule rule = e.getValue();
-            int size = leaseSize(rule);
+            int size = leasing ? leaseSize(rule) : 1;
             Lease lease = size > 1 ? leases.get(key) : null;
             Decision.Outcome taken = lease == null ? null : lease.take(rule, now);
             if (taken != null) {

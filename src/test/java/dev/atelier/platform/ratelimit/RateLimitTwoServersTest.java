@@ -66,7 +66,7 @@ class RateLimitTwoServersTest {
         String path = "/api/v1/" + policy.replace('.', '-') + "-probe";
         try (Database pool =
                         Database.connect(server.databaseTarget(), login.getUser(), login.getPassword(), () -> true);
-                RateLimiter other = new RateLimiter(pool, login::getConnection, Cidrs.parse(""), 8)) {
+                RateLimiter other = new RateLimiter(pool, login::getConnection, Cidrs.parse(""), 8, true)) {
             other.start();
             Poll.until("the second server listens", Duration.ofSeconds(5), other::isListening);
             try (Connection owner = OwnerSql.owner()) {
