@@ -170,13 +170,10 @@ final class ReadPlanner {
                 level.embeds.add(child);
                 if (e.spread()) {
                     if (!r.cardinality().toOne()) {
-                        throw new ApiError(
-                                400,
-                                "PGRST119",
-                                "A spread operation on '" + e.relation() + "' is not possible",
-                                "'" + level.displayName + "' and '" + e.relation()
-                                        + "' do not form a many-to-one or one-to-one relationship",
-                                null);
+                        throw ErrorCode.PGRST119
+                                .error(e.relation())
+                                .withDetails("'" + level.displayName + "' and '" + e.relation()
+                                        + "' do not form a many-to-one or one-to-one relationship");
                     }
                     // Each of the child's values becomes a column "sN" of its lateral, keyed in the parent's object.
                     child.spread = true;
@@ -222,15 +219,12 @@ final class ReadPlanner {
     /** {@code rel=is.null} / {@code rel=not.is.null}: keep parents without / with a (matching) embedded row. */
     private static void addEmbedNullFilter(ReadPlan level, ReadPlan embedded, Filter filter) {
         if (!(filter.operation() instanceof Filter.Is is) || is.value() != Filter.Trilean.NULL) {
-            throw new ApiError(
-                    400,
-                    "PGRST120",
-                    "Bad operator on the '" + embedded.key + "' embedded resource",
-                    "Only is null or not is null filters are allowed on embedded resources",
-                    null);
+            throw ErrorCode.PGRST120
+                    .error(embedded.key)
+                    .withDetails("Only is null or not is null filters are allowed on embedded resources");
         }
         if (embedded.spread) {
-            throw ApiError.notImplemented("null filters on a spread embedding");
+            throw ErrorCode.PGRST127.error().withDetails("null filters on a spread embedding");
         }
         embedded.restrictsParent = true;
         boolean wantNull = !filter.negated();
@@ -251,13 +245,10 @@ final class ReadPlanner {
             throw notEmbedded(term.relation());
         }
         if (embedded.toMany()) {
-            throw new ApiError(
-                    400,
-                    "PGRST118",
-                    "A related order on '" + term.relation() + "' is not possible",
-                    "'" + level.displayName + "' and '" + term.relation()
-                            + "' do not form a many-to-one or one-to-one relationship",
-                    null);
+            throw ErrorCode.PGRST118
+                    .error(term.relation())
+                    .withDetails("'" + level.displayName + "' and '" + term.relation()
+                            + "' do not form a many-to-one or one-to-one relationship");
         }
         String name = "o" + ++exposed;
         embedded.exposed.add(new Sql()
@@ -296,12 +287,9 @@ final class ReadPlanner {
     }
 
     private static ApiError notEmbedded(String name) {
-        return new ApiError(
-                400,
-                "PGRST108",
-                "'" + name + "' is not an embedded resource in this request",
-                null,
-                "Verify that '" + name + "' is included in the 'select' query parameter.");
+        return ErrorCode.PGRST108
+                .error(name)
+                .withHint("Verify that '" + name + "' is included in the 'select' query parameter.");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -330,13 +318,10 @@ final class ReadPlanner {
                 .map(r -> "'" + target + "!"
                         + (r.junction() != null ? r.junction().table().name() : r.constraint()) + "'")
                 .collect(Collectors.joining(", "));
-        throw new ApiError(
-                300,
-                "PGRST201",
-                "Could not embed because more than one relationship was found for '" + source.name() + "' and '"
-                        + target + "'",
-                details,
-                "Try changing '" + target + "' to one of the following: " + options
+        throw ErrorCode.PGRST201
+                .error(source.name(), target)
+                .withDetails(details)
+                .withHint("Try changing '" + target + "' to one of the following: " + options
                         + ". Find the desired relationship in the 'details' key.");
     }
 
@@ -385,16 +370,15 @@ final class ReadPlanner {
                                 .map(r -> r.target().name())
                                 .distinct()
                                 .toList());
-        return new ApiError(
-                400,
-                "PGRST200",
-                "Could not find a relationship between '" + source + "' and '" + target + "' in the schema cache",
-                "Searched for a foreign key relationship between '" + source + "' and '" + target
+        return ErrorCode.PGRST200
+                .error(source, target)
+                .withDetails("Searched for a foreign key relationship between '" + source + "' and '" + target
                         + (hint != null ? "' using the hint '" + hint : "") + "' in the schema '" + schema
-                        + "', but no matches were found.",
-                suggestion == null || suggestion.equals(target)
-                        ? null
-                        : "Perhaps you meant '" + suggestion + "' instead of '" + target + "'.");
+                        + "', but no matches were found.")
+                .withHint(
+                        suggestion == null || suggestion.equals(target)
+                                ? null
+                                : "Perhaps you meant '" + suggestion + "' instead of '" + target + "'.");
     }
 
     /**
@@ -409,6 +393,12 @@ final class ReadPlanner {
         for (ReadPlan e : level.embeds) {
             capRows(e, limits);
         }
+    }
+
+    /** The top-level range: offset and limit of the root. */
+    static void applyRange(ReadPlan root, RangeSpec range) {
+        root.offset = range.offset() == 0 ? null : range.offset();
+        root.limit = range.limit();
     }
 
     static List<ReadPlan> flatten(ReadPlan root) {

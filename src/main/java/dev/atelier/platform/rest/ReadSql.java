@@ -2,9 +2,11 @@ package dev.atelier.platform.rest;
 
 import dev.atelier.platform.rest.Catalog.Junction;
 import dev.atelier.platform.rest.Catalog.Relationship;
+import dev.atelier.platform.rest.Preferences.Count;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Renders a {@link ReadPlan} as one statement that builds the response JSON inside PostgreSQL, as
@@ -30,6 +32,37 @@ final class ReadSql {
             java.util.Set.of("text", "varchar", "bpchar", "citext", "name");
 
     private ReadSql() {}
+
+    /**
+     * A read's statements: with count=planned or estimated, first an EXPLAIN ({@code planned}) whose
+     * row estimate picks the page statement; otherwise the page statement alone.
+     */
+    record Statement(@Nullable Sql planned, Executor.ByEstimate page) {}
+
+    /** {@code "schema"."table" AS "t0"}: the rows of a relation read. */
+    static Sql from(Catalog.Table table, ReadPlan root) {
+        return new Sql().qualified(table.schema(), table.name()).sql(" AS ").ident(root.alias);
+    }
+
+    /**
+     * The statements reading {@code root} with the count asked for, as JSON or CSV. count=estimated
+     * is exact up to {@code exactUpTo} estimated rows, the planner's estimate beyond (PostgREST's rule).
+     */
+    static Statement read(ReadPlan root, Sql from, MediaType media, @Nullable Count count, long exactUpTo) {
+        if (count == null || count == Count.EXACT) {
+            Sql page = page(root, from, count == Count.EXACT, media);
+            return new Statement(null, estimate -> page);
+        }
+        boolean estimated = count == Count.ESTIMATED;
+        return new Statement(
+                planned(root, from),
+                estimate -> page(root, from, estimated && (estimate == null || estimate <= exactUpTo), media));
+    }
+
+    /** One page of rows as JSON or, for Accept: text/csv, as CSV. */
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media) {
+        return media == MediaType.CSV ? CsvSql.page(root, from, exactCount) : page(root, from, exactCount, true);
+    }
 
     /**
      * {@code body} (the JSON array as text), {@code page_total} and {@code total} (the exact count
