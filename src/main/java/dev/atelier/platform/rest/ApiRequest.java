@@ -52,8 +52,11 @@ final class ApiRequest {
     final @Nullable Payload payload;
     /** The Range header, as sent (GET and HEAD only honour it). */
     private final @Nullable String rangeHeader;
-    /** The top-level range, resolved up front for reads of a relation; for functions only once a set is known. */
-    private final @Nullable RangeSpec range;
+    /**
+     * The top-level range, resolved up front for reads of a relation; for functions only once their
+     * result is known to be a set (a scalar's answer ignores it). Computed at most once.
+     */
+    private @Nullable RangeSpec range;
     /** Host and scheme, which the OpenAPI document names. */
     final @Nullable String host;
 
@@ -237,7 +240,12 @@ final class ApiRequest {
 
     /** offset/limit intersected with the Range header: 416 when they cannot be served. */
     RangeSpec range() {
-        return range != null ? range : RangeSpec.of(query, rangeHeader, isRead());
+        RangeSpec r = range;
+        if (r == null) {
+            r = RangeSpec.of(query, rangeHeader, isRead());
+            range = r;
+        }
+        return r;
     }
 
     /** A write body must be JSON (PostgREST also takes CSV and forms; this API takes JSON only). */

@@ -87,12 +87,10 @@ final class CallPlanner {
             result = routine.returnsSet() ? CallPlan.Result.COMPOSITE_SET : CallPlan.Result.COMPOSITE;
             Map<String, Column> columns = new LinkedHashMap<>();
             routine.resultColumns().forEach(c -> columns.put(c.name(), c));
-            rows = new ReadPlanner(catalog, req.schema, req.limits, grants)
-                    .plan(routine.resultTable(), columns, routine.name(), q, true);
-            range = req.range();
-            ReadPlanner.applyRange(rows, range);
             // db-max-rows holds for a function's rows as for a table's, whether called by GET or POST.
-            ReadPlanner.capRows(rows, req.limits);
+            rows = new ReadPlanner(catalog, req.schema, req.limits, grants)
+                    .plan(routine.resultTable(), columns, routine.name(), q, true, req::range);
+            range = req.range();
         }
         return new CallPlan(routine, result, arguments, argumentJson, singleObject, readOnly, rows, range);
     }

@@ -156,7 +156,7 @@ final class MutationSql {
     private static Sql where(Table table, ReadPlan root) {
         Sql sql = new Sql();
         if (root.limit == null && root.offset == null) {
-            return ReadSql.where(root.conditions, List.of());
+            return ReadSql.where(ReadSql.conditions(root), List.of());
         }
         if (table.kind() != 'r' && table.kind() != 'p') {
             throw ErrorCode.PGRST127
@@ -171,9 +171,9 @@ final class MutationSql {
                 .qualified(table.schema(), table.name())
                 .sql(" AS ")
                 .ident(ALIAS);
-        sql.append(ReadSql.where(root.conditions, List.of()));
+        sql.append(ReadSql.where(ReadSql.conditions(root), List.of()));
         if (!root.orderBy.isEmpty()) {
-            sql.sql(" ORDER BY ").join(root.orderBy, ", ");
+            sql.sql(" ORDER BY ").join(ReadSql.orderBy(root), ", ");
         }
         if (root.limit != null) {
             sql.sql(" LIMIT ").param(root.limit);

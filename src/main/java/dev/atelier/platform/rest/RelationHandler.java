@@ -28,9 +28,7 @@ final class RelationHandler {
         RangeSpec range = req.range();
         Table table = catalog.tableOrError(req.schema, req.name);
         ReadPlan root = new ReadPlanner(catalog, req.schema, req.limits, grants)
-                .plan(table, table.columns(), table.name(), req.query);
-        ReadPlanner.applyRange(root, range);
-        ReadPlanner.capRows(root, req.limits);
+                .plan(table, table.columns(), table.name(), req.query, false, req::range);
 
         Count count = req.preferences.count();
         ReadSql.Statement statement =
