@@ -48,6 +48,10 @@ final class ApiRequest {
     final QueryParams query;
     /** The response format the Accept header chose. */
     final MediaType media;
+    /** The Accept header as sent (the media types offered, with their parameters), or null. */
+    final @Nullable String accept;
+    /** The body's Content-Type as sent, or null (taken as JSON). */
+    final @Nullable String contentType;
     /** The body of a write or a POST /rpc, checked for shape; null for the others. */
     final @Nullable Payload payload;
     /** The Range header, as sent (GET and HEAD only honour it). */
@@ -68,6 +72,8 @@ final class ApiRequest {
             RestLimits limits,
             QueryParams query,
             MediaType media,
+            @Nullable String accept,
+            @Nullable String contentType,
             @Nullable Payload payload,
             @Nullable String rangeHeader,
             @Nullable RangeSpec range,
@@ -83,6 +89,8 @@ final class ApiRequest {
         this.limits = limits;
         this.query = query;
         this.media = media;
+        this.accept = accept;
+        this.contentType = contentType;
         this.payload = payload;
         this.rangeHeader = rangeHeader;
         this.range = range;
@@ -208,6 +216,8 @@ final class ApiRequest {
                 limits,
                 query,
                 media,
+                http.getHeader("Accept"),
+                http.getContentType(),
                 payload,
                 rangeHeader,
                 range,
