@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A request that cannot be served, carried to the response writer as PostgREST's error JSON
  * ({@code code, message, details, hint}) with its HTTP status. Thrown from anywhere in request
- * handling, including inside a transaction, where throwing also rolls the work back.
+ * handling, including inside a transaction, where throwing also rolls the work back. The Data
+ * API's own errors come from {@link ErrorCode}; the database's are {@link #forwarded}.
  */
 final class ApiError extends RuntimeException {
 
@@ -19,11 +20,12 @@ final class ApiError extends RuntimeException {
     final @Nullable String hint;
     final Map<String, String> headers;
 
+    /** Only {@link ErrorCode#error} and {@link #forwarded} make errors. */
     ApiError(int status, String code, @Nullable String message, @Nullable Object details, @Nullable String hint) {
         this(status, code, message, details, hint, Map.of());
     }
 
-    ApiError(
+    private ApiError(
             int status,
             String code,
             @Nullable String message,
@@ -38,45 +40,24 @@ final class ApiError extends RuntimeException {
         this.headers = headers;
     }
 
+    /** An error whose code, status and text come from elsewhere: the database, a token check, RAISE 'PGRST'. */
+    static ApiError forwarded(
+            int status, String code, @Nullable String message, @Nullable Object details, @Nullable String hint) {
+        return new ApiError(status, code, message, details, hint);
+    }
+
+    ApiError withDetails(@Nullable Object newDetails) {
+        return new ApiError(status, code, getMessage(), newDetails, hint, headers);
+    }
+
+    ApiError withHint(@Nullable String newHint) {
+        return new ApiError(status, code, getMessage(), details, newHint, headers);
+    }
+
+    /** A copy with one more response header (e.g. WWW-Authenticate on a 401). */
     ApiError withHeader(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);
         return new ApiError(status, code, getMessage(), details, hint, copy);
-    }
-
-    /** PGRST100: the query string could not be parsed; message and details as PostgREST words them. */
-    static ApiError parse(String what, String input, int column, String details) {
-        return new ApiError(
-                400,
-                "PGRST100",
-                "\"failed to parse " + what + " (" + input + ")\" (line 1, column " + column + ")",
-                details,
-                null);
-    }
-
-    static ApiError invalidBody(String message) {
-        return new ApiError(400, "PGRST102", message, null, null);
-    }
-
-    static ApiError columnDoesNotExist(String table, String column) {
-        // What PostgreSQL itself answers for an unknown column, which is what PostgREST forwards.
-        return new ApiError(400, "42703", "column " + table + "." + column + " does not exist", null, null);
-    }
-
-    static ApiError columnNotFound(String table, String column) {
-        return new ApiError(
-                400,
-                "PGRST204",
-                "Could not find the '" + column + "' column of '" + table + "' in the schema cache",
-                null,
-                null);
-    }
-
-    static ApiError notImplemented(String details) {
-        return new ApiError(400, "PGRST127", "Feature not implemented", details, null);
-    }
-
-    static ApiError unsupportedMethod(String method) {
-        return new ApiError(405, "PGRST117", "Unsupported HTTP method: " + method, null, null);
     }
 }

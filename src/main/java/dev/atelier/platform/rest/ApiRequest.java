@@ -9,12 +9,19 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a request asks for, in PostgREST's terms: the resource (schema root, a relation or a
- * function), the schema its profile headers chose, the caller, the preferences and the response
- * media type. The body is read on demand, capped at the configured size.
+ * Stage 1, the request: everything a request asks for, parsed once, up front, in PostgREST's
+ * terms: the resource (schema root, a relation or a function), the schema its profile headers
+ * chose, the caller, the preferences, the query string, the range, the response media type and
+ * the body. Immutable; no later stage sees the servlet request.
+ *
+ * <p>It is built in two steps because a GET on a function needs the catalog to tell its arguments
+ * from filters: {@link #route} (path, method, profile, preferences) before the catalog snapshot is
+ * chosen, {@link #of} (the rest) after. Parsing errors surface in the order they did when each verb
+ * parsed its own parts.
  */
 final class ApiRequest {
 
@@ -24,7 +31,9 @@ final class ApiRequest {
         ROUTINE
     }
 
-    final HttpServletRequest http;
+    /** The path, method, schema and preferences of a request: what decides which catalog entries it needs. */
+    record Route(String method, Kind kind, String name, String schema, boolean profileNegotiated, Preferences prefs) {}
+
     final String method;
     final Kind kind;
     final String name;
@@ -35,43 +44,62 @@ final class ApiRequest {
     final Caller caller;
     final Preferences preferences;
     final RestLimits limits;
-    /** The columns the caller's role may read, set once the catalog snapshot is chosen; null for the root. */
-    @Nullable
-    ColumnGrants grants;
+    /** The query string: select, filters, logic, order, limit/offset, columns, on_conflict, GET /rpc arguments. */
+    final QueryParams query;
+    /** The response format the Accept header chose. */
+    final MediaType media;
+    /** The Accept header as sent (the media types offered, with their parameters), or null. */
+    final @Nullable String accept;
+    /** The body's Content-Type as sent, or null (taken as JSON). */
+    final @Nullable String contentType;
+    /** The body of a write or a POST /rpc, checked for shape; null for the others. */
+    final @Nullable Payload payload;
+    /** The Range header, as sent (GET and HEAD only honour it). */
+    private final @Nullable String rangeHeader;
+    /**
+     * The top-level range, resolved up front for reads of a relation; for functions only once their
+     * result is known to be a set (a scalar's answer ignores it). Computed at most once.
+     */
+    private @Nullable RangeSpec range;
+    /** Host and scheme, which the OpenAPI document names. */
+    final @Nullable String host;
 
-    private final long maxBodyBytes;
+    final String scheme;
 
     private ApiRequest(
-            HttpServletRequest http,
-            String method,
-            Kind kind,
-            String name,
-            String schema,
-            boolean profileNegotiated,
+            Route route,
             Caller caller,
-            Preferences preferences,
-            long maxBodyBytes,
-            RestLimits limits) {
-        this.http = http;
-        this.method = method;
-        this.kind = kind;
-        this.name = name;
-        this.schema = schema;
-        this.profileNegotiated = profileNegotiated;
+            RestLimits limits,
+            QueryParams query,
+            MediaType media,
+            @Nullable String accept,
+            @Nullable String contentType,
+            @Nullable Payload payload,
+            @Nullable String rangeHeader,
+            @Nullable RangeSpec range,
+            @Nullable String host,
+            String scheme) {
+        this.method = route.method();
+        this.kind = route.kind();
+        this.name = route.name();
+        this.schema = route.schema();
+        this.profileNegotiated = route.profileNegotiated();
+        this.preferences = route.prefs();
         this.caller = caller;
-        this.preferences = preferences;
-        this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
+        this.query = query;
+        this.media = media;
+        this.accept = accept;
+        this.contentType = contentType;
+        this.payload = payload;
+        this.rangeHeader = rangeHeader;
+        this.range = range;
+        this.host = host;
+        this.scheme = scheme;
     }
 
-    /** Resolves path, profile and method, in PostgREST's order; the caller was resolved before. */
-    static ApiRequest of(
-            HttpServletRequest http,
-            String pathUnderBase,
-            List<String> schemas,
-            Caller caller,
-            long maxBodyBytes,
-            RestLimits limits) {
+    /** Resolves path, profile, method and preferences, in PostgREST's order. */
+    static Route route(HttpServletRequest http, String pathUnderBase, List<String> schemas) {
         String method = http.getMethod().toUpperCase(Locale.ROOT);
         String path = pathUnderBase.startsWith("/") ? pathUnderBase.substring(1) : pathUnderBase;
         if (path.endsWith("/")) {
@@ -90,24 +118,16 @@ final class ApiRequest {
             kind = Kind.ROUTINE;
             name = decode(segments[1]);
         } else {
-            throw new ApiError(404, "PGRST125", "Invalid path specified in request URL", null, null);
+            throw ErrorCode.PGRST125.error();
         }
 
-        boolean write = switch (method) {
-            case "POST", "PATCH", "PUT", "DELETE" -> true;
-            default -> false;
-        };
-        String profile = http.getHeader(write ? "Content-Profile" : "Accept-Profile");
+        String profile = http.getHeader(isWrite(method) ? "Content-Profile" : "Accept-Profile");
         String schema;
         boolean negotiated;
         if (profile != null) {
             if (!schemas.contains(profile)) {
-                throw new ApiError(
-                        406,
-                        "PGRST106",
-                        "The schema must be one of the following: " + String.join(", ", schemas),
-                        null,
-                        "Only the following schemas are exposed: " + String.join(", ", schemas));
+                String exposed = String.join(", ", schemas);
+                throw ErrorCode.PGRST106.error(exposed).withHint("Only the following schemas are exposed: " + exposed);
             }
             schema = profile;
             negotiated = true;
@@ -119,28 +139,97 @@ final class ApiRequest {
         switch (kind) {
             case ROOT -> {
                 if (!method.equals("GET") && !method.equals("HEAD")) {
-                    throw ApiError.unsupportedMethod(method);
+                    throw ErrorCode.PGRST117.error(method);
                 }
             }
             case ROUTINE -> {
                 if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("POST")) {
-                    throw new ApiError(405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
+                    throw ErrorCode.PGRST101.error(method);
                 }
             }
             case RELATION -> {
                 if (!List.of("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE").contains(method)) {
-                    throw ApiError.unsupportedMethod(method);
+                    throw ErrorCode.PGRST117.error(method);
                 }
             }
         }
         Preferences preferences = Preferences.parse(http.getHeaders("Prefer"));
         preferences.rejectInvalidIfStrict();
-        return new ApiRequest(http, method, kind, name, schema, negotiated, caller, preferences, maxBodyBytes, limits);
+        return new Route(method, kind, name, schema, negotiated, preferences);
     }
 
-    /** A planner for this request: its limits, and {@code *} as the columns its role may read. */
-    ReadPlanner planner(Catalog catalog) {
-        return new ReadPlanner(catalog, schema, limits, grants);
+    /**
+     * Parses the rest of the request: query string, range, media type and body.
+     *
+     * @param argumentNames the parameter names of the function a GET /rpc calls: those query
+     *                      parameters are its arguments, not filters
+     */
+    static ApiRequest of(
+            HttpServletRequest http,
+            Route route,
+            Caller caller,
+            Set<String> argumentNames,
+            long maxBodyBytes,
+            RestLimits limits) {
+        String method = route.method();
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        String rangeHeader = http.getHeader("Range");
+        QueryParams query;
+        RangeSpec range = null;
+        Payload payload = null;
+        MediaType media;
+        switch (route.kind()) {
+            case ROOT -> {
+                query = QueryParams.EMPTY;
+                media = MediaType.negotiate(http.getHeader("Accept"), true);
+            }
+            case ROUTINE -> {
+                if (read) {
+                    query = QueryParams.parse(http.getQueryString(), argumentNames);
+                } else {
+                    requireJsonBody(http);
+                    query = QueryParams.parse(http.getQueryString(), Set.of());
+                    payload = Payload.parseAny(body(http, maxBodyBytes));
+                }
+                media = MediaType.negotiate(http.getHeader("Accept"), false);
+            }
+            case RELATION -> {
+                boolean hasBody = !read && !method.equals("DELETE");
+                if (hasBody) {
+                    requireJsonBody(http);
+                }
+                query = QueryParams.parse(http.getQueryString(), Set.of());
+                if (read) {
+                    range = RangeSpec.of(query, rangeHeader, true);
+                }
+                media = MediaType.negotiate(http.getHeader("Accept"), false);
+                if (hasBody) {
+                    // With columns= an insert's objects may lack keys; everywhere else they must agree.
+                    payload = Payload.parse(body(http, maxBodyBytes), !method.equals("POST") || query.columns == null);
+                }
+            }
+            default -> throw new IllegalStateException(route.kind().name());
+        }
+        return new ApiRequest(
+                route,
+                caller,
+                limits,
+                query,
+                media,
+                http.getHeader("Accept"),
+                http.getContentType(),
+                payload,
+                rangeHeader,
+                range,
+                http.getHeader("Host"),
+                http.getScheme());
+    }
+
+    static boolean isWrite(String method) {
+        return switch (method) {
+            case "POST", "PATCH", "PUT", "DELETE" -> true;
+            default -> false;
+        };
     }
 
     boolean isRead() {
@@ -151,36 +240,41 @@ final class ApiRequest {
         return method.equals("HEAD");
     }
 
-    String query() {
-        return http.getQueryString();
+    /** The body parsed up front; only writes and POST /rpc have one. */
+    Payload payload() {
+        if (payload == null) {
+            throw new IllegalStateException(method + " has no body");
+        }
+        return payload;
     }
 
-    MediaType mediaType() {
-        return MediaType.negotiate(http.getHeader("Accept"), kind == Kind.ROOT);
+    /** offset/limit intersected with the Range header: 416 when they cannot be served. */
+    RangeSpec range() {
+        RangeSpec r = range;
+        if (r == null) {
+            r = RangeSpec.of(query, rangeHeader, isRead());
+            range = r;
+        }
+        return r;
     }
 
     /** A write body must be JSON (PostgREST also takes CSV and forms; this API takes JSON only). */
-    void requireJsonBody() {
+    private static void requireJsonBody(HttpServletRequest http) {
         String contentType = http.getContentType();
         if (contentType == null) {
             return; // PostgREST assumes application/json
         }
         String type = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !type.endsWith("+json") && !type.isEmpty()) {
-            throw new ApiError(
-                    415,
-                    "PGRST107",
-                    "Content-Type not acceptable: " + type,
-                    null,
-                    "Send the body as application/json.");
+            throw ErrorCode.PGRST107_CONTENT_TYPE.error(type).withHint("Send the body as application/json.");
         }
     }
 
     /** The body, at most {@code maxBodyBytes}; 413 beyond that, before reading it all when Content-Length says so. */
-    byte[] body() {
+    private static byte[] body(HttpServletRequest http, long maxBodyBytes) {
         long declared = http.getContentLengthLong();
         if (declared > maxBodyBytes) {
-            throw tooLarge(declared);
+            throw tooLarge(declared, maxBodyBytes);
         }
         try (InputStream in = http.getInputStream()) {
             ByteArrayOutputStream out =
@@ -191,31 +285,28 @@ final class ApiRequest {
             while ((n = in.read(buffer)) > 0) {
                 total += n;
                 if (total > maxBodyBytes) {
-                    throw tooLarge(-1);
+                    throw tooLarge(-1, maxBodyBytes);
                 }
                 out.write(buffer, 0, n);
             }
             return out.toByteArray();
         } catch (IOException e) {
-            throw new ApiError(400, "PGRST102", "Could not read the request body", e.getMessage(), null);
+            throw ErrorCode.PGRST102.error("Could not read the request body").withDetails(e.getMessage());
         }
     }
 
-    private ApiError tooLarge(long declared) {
-        return new ApiError(
-                413,
-                "PGRST102",
-                "Request body too large",
-                (declared > 0 ? "The body is " + declared + " bytes; the" : "The") + " limit is " + maxBodyBytes
-                        + " bytes.",
-                null);
+    private static ApiError tooLarge(long declared, long maxBodyBytes) {
+        return ErrorCode.PGRST102_TOO_LARGE
+                .error()
+                .withDetails((declared > 0 ? "The body is " + declared + " bytes; the" : "The") + " limit is "
+                        + maxBodyBytes + " bytes.");
     }
 
     private static String decode(String segment) {
         try {
             return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new ApiError(404, "PGRST125", "Invalid path specified in request URL", null, null);
+            throw ErrorCode.PGRST125.error();
         }
     }
 }

@@ -52,6 +52,22 @@ final class Catalog {
         return tables.getOrDefault(schema, Map.of()).get(name);
     }
 
+    /** The table or view, or PGRST205 with the closest name as a hint. */
+    Table tableOrError(String schema, String name) {
+        Table table = table(schema, name);
+        if (table == null) {
+            String suggestion = Similarity.closest(
+                    name, tables(schema).stream().map(Table::name).toList());
+            throw ErrorCode.PGRST205
+                    .error(schema + "." + name)
+                    .withHint(
+                            suggestion == null
+                                    ? null
+                                    : "Perhaps you meant the table '" + schema + "." + suggestion + "'");
+        }
+        return table;
+    }
+
     Collection<Table> tables(String schema) {
         return tables.getOrDefault(schema, Map.of()).values();
     }

@@ -24,13 +24,13 @@ final class CsvSql {
         } else {
             sql.sql("NULL::bigint");
         }
-        Sql rows = ReadSql.level(root, from, List.of(), true, line(root.outputs, root.maxBytes));
+        Sql rows = ReadSql.level(root, from, List.of(), true, line(ReadSql.pairs(root), root.maxBytes));
         return sql.sql(" AS total FROM (")
                 .append(ReadSql.runningTotal(rows, "line", root.maxBytes))
                 .sql(") AS _p");
     }
 
-    private static Sql line(List<ReadPlan.Output> outputs, long maxBytes) {
+    private static Sql line(List<ReadSql.Pair> outputs, long maxBytes) {
         Sql sql = new Sql();
         for (int i = 0; i < outputs.size(); i++) {
             sql.sql(i == 0 ? "" : " || ',' || ")

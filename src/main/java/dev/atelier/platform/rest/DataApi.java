@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.SQLException;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ public final class DataApi implements Filter {
         this.limits = limits;
         Executor executor = new Executor(database);
         this.relations = new RelationHandler(executor);
-        this.routines = new RpcHandler(executor, relations);
+        this.routines = new RpcHandler(executor);
         this.openApi = new OpenApi(executor);
     }
 
@@ -69,29 +70,38 @@ public final class DataApi implements Filter {
         try {
             Caller caller = RequestLog.role(req, resolve(req));
             anonymous = "anon".equals(caller.role());
-            ApiRequest api =
-                    ApiRequest.of(req, path.substring(BASE.length()), cache.schemas(), caller, maxBodyBytes, limits);
+            // Stage 1: the request, parsed once (a GET /rpc needs the catalog to tell arguments from filters).
+            ApiRequest.Route route = ApiRequest.route(req, path.substring(BASE.length()), cache.schemas());
             Catalog catalog = cache.current();
+            ColumnGrants grants = null;
+            Set<String> argumentNames = Set.of();
+            switch (route.kind()) {
+                case RELATION -> catalog = knownOrReloaded(catalog, c -> c.table(route.schema(), route.name()) != null);
+                case ROUTINE -> {
+                    catalog = knownOrReloaded(
+                            catalog,
+                            c -> !c.routines(route.schema(), route.name()).isEmpty());
+                    if (route.method().equals("GET") || route.method().equals("HEAD")) {
+                        argumentNames = CallPlanner.argumentNames(catalog, route.schema(), route.name());
+                    }
+                }
+                case ROOT -> {}
+            }
+            if (route.kind() != ApiRequest.Kind.ROOT) {
+                grants = cache.grantsOf(catalog, caller.role());
+            }
+            ApiRequest api = ApiRequest.of(req, route, caller, argumentNames, maxBodyBytes, limits);
+            // Stages 2 to 4: plan, render, execute and respond.
             reply = switch (api.kind) {
                 case ROOT -> openApi.handle(api, catalog);
-                case RELATION ->
-                    relations.handle(
-                            api, withGrants(api, knownOrReloaded(catalog, c -> c.table(api.schema, api.name) != null)));
-                case ROUTINE ->
-                    routines.handle(
-                            api,
-                            withGrants(
-                                    api,
-                                    knownOrReloaded(
-                                            catalog,
-                                            c -> !c.routines(api.schema, api.name)
-                                                    .isEmpty())));
+                case RELATION -> relations.handle(api, catalog, grants);
+                case ROUTINE -> routines.handle(api, catalog, grants);
             };
         } catch (ApiError e) {
             if (e.status >= 500 && e.status != 503) {
                 log.warn("{} {} answered {} {}: {}", req.getMethod(), path, e.status, e.code, e.getMessage());
             }
-            reply = Reply.error(e);
+            reply = Responses.error(e);
         } catch (SQLException e) {
             ApiError error = PgErrors.from(e, anonymous);
             if ("57014".equals(e.getSQLState())) {
@@ -106,10 +116,10 @@ public final class DataApi implements Filter {
                         e.getMessage(),
                         e);
             }
-            reply = Reply.error(error);
+            reply = Responses.error(error);
         } catch (RuntimeException | StackOverflowError e) {
             log.error("{} {} failed", req.getMethod(), path, e);
-            reply = Reply.error(new ApiError(500, "PGRSTX00", "Internal server error", null, null));
+            reply = Responses.error(ErrorCode.PGRSTX00.error());
         }
         finishReadingBody(req, res);
         reply.write(res, "HEAD".equalsIgnoreCase(req.getMethod()));
@@ -142,11 +152,6 @@ public final class DataApi implements Filter {
         }
     }
 
-    private Catalog withGrants(ApiRequest api, Catalog catalog) throws SQLException {
-        api.grants = cache.grantsOf(catalog, api.caller.role());
-        return catalog;
-    }
-
     private Catalog knownOrReloaded(Catalog catalog, java.util.function.Predicate<Catalog> knows) {
         return knows.test(catalog) ? catalog : cache.afterMiss(catalog);
     }
@@ -156,7 +161,7 @@ public final class DataApi implements Filter {
             return callers.resolve(req.getHeader("Authorization"), req.getHeader("apikey"));
         } catch (InvalidTokenException e) {
             String description = String.valueOf(e.getMessage()).replace("\"", "'");
-            throw new ApiError(401, e.code(), e.getMessage(), null, null)
+            throw ApiError.forwarded(401, e.code(), e.getMessage(), null, null)
                     .withHeader(
                             "WWW-Authenticate",
                             "Bearer error=\"invalid_token\", error_description=\"" + description + "\"");

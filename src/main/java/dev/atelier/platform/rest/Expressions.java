@@ -61,12 +61,10 @@ final class Expressions {
         String type = CASTS.get(requested.toLowerCase(Locale.ROOT).trim());
         if (type == null) {
             // PostgreSQL's own answer to an unknown type, which is what PostgREST forwards.
-            throw new ApiError(
-                    400,
-                    "42704",
-                    "type \"" + requested + "\" does not exist",
-                    null,
-                    "Casts are limited to built-in scalar types such as text, integer, numeric, boolean, json, jsonb, uuid, date and timestamptz.");
+            throw ErrorCode.UNDEFINED_TYPE
+                    .error(requested)
+                    .withHint(
+                            "Casts are limited to built-in scalar types such as text, integer, numeric, boolean, json, jsonb, uuid, date and timestamptz.");
         }
         return type;
     }
@@ -74,7 +72,7 @@ final class Expressions {
     static Column column(ReadPlan level, String name) {
         Column column = level.columns.get(name);
         if (column == null) {
-            throw ApiError.columnDoesNotExist(level.displayName, name);
+            throw ErrorCode.UNDEFINED_COLUMN.error(level.displayName, name);
         }
         return column;
     }

@@ -49,6 +49,6 @@ enum MediaType {
                     break;
             }
         }
-        throw new ApiError(406, "PGRST107", "None of these media types are available: " + accept.trim(), null, null);
+        throw ErrorCode.PGRST107.error(accept.trim());
     }
 }

@@ -24,6 +24,34 @@ final class MutationSql {
         IGNORE
     }
 
+    /** The plan's statement, without RETURNING; null when it changes nothing (an UPDATE of no column). */
+    static @Nullable Sql statement(MutatePlan plan) {
+        return switch (plan.kind()) {
+            case INSERT, PUT ->
+                insert(
+                        plan.table(),
+                        plan.columns(),
+                        plan.payload(),
+                        plan.missingDefault(),
+                        plan.resolution() == null
+                                ? Conflict.NONE
+                                : plan.resolution() == Preferences.Resolution.MERGE_DUPLICATES
+                                        ? Conflict.MERGE
+                                        : Conflict.IGNORE,
+                        plan.conflictColumns());
+            case UPDATE ->
+                plan.changesNothing() ? null : update(plan.table(), plan.columns(), plan.payload(), plan.rows());
+            case DELETE -> delete(plan.table(), plan.rows());
+        };
+    }
+
+    /** The statement that changes the rows and selects their representation; an empty one when nothing changes. */
+    static Sql withRepresentation(MutatePlan plan, @Nullable Sql statement) {
+        return statement == null
+                ? Sql.of("SELECT '[]'::text, 0::bigint, NULL::bigint")
+                : withRepresentation(statement, plan.rows(), plan.returned());
+    }
+
     /**
      * @param missingDefault when a row lacks one of {@code columns} (possible with {@code columns=}),
      *                       use the column default instead of NULL
@@ -128,10 +156,12 @@ final class MutationSql {
     private static Sql where(Table table, ReadPlan root) {
         Sql sql = new Sql();
         if (root.limit == null && root.offset == null) {
-            return ReadSql.where(root.conditions, List.of());
+            return ReadSql.where(ReadSql.conditions(root), List.of());
         }
         if (table.kind() != 'r' && table.kind() != 'p') {
-            throw ApiError.notImplemented("limit and offset on updates and deletes work on tables only, not on views");
+            throw ErrorCode.PGRST127
+                    .error()
+                    .withDetails("limit and offset on updates and deletes work on tables only, not on views");
         }
         sql.sql(" WHERE ")
                 .ident(ALIAS)
@@ -141,9 +171,9 @@ final class MutationSql {
                 .qualified(table.schema(), table.name())
                 .sql(" AS ")
                 .ident(ALIAS);
-        sql.append(ReadSql.where(root.conditions, List.of()));
+        sql.append(ReadSql.where(ReadSql.conditions(root), List.of()));
         if (!root.orderBy.isEmpty()) {
-            sql.sql(" ORDER BY ").join(root.orderBy, ", ");
+            sql.sql(" ORDER BY ").join(ReadSql.orderBy(root), ", ");
         }
         if (root.limit != null) {
             sql.sql(" LIMIT ").param(root.limit);

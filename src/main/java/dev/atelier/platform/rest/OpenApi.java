@@ -58,7 +58,7 @@ final class OpenApi {
     }
 
     Reply handle(ApiRequest req, Catalog catalog) throws SQLException {
-        MediaType media = req.mediaType();
+        MediaType media = req.media;
         Map<String, Privileges> relations = new HashMap<>();
         Set<String> functions = new HashSet<>();
         Set<String> readable = new HashSet<>();
@@ -105,11 +105,10 @@ final class OpenApi {
                 functions,
                 (t, c) -> readable.contains(t.name() + "\u0000" + c.name()),
                 (t, c) -> documented.contains(t.name() + "\u0000" + c.name()));
-        Reply reply = new Reply(
-                200,
+        return Responses.document(
+                req,
                 media == MediaType.OPENAPI ? MediaType.OPENAPI.contentType : MediaType.JSON.contentType,
                 Payload.write(doc));
-        return RelationHandler.profile(req, reply);
     }
 
     /**
@@ -130,9 +129,9 @@ final class OpenApi {
         info.put("title", "Atelier Data API");
         info.put("description", "The " + req.schema + " schema in PostgREST's dialect");
         info.put("version", "12");
-        doc.put("host", req.http.getHeader("Host") == null ? "localhost" : req.http.getHeader("Host"));
+        doc.put("host", req.host == null ? "localhost" : req.host);
         doc.put("basePath", "/rest/v1");
-        doc.putArray("schemes").add(req.http.getScheme());
+        doc.putArray("schemes").add(req.scheme);
         ArrayNode consumes = doc.putArray("consumes");
         consumes.add("application/json").add("application/vnd.pgrst.object+json");
         ArrayNode produces = doc.putArray("produces");

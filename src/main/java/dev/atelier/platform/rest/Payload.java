@@ -45,7 +45,7 @@ final class Payload {
     static Payload parse(byte[] body, boolean uniformKeys) {
         String text = new String(body, StandardCharsets.UTF_8);
         if (text.isBlank()) {
-            throw ApiError.invalidBody("Empty or invalid json");
+            throw ErrorCode.PGRST102.error("Empty or invalid json");
         }
         JsonNode tree;
         try {
@@ -53,44 +53,56 @@ final class Payload {
         } catch (JsonProcessingException e) {
             // PostgREST drops the parser's message in favour of a generic one; the position helps, so keep it in
             // details.
-            throw new ApiError(
-                    400,
-                    "PGRST102",
-                    "Empty or invalid json",
-                    e.getOriginalMessage()
+            throw ErrorCode.PGRST102
+                    .error("Empty or invalid json")
+                    .withDetails(e.getOriginalMessage()
                             + (e.getLocation() == null
                                     ? ""
                                     : " at line " + e.getLocation().getLineNr() + ", column "
-                                            + e.getLocation().getColumnNr()),
-                    null);
+                                            + e.getLocation().getColumnNr()));
         }
         if (tree == null || tree.isMissingNode()) {
-            throw ApiError.invalidBody("Empty or invalid json");
+            throw ErrorCode.PGRST102.error("Empty or invalid json");
         }
         if (tree.isObject()) {
             return new Payload(text, tree, keysOf(tree));
         }
         if (!tree.isArray()) {
-            throw new ApiError(
-                    400,
-                    "PGRST102",
-                    "Empty or invalid json",
-                    "The body must be a JSON object or an array of JSON objects",
-                    null);
+            throw ErrorCode.PGRST102
+                    .error("Empty or invalid json")
+                    .withDetails("The body must be a JSON object or an array of JSON objects");
         }
         Set<String> keys = null;
         for (JsonNode element : tree) {
             if (!element.isObject()) {
-                throw ApiError.invalidBody("All object keys must match");
+                throw ErrorCode.PGRST102.error("All object keys must match");
             }
             Set<String> these = keysOf(element);
             if (keys == null) {
                 keys = these;
             } else if (!keys.equals(these) && uniformKeys) {
-                throw ApiError.invalidBody("All object keys must match");
+                throw ErrorCode.PGRST102.error("All object keys must match");
             }
         }
         return new Payload(text, tree, keys == null ? Set.of() : keys);
+    }
+
+    /**
+     * A POST /rpc body: any JSON value (an empty body is no arguments, {@code {}}); the keys are an
+     * object's, else none.
+     */
+    static Payload parseAny(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            text = "{}"; // PostgREST takes an empty body as no arguments
+        }
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(text);
+        } catch (Exception e) {
+            throw ErrorCode.PGRST102.error("Empty or invalid json").withDetails(e.getMessage());
+        }
+        return new Payload(text, tree, tree.isObject() ? keysOf(tree) : Set.of());
     }
 
     private static Set<String> keysOf(JsonNode object) {

@@ -17,20 +17,19 @@ final class PgErrors {
     static ApiError from(SQLException e, boolean anonymous) {
         if (e instanceof SQLTransientConnectionException) {
             // Hikari gave up waiting for a free connection.
-            return new ApiError(504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null);
+            return ErrorCode.PGRST003.error();
         }
         ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
         String state = server != null ? server.getSQLState() : e.getSQLState();
         if (server == null) {
             if (state != null && state.startsWith("08")) {
-                return new ApiError(
-                        503, "PGRST000", "Database connection error. Retrying the connection.", e.getMessage(), null);
+                return ErrorCode.PGRST000.error().withDetails(e.getMessage());
             }
             if (state != null && state.startsWith("22")) {
                 // Raised by the driver itself while binding (e.g. a value it cannot encode): still the client's value.
-                return new ApiError(400, state, e.getMessage(), null, null);
+                return ApiError.forwarded(400, state, e.getMessage(), null, null);
             }
-            return new ApiError(500, state == null ? "PGRSTX00" : state, e.getMessage(), null, null);
+            return ApiError.forwarded(500, state == null ? "PGRSTX00" : state, e.getMessage(), null, null);
         }
         String message = server.getMessage();
         String detail = server.getDetail();
@@ -39,7 +38,7 @@ final class PgErrors {
             return raisedPgrst(message, detail);
         }
         int status = status(state, message, anonymous);
-        ApiError error = new ApiError(status, state, message, detail, hint);
+        ApiError error = ApiError.forwarded(status, state, message, detail, hint);
         return status == 401 ? error.withHeader("WWW-Authenticate", "Bearer") : error;
     }
 
@@ -98,7 +97,7 @@ final class PgErrors {
             if (m == null || !m.hasNonNull("code") || !m.hasNonNull("message") || d == null || !d.has("status")) {
                 throw new IllegalArgumentException("incomplete");
             }
-            ApiError error = new ApiError(
+            ApiError error = ApiError.forwarded(
                     d.get("status").asInt(500),
                     m.get("code").asText(),
                     m.get("message").asText(),
@@ -112,12 +111,11 @@ final class PgErrors {
             }
             return error;
         } catch (Exception e) {
-            return new ApiError(
-                    500,
-                    "PGRST121",
-                    "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
-                    "Invalid JSON value for MESSAGE or DETAIL",
-                    "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.");
+            return ErrorCode.PGRST121
+                    .error()
+                    .withDetails("Invalid JSON value for MESSAGE or DETAIL")
+                    .withHint(
+                            "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.");
         }
     }
 }

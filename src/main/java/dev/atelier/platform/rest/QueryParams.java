@@ -19,6 +19,9 @@ final class QueryParams {
 
     static final List<SelectItem> STAR = List.of(new SelectItem.Column(null, Field.of("*"), null));
 
+    /** No query string (the schema root reads none). */
+    static final QueryParams EMPTY = parse(null, Set.of());
+
     final List<SelectItem> select;
     final List<PathFilter> filters = new ArrayList<>();
     final List<PathLogic> logic = new ArrayList<>();
@@ -46,7 +49,7 @@ final class QueryParams {
      * @param rawQuery      the undecoded query string, or null
      * @param argumentNames parameter names that are function arguments rather than filters (GET /rpc)
      */
-    static QueryParams parse(String rawQuery, Set<String> argumentNames) {
+    static QueryParams parse(@Nullable String rawQuery, Set<String> argumentNames) {
         List<String[]> pairs = decode(rawQuery);
         String select = first(pairs, "select");
         String columns = first(pairs, "columns");
@@ -78,7 +81,9 @@ final class QueryParams {
                 case "offset" -> {
                     long offset = number("offset", value);
                     if (offset < 0) {
-                        throw ApiError.parse("offset parameter", value, 1, "the offset must be zero or more");
+                        throw ErrorCode.PGRST100
+                                .error("offset parameter", value, 1)
+                                .withDetails("the offset must be zero or more");
                     }
                     q.offsets.put(embedPath(key), offset);
                 }
@@ -110,7 +115,7 @@ final class QueryParams {
         try {
             return Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw ApiError.parse(what + " parameter", value, 1, "expecting an integer");
+            throw ErrorCode.PGRST100.error(what + " parameter", value, 1).withDetails("expecting an integer");
         }
     }
 
@@ -134,7 +139,7 @@ final class QueryParams {
     }
 
     /** Splits and percent-decodes ('+' is a space, as browsers and postgrest-js encode it); bare keys are dropped. */
-    static List<String[]> decode(String rawQuery) {
+    static List<String[]> decode(@Nullable String rawQuery) {
         List<String[]> pairs = new ArrayList<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
             return pairs;
@@ -150,7 +155,9 @@ final class QueryParams {
                     URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8)
                 });
             } catch (IllegalArgumentException e) {
-                throw ApiError.parse("query string", part, 1, "invalid percent-encoding: " + e.getMessage());
+                throw ErrorCode.PGRST100
+                        .error("query string", part, 1)
+                        .withDetails("invalid percent-encoding: " + e.getMessage());
             }
         }
         return pairs;

@@ -196,7 +196,7 @@ final class QueryParser {
         skipWs();
         if (peek() == ')') {
             // "count()" and friends: PostgREST's aggregates, which it disables by default.
-            throw new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed", null, null);
+            throw ErrorCode.PGRST123.error();
         }
         List<SelectItem> children = forest();
         skipWs();
@@ -351,7 +351,9 @@ final class QueryParser {
         }
         int column = pos + 1 + shift;
         Operator operator = Operator.of(token)
-                .orElseThrow(() -> ApiError.parse(what, shown, column, "unknown single value operator " + token));
+                .orElseThrow(() -> ErrorCode.PGRST100
+                        .error(what, shown, column)
+                        .withDetails("unknown single value operator " + token));
         Filter.Quantifier quantifier = null;
         if (peek() == '(' && operator.quantifiable()) {
             if (accept("(any)")) {
@@ -566,7 +568,9 @@ final class QueryParser {
 
     private void enter() {
         if (++depth > MAX_DEPTH) {
-            throw ApiError.parse(what, shown, pos + shift, "nesting deeper than " + MAX_DEPTH + " levels");
+            throw ErrorCode.PGRST100
+                    .error(what, shown, pos + shift)
+                    .withDetails("nesting deeper than " + MAX_DEPTH + " levels");
         }
     }
 
@@ -606,12 +610,14 @@ final class QueryParser {
             return failAtEnd(expecting);
         }
         int cp = input.codePointAt(pos);
-        return ApiError.parse(
-                what, shown, pos + 1 + shift, "unexpected \"" + new String(Character.toChars(cp)) + "\" " + expecting);
+        return ErrorCode.PGRST100
+                .error(what, shown, pos + 1 + shift)
+                .withDetails("unexpected \"" + new String(Character.toChars(cp)) + "\" " + expecting);
     }
 
     private ApiError failAtEnd(String expecting) {
-        return ApiError.parse(
-                what, shown, Math.min(pos, input.length()) + 1 + shift, "unexpected end of input " + expecting);
+        return ErrorCode.PGRST100
+                .error(what, shown, Math.min(pos, input.length()) + 1 + shift)
+                .withDetails("unexpected end of input " + expecting);
     }
 }

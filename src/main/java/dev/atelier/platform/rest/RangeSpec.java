@@ -12,7 +12,7 @@ record RangeSpec(long offset, @Nullable Long limit) {
 
     private static final Pattern HEADER = Pattern.compile("^\\s*(?:items=)?(\\d+)-(\\d*)\\s*$");
 
-    static RangeSpec of(QueryParams q, String rangeHeader, boolean isGet) {
+    static RangeSpec of(QueryParams q, @Nullable String rangeHeader, boolean isGet) {
         long offset = q.offsets.getOrDefault(java.util.List.of(), 0L);
         Long limit = q.limits.get(java.util.List.of());
         if (q.negativeLimit) {
@@ -49,7 +49,7 @@ record RangeSpec(long offset, @Nullable Long limit) {
     }
 
     static ApiError invalid(@Nullable String details) {
-        return new ApiError(416, "PGRST103", "Requested range not satisfiable", details, null);
+        return ErrorCode.PGRST103.error().withDetails(details);
     }
 
     /** {@code lower-upper/total}, {@code *} for an unknown total and for an empty page, as PostgREST writes it. */

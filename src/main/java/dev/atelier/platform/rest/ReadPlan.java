@@ -3,16 +3,20 @@ package dev.atelier.platform.rest;
 import dev.atelier.platform.rest.Catalog.Column;
 import dev.atelier.platform.rest.Catalog.Relationship;
 import dev.atelier.platform.rest.Catalog.Table;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One level of a read, resolved against the catalog: what it outputs (as JSON keys and SQL
- * expressions), how it is filtered, ordered and cut, and the embedded levels below it. The root
- * reads the requested table, function result or mutated rows; every other level is one embedding.
+ * Stage 2 for reads: one level of a read, resolved against the catalog and checked, holding no
+ * SQL ({@link ReadSql} renders it): what it outputs, how it is filtered, ordered and cut, and the
+ * embedded levels below it. The root reads the requested table, function result or mutated rows;
+ * every other level is one embedding. Immutable; {@link ReadPlanner} builds it.
+ *
+ * <p>Aggregates, when they come, are outputs of their own kind ({@link Output}) plus the grouping
+ * they imply, decided here and rendered by {@link ReadSql}.
  */
 final class ReadPlan {
 
@@ -25,47 +29,82 @@ final class ReadPlan {
     /** The SQL alias of its rows, "t0", "t1", ...: generated, never taken from the request. */
     final String alias;
 
-    final List<Output> outputs = new ArrayList<>();
-    final List<Sql> conditions = new ArrayList<>();
+    final List<Output> outputs;
+    /** Filters and {@code or=}/{@code and=} trees on this level's columns, each checked against them. */
+    final List<LogicTree> conditions;
     /** Conditions on embedded results ({@code rel=not.is.null}); they need the embeddings joined. */
-    final List<Sql> embedConditions = new ArrayList<>();
+    final List<EmbedFilter> embedConditions;
 
-    final List<Sql> orderBy = new ArrayList<>();
-
-    @Nullable
-    Long limit;
-
-    @Nullable
-    Long offset;
-
-    final List<ReadPlan> embeds = new ArrayList<>();
+    final List<Ordering> orderBy;
+    final @Nullable Long limit;
+    final @Nullable Long offset;
+    final List<ReadPlan> embeds;
 
     // Set on embedded levels only.
-    @Nullable
-    Relationship relationship;
-
-    @Nullable
-    String key;
-
-    @Nullable
-    String relationName;
-
-    boolean inner;
+    final @Nullable Relationship relationship;
+    final @Nullable String key;
+    final @Nullable String relationName;
+    final boolean inner;
     /** The alias of the lateral subquery that carries this level's JSON into its parent, "e1", ... */
-    @Nullable
-    String lateral;
-    /** Columns handed up to the parent for ordering by a to-one relation ("o1" AS ...). */
-    final List<Sql> exposed = new ArrayList<>();
+    final @Nullable String lateral;
+    /** Values handed up to the parent: a spread's outputs, the fields a parent orders by. */
+    final List<Exposed> exposed;
     /** A spread ({@code ...rel(cols)}): its outputs are columns of its lateral, not one JSON value. */
-    boolean spread;
+    final boolean spread;
     /** True when the parent's row set depends on this level (!inner, or a null filter on it). */
-    boolean restrictsParent;
+    final boolean restrictsParent;
 
-    ReadPlan(@Nullable Table table, Map<String, Column> columns, String displayName, String alias) {
+    /**
+     * The most bytes of JSON one response may hold; the row objects and arrays of every level are
+     * checked against it before they are built (see {@link ReadSql}).
+     */
+    final long maxBytes;
+    /** Root only: columns the request names explicitly, so a mutation's RETURNING can include them. */
+    final Set<String> named;
+
+    ReadPlan(
+            @Nullable Table table,
+            Map<String, Column> columns,
+            String displayName,
+            String alias,
+            List<Output> outputs,
+            List<LogicTree> conditions,
+            List<EmbedFilter> embedConditions,
+            List<Ordering> orderBy,
+            @Nullable Long limit,
+            @Nullable Long offset,
+            List<ReadPlan> embeds,
+            @Nullable Relationship relationship,
+            @Nullable String key,
+            @Nullable String relationName,
+            boolean inner,
+            @Nullable String lateral,
+            List<Exposed> exposed,
+            boolean spread,
+            boolean restrictsParent,
+            long maxBytes,
+            Set<String> named) {
         this.table = table;
         this.columns = columns;
         this.displayName = displayName;
         this.alias = alias;
+        this.outputs = List.copyOf(outputs);
+        this.conditions = List.copyOf(conditions);
+        this.embedConditions = List.copyOf(embedConditions);
+        this.orderBy = List.copyOf(orderBy);
+        this.limit = limit;
+        this.offset = offset;
+        this.embeds = List.copyOf(embeds);
+        this.relationship = relationship;
+        this.key = key;
+        this.relationName = relationName;
+        this.inner = inner;
+        this.lateral = lateral;
+        this.exposed = List.copyOf(exposed);
+        this.spread = spread;
+        this.restrictsParent = restrictsParent;
+        this.maxBytes = maxBytes;
+        this.named = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(named));
     }
 
     /** The relationship an embedded level joins along; only the root has none. */
@@ -82,22 +121,43 @@ final class ReadPlan {
         return relationship != null && !relationship.cardinality().toOne();
     }
 
-    /**
-     * The most bytes of JSON one response may hold; the row objects and arrays of every level are
-     * checked against it before they are built (see {@link ReadSql}).
-     */
-    long maxBytes = RestLimits.DEFAULTS.maxResponseBytes();
-    /** Root only: columns the request names explicitly, so a mutation's RETURNING can include them. */
-    final java.util.Set<String> named = new java.util.LinkedHashSet<>();
+    /** One key of the row object and where its value comes from. */
+    sealed interface Output {
+        String key();
+    }
 
     /**
-     * A JSON key of the row object, the SQL that computes its value, and an estimate of the bytes
-     * the pair adds to the row's JSON that PostgreSQL can compute without building the value
-     * (sizes of toasted values are read from their headers, not detoasted).
+     * A column of this level, optionally along a JSON path and cast.
+     *
+     * @param cast a type from {@link Expressions}' list of casts, or null
      */
-    record Output(String key, Sql value, @Nullable Sql size) {
-        Output(String key, Sql value) {
-            this(key, value, null);
-        }
-    }
+    record ColumnOutput(
+            String key,
+            Column column,
+            Field field,
+            @Nullable String cast) implements Output {}
+
+    /** An embedded level's JSON (an object for to-one, an array for to-many). */
+    record EmbedOutput(String key, String lateral) implements Output {}
+
+    /** A value of a spread embedding, handed up as {@code lateral.column} with its size in {@code lateral.size}. */
+    record SpreadOutput(String key, String lateral, String column, String size) implements Output {}
+
+    /** What an embedded level hands up to its parent as columns of its lateral. */
+    sealed interface Exposed {}
+
+    /** One of a spread's outputs as {@code column}, with its estimated size as {@code size}. */
+    record ExposedOutput(Output output, String column, String size) implements Exposed {}
+
+    /** A field the parent orders by, as {@code column}. */
+    record ExposedField(Field field, String column) implements Exposed {}
+
+    /** {@code rel=is.null} / {@code rel=not.is.null} on an embedding. */
+    record EmbedFilter(String lateral, boolean toMany, boolean wantNull) {}
+
+    /** An order term on this level's field or, with {@code lateral}, on a to-one embedding's exposed column. */
+    record Ordering(
+            OrderTerm term,
+            @Nullable String lateral,
+            @Nullable String column) {}
 }

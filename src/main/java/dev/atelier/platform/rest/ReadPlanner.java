@@ -7,9 +7,12 @@ import dev.atelier.platform.rest.Catalog.Column;
 import dev.atelier.platform.rest.Catalog.Relationship;
 import dev.atelier.platform.rest.Catalog.Table;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -42,37 +45,43 @@ final class ReadPlanner {
         this.grants = grants;
     }
 
+    /** A read as a mutation's representation or a test's: no range, no row cap. */
     ReadPlan plan(Table table, Map<String, Column> columns, String displayName, QueryParams q) {
-        return plan(table, columns, displayName, q, false);
+        return plan(table, columns, displayName, q, false, null);
     }
 
     /**
      * @param functionResult true for the rows of a function: {@code *} is every column of the result
      *                       (column privileges of a table do not apply to a function's output)
+     * @param range          the top-level range of a read, asked for once the select is planned (a bad
+     *                       select is a 400 before a bad range's 416); with it, db-max-rows caps the top level
+     *                       and every to-many embedding (a mutation's returned rows are not cut, as in
+     *                       PostgREST since v10: they were all written)
      */
     ReadPlan plan(
             @Nullable Table table,
             Map<String, Column> columns,
             String displayName,
             QueryParams q,
-            boolean functionResult) {
+            boolean functionResult,
+            @Nullable Supplier<RangeSpec> range) {
         int named = countNamed(q.select);
         if (named > limits.maxSelectItems()) {
             // Refused before any planning, with the whole count rather than where planning stopped.
             throw limits.tooManySelectItems(named);
         }
-        ReadPlan root = new ReadPlan(table, columns, displayName, "t" + aliases++);
-        root.maxBytes = limits.maxResponseBytes();
+        Level root = new Level(table, columns, displayName, "t" + aliases++, limits.maxResponseBytes());
         addSelect(root, q.select, !functionResult);
         for (QueryParams.PathFilter pf : q.filters) {
             addFilter(find(root, pf.path()), pf.filter());
         }
         for (QueryParams.PathLogic pl : q.logic) {
-            ReadPlan level = find(root, pl.path());
-            level.conditions.add(Expressions.logic(level, pl.tree()));
+            Level level = find(root, pl.path());
+            check(level, pl.tree());
+            level.conditions.add(pl.tree());
         }
         for (Map.Entry<List<String>, List<OrderTerm>> e : q.orders.entrySet()) {
-            ReadPlan level = find(root, e.getKey());
+            Level level = find(root, e.getKey());
             for (OrderTerm term : e.getValue()) {
                 addOrder(level, term);
             }
@@ -83,7 +92,23 @@ final class ReadPlanner {
         for (Map.Entry<List<String>, Long> e : q.offsets.entrySet()) {
             find(root, e.getKey()).offset = e.getValue();
         }
-        return root;
+        if (range != null) {
+            RangeSpec top = range.get();
+            root.offset = top.offset() == 0 ? null : top.offset();
+            root.limit = top.limit();
+            capRows(root);
+        }
+        return root.freeze();
+    }
+
+    /** PostgREST's db-max-rows: the top level and every to-many embedding; a client's smaller limit stands. */
+    private void capRows(Level level) {
+        if (level.relationship == null || !level.relationship.cardinality().toOne()) {
+            level.limit = limits.capRows(level.limit);
+        }
+        for (Level e : level.embeds) {
+            capRows(e);
+        }
     }
 
     /** Select items as the request writes them, all levels: columns, stars and embeddings count one each. */
@@ -110,46 +135,35 @@ final class ReadPlanner {
     }
 
     /** The columns {@code *} stands for at this level: those the caller's role may read, when known. */
-    private List<Column> starColumns(ReadPlan level, boolean tableColumns) {
+    private List<Column> starColumns(Level level, boolean tableColumns) {
         if (grants == null || !tableColumns || level.table == null) {
             return List.copyOf(level.columns.values());
         }
         return grants.readable(level.table);
     }
 
-    private void addSelect(ReadPlan level, List<SelectItem> items, boolean tableColumns) {
+    private void addSelect(Level level, List<SelectItem> items, boolean tableColumns) {
         for (SelectItem item : items) {
             if (item instanceof SelectItem.Column c) {
                 if (c.isStar()) {
                     List<Column> star = starColumns(level, tableColumns);
                     countItems(Math.max(1, star.size()));
                     for (Column column : star) {
-                        level.outputs.add(new ReadPlan.Output(
-                                column.name(),
-                                new Sql().ident(level.alias).sql(".").ident(column.name()),
-                                ReadSql.columnSize(level.alias, column)));
+                        level.outputs.add(
+                                new ReadPlan.ColumnOutput(column.name(), column, Field.of(column.name()), null));
                     }
                     continue;
                 }
                 countItems(1);
-                Sql value = Expressions.field(level, c.field());
-                Column column = Expressions.column(level, c.field().name());
+                Column column = column(level, c.field().name());
                 level.named.add(column.name());
-                if (c.cast() != null) {
-                    value = new Sql()
-                            .sql("CAST(")
-                            .append(value)
-                            .sql(" AS ")
-                            .sql(Expressions.castType(c.cast()))
-                            .sql(")");
-                }
+                String cast = c.cast() == null ? null : Expressions.castType(c.cast());
                 String key = c.alias() != null
                         ? c.alias()
                         : c.field().hasPath()
                                 ? c.field().defaultKey()
                                 : c.field().name();
-                // A JSON path or a cast yields about what the column holds: the column's size is the estimate.
-                level.outputs.add(new ReadPlan.Output(key, value, ReadSql.columnSize(level.alias, column)));
+                level.outputs.add(new ReadPlan.ColumnOutput(key, column, c.field(), cast));
             } else {
                 countItems(1);
                 SelectItem.Embed e = (SelectItem.Embed) item;
@@ -158,8 +172,7 @@ final class ReadPlanner {
                 }
                 Relationship r = resolve(level.table, e.relation(), e.hint());
                 Table target = r.target();
-                ReadPlan child = new ReadPlan(target, target.columns(), target.name(), "t" + aliases++);
-                child.maxBytes = level.maxBytes;
+                Level child = new Level(target, target.columns(), target.name(), "t" + aliases++, level.maxBytes);
                 child.relationship = r;
                 child.key = e.key();
                 child.relationName = e.relation();
@@ -170,109 +183,100 @@ final class ReadPlanner {
                 level.embeds.add(child);
                 if (e.spread()) {
                     if (!r.cardinality().toOne()) {
-                        throw new ApiError(
-                                400,
-                                "PGRST119",
-                                "A spread operation on '" + e.relation() + "' is not possible",
-                                "'" + level.displayName + "' and '" + e.relation()
-                                        + "' do not form a many-to-one or one-to-one relationship",
-                                null);
+                        throw ErrorCode.PGRST119
+                                .error(e.relation())
+                                .withDetails("'" + level.displayName + "' and '" + e.relation()
+                                        + "' do not form a many-to-one or one-to-one relationship");
                     }
                     // Each of the child's values becomes a column "sN" of its lateral, keyed in the parent's object.
                     child.spread = true;
                     for (ReadPlan.Output out : child.outputs) {
                         String column = "s" + ++exposed;
                         String size = "z" + exposed;
-                        child.exposed.add(
-                                new Sql().append(out.value()).sql(" AS ").ident(column));
-                        // The value's size is estimated inside the lateral, where its column is.
-                        child.exposed.add(new Sql()
-                                .append(Objects.requireNonNull(out.size()))
-                                .sql(" AS ")
-                                .ident(size));
-                        level.outputs.add(new ReadPlan.Output(
-                                out.key(),
-                                new Sql().ident(child.lateral).sql(".").ident(column),
-                                new Sql().ident(child.lateral).sql(".").ident(size)));
+                        child.exposed.add(new ReadPlan.ExposedOutput(out, column, size));
+                        level.outputs.add(new ReadPlan.SpreadOutput(out.key(), child.lateral, column, size));
                     }
                 } else {
-                    Sql j = new Sql().ident(child.lateral).sql(".j");
-                    // The embedded JSON is built by then (and bounded itself): its exact size is free to read.
-                    level.outputs.add(new ReadPlan.Output(
-                            child.key,
-                            j,
-                            new Sql().sql("coalesce(pg_column_size(").append(j).sql("), 4)")));
+                    level.outputs.add(new ReadPlan.EmbedOutput(e.key(), child.lateral));
                 }
             }
         }
     }
 
-    private void addFilter(ReadPlan level, Filter filter) {
+    private void addFilter(Level level, Filter filter) {
         if (!filter.field().hasPath()
                 && !level.columns.containsKey(filter.field().name())) {
-            ReadPlan embedded = child(level, filter.field().name());
+            Level embedded = child(level, filter.field().name());
             if (embedded != null) {
                 addEmbedNullFilter(level, embedded, filter);
                 return;
             }
         }
-        level.conditions.add(Expressions.condition(level, filter));
+        column(level, filter.field().name());
+        level.conditions.add(new LogicTree.Leaf(filter));
+    }
+
+    /** Every field of a boolean tree must be a column of its level. */
+    private static void check(Level level, LogicTree tree) {
+        if (tree instanceof LogicTree.Leaf leaf) {
+            column(level, leaf.filter().field().name());
+        } else {
+            for (LogicTree child : ((LogicTree.Node) tree).children()) {
+                check(level, child);
+            }
+        }
+    }
+
+    private static Column column(Level level, String name) {
+        Column column = level.columns.get(name);
+        if (column == null) {
+            throw ErrorCode.UNDEFINED_COLUMN.error(level.displayName, name);
+        }
+        return column;
     }
 
     /** {@code rel=is.null} / {@code rel=not.is.null}: keep parents without / with a (matching) embedded row. */
-    private static void addEmbedNullFilter(ReadPlan level, ReadPlan embedded, Filter filter) {
+    private static void addEmbedNullFilter(Level level, Level embedded, Filter filter) {
         if (!(filter.operation() instanceof Filter.Is is) || is.value() != Filter.Trilean.NULL) {
-            throw new ApiError(
-                    400,
-                    "PGRST120",
-                    "Bad operator on the '" + embedded.key + "' embedded resource",
-                    "Only is null or not is null filters are allowed on embedded resources",
-                    null);
+            throw ErrorCode.PGRST120
+                    .error(embedded.key)
+                    .withDetails("Only is null or not is null filters are allowed on embedded resources");
         }
         if (embedded.spread) {
-            throw ApiError.notImplemented("null filters on a spread embedding");
+            throw ErrorCode.PGRST127.error().withDetails("null filters on a spread embedding");
         }
         embedded.restrictsParent = true;
-        boolean wantNull = !filter.negated();
-        Sql j = new Sql().ident(embedded.lateral()).sql(".j");
-        level.embedConditions.add(
-                embedded.toMany()
-                        ? new Sql().sql("json_array_length(").append(j).sql(wantNull ? ") = 0" : ") > 0")
-                        : new Sql().append(j).sql(wantNull ? " IS NULL" : " IS NOT NULL"));
+        level.embedConditions.add(new ReadPlan.EmbedFilter(
+                Objects.requireNonNull(embedded.lateral), embedded.toMany(), !filter.negated()));
     }
 
-    private void addOrder(ReadPlan level, OrderTerm term) {
+    private void addOrder(Level level, OrderTerm term) {
         if (term.relation() == null) {
-            level.orderBy.add(Expressions.order(level, term));
+            column(level, term.field().name());
+            level.orderBy.add(new ReadPlan.Ordering(term, null, null));
             return;
         }
-        ReadPlan embedded = child(level, term.relation());
+        Level embedded = child(level, term.relation());
         if (embedded == null) {
             throw notEmbedded(term.relation());
         }
         if (embedded.toMany()) {
-            throw new ApiError(
-                    400,
-                    "PGRST118",
-                    "A related order on '" + term.relation() + "' is not possible",
-                    "'" + level.displayName + "' and '" + term.relation()
-                            + "' do not form a many-to-one or one-to-one relationship",
-                    null);
+            throw ErrorCode.PGRST118
+                    .error(term.relation())
+                    .withDetails("'" + level.displayName + "' and '" + term.relation()
+                            + "' do not form a many-to-one or one-to-one relationship");
         }
         String name = "o" + ++exposed;
-        embedded.exposed.add(new Sql()
-                .append(Expressions.field(embedded, term.field()))
-                .sql(" AS ")
-                .ident(name));
-        level.orderBy.add(Expressions.direction(
-                new Sql().ident(embedded.lateral()).sql(".").ident(name), term));
+        column(embedded, term.field().name());
+        embedded.exposed.add(new ReadPlan.ExposedField(term.field(), name));
+        level.orderBy.add(new ReadPlan.Ordering(term, embedded.lateral, name));
     }
 
     /** The level an embed path names; each step matches an embed's key (alias) or else its relation name. */
-    private static ReadPlan find(ReadPlan root, List<String> path) {
-        ReadPlan level = root;
+    private static Level find(Level root, List<String> path) {
+        Level level = root;
         for (String step : path) {
-            ReadPlan next = child(level, step);
+            Level next = child(level, step);
             if (next == null) {
                 throw notEmbedded(step);
             }
@@ -281,13 +285,13 @@ final class ReadPlanner {
         return level;
     }
 
-    private static @Nullable ReadPlan child(ReadPlan level, String name) {
-        for (ReadPlan e : level.embeds) {
+    private static @Nullable Level child(Level level, String name) {
+        for (Level e : level.embeds) {
             if (name.equals(e.key)) {
                 return e;
             }
         }
-        for (ReadPlan e : level.embeds) {
+        for (Level e : level.embeds) {
             if (name.equals(e.relationName)) {
                 return e;
             }
@@ -296,12 +300,88 @@ final class ReadPlanner {
     }
 
     private static ApiError notEmbedded(String name) {
-        return new ApiError(
-                400,
-                "PGRST108",
-                "'" + name + "' is not an embedded resource in this request",
-                null,
-                "Verify that '" + name + "' is included in the 'select' query parameter.");
+        return ErrorCode.PGRST108
+                .error(name)
+                .withHint("Verify that '" + name + "' is included in the 'select' query parameter.");
+    }
+
+    /** A level while it is planned; {@link #freeze} makes the immutable {@link ReadPlan}. */
+    private static final class Level {
+        final @Nullable Table table;
+        final Map<String, Column> columns;
+        final String displayName;
+        final String alias;
+        final long maxBytes;
+        final List<ReadPlan.Output> outputs = new ArrayList<>();
+        final List<LogicTree> conditions = new ArrayList<>();
+        final List<ReadPlan.EmbedFilter> embedConditions = new ArrayList<>();
+        final List<ReadPlan.Ordering> orderBy = new ArrayList<>();
+        final List<Level> embeds = new ArrayList<>();
+        final List<ReadPlan.Exposed> exposed = new ArrayList<>();
+        final Set<String> named = new LinkedHashSet<>();
+
+        @Nullable
+        Long limit;
+
+        @Nullable
+        Long offset;
+
+        @Nullable
+        Relationship relationship;
+
+        @Nullable
+        String key;
+
+        @Nullable
+        String relationName;
+
+        @Nullable
+        String lateral;
+
+        boolean inner;
+        boolean spread;
+        boolean restrictsParent;
+
+        Level(@Nullable Table table, Map<String, Column> columns, String displayName, String alias, long maxBytes) {
+            this.table = table;
+            this.columns = columns;
+            this.displayName = displayName;
+            this.alias = alias;
+            this.maxBytes = maxBytes;
+        }
+
+        boolean toMany() {
+            return relationship != null && !relationship.cardinality().toOne();
+        }
+
+        ReadPlan freeze() {
+            List<ReadPlan> children = new ArrayList<>(embeds.size());
+            for (Level e : embeds) {
+                children.add(e.freeze());
+            }
+            return new ReadPlan(
+                    table,
+                    columns,
+                    displayName,
+                    alias,
+                    outputs,
+                    conditions,
+                    embedConditions,
+                    orderBy,
+                    limit,
+                    offset,
+                    children,
+                    relationship,
+                    key,
+                    relationName,
+                    inner,
+                    lateral,
+                    exposed,
+                    spread,
+                    restrictsParent,
+                    maxBytes,
+                    named);
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -330,13 +410,10 @@ final class ReadPlanner {
                 .map(r -> "'" + target + "!"
                         + (r.junction() != null ? r.junction().table().name() : r.constraint()) + "'")
                 .collect(Collectors.joining(", "));
-        throw new ApiError(
-                300,
-                "PGRST201",
-                "Could not embed because more than one relationship was found for '" + source.name() + "' and '"
-                        + target + "'",
-                details,
-                "Try changing '" + target + "' to one of the following: " + options
+        throw ErrorCode.PGRST201
+                .error(source.name(), target)
+                .withDetails(details)
+                .withHint("Try changing '" + target + "' to one of the following: " + options
                         + ". Find the desired relationship in the 'details' key.");
     }
 
@@ -385,38 +462,14 @@ final class ReadPlanner {
                                 .map(r -> r.target().name())
                                 .distinct()
                                 .toList());
-        return new ApiError(
-                400,
-                "PGRST200",
-                "Could not find a relationship between '" + source + "' and '" + target + "' in the schema cache",
-                "Searched for a foreign key relationship between '" + source + "' and '" + target
+        return ErrorCode.PGRST200
+                .error(source, target)
+                .withDetails("Searched for a foreign key relationship between '" + source + "' and '" + target
                         + (hint != null ? "' using the hint '" + hint : "") + "' in the schema '" + schema
-                        + "', but no matches were found.",
-                suggestion == null || suggestion.equals(target)
-                        ? null
-                        : "Perhaps you meant '" + suggestion + "' instead of '" + target + "'.");
-    }
-
-    /**
-     * PostgREST's db-max-rows: the top level and every to-many embedding return at most
-     * {@code maxRows} rows; a client's smaller limit stands. (Mutations' returned rows are not cut,
-     * as in PostgREST since v10: they were all written.)
-     */
-    static void capRows(ReadPlan level, RestLimits limits) {
-        if (level.relationship == null || level.toMany()) {
-            level.limit = limits.capRows(level.limit);
-        }
-        for (ReadPlan e : level.embeds) {
-            capRows(e, limits);
-        }
-    }
-
-    static List<ReadPlan> flatten(ReadPlan root) {
-        List<ReadPlan> all = new ArrayList<>();
-        all.add(root);
-        for (ReadPlan e : root.embeds) {
-            all.addAll(flatten(e));
-        }
-        return all;
+                        + "', but no matches were found.")
+                .withHint(
+                        suggestion == null || suggestion.equals(target)
+                                ? null
+                                : "Perhaps you meant '" + suggestion + "' instead of '" + target + "'.");
     }
 }

@@ -2,9 +2,11 @@ package dev.atelier.platform.rest;
 
 import dev.atelier.platform.rest.Catalog.Junction;
 import dev.atelier.platform.rest.Catalog.Relationship;
+import dev.atelier.platform.rest.Preferences.Count;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Renders a {@link ReadPlan} as one statement that builds the response JSON inside PostgreSQL, as
@@ -30,6 +32,37 @@ final class ReadSql {
             java.util.Set.of("text", "varchar", "bpchar", "citext", "name");
 
     private ReadSql() {}
+
+    /**
+     * A read's statements: with count=planned or estimated, first an EXPLAIN ({@code planned}) whose
+     * row estimate picks the page statement; otherwise the page statement alone.
+     */
+    record Statement(@Nullable Sql planned, Executor.ByEstimate page) {}
+
+    /** {@code "schema"."table" AS "t0"}: the rows of a relation read. */
+    static Sql from(Catalog.Table table, ReadPlan root) {
+        return new Sql().qualified(table.schema(), table.name()).sql(" AS ").ident(root.alias);
+    }
+
+    /**
+     * The statements reading {@code root} with the count asked for, as JSON or CSV. count=estimated
+     * is exact up to {@code exactUpTo} estimated rows, the planner's estimate beyond (PostgREST's rule).
+     */
+    static Statement read(ReadPlan root, Sql from, MediaType media, @Nullable Count count, long exactUpTo) {
+        if (count == null || count == Count.EXACT) {
+            Sql page = page(root, from, count == Count.EXACT, media);
+            return new Statement(null, estimate -> page);
+        }
+        boolean estimated = count == Count.ESTIMATED;
+        return new Statement(
+                planned(root, from),
+                estimate -> page(root, from, estimated && (estimate == null || estimate <= exactUpTo), media));
+    }
+
+    /** One page of rows as JSON or, for Accept: text/csv, as CSV. */
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media) {
+        return media == MediaType.CSV ? CsvSql.page(root, from, exactCount) : page(root, from, exactCount, true);
+    }
 
     /**
      * {@code body} (the JSON array as text), {@code page_total} and {@code total} (the exact count
@@ -83,7 +116,7 @@ final class ReadSql {
      * PostgreSQL raises before building it. The estimate reads sizes from value headers (a toasted
      * text is not fetched) and counts a value selected under several aliases each time.
      */
-    static Sql guarded(List<ReadPlan.Output> outputs, Sql row, String type, long maxBytes) {
+    static Sql guarded(List<Pair> outputs, Sql row, String type, long maxBytes) {
         if (outputs.isEmpty()) {
             return row;
         }
@@ -107,11 +140,11 @@ final class ReadSql {
     }
 
     /** The sum of the outputs' sizes, each distinct size expression computed once and multiplied by its uses. */
-    static Sql estimate(List<ReadPlan.Output> outputs) {
+    static Sql estimate(List<Pair> outputs) {
         java.util.Map<String, Sql> expressions = new java.util.LinkedHashMap<>();
         java.util.Map<String, Integer> uses = new java.util.HashMap<>();
         long constant = 0;
-        for (ReadPlan.Output o : outputs) {
+        for (Pair o : outputs) {
             constant += PER_OUTPUT_OVERHEAD + o.key().length();
             Sql size = o.size() != null
                     ? o.size()
@@ -174,8 +207,8 @@ final class ReadSql {
                 sql.append(lateral(root, embed));
             }
         }
-        List<Sql> conditions = new ArrayList<>(root.conditions);
-        conditions.addAll(root.embedConditions);
+        List<Sql> conditions = conditions(root);
+        conditions.addAll(embedConditions(root));
         return sql.append(where(conditions, List.of()));
     }
 
@@ -184,30 +217,42 @@ final class ReadSql {
         // A spread hands its values up as separate columns (its "exposed" ones); it needs no object of its own.
         Sql row = level.spread
                 ? Sql.of("NULL::json AS j")
-                : new Sql()
-                        .append(guarded(level.outputs, rowObject(level.outputs), "json", level.maxBytes))
-                        .sql(" AS j");
+                : new Sql().append(rowObject(level)).sql(" AS j");
         return level(level, from, joinConditions, ownConditions, row);
     }
 
     /** As above, with {@code row} (an expression with its alias) instead of the JSON object. */
     static Sql level(ReadPlan level, Sql from, List<Sql> joinConditions, boolean ownConditions, Sql row) {
         Sql sql = new Sql().sql("SELECT ").append(row);
-        for (Sql exposed : level.exposed) {
-            sql.sql(", ").append(exposed);
+        for (ReadPlan.Exposed exposed : level.exposed) {
+            if (exposed instanceof ReadPlan.ExposedOutput out) {
+                Pair pair = pair(level, out.output());
+                sql.sql(", ").append(pair.value()).sql(" AS ").ident(out.column());
+                // The value's size is estimated inside the lateral, where its column is.
+                sql.sql(", ")
+                        .append(Objects.requireNonNull(pair.size()))
+                        .sql(" AS ")
+                        .ident(out.size());
+            } else {
+                ReadPlan.ExposedField field = (ReadPlan.ExposedField) exposed;
+                sql.sql(", ")
+                        .append(Expressions.field(level, field.field()))
+                        .sql(" AS ")
+                        .ident(field.column());
+            }
         }
         sql.sql(" FROM ").append(from);
         for (ReadPlan embed : level.embeds) {
             sql.append(lateral(level, embed));
         }
         if (!ownConditions) {
-            return sql.append(where(level.embedConditions, joinConditions));
+            return sql.append(where(embedConditions(level), joinConditions));
         }
-        List<Sql> conditions = new ArrayList<>(level.conditions);
-        conditions.addAll(level.embedConditions);
+        List<Sql> conditions = conditions(level);
+        conditions.addAll(embedConditions(level));
         sql.append(where(conditions, joinConditions));
         if (!level.orderBy.isEmpty()) {
-            sql.sql(" ORDER BY ").join(level.orderBy, ", ");
+            sql.sql(" ORDER BY ").join(orderBy(level), ", ");
         }
         if (level.limit != null) {
             sql.sql(" LIMIT ").param(level.limit);
@@ -216,6 +261,97 @@ final class ReadSql {
             sql.sql(" OFFSET ").param(level.offset);
         }
         return sql;
+    }
+
+    /** The level's filters and boolean trees over its alias. */
+    static List<Sql> conditions(ReadPlan level) {
+        List<Sql> sql = new ArrayList<>(level.conditions.size() + 1);
+        for (LogicTree tree : level.conditions) {
+            sql.add(Expressions.logic(level, tree));
+        }
+        return sql;
+    }
+
+    /** {@code rel=is.null} and {@code rel=not.is.null}: on the embedding's JSON, once it is joined. */
+    private static List<Sql> embedConditions(ReadPlan level) {
+        List<Sql> sql = new ArrayList<>(level.embedConditions.size());
+        for (ReadPlan.EmbedFilter f : level.embedConditions) {
+            Sql j = new Sql().ident(f.lateral()).sql(".j");
+            sql.add(
+                    f.toMany()
+                            ? new Sql().sql("json_array_length(").append(j).sql(f.wantNull() ? ") = 0" : ") > 0")
+                            : new Sql().append(j).sql(f.wantNull() ? " IS NULL" : " IS NOT NULL"));
+        }
+        return sql;
+    }
+
+    /** The level's ORDER BY terms: its own fields, or columns a to-one embedding exposes. */
+    static List<Sql> orderBy(ReadPlan level) {
+        List<Sql> sql = new ArrayList<>(level.orderBy.size());
+        for (ReadPlan.Ordering o : level.orderBy) {
+            sql.add(
+                    o.lateral() == null
+                            ? Expressions.order(level, o.term())
+                            : Expressions.direction(
+                                    new Sql().ident(o.lateral()).sql(".").ident(Objects.requireNonNull(o.column())),
+                                    o.term()));
+        }
+        return sql;
+    }
+
+    /**
+     * A rendered output: its JSON key, the SQL of its value, and an estimate of the bytes the pair
+     * adds to the row's JSON that PostgreSQL can compute without building the value (sizes of
+     * toasted values are read from their headers, not detoasted).
+     */
+    record Pair(String key, Sql value, @Nullable Sql size) {
+        Pair(String key, Sql value) {
+            this(key, value, null);
+        }
+    }
+
+    /** The level's outputs rendered over its alias and its laterals. */
+    static List<Pair> pairs(ReadPlan level) {
+        List<Pair> pairs = new ArrayList<>(level.outputs.size());
+        for (ReadPlan.Output out : level.outputs) {
+            pairs.add(pair(level, out));
+        }
+        return pairs;
+    }
+
+    private static Pair pair(ReadPlan level, ReadPlan.Output output) {
+        if (output instanceof ReadPlan.ColumnOutput c) {
+            Sql value = Expressions.field(level, c.field());
+            if (c.cast() != null) {
+                value = new Sql()
+                        .sql("CAST(")
+                        .append(value)
+                        .sql(" AS ")
+                        .sql(c.cast())
+                        .sql(")");
+            }
+            // A JSON path or a cast yields about what the column holds: the column's size is the estimate.
+            return new Pair(c.key(), value, columnSize(level.alias, c.column()));
+        }
+        if (output instanceof ReadPlan.EmbedOutput e) {
+            Sql j = new Sql().ident(e.lateral()).sql(".j");
+            // The embedded JSON is built by then (and bounded itself): its exact size is free to read.
+            return new Pair(
+                    e.key(),
+                    j,
+                    new Sql().sql("coalesce(pg_column_size(").append(j).sql("), 4)"));
+        }
+        ReadPlan.SpreadOutput s = (ReadPlan.SpreadOutput) output;
+        return new Pair(
+                s.key(),
+                new Sql().ident(s.lateral()).sql(".").ident(s.column()),
+                new Sql().ident(s.lateral()).sql(".").ident(s.size()));
+    }
+
+    /** The level's row object, refused before it is built when its estimated size passes the limit. */
+    private static Sql rowObject(ReadPlan level) {
+        List<Pair> pairs = pairs(level);
+        return guarded(pairs, rowObject(pairs), "json", level.maxBytes);
     }
 
     /** {@code " WHERE (a) AND (b) …"}, or nothing when there is no condition. */
@@ -295,14 +431,14 @@ final class ReadSql {
     }
 
     /** {@code json_build_object(?, v1, ?, v2, ...)}, split and spliced as text past 50 pairs so that order is kept. */
-    static Sql rowObject(List<ReadPlan.Output> outputs) {
+    static Sql rowObject(List<Pair> outputs) {
         if (outputs.isEmpty()) {
             return Sql.of("'{}'::json");
         }
         Sql merged = null;
         for (int start = 0; start < outputs.size(); start += PAIRS_PER_CALL) {
             Sql call = new Sql().sql("json_build_object(");
-            List<ReadPlan.Output> chunk = outputs.subList(start, Math.min(outputs.size(), start + PAIRS_PER_CALL));
+            List<Pair> chunk = outputs.subList(start, Math.min(outputs.size(), start + PAIRS_PER_CALL));
             for (int i = 0; i < chunk.size(); i++) {
                 call.sql(i == 0 ? "" : ", ")
                         .param(chunk.get(i).key())

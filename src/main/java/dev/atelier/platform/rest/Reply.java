@@ -1,7 +1,5 @@
 package dev.atelier.platform.rest;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** A response about to be written: status, headers and an optional body (already JSON text). */
+/** A response about to be written: status, headers and an optional body (already JSON text); see {@link Responses}. */
 final class Reply {
 
     final int status;
@@ -33,27 +31,6 @@ final class Reply {
             headers.put(name, value);
         }
         return this;
-    }
-
-    static Reply error(ApiError e) {
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        json.put("code", e.code);
-        json.put("message", e.getMessage());
-        if (e.details == null) {
-            json.putNull("details");
-        } else if (e.details instanceof com.fasterxml.jackson.databind.JsonNode node) {
-            json.set("details", node);
-        } else {
-            json.put("details", e.details.toString());
-        }
-        if (e.hint == null) {
-            json.putNull("hint");
-        } else {
-            json.put("hint", e.hint);
-        }
-        Reply reply = new Reply(e.status, MediaType.JSON.contentType, Payload.write(json));
-        e.headers.forEach(reply::header);
-        return reply.header("Proxy-Status", "PostgREST; error=" + e.code);
     }
 
     void write(HttpServletResponse response, boolean head) throws IOException {

@@ -34,23 +34,20 @@ record RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes) {
     }
 
     ApiError tooManySelectItems(int count) {
-        return new ApiError(
-                400,
-                "PGRSTX01",
-                "The select list names " + count + " columns and embeddings; at most " + maxSelectItems
-                        + " are allowed",
-                "atelier.rest.max-select-items is " + maxSelectItems,
-                "Select fewer columns; a column named several times under different aliases counts each time.");
+        return ErrorCode.PGRSTX01
+                .error("The select list names " + count + " columns and embeddings; at most " + maxSelectItems
+                        + " are allowed")
+                .withDetails("atelier.rest.max-select-items is " + maxSelectItems)
+                .withHint(
+                        "Select fewer columns; a column named several times under different aliases counts each time.");
     }
 
     ApiError tooManyOutputs(int count) {
-        return new ApiError(
-                400,
-                "PGRSTX01",
-                "The select list stands for " + count + " columns once each * is expanded; at most " + maxOutputs()
-                        + " are allowed",
-                "atelier.rest.max-select-items is " + maxSelectItems
-                        + "; the expanded columns may be five times as many",
-                "Name the columns instead of repeating *.");
+        return ErrorCode.PGRSTX01
+                .error("The select list stands for " + count + " columns once each * is expanded; at most "
+                        + maxOutputs() + " are allowed")
+                .withDetails("atelier.rest.max-select-items is " + maxSelectItems
+                        + "; the expanded columns may be five times as many")
+                .withHint("Name the columns instead of repeating *.");
     }
 }

@@ -27,6 +27,13 @@ final class RpcSql {
         }
     }
 
+    /** The plan's call: named arguments, or the whole body as the one json argument. */
+    static Call call(CallPlan plan) {
+        return plan.singleObject()
+                ? singleObject(plan.routine(), plan.argumentJson())
+                : named(plan.routine(), plan.arguments(), plan.argumentJson());
+    }
+
     static Call named(Routine routine, List<Parameter> used, String argumentsJson) {
         Sql invocation = new Sql().qualified(routine.schema(), routine.name()).sql("(");
         if (used.isEmpty()) {

@@ -141,12 +141,7 @@ public final class SchemaCache {
                     now = load();
                 } catch (RuntimeException e) {
                     log.warn("schema cache not loaded: {}", e.getMessage());
-                    throw new ApiError(
-                            503,
-                            "PGRST002",
-                            "Could not query the database for the schema cache. Retrying.",
-                            null,
-                            null);
+                    throw ErrorCode.PGRST002.error();
                 }
             }
             return now;

@@ -217,9 +217,9 @@ class SqlBuilderTest {
 
     @Test
     void rowObjectsBeyondFiftyColumnsAreSplicedInOrder() {
-        List<ReadPlan.Output> outputs = new java.util.ArrayList<>();
+        List<ReadSql.Pair> outputs = new java.util.ArrayList<>();
         for (int i = 0; i < 120; i++) {
-            outputs.add(new ReadPlan.Output("k" + i, Sql.of("1")));
+            outputs.add(new ReadSql.Pair("k" + i, Sql.of("1")));
         }
         String sql = ReadSql.rowObject(outputs).text();
         assertThat(sql.split("json_build_object\\(", -1)).hasSize(4);
