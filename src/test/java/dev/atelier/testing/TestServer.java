@@ -95,6 +95,8 @@ public final class TestServer {
                 System.setProperty("atelier.delula.generation.backoff-ms", "50");
                 // No WAL archiving for the shared server: the backup tests start clusters of their own.
                 System.setProperty("atelier.backup.enabled", "false");
+                // The data API's aggregate functions (off by default, as in PostgREST): the tests use them.
+                System.setProperty("atelier.rest.aggregates-enabled", "true");
                 // Rate limits (ADR 17): the suite's own requests come from 127.0.0.1 and are never
                 // limited; a test of limits sends X-Forwarded-For through 127.0.0.1 as a trusted proxy
                 // and is limited by the real rules under the address it names.

@@ -57,6 +57,8 @@ enum ErrorCode {
     // PostgreSQL's own answers, raised before the statement would have: what PostgREST forwards.
     UNDEFINED_COLUMN("42703", 400, "column %s.%s does not exist"),
     UNDEFINED_TYPE("42704", 400, "type \"%s\" does not exist"),
+    /** Two embeddings under one key at one level: PostgreSQL's answer to PostgREST's colliding aliases. */
+    DUPLICATE_TABLE("42712", 400, "table name \"%s\" specified more than once"),
 
     // Atelier's own.
     PGRSTX00(500, "Internal server error"),

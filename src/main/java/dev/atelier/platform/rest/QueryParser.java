@@ -160,21 +160,47 @@ final class QueryParser {
             skipWs();
             name = fieldName();
         }
+        if (name.equals("count") && input.startsWith("()", pos)) {
+            // count() on its own: the rows of the group (PostgREST never reads it as an embedding).
+            pos += 2;
+            String aggregateCast = cast();
+            skipWs();
+            expectItemEnd();
+            return new SelectItem.Column(alias, Field.of("*"), null, SelectItem.Aggregate.COUNT, aggregateCast);
+        }
         if (peek() == '!' || peek() == '(') {
             return embed(alias, name);
         }
         List<Field.JsonStep> path = jsonPath();
-        String cast = null;
-        if (input.startsWith("::", pos)) {
-            pos += 2;
-            cast = identifier();
-            if (cast.isEmpty()) {
-                throw fail("expecting letter or digit");
+        String cast = cast();
+        SelectItem.Aggregate aggregate = null;
+        String aggregateCast = null;
+        if (peek() == '.') {
+            for (SelectItem.Aggregate a : SelectItem.Aggregate.values()) {
+                if (input.startsWith("." + a.key() + "()", pos)) {
+                    aggregate = a;
+                    pos += a.key().length() + 3;
+                    aggregateCast = cast();
+                    break;
+                }
             }
         }
         skipWs();
         expectItemEnd();
-        return new SelectItem.Column(alias, new Field(name, path), cast);
+        return new SelectItem.Column(alias, new Field(name, path), cast, aggregate, aggregateCast);
+    }
+
+    /** An optional {@code ::type}. */
+    private @Nullable String cast() {
+        if (!input.startsWith("::", pos)) {
+            return null;
+        }
+        pos += 2;
+        String cast = identifier();
+        if (cast.isEmpty()) {
+            throw fail("expecting letter or digit");
+        }
+        return cast;
     }
 
     private SelectItem embed(@Nullable String alias, String relation) {
@@ -194,11 +220,13 @@ final class QueryParser {
         }
         enter();
         skipWs();
+        List<SelectItem> children;
         if (peek() == ')') {
-            // "count()" and friends: PostgREST's aggregates, which it disables by default.
-            throw ErrorCode.PGRST123.error();
+            // rel(): an embedding that only filters its parent (with !inner or a null filter); no key.
+            children = List.of();
+        } else {
+            children = forest();
         }
-        List<SelectItem> children = forest();
         skipWs();
         if (!accept(")")) {
             throw fail("expecting \",\" or \")\"");

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * embedded levels below it. The root reads the requested table, function result or mutated rows;
  * every other level is one embedding. Immutable; {@link ReadPlanner} builds it.
  *
- * <p>Aggregates, when they come, are outputs of their own kind ({@link Output}) plus the grouping
- * they imply, decided here and rendered by {@link ReadSql}.
+ * <p>Aggregates are outputs of their own kind ({@link AggregateOutput}, or a {@link SpreadOutput}
+ * with an aggregate hoisted from a to-one spread); a level holding one is {@link #grouped} by all
+ * its other outputs, as PostgREST builds its GROUP BY.
  */
 final class ReadPlan {
 
@@ -59,6 +60,8 @@ final class ReadPlan {
      * checked against it before they are built (see {@link ReadSql}).
      */
     final long maxBytes;
+    /** True when an output aggregates: every other output is a term of the level's GROUP BY. */
+    final boolean grouped;
     /** Root only: columns the request names explicitly, so a mutation's RETURNING can include them. */
     final Set<String> named;
 
@@ -84,6 +87,8 @@ final class ReadPlan {
             boolean restrictsParent,
             long maxBytes,
             Set<String> named) {
+        this.grouped = outputs.stream()
+                .anyMatch(o -> o instanceof AggregateOutput || o instanceof SpreadOutput s && s.aggregate() != null);
         this.table = table;
         this.columns = columns;
         this.displayName = displayName;
@@ -140,8 +145,40 @@ final class ReadPlan {
     /** An embedded level's JSON (an object for to-one, an array for to-many). */
     record EmbedOutput(String key, String lateral) implements Output {}
 
-    /** A value of a spread embedding, handed up as {@code lateral.column} with its size in {@code lateral.size}. */
-    record SpreadOutput(String key, String lateral, String column, String size) implements Output {}
+    /**
+     * {@code fn(column::cast)::aggregateCast}; {@code column} null for {@code count()} (the rows of
+     * the group).
+     */
+    record AggregateOutput(
+            String key,
+            SelectItem.Aggregate aggregate,
+            @Nullable Column column,
+            Field field,
+            @Nullable String cast,
+            @Nullable String aggregateCast)
+            implements Output {}
+
+    /**
+     * A value of a spread embedding, handed up as {@code lateral.column} with its size in {@code lateral.size}.
+     * With {@code aggregate}, an aggregate of a to-one spread hoisted to this level: the spread hands
+     * up its argument and this level aggregates it (for {@code count()}, a marker that is null
+     * when the spread has no row).
+     */
+    record SpreadOutput(
+            String key,
+            String lateral,
+            String column,
+            String size,
+            SelectItem.@Nullable Aggregate aggregate,
+            @Nullable String aggregateCast)
+            implements Output {
+        SpreadOutput(String key, String lateral, String column, String size) {
+            this(key, lateral, column, size, null, null);
+        }
+    }
+
+    /** {@code count()} inside a to-one spread, handed up as a marker its parent counts. */
+    record PresenceOutput(String key) implements Output {}
 
     /** What an embedded level hands up to its parent as columns of its lateral. */
     sealed interface Exposed {}

@@ -155,6 +155,10 @@ final class ReadPlanner {
                     continue;
                 }
                 countItems(1);
+                if (c.aggregate() != null || isLegacyCount(level, c)) {
+                    addAggregate(level, c);
+                    continue;
+                }
                 Column column = column(level, c.field().name());
                 level.named.add(column.name());
                 String cast = c.cast() == null ? null : Expressions.castType(c.cast());
@@ -173,6 +177,16 @@ final class ReadPlanner {
                 Relationship r = resolve(level.table, e.relation(), e.hint());
                 Table target = r.target();
                 Level child = new Level(target, target.columns(), target.name(), "t" + aliases++, level.maxBytes);
+                child.depth = level.depth + 1;
+                if (!e.spread()) {
+                    for (Level sibling : level.embeds) {
+                        if (!sibling.spread && e.key().equals(sibling.key)) {
+                            // PostgREST names both laterals parent_key_depth, and PostgreSQL refuses the second.
+                            throw ErrorCode.DUPLICATE_TABLE.error(
+                                    level.displayName + "_" + e.key() + "_" + child.depth);
+                        }
+                    }
+                }
                 child.relationship = r;
                 child.key = e.key();
                 child.relationName = e.relation();
@@ -182,25 +196,91 @@ final class ReadPlanner {
                 addSelect(child, e.children(), true);
                 level.embeds.add(child);
                 if (e.spread()) {
-                    if (!r.cardinality().toOne()) {
-                        throw ErrorCode.PGRST119
-                                .error(e.relation())
-                                .withDetails("'" + level.displayName + "' and '" + e.relation()
-                                        + "' do not form a many-to-one or one-to-one relationship");
+                    boolean toMany = !r.cardinality().toOne();
+                    if (toMany && child.outputs.stream().anyMatch(ReadPlanner::aggregates)) {
+                        throw ErrorCode.PGRST127
+                                .error()
+                                .withDetails("Aggregates are not implemented for one-to-many or many-to-many spreads.");
                     }
-                    // Each of the child's values becomes a column "sN" of its lateral, keyed in the parent's object.
+                    // Each of the child's values becomes a column "sN" of its lateral, keyed in the parent's
+                    // object: one value of a to-one spread, the array of the rows' values of a to-many one
+                    // (PostgREST 13). A to-one spread's aggregates are hoisted: it hands up their arguments
+                    // and the parent aggregates them, grouped by its other outputs.
                     child.spread = true;
+                    List<ReadPlan.Output> handedUp = new ArrayList<>(child.outputs.size());
                     for (ReadPlan.Output out : child.outputs) {
                         String column = "s" + ++exposed;
                         String size = "z" + exposed;
-                        child.exposed.add(new ReadPlan.ExposedOutput(out, column, size));
-                        level.outputs.add(new ReadPlan.SpreadOutput(out.key(), child.lateral, column, size));
+                        ReadPlan.Output raw = out;
+                        SelectItem.Aggregate aggregate = null;
+                        String aggregateCast = null;
+                        if (out instanceof ReadPlan.AggregateOutput a) {
+                            raw = a.column() == null
+                                    ? new ReadPlan.PresenceOutput(a.key())
+                                    : new ReadPlan.ColumnOutput(a.key(), a.column(), a.field(), a.cast());
+                            aggregate = a.aggregate();
+                            aggregateCast = a.aggregateCast();
+                        } else if (out instanceof ReadPlan.SpreadOutput so && so.aggregate() != null) {
+                            raw = new ReadPlan.SpreadOutput(so.key(), so.lateral(), so.column(), so.size());
+                            aggregate = so.aggregate();
+                            aggregateCast = so.aggregateCast();
+                        }
+                        handedUp.add(raw);
+                        child.exposed.add(new ReadPlan.ExposedOutput(raw, column, size));
+                        level.outputs.add(new ReadPlan.SpreadOutput(
+                                out.key(), child.lateral, column, size, aggregate, aggregateCast));
                     }
-                } else {
+                    child.outputs.clear();
+                    child.outputs.addAll(handedUp);
+                } else if (!e.children().isEmpty()) {
                     level.outputs.add(new ReadPlan.EmbedOutput(e.key(), child.lateral));
                 }
             }
         }
+    }
+
+    /** {@code count} as a column where the level has none of that name: PostgREST's legacy count. */
+    private static boolean isLegacyCount(Level level, SelectItem.Column c) {
+        return c.aggregate() == null
+                && "count".equals(c.field().name())
+                && !c.field().hasPath()
+                && !level.columns.containsKey("count");
+    }
+
+    private static boolean aggregates(ReadPlan.Output out) {
+        return out instanceof ReadPlan.AggregateOutput
+                || out instanceof ReadPlan.SpreadOutput s && s.aggregate() != null;
+    }
+
+    /**
+     * {@code col.sum()}, {@code count()} ...: refused with PGRST123 unless aggregates are enabled.
+     * The legacy {@code count} (no parentheses, no such column) is always allowed, as in PostgREST,
+     * where PostgreSQL reads {@code t.count} as {@code count(t)}; its cast applies to the count.
+     */
+    private void addAggregate(Level level, SelectItem.Column c) {
+        SelectItem.Aggregate aggregate = c.aggregate();
+        String aggregateCast = c.aggregateCast();
+        String cast = c.cast();
+        if (aggregate == null) {
+            aggregate = SelectItem.Aggregate.COUNT;
+            aggregateCast = cast;
+            cast = null;
+        } else if (!limits.aggregates()) {
+            throw ErrorCode.PGRST123.error();
+        }
+        Column column = null;
+        if (c.aggregate() != null
+                && !("*".equals(c.field().name()) && !c.field().hasPath())) {
+            column = column(level, c.field().name());
+        }
+        String key = c.alias() != null ? c.alias() : aggregate.key();
+        level.outputs.add(new ReadPlan.AggregateOutput(
+                key,
+                aggregate,
+                column,
+                c.field(),
+                cast == null ? null : Expressions.castType(cast),
+                aggregateCast == null ? null : Expressions.castType(aggregateCast)));
     }
 
     private void addFilter(Level level, Filter filter) {
@@ -341,6 +421,8 @@ final class ReadPlanner {
         boolean inner;
         boolean spread;
         boolean restrictsParent;
+        /** 0 at the root, 1 for its embeddings, ...: how PostgREST numbers the laterals it names. */
+        int depth;
 
         Level(@Nullable Table table, Map<String, Column> columns, String displayName, String alias, long maxBytes) {
             this.table = table;

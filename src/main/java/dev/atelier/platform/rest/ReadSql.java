@@ -246,11 +246,12 @@ final class ReadSql {
             sql.append(lateral(level, embed));
         }
         if (!ownConditions) {
-            return sql.append(where(embedConditions(level), joinConditions));
+            return sql.append(where(embedConditions(level), joinConditions)).append(groupBy(level));
         }
         List<Sql> conditions = conditions(level);
         conditions.addAll(embedConditions(level));
         sql.append(where(conditions, joinConditions));
+        sql.append(groupBy(level));
         if (!level.orderBy.isEmpty()) {
             sql.sql(" ORDER BY ").join(orderBy(level), ", ");
         }
@@ -261,6 +262,31 @@ final class ReadSql {
             sql.sql(" OFFSET ").param(level.offset);
         }
         return sql;
+    }
+
+    /**
+     * {@code " GROUP BY …"} when the level aggregates: every output that is not an aggregate, as
+     * PostgREST groups by the other selected columns and embeddings (embeddings as jsonb, which has
+     * equality). Nothing when there is no such output: the whole level is one group.
+     */
+    static Sql groupBy(ReadPlan level) {
+        if (!level.grouped) {
+            return new Sql();
+        }
+        List<Sql> terms = new ArrayList<>();
+        for (ReadPlan.Output out : level.outputs) {
+            if (!(out instanceof ReadPlan.AggregateOutput)
+                    && !(out instanceof ReadPlan.SpreadOutput so && so.aggregate() != null)) {
+                terms.add(pair(level, out).value());
+            }
+        }
+        // An order on a to-one embedding's field (order=rel(col)) reads a column of its lateral: a grouping term too.
+        for (ReadPlan.Ordering o : level.orderBy) {
+            if (o.lateral() != null) {
+                terms.add(new Sql().ident(o.lateral()).sql(".").ident(Objects.requireNonNull(o.column())));
+            }
+        }
+        return terms.isEmpty() ? new Sql() : new Sql().sql(" GROUP BY ").join(terms, ", ");
     }
 
     /** The level's filters and boolean trees over its alias. */
@@ -320,6 +346,38 @@ final class ReadSql {
     }
 
     private static Pair pair(ReadPlan level, ReadPlan.Output output) {
+        Pair pair = ungrouped(level, output);
+        // In a grouped level a column's own size is not in scope: measure the (grouped or aggregated) value.
+        return level.grouped ? new Pair(pair.key(), pair.value()) : pair;
+    }
+
+    private static Sql cast(Sql value, @Nullable String type) {
+        return type == null
+                ? value
+                : new Sql().sql("CAST(").append(value).sql(" AS ").sql(type).sql(")");
+    }
+
+    private static Sql aggregate(SelectItem.Aggregate fn, @Nullable Sql argument, @Nullable String aggregateCast) {
+        Sql call = new Sql().sql(fn.key()).sql("(");
+        call = argument == null ? call.sql("*)") : call.append(argument).sql(")");
+        return cast(call, aggregateCast);
+    }
+
+    private static Pair ungrouped(ReadPlan level, ReadPlan.Output output) {
+        if (output instanceof ReadPlan.AggregateOutput a) {
+            Sql argument = a.column() == null ? null : cast(Expressions.field(level, a.field()), a.cast());
+            return new Pair(a.key(), aggregate(a.aggregate(), argument, a.aggregateCast()));
+        }
+        if (output instanceof ReadPlan.PresenceOutput p) {
+            return new Pair(p.key(), Sql.of("1"), Sql.of("0::bigint"));
+        }
+        if (output instanceof ReadPlan.EmbedOutput e && level.grouped) {
+            return new Pair(e.key(), new Sql().ident(e.lateral()).sql(".j::jsonb"));
+        }
+        if (output instanceof ReadPlan.SpreadOutput s && s.aggregate() != null) {
+            Sql column = new Sql().ident(s.lateral()).sql(".").ident(s.column());
+            return new Pair(s.key(), aggregate(s.aggregate(), column, s.aggregateCast()));
+        }
         if (output instanceof ReadPlan.ColumnOutput c) {
             Sql value = Expressions.field(level, c.field());
             if (c.cast() != null) {
@@ -418,7 +476,27 @@ final class ReadSql {
         Sql body = level(child, from, join, true);
         String joinType = child.inner ? " INNER JOIN LATERAL (" : " LEFT JOIN LATERAL (";
         Sql sql = new Sql().sql(joinType);
-        if (child.toMany()) {
+        if (child.toMany() && child.spread) {
+            // PostgREST 13's to-many spread: each value becomes the array of the rows' values, in order.
+            sql.sql("SELECT count(*) AS c");
+            for (ReadPlan.Exposed exposed : child.exposed) {
+                if (exposed instanceof ReadPlan.ExposedOutput out) {
+                    sql.sql(", coalesce(json_agg(_e.")
+                            .ident(out.column())
+                            .sql("), '[]'::json) AS ")
+                            .ident(out.column())
+                            .sql(", coalesce(sum(_e.")
+                            .ident(out.size())
+                            .sql("), 0)::bigint + 2 * count(*) AS ")
+                            .ident(out.size());
+                }
+            }
+            sql.sql(" FROM (")
+                    .append(body)
+                    .sql(") AS _e) AS ")
+                    .ident(child.lateral())
+                    .sql(child.inner ? " ON " + Sql.quote(child.lateral()) + ".c > 0" : " ON TRUE");
+        } else if (child.toMany()) {
             sql.sql("SELECT coalesce(json_agg(_e.j), '[]'::json) AS j FROM (")
                     .append(runningTotal(body, "j", child.maxBytes))
                     .sql(") AS _e) AS ")

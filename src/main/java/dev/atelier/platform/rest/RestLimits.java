@@ -11,10 +11,22 @@ import org.jspecify.annotations.Nullable;
  *                         together; the columns they stand for (stars expanded) may be five times as many
  * @param maxResponseBytes the most bytes of JSON a response may carry; checked per row before the
  *                         row is built, and on the running total of the page
+ * @param aggregates       whether {@code select} may use aggregate functions (PostgREST's
+ *                         db-aggregates-enabled): {@code sum()}, {@code count()} ... and the GROUP BY they imply
  */
-record RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes) {
+record RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes, boolean aggregates) {
 
     static final RestLimits DEFAULTS = new RestLimits(1000, 200, 10L * 1024 * 1024);
+
+    /** Without aggregate functions (PostgREST's db-aggregates-enabled=false, its default). */
+    RestLimits(long maxRows, int maxSelectItems, long maxResponseBytes) {
+        this(maxRows, maxSelectItems, maxResponseBytes, false);
+    }
+
+    /** The same bounds with aggregate functions allowed or not (atelier.rest.aggregates-enabled). */
+    RestLimits withAggregates(boolean enabled) {
+        return new RestLimits(maxRows, maxSelectItems, maxResponseBytes, enabled);
+    }
 
     RestLimits {
         if (maxRows < 1 || maxSelectItems < 1 || maxResponseBytes < 1024) {

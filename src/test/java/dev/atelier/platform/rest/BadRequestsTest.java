@@ -201,7 +201,11 @@ class BadRequestsTest {
                 "PGRST100",
                 x -> x.user().get("/characters?select=name,tales(title")));
         cases.add(c("stray character in select", 400, "PGRST100", x -> x.user().get("/characters?select=name[]")));
-        cases.add(c("aggregate in select", 400, "PGRST123", x -> x.user().get("/characters?select=count()")));
+        cases.add(c(
+                "aggregate in a to-many spread",
+                400,
+                "PGRST127",
+                x -> x.user().get("/characters?select=name,...tales(play_count.sum())")));
         cases.add(c("unknown order direction", 400, "PGRST100", x -> x.user().get("/characters?order=name.sideways")));
         cases.add(c(
                 "embedding without a relationship",

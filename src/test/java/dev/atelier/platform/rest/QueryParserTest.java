@@ -133,10 +133,15 @@ class QueryParserTest {
         }
 
         @Test
-        void rejectsEmptyParenthesesAsAnAggregate() {
-            assertThatThrownBy(() -> QueryParser.select("count()"))
-                    .isInstanceOfSatisfying(
-                            ApiError.class, e -> assertThat(e.code).isEqualTo("PGRST123"));
+        void readsAggregatesAndEmptyEmbeddings() {
+            assertThat(QueryParser.select("n:count()::text"))
+                    .containsExactly(
+                            new SelectItem.Column("n", Field.of("*"), null, SelectItem.Aggregate.COUNT, "text"));
+            assertThat(QueryParser.select("t:amount::int.sum()::text"))
+                    .containsExactly(
+                            new SelectItem.Column("t", Field.of("amount"), "int", SelectItem.Aggregate.SUM, "text"));
+            assertThat(QueryParser.select("tales()"))
+                    .containsExactly(new SelectItem.Embed(null, "tales", null, false, List.of()));
         }
 
         @Test

@@ -376,9 +376,10 @@ class ReadTest {
                 .json()
                 .get(0);
         assertThat(characterless.get("name").isNull()).isTrue();
-        Rest.Response toMany = rest.get("/characters?select=name,...tales(title)");
-        assertThat(toMany.status()).isEqualTo(400);
-        assertThat(toMany.json().get("code").asText()).isEqualTo("PGRST119");
+        // PostgREST 13 spreads a to-many embedding too: arrays of its values (AggregatesTest).
+        Rest.Response toMany = rest.get("/characters?select=name,...tales(title)&name=eq.Ayla");
+        assertThat(toMany.status()).isEqualTo(200);
+        assertThat(toMany.json().get(0).get("title").isArray()).isTrue();
     }
 
     @Test
