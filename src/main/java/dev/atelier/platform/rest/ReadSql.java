@@ -378,6 +378,17 @@ final class ReadSql {
             Sql column = new Sql().ident(s.lateral()).sql(".").ident(s.column());
             return new Pair(s.key(), aggregate(s.aggregate(), column, s.aggregateCast()));
         }
+        if (output instanceof ReadPlan.SpreadOutput s && level.grouped) {
+            // A spread value may be an embedding's json, which has no equality: group by its jsonb.
+            return new Pair(
+                    s.key(),
+                    new Sql()
+                            .sql("to_jsonb(")
+                            .ident(s.lateral())
+                            .sql(".")
+                            .ident(s.column())
+                            .sql(")"));
+        }
         if (output instanceof ReadPlan.ColumnOutput c) {
             Sql value = Expressions.field(level, c.field());
             if (c.cast() != null) {
