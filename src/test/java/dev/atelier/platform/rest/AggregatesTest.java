@@ -141,6 +141,14 @@ class AggregatesTest {
     }
 
     @Test
+    void aggregatesOverAFunctionsRows() {
+        assertThat(ok("/rpc/pairs?n=4&select=x.max(),x.sum(),n:count()"))
+                .isEqualTo(json("[{\"max\":4,\"sum\":10,\"n\":4}]"));
+        // A set-returning function of a table: the caller's rows only (RLS inside the function's query).
+        assertThat(ok("/rpc/characters_named?prefix=A&select=count()")).isEqualTo(json("[{\"count\":1}]"));
+    }
+
+    @Test
     void aggregatesInsideToManyEmbeddingsAndHoistedFromToOneSpreads() {
         assertThat(ok("/characters?select=name,tales(count)&order=name"))
                 .isEqualTo(json("[{\"name\":\"Ayla\",\"tales\":[{\"count\":2}]},"
