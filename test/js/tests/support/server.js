@@ -133,6 +133,9 @@ async function launch(port) {
     // The suite signs in many times from one address: never rate-limited (docs/adr/0017).
     ATELIER_RATELIMIT_EXEMPT: '127.0.0.1/32,::1/128',
     ATELIER_REST_SCHEMAS: exposedSchemas(),
+    // Prefer: tx=rollback|commit is honoured (PostgREST's db-tx-end = commit-allow-override):
+    // the postgrest-prefer scenario's dry runs. Requests without it commit.
+    ATELIER_REST_TX_END: 'commit-allow-override',
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

@@ -221,7 +221,8 @@ class WriteTest {
         Map<String, Object> row = Fixtures.character(user.id(), "Put", "brave", "kind");
         row.put("id", id);
         Rest.Response created = representation.put("/characters?id=eq." + id, Rest.json(row));
-        assertThat(created.status()).isEqualTo(200);
+        // A PUT that inserts answers 201, as PostgREST 12+ (issue 14; it was 200).
+        assertThat(created.status()).isEqualTo(201);
         row.put("name", "Put again");
         assertThat(rest.put("/characters?id=eq." + id, Rest.json(row)).status()).isEqualTo(204);
         assertThat(characterNames()).containsExactly("Put again");
