@@ -49,7 +49,10 @@ final class RelationHandler {
                 req,
                 representation ? MutationSql.withRepresentation(plan, statement) : Objects.requireNonNull(statement),
                 representation,
-                statement != null && MutationSql.countsInserted(plan),
+                // A PUT without representation answers 204 either way: no need to read the count back.
+                statement != null
+                        && MutationSql.countsInserted(plan)
+                        && (representation || plan.kind() == MutatePlan.Kind.INSERT),
                 check);
         return Responses.mutation(req, plan, result.body(), result.pageTotal(), result.inserted());
     }

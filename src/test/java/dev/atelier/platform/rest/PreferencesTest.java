@@ -168,6 +168,11 @@ class PreferencesTest {
 
         assertThat(names()).as("nothing was written").containsExactly("item 1", "item 2");
 
+        Rest.Response read = rest.with("Prefer", "tx=rollback").get("/prefer_items?select=name");
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.json()).hasSize(2);
+        assertThat(read.header("Preference-Applied")).isEqualTo("tx=rollback");
+
         Rest.Response committed = rest.with("Prefer", "tx=commit").delete("/prefer_items?rank=eq.1");
         assertThat(committed.status()).isEqualTo(204);
         assertThat(committed.header("Preference-Applied")).isEqualTo("tx=commit");
