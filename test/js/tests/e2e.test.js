@@ -19,6 +19,7 @@ import * as delula from './scenarios/delula.js';
 import * as adminUsers from './scenarios/admin-users.js';
 import * as postgrest from './scenarios/postgrest.js';
 import * as postgrestAggregates from './scenarios/postgrest-aggregates.js';
+import * as postgrestPrefer from './scenarios/postgrest-prefer.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -40,4 +41,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   adminUsers.register();
   postgrest.register();
   postgrestAggregates.register();
+  postgrestPrefer.register();
 });

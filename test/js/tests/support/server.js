@@ -134,6 +134,9 @@ async function launch(port) {
     ATELIER_RATELIMIT_EXEMPT: '127.0.0.1/32,::1/128',
     ATELIER_REST_SCHEMAS: exposedSchemas(),
     ATELIER_REST_AGGREGATES_ENABLED: 'true',
+    // Prefer: tx=rollback|commit is honoured (PostgREST's db-tx-end = commit-allow-override):
+    // the postgrest-prefer scenario's dry runs. Requests without it commit.
+    ATELIER_REST_TX_END: 'commit-allow-override',
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

@@ -106,6 +106,9 @@ public final class TestServer {
                 // fills it with five batches; every tenth request sampled into performance_metrics.
                 System.setProperty("atelier.telemetry.capacity-rows", "5000");
                 System.setProperty("atelier.telemetry.performance-sample-rate", "0.1");
+                // The data API lets a request choose its transaction's end (Prefer: tx=rollback|commit):
+                // PreferencesTest's dry runs. Without the header every request still commits.
+                System.setProperty("atelier.rest.tx-end", "commit-allow-override");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,7 +33,14 @@ final class ApiRequest {
     }
 
     /** The path, method, schema and preferences of a request: what decides which catalog entries it needs. */
-    record Route(String method, Kind kind, String name, String schema, boolean profileNegotiated, Preferences prefs) {}
+    record Route(
+            String method,
+            Kind kind,
+            String name,
+            String schema,
+            boolean profileNegotiated,
+            Preferences prefs,
+            boolean rollback) {}
 
     final String method;
     final Kind kind;
@@ -43,6 +51,9 @@ final class ApiRequest {
 
     final Caller caller;
     final Preferences preferences;
+    /** The transaction ends in a rollback (Prefer: tx=rollback, or atelier.rest.tx-end): a dry run. */
+    final boolean rollback;
+
     final RestLimits limits;
     /** The query string: select, filters, logic, order, limit/offset, columns, on_conflict, GET /rpc arguments. */
     final QueryParams query;
@@ -85,6 +96,7 @@ final class ApiRequest {
         this.schema = route.schema();
         this.profileNegotiated = route.profileNegotiated();
         this.preferences = route.prefs();
+        this.rollback = route.rollback();
         this.caller = caller;
         this.limits = limits;
         this.query = query;
@@ -99,7 +111,12 @@ final class ApiRequest {
     }
 
     /** Resolves path, profile, method and preferences, in PostgREST's order. */
-    static Route route(HttpServletRequest http, String pathUnderBase, List<String> schemas) {
+    static Route route(
+            HttpServletRequest http,
+            String pathUnderBase,
+            List<String> schemas,
+            TxEnd txEnd,
+            Predicate<String> knownZone) {
         String method = http.getMethod().toUpperCase(Locale.ROOT);
         String path = pathUnderBase.startsWith("/") ? pathUnderBase.substring(1) : pathUnderBase;
         if (path.endsWith("/")) {
@@ -153,9 +170,9 @@ final class ApiRequest {
                 }
             }
         }
-        Preferences preferences = Preferences.parse(http.getHeaders("Prefer"));
+        Preferences preferences = Preferences.parse(http.getHeaders("Prefer"), txEnd.allowOverride, knownZone);
         preferences.rejectInvalidIfStrict();
-        return new Route(method, kind, name, schema, negotiated, preferences);
+        return new Route(method, kind, name, schema, negotiated, preferences, txEnd.rollsBack(preferences));
     }
 
     /**

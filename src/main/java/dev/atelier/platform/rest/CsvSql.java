@@ -2,6 +2,7 @@ package dev.atelier.platform.rest;
 
 import java.util.List;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code Accept: text/csv} for reads: a header line of the output keys, then one line per row with
@@ -13,6 +14,11 @@ final class CsvSql {
     private CsvSql() {}
 
     static Sql page(ReadPlan root, Sql from, boolean exactCount) {
+        return page(root, from, exactCount, null);
+    }
+
+    /** As above, the count stopping at {@code countUpTo} rows when not null. */
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, @Nullable Long countUpTo) {
         String header = root.outputs.stream().map(o -> quote(o.key())).collect(Collectors.joining(","));
         Sql sql = new Sql()
                 .sql("SELECT ")
@@ -20,7 +26,7 @@ final class CsvSql {
                 .sql(
                         "::text || coalesce(E'\\n' || string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
         if (exactCount) {
-            sql.sql("(").append(ReadSql.count(root, from)).sql(")");
+            sql.sql("(").append(ReadSql.count(root, from, countUpTo)).sql(")");
         } else {
             sql.sql("NULL::bigint");
         }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,16 +35,28 @@ public final class DataApi implements Filter {
     private final CallerResolver callers;
     private final long maxBodyBytes;
     private final RestLimits limits;
+    private final TxEnd txEnd;
+    private final Executor executor;
+    /** pg_timezone_names, read once when a request first asks for a time zone. */
+    private volatile @Nullable Set<String> timezones;
+
     private final RelationHandler relations;
     private final RpcHandler routines;
     private final OpenApi openApi;
 
-    DataApi(SchemaCache cache, Database database, CallerResolver callers, long maxBodyBytes, RestLimits limits) {
+    DataApi(
+            SchemaCache cache,
+            Database database,
+            CallerResolver callers,
+            long maxBodyBytes,
+            RestLimits limits,
+            TxEnd txEnd) {
         this.cache = cache;
         this.callers = callers;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
-        Executor executor = new Executor(database);
+        this.txEnd = txEnd;
+        this.executor = new Executor(database);
         this.relations = new RelationHandler(executor);
         this.routines = new RpcHandler(executor);
         this.openApi = new OpenApi(executor);
@@ -71,7 +84,8 @@ public final class DataApi implements Filter {
             Caller caller = RequestLog.role(req, resolve(req));
             anonymous = "anon".equals(caller.role());
             // Stage 1: the request, parsed once (a GET /rpc needs the catalog to tell arguments from filters).
-            ApiRequest.Route route = ApiRequest.route(req, path.substring(BASE.length()), cache.schemas());
+            ApiRequest.Route route = ApiRequest.route(
+                    req, path.substring(BASE.length()), cache.schemas(), txEnd, knownZones(req, caller));
             Catalog catalog = cache.current();
             ColumnGrants grants = null;
             Set<String> argumentNames = Set.of();
@@ -150,6 +164,24 @@ public final class DataApi implements Filter {
         } catch (IOException | IllegalStateException e) {
             res.setHeader("Connection", "close");
         }
+    }
+
+    /** Which time zone names PostgreSQL knows; read (as the caller) only once a request names one. */
+    private java.util.function.Predicate<String> knownZones(HttpServletRequest req, Caller caller) throws SQLException {
+        Set<String> known = timezones;
+        if (known == null) {
+            var prefer = req.getHeaders("Prefer");
+            boolean asks = false;
+            while (prefer != null && prefer.hasMoreElements()) {
+                asks |= prefer.nextElement().toLowerCase(java.util.Locale.ROOT).contains("timezone=");
+            }
+            if (!asks) {
+                return zone -> false;
+            }
+            known = executor.timezones(caller);
+            timezones = known;
+        }
+        return known::contains;
     }
 
     private Catalog knownOrReloaded(Catalog catalog, java.util.function.Predicate<Catalog> knows) {

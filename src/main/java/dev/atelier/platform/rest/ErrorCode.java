@@ -42,8 +42,11 @@ enum ErrorCode {
     PGRST121(500, "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"),
     PGRST122(400, "Invalid preferences given with handling=strict"),
     PGRST123(400, "Use of aggregate functions is not allowed"),
+    /** Prefer: max-affected with handling=strict, more rows changed; details "The query affects n rows". */
+    PGRST124(400, "Query result exceeds max-affected preference constraint"),
     PGRST125(404, "Invalid path specified in request URL"),
     PGRST127(400, "Feature not implemented"),
+    PGRST128(400, "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"),
 
     // Group 2: the schema cache.
     PGRST200(400, "Could not find a relationship between '%s' and '%s' in the schema cache"),

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,9 +12,11 @@ import org.jspecify.annotations.Nullable;
  * once; anything else is ignored unless {@code handling=strict} asks for a PGRST122 instead.
  * Which preferences a response applied is the response stage's to say ({@code Preference-Applied}).
  *
- * <p>A token parsed here but whose feature is not built yet is listed in {@link #NOT_HONOURED}:
- * under {@code handling=strict} it is still refused, as before it was parsed. A feature that
- * starts honouring one removes its key from that set.
+ * <p>As PostgREST 12/13: {@code tx=} is read only when the server's {@code atelier.rest.tx-end}
+ * allows an override (else it is ignored, and not invalid); {@code timezone=} only when PostgreSQL
+ * knows the zone (pg_timezone_names, case-sensitive), else it is ignored, or invalid under
+ * {@code handling=strict}; {@code max-affected=} is a whole number, acted on only with
+ * {@code handling=strict}.
  */
 record Preferences(
         @Nullable Return returning,
@@ -23,15 +25,14 @@ record Preferences(
         @Nullable Missing missing,
         boolean singleObjectParams,
         boolean strict,
+        boolean handlingGiven,
         @Nullable Long maxAffected,
         @Nullable Tx tx,
         @Nullable String timezone,
         List<String> invalid) {
 
-    /** Keys parsed into this record but not acted on yet: invalid under handling=strict. */
-    private static final Set<String> NOT_HONOURED = Set.of("max-affected", "tx", "timezone");
-
-    static final Preferences NONE = new Preferences(null, null, null, null, false, false, null, null, null, List.of());
+    static final Preferences NONE =
+            new Preferences(null, null, null, null, false, false, false, null, null, null, List.of());
 
     enum Return {
         MINIMAL,
@@ -60,13 +61,23 @@ record Preferences(
         ROLLBACK
     }
 
+    /** As {@link #parse(Enumeration, boolean, Predicate)}, with no tx override and no known time zone. */
     static Preferences parse(@Nullable Enumeration<String> headers) {
+        return parse(headers, false, zone -> false);
+    }
+
+    /**
+     * @param txOverride  whether {@code tx=commit|rollback} may override the server's tx-end
+     * @param knownZone   whether PostgreSQL knows a time zone name
+     */
+    static Preferences parse(@Nullable Enumeration<String> headers, boolean txOverride, Predicate<String> knownZone) {
         Return returning = null;
         Count count = null;
         Resolution resolution = null;
         Missing missing = null;
         boolean singleObject = false;
         boolean strict = false;
+        boolean handlingGiven = false;
         Long maxAffected = null;
         Tx tx = null;
         String timezone = null;
@@ -90,27 +101,29 @@ record Preferences(
                     case "missing=default" -> missing = Missing.DEFAULT;
                     case "missing=null" -> missing = Missing.NULL;
                     case "params=single-object" -> singleObject = true;
-                    case "handling=strict" -> strict = true;
-                    case "handling=lenient" -> strict = false;
-                    case "tx=commit" -> tx = Tx.COMMIT;
-                    case "tx=rollback" -> tx = Tx.ROLLBACK;
+                    case "handling=strict" -> {
+                        strict = true;
+                        handlingGiven = true;
+                    }
+                    case "handling=lenient" -> {
+                        strict = false;
+                        handlingGiven = true;
+                    }
+                    case "tx=commit" -> tx = txOverride ? Tx.COMMIT : tx;
+                    case "tx=rollback" -> tx = txOverride ? Tx.ROLLBACK : tx;
                     default -> {
                         int eq = token.indexOf('=');
                         String key = eq < 0 ? lower : lower.substring(0, eq);
                         String value = eq < 0 ? "" : token.substring(eq + 1).trim();
-                        if (key.equals("max-affected") && isCount(value)) {
-                            maxAffected = Long.parseLong(value);
-                        } else if (key.equals("timezone") && !value.isEmpty()) {
+                        if (key.equals("max-affected") && eq > 0) {
+                            // PostgREST ignores a value that is not a number, and never calls it invalid.
+                            maxAffected = isCount(value) ? Long.valueOf(value) : maxAffected;
+                        } else if (key.equals("timezone") && lower.startsWith("timezone=") && knownZone.test(value)) {
                             timezone = value;
                         } else {
                             invalid.add(token);
-                            continue;
                         }
                     }
-                }
-                int eq = lower.indexOf('=');
-                if (eq > 0 && NOT_HONOURED.contains(lower.substring(0, eq))) {
-                    invalid.add(token);
                 }
             }
         }
@@ -121,6 +134,7 @@ record Preferences(
                 missing,
                 singleObject,
                 strict,
+                handlingGiven,
                 maxAffected,
                 tx,
                 timezone,
@@ -143,6 +157,12 @@ record Preferences(
         if (strict && !invalid.isEmpty()) {
             throw ErrorCode.PGRST122.error().withDetails("Invalid preferences: " + String.join(", ", invalid));
         }
+    }
+
+    /** The max-affected limit, when handling=strict makes it binding (PostgREST ignores it when lenient). */
+    @Nullable
+    Long strictMaxAffected() {
+        return strict ? maxAffected : null;
     }
 
     boolean missingDefault() {

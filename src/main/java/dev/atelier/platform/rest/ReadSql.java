@@ -34,10 +34,19 @@ final class ReadSql {
     private ReadSql() {}
 
     /**
-     * A read's statements: with count=planned or estimated, first an EXPLAIN ({@code planned}) whose
-     * row estimate picks the page statement; otherwise the page statement alone.
+     * A read's statements: with count=planned, first an EXPLAIN ({@code planned}) whose row estimate
+     * stands for the total; with count=estimated ({@code estimatePast} set), the page counts exactly
+     * up to one row past db-max-rows, and only when the count passes it is the EXPLAIN run, its
+     * estimate taken when larger (PostgREST's rule); otherwise the page statement alone.
      */
-    record Statement(@Nullable Sql planned, Executor.ByEstimate page) {}
+    record Statement(
+            @Nullable Sql planned,
+            Executor.ByEstimate page,
+            @Nullable Long estimatePast) {
+        Statement(@Nullable Sql planned, Executor.ByEstimate page) {
+            this(planned, page, null);
+        }
+    }
 
     /** {@code "schema"."table" AS "t0"}: the rows of a relation read. */
     static Sql from(Catalog.Table table, ReadPlan root) {
@@ -46,22 +55,36 @@ final class ReadSql {
 
     /**
      * The statements reading {@code root} with the count asked for, as JSON or CSV. count=estimated
-     * is exact up to {@code exactUpTo} estimated rows, the planner's estimate beyond (PostgREST's rule).
+     * is exact up to {@code exactUpTo} rows (db-max-rows), the planner's estimate beyond when it is
+     * larger (PostgREST's rule).
      */
     static Statement read(ReadPlan root, Sql from, MediaType media, @Nullable Count count, long exactUpTo) {
         if (count == null || count == Count.EXACT) {
-            Sql page = page(root, from, count == Count.EXACT, media);
+            Sql page = page(root, from, count == Count.EXACT, media, null);
             return new Statement(null, estimate -> page);
         }
-        boolean estimated = count == Count.ESTIMATED;
-        return new Statement(
-                planned(root, from),
-                estimate -> page(root, from, estimated && (estimate == null || estimate <= exactUpTo), media));
+        if (count == Count.PLANNED) {
+            Sql page = page(root, from, false, media, null);
+            return new Statement(planned(root, from), estimate -> page);
+        }
+        Sql page = page(root, from, true, media, exactUpTo + 1);
+        return new Statement(planned(root, from), estimate -> page, exactUpTo);
     }
 
     /** One page of rows as JSON or, for Accept: text/csv, as CSV. */
     static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media) {
-        return media == MediaType.CSV ? CsvSql.page(root, from, exactCount) : page(root, from, exactCount, true);
+        return page(root, from, exactCount, media, null);
+    }
+
+    /** As above, the count stopping at {@code countUpTo} rows when not null. */
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media, @Nullable Long countUpTo) {
+        return media == MediaType.CSV
+                ? CsvSql.page(root, from, exactCount, countUpTo)
+                : page(root, from, exactCount, true, countUpTo);
+    }
+
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, boolean ownConditions) {
+        return page(root, from, exactCount, ownConditions, null);
     }
 
     /**
@@ -70,10 +93,10 @@ final class ReadSql {
      *
      * @param ownConditions false when the root rows were already filtered (a mutation's RETURNING)
      */
-    static Sql page(ReadPlan root, Sql from, boolean exactCount, boolean ownConditions) {
+    static Sql page(ReadPlan root, Sql from, boolean exactCount, boolean ownConditions, @Nullable Long countUpTo) {
         Sql sql = new Sql().sql("SELECT coalesce(json_agg(_p.j), '[]')::text AS body, count(*) AS page_total, ");
         if (exactCount) {
-            sql.sql("(").append(count(root, from)).sql(")");
+            sql.sql("(").append(count(root, from, countUpTo)).sql(")");
         } else {
             sql.sql("NULL::bigint");
         }
@@ -193,6 +216,19 @@ final class ReadSql {
     /** How many rows match, ignoring limit and offset, joining only the embeddings that can drop parent rows. */
     static Sql count(ReadPlan root, Sql from) {
         return new Sql().sql("SELECT count(*) FROM ").append(matching(root, from));
+    }
+
+    /** As {@link #count(ReadPlan, Sql)}, stopping at {@code upTo} rows when not null. */
+    static Sql count(ReadPlan root, Sql from, @Nullable Long upTo) {
+        if (upTo == null) {
+            return count(root, from);
+        }
+        return new Sql()
+                .sql("SELECT count(*) FROM (")
+                .append(planned(root, from))
+                .sql(" LIMIT ")
+                .param(upTo)
+                .sql(") AS _c");
     }
 
     /** The row source of {@link #count}, for EXPLAIN when the count may be an estimate. */

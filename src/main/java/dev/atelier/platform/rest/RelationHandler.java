@@ -5,6 +5,7 @@ import dev.atelier.platform.rest.Executor.Result;
 import dev.atelier.platform.rest.Preferences.Count;
 import dev.atelier.platform.rest.Preferences.Return;
 import java.sql.SQLException;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,19 +34,51 @@ final class RelationHandler {
         Count count = req.preferences.count();
         ReadSql.Statement statement =
                 ReadSql.read(root, ReadSql.from(table, root), req.media, count, req.limits.maxRows());
-        Result result = executor.query(
-                req.caller, true, statement.planned(), statement.page(), Responses.singleObject(req.media));
+        Result result = executor.query(req, true, statement, Responses.singleObject(req.media));
         return Responses.page(req, result, range.offset(), count);
     }
 
     private Reply write(ApiRequest req, MutatePlan plan) throws SQLException {
         Sql statement = MutationSql.statement(plan);
-        Executor.Check single = Responses.singleObject(req.media);
-        if (plan.returning() == Return.REPRESENTATION) {
-            Result result = executor.query(req.caller, false, MutationSql.withRepresentation(plan, statement), single);
-            return Responses.mutation(req, plan, result.body(), result.pageTotal());
+        Executor.Check check = checks(Responses.singleObject(req.media), maxAffected(req, plan));
+        boolean representation = plan.returning() == Return.REPRESENTATION;
+        if (statement == null && !representation) {
+            return Responses.mutation(req, plan, null, 0, null);
         }
-        long rows = statement == null ? 0 : executor.update(req.caller, false, statement, false, single);
-        return Responses.mutation(req, plan, null, rows);
+        Result result = executor.write(
+                req,
+                representation ? MutationSql.withRepresentation(plan, statement) : Objects.requireNonNull(statement),
+                representation,
+                // A PUT without representation answers 204 either way: no need to read the count back.
+                statement != null
+                        && MutationSql.countsInserted(plan)
+                        && (representation || plan.kind() == MutatePlan.Kind.INSERT),
+                check);
+        return Responses.mutation(req, plan, result.body(), result.pageTotal(), result.inserted());
+    }
+
+    /**
+     * Prefer: max-affected=n with handling=strict on an UPDATE or DELETE: more rows changed is
+     * PGRST124, and the transaction rolls back (PostgREST ignores it when lenient, and on inserts).
+     */
+    private static Executor.@Nullable Check maxAffected(ApiRequest req, MutatePlan plan) {
+        Long limit = req.preferences.strictMaxAffected();
+        if (limit == null || (plan.kind() != MutatePlan.Kind.UPDATE && plan.kind() != MutatePlan.Kind.DELETE)) {
+            return null;
+        }
+        return Responses.maxAffected(limit);
+    }
+
+    static Executor.@Nullable Check checks(Executor.@Nullable Check first, Executor.@Nullable Check second) {
+        if (first == null) {
+            return second;
+        }
+        if (second == null) {
+            return first;
+        }
+        return result -> {
+            first.accept(result);
+            second.accept(result);
+        };
     }
 }

@@ -32,10 +32,11 @@ final class Responses {
         int status = total != null && page < total ? 206 : 200;
         Reply reply = new Reply(status, req.media.contentType, body(req.media, result.body()));
         reply.header("Content-Range", RangeSpec.contentRange(lower, page, total));
+        List<String> applied = new ArrayList<>();
         if (count != null) {
-            reply.header("Preference-Applied", "count=" + count.name().toLowerCase(Locale.ROOT));
+            applied.add("count=" + count.name().toLowerCase(Locale.ROOT));
         }
-        return profile(req, reply);
+        return profile(req, applied(req, reply, applied, req.kind == ApiRequest.Kind.ROUTINE));
     }
 
     /**
@@ -45,22 +46,24 @@ final class Responses {
      *
      * @param body the representation, or null for return=minimal
      */
-    static Reply mutation(ApiRequest req, MutatePlan plan, @Nullable String body, long rows) {
+    static Reply mutation(ApiRequest req, MutatePlan plan, @Nullable String body, long rows, @Nullable Long inserted) {
         boolean insert = plan.kind() == MutatePlan.Kind.INSERT;
+        // An upsert that inserted nothing, every row updated, is 200 (PostgREST 12+): a POST with
+        // merge-duplicates whatever it returns, a PUT that returns its representation.
+        int created = inserted != null && inserted == 0 ? 200 : 201;
         Reply reply = plan.returning() == Return.REPRESENTATION
-                ? new Reply(insert ? 201 : 200, req.media.contentType, body(req.media, body))
-                : Reply.empty(insert ? 201 : 204);
+                ? new Reply(
+                        insert || plan.kind() == MutatePlan.Kind.PUT ? created : 200,
+                        req.media.contentType,
+                        body(req.media, body))
+                : Reply.empty(insert ? created : 204);
         Long total = plan.counted() ? rows : null;
         reply.header(
                 "Content-Range",
                 insert ? "*/" + (total == null ? "*" : total) : RangeSpec.contentRange(0, rows, total));
+        // PostgREST's order: resolution, missing, return, count, then tx, handling, timezone, max-affected.
         List<String> applied = new ArrayList<>();
         Preferences prefs = req.preferences;
-        if (prefs.returning() != null) {
-            // Echoed only when asked for, as PostgREST does; minimal is merely the default.
-            applied.add("return="
-                    + prefs.returning().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        }
         if (plan.kind() == MutatePlan.Kind.INSERT && prefs.resolution() != null) {
             applied.add(
                     prefs.resolution() == Resolution.MERGE_DUPLICATES
@@ -70,13 +73,46 @@ final class Responses {
         if (plan.kind() == MutatePlan.Kind.INSERT && prefs.missingDefault()) {
             applied.add("missing=default");
         }
+        if (prefs.returning() != null) {
+            // Echoed only when asked for, as PostgREST does; minimal is merely the default.
+            applied.add("return="
+                    + prefs.returning().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
         if (plan.counted()) {
             applied.add("count=exact");
         }
-        if (!applied.isEmpty()) {
-            reply.header("Preference-Applied", String.join(", ", applied));
+        boolean limited = plan.kind() == MutatePlan.Kind.UPDATE || plan.kind() == MutatePlan.Kind.DELETE;
+        return profile(req, applied(req, reply, applied, limited));
+    }
+
+    /**
+     * Adds the preferences every response echoes when they were honoured (tx, handling,
+     * timezone; max-affected where it binds) to {@code applied}, and sets Preference-Applied.
+     */
+    private static Reply applied(ApiRequest req, Reply reply, List<String> applied, boolean maxAffected) {
+        Preferences prefs = req.preferences;
+        if (prefs.tx() != null) {
+            applied.add("tx=" + prefs.tx().name().toLowerCase(Locale.ROOT));
         }
-        return profile(req, reply);
+        if (prefs.handlingGiven()) {
+            applied.add(prefs.strict() ? "handling=strict" : "handling=lenient");
+        }
+        if (prefs.timezone() != null) {
+            applied.add("timezone=" + prefs.timezone());
+        }
+        if (maxAffected && prefs.strictMaxAffected() != null) {
+            applied.add("max-affected=" + prefs.strictMaxAffected());
+        }
+        return applied.isEmpty() ? reply : reply.header("Preference-Applied", String.join(", ", applied));
+    }
+
+    /** Prefer: max-affected=n (handling=strict): more rows changed is PGRST124, and the transaction rolls back. */
+    static Executor.Check maxAffected(long limit) {
+        return result -> {
+            if (result.pageTotal() > limit) {
+                throw ErrorCode.PGRST124.error().withDetails("The query affects " + result.pageTotal() + " rows");
+            }
+        };
     }
 
     /** A function's single result (a scalar or one composite value), as JSON or as the object asked for. */
@@ -84,7 +120,16 @@ final class Responses {
         String type =
                 req.media == MediaType.SINGLE_OBJECT ? MediaType.SINGLE_OBJECT.contentType : MediaType.JSON.contentType;
         Reply reply = new Reply(200, type, body);
-        return profile(req, withRange ? reply.header("Content-Range", "0-0/*") : reply);
+        Count count = req.preferences.count();
+        if (withRange) {
+            // One value is one row: counted, its total is 1 (PostgREST's count of a scalar call).
+            reply.header("Content-Range", count == Count.EXACT || count == Count.ESTIMATED ? "0-0/1" : "0-0/*");
+        }
+        List<String> applied = new ArrayList<>();
+        if (count != null) {
+            applied.add("count=" + count.name().toLowerCase(Locale.ROOT));
+        }
+        return profile(req, applied(req, reply, applied, false));
     }
 
     /** A document of its own (the OpenAPI description). */
@@ -93,7 +138,7 @@ final class Responses {
     }
 
     static Reply empty(ApiRequest req, int status) {
-        return profile(req, Reply.empty(status));
+        return profile(req, applied(req, Reply.empty(status), new ArrayList<>(), false));
     }
 
     /** PostgREST's error JSON, its status, its headers and Proxy-Status. */

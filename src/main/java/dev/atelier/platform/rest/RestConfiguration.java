@@ -28,13 +28,15 @@ class RestConfiguration {
             @Value("${atelier.rest.max-rows:1000}") long maxRows,
             @Value("${atelier.rest.max-select-items:200}") int maxSelectItems,
             @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes,
-            @Value("${atelier.rest.aggregates-enabled:false}") boolean aggregatesEnabled) {
+            @Value("${atelier.rest.aggregates-enabled:false}") boolean aggregatesEnabled,
+            @Value("${atelier.rest.tx-end:commit}") String txEnd) {
         FilterRegistrationBean<DataApi> registration = new FilterRegistrationBean<>(new DataApi(
                 cache,
                 database,
                 callers,
                 maxBodyBytes,
-                new RestLimits(maxRows, maxSelectItems, maxResponseBytes, aggregatesEnabled)));
+                new RestLimits(maxRows, maxSelectItems, maxResponseBytes, aggregatesEnabled),
+                TxEnd.parse(txEnd)));
         registration.addUrlPatterns(DataApi.BASE, DataApi.BASE + "/*");
         registration.setName("dataApi");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);

@@ -24,14 +24,23 @@ final class RpcHandler {
         CallPlan plan = CallPlanner.plan(req, catalog, grants);
         RpcSql.Call call = RpcSql.call(plan);
         boolean readOnly = plan.readOnly();
+        boolean set = plan.result() == CallPlan.Result.SCALAR_SET || plan.result() == CallPlan.Result.COMPOSITE_SET;
+        Long maxAffected = req.preferences.strictMaxAffected();
+        if (maxAffected != null && !set) {
+            // PostgREST 13: the rows a function affects are the rows it returns, so it must return a set.
+            throw ErrorCode.PGRST128.error();
+        }
+        Executor.Check limit = maxAffected == null ? null : Responses.maxAffected(maxAffected);
+        Executor.Check single = RelationHandler.checks(Responses.singleObject(req.media), limit);
+        // As PostgREST counts a function's rows: exactly for count=exact and count=estimated.
+        Count asked = req.preferences.count();
         switch (plan.result()) {
             case VOID -> {
-                executor.update(req.caller, readOnly, RpcSql.voidCall(call), true, null);
+                executor.update(req, readOnly, RpcSql.voidCall(call), true, null);
                 return Responses.empty(req, 204);
             }
             case SCALAR -> {
-                Result result =
-                        executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
+                Result result = executor.query(req, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
                 return Responses.value(req, result.body(), true);
             }
             case SCALAR_SET -> {
@@ -40,28 +49,26 @@ final class RpcHandler {
                         call,
                         req.limits.capRows(range.limit()),
                         range.offset() == 0 ? null : range.offset(),
-                        req.limits.maxResponseBytes());
-                Result result = executor.query(req.caller, readOnly, sql, Responses.singleObject(req.media));
-                return Responses.page(req, result, range.offset(), null);
+                        req.limits.maxResponseBytes(),
+                        asked == Count.EXACT || asked == Count.ESTIMATED);
+                Result result = executor.query(req, readOnly, sql, single);
+                return Responses.page(req, result, range.offset(), asked);
             }
             case COMPOSITE -> {
                 // One composite value: PostgREST answers the object itself, not an array of one.
                 ReadPlan root = plan.rows();
                 Sql sql = ReadSql.page(root, call.from(Sql.quote(root.alias)), false, true);
-                Result result = executor.query(req.caller, readOnly, sql, null);
+                Result result = executor.query(req, readOnly, sql, null);
                 return Responses.value(req, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
             }
             case COMPOSITE_SET -> {
                 ReadPlan root = plan.rows();
                 Sql from = call.from(Sql.quote(root.alias));
-                // A POST runs read-write and counts exactly or not at all.
-                Count count = readOnly
-                        ? req.preferences.count()
-                        : req.preferences.count() == Count.EXACT ? Count.EXACT : null;
+                // A GET may plan its count (EXPLAIN); a POST counts exactly or not at all, as PostgREST.
+                Count count = readOnly ? asked : asked == Count.EXACT || asked == Count.ESTIMATED ? Count.EXACT : null;
                 ReadSql.Statement statement = ReadSql.read(root, from, req.media, count, req.limits.maxRows());
-                Result result = executor.query(
-                        req.caller, readOnly, statement.planned(), statement.page(), Responses.singleObject(req.media));
-                return Responses.page(req, result, plan.range().offset(), count);
+                Result result = executor.query(req, readOnly, statement, single);
+                return Responses.page(req, result, plan.range().offset(), asked);
             }
             default -> throw new IllegalStateException(plan.result().name());
         }

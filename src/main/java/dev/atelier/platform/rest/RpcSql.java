@@ -87,16 +87,32 @@ final class RpcSql {
 
     /** A set of scalars as a JSON array, cut by limit and offset, raising once it passes {@code maxBytes}. */
     static Sql scalarSet(Call call, @Nullable Long limit, @Nullable Long offset, long maxBytes) {
-        Sql values = new Sql().sql("SELECT to_json(_s.v) AS j FROM ").append(call.from("_s(v)"));
+        return scalarSet(call, limit, offset, maxBytes, false);
+    }
+
+    /**
+     * As {@link #scalarSet(Call, Long, Long, long)}; {@code counted} adds the number of all the
+     * values (Prefer: count=exact) as the total, the function still called once.
+     */
+    static Sql scalarSet(Call call, @Nullable Long limit, @Nullable Long offset, long maxBytes, boolean counted) {
+        Sql values = counted
+                ? new Sql().sql("SELECT to_json(_a.v) AS j FROM pgrst_values AS _a")
+                : new Sql().sql("SELECT to_json(_s.v) AS j FROM ").append(call.from("_s(v)"));
         if (limit != null) {
             values.sql(" LIMIT ").param(limit);
         }
         if (offset != null) {
             values.sql(" OFFSET ").param(offset);
         }
-        return new Sql()
-                .sql(
-                        "SELECT coalesce(json_agg(_v.j), '[]')::text AS body, count(*) AS page_total, NULL::bigint AS total FROM (")
+        Sql sql = new Sql();
+        if (counted) {
+            sql.sql("WITH pgrst_values AS MATERIALIZED (SELECT _s.v FROM ")
+                    .append(call.from("_s(v)"))
+                    .sql(") ");
+        }
+        return sql.sql("SELECT coalesce(json_agg(_v.j), '[]')::text AS body, count(*) AS page_total, ")
+                .sql(counted ? "(SELECT count(*) FROM pgrst_values)" : "NULL::bigint")
+                .sql(" AS total FROM (")
                 .append(ReadSql.runningTotal(values, "j", maxBytes))
                 .sql(") AS _v");
     }
