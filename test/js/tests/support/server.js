@@ -133,6 +133,8 @@ async function launch(port) {
     // The suite signs in many times from one address: never rate-limited (docs/adr/0017).
     ATELIER_RATELIMIT_EXEMPT: '127.0.0.1/32,::1/128',
     ATELIER_REST_SCHEMAS: exposedSchemas(),
+    // Execution plans (PostgREST's db-plan-enabled, off by default): scenarios/postgrest-media.js.
+    ATELIER_REST_PLAN_ENABLED: 'true',
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

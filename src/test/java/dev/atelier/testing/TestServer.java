@@ -104,6 +104,9 @@ public final class TestServer {
                 // fills it with five batches; every tenth request sampled into performance_metrics.
                 System.setProperty("atelier.telemetry.capacity-rows", "5000");
                 System.setProperty("atelier.telemetry.performance-sample-rate", "0.1");
+                // Execution plans (Accept: application/vnd.pgrst.plan, PostgREST's db-plan-enabled) are
+                // off by default; the suite enables them to test them (PlansTest).
+                System.setProperty("atelier.rest.plan-enabled", "true");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

@@ -34,15 +34,23 @@ public final class DataApi implements Filter {
     private final CallerResolver callers;
     private final long maxBodyBytes;
     private final RestLimits limits;
+    private final boolean plansEnabled;
     private final RelationHandler relations;
     private final RpcHandler routines;
     private final OpenApi openApi;
 
-    DataApi(SchemaCache cache, Database database, CallerResolver callers, long maxBodyBytes, RestLimits limits) {
+    DataApi(
+            SchemaCache cache,
+            Database database,
+            CallerResolver callers,
+            long maxBodyBytes,
+            RestLimits limits,
+            boolean plansEnabled) {
         this.cache = cache;
         this.callers = callers;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
+        this.plansEnabled = plansEnabled;
         Executor executor = new Executor(database);
         this.relations = new RelationHandler(executor);
         this.routines = new RpcHandler(executor);
@@ -90,7 +98,7 @@ public final class DataApi implements Filter {
             if (route.kind() != ApiRequest.Kind.ROOT) {
                 grants = cache.grantsOf(catalog, caller.role());
             }
-            ApiRequest api = ApiRequest.of(req, route, caller, argumentNames, maxBodyBytes, limits);
+            ApiRequest api = ApiRequest.of(req, route, caller, argumentNames, maxBodyBytes, limits, plansEnabled);
             // Stages 2 to 4: plan, render, execute and respond.
             reply = switch (api.kind) {
                 case ROOT -> openApi.handle(api, catalog);

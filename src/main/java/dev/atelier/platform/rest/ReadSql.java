@@ -59,9 +59,13 @@ final class ReadSql {
                 estimate -> page(root, from, estimated && (estimate == null || estimate <= exactUpTo), media));
     }
 
-    /** One page of rows as JSON or, for Accept: text/csv, as CSV. */
+    /** One page of rows as JSON or, for Accept: text/csv and application/geo+json, as CSV and GeoJSON. */
     static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media) {
-        return media == MediaType.CSV ? CsvSql.page(root, from, exactCount) : page(root, from, exactCount, true);
+        return switch (media) {
+            case CSV -> CsvSql.page(root, from, exactCount);
+            case GEOJSON -> GeoJsonSql.page(root, from, exactCount);
+            default -> page(root, from, exactCount, true);
+        };
     }
 
     /**

@@ -33,6 +33,10 @@ final class RelationHandler {
         Count count = req.preferences.count();
         ReadSql.Statement statement =
                 ReadSql.read(root, ReadSql.from(table, root), req.media, count, req.limits.maxRows());
+        if (req.explain != null) {
+            Sql page = statement.page().statement(null);
+            return Responses.plan(req, req.explain, executor.explain(req.caller, true, page, req.explain));
+        }
         Result result = executor.query(
                 req.caller, true, statement.planned(), statement.page(), Responses.singleObject(req.media));
         return Responses.page(req, result, range.offset(), count);
@@ -41,6 +45,13 @@ final class RelationHandler {
     private Reply write(ApiRequest req, MutatePlan plan) throws SQLException {
         Sql statement = MutationSql.statement(plan);
         Executor.Check single = Responses.singleObject(req.media);
+        if (req.explain != null) {
+            // The statement this write would run, with its representation when one is asked for.
+            Sql run = plan.returning() == Return.REPRESENTATION || statement == null
+                    ? MutationSql.withRepresentation(plan, statement)
+                    : statement;
+            return Responses.plan(req, req.explain, executor.explain(req.caller, false, run, req.explain));
+        }
         if (plan.returning() == Return.REPRESENTATION) {
             Result result = executor.query(req.caller, false, MutationSql.withRepresentation(plan, statement), single);
             return Responses.mutation(req, plan, result.body(), result.pageTotal());

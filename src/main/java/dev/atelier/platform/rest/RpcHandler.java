@@ -26,12 +26,18 @@ final class RpcHandler {
         boolean readOnly = plan.readOnly();
         switch (plan.result()) {
             case VOID -> {
+                if (req.explain != null) {
+                    return plan(req, readOnly, RpcSql.voidCall(call));
+                }
                 executor.update(req.caller, readOnly, RpcSql.voidCall(call), true, null);
                 return Responses.empty(req, 204);
             }
             case SCALAR -> {
-                Result result =
-                        executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
+                Sql sql = RpcSql.scalar(call, req.limits.maxResponseBytes());
+                if (req.explain != null) {
+                    return plan(req, readOnly, sql);
+                }
+                Result result = executor.query(req.caller, readOnly, sql, null);
                 return Responses.value(req, result.body(), true);
             }
             case SCALAR_SET -> {
@@ -41,6 +47,9 @@ final class RpcHandler {
                         req.limits.capRows(range.limit()),
                         range.offset() == 0 ? null : range.offset(),
                         req.limits.maxResponseBytes());
+                if (req.explain != null) {
+                    return plan(req, readOnly, sql);
+                }
                 Result result = executor.query(req.caller, readOnly, sql, Responses.singleObject(req.media));
                 return Responses.page(req, result, range.offset(), null);
             }
@@ -48,6 +57,9 @@ final class RpcHandler {
                 // One composite value: PostgREST answers the object itself, not an array of one.
                 ReadPlan root = plan.rows();
                 Sql sql = ReadSql.page(root, call.from(Sql.quote(root.alias)), false, true);
+                if (req.explain != null) {
+                    return plan(req, readOnly, sql);
+                }
                 Result result = executor.query(req.caller, readOnly, sql, null);
                 return Responses.value(req, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
             }
@@ -59,11 +71,20 @@ final class RpcHandler {
                         ? req.preferences.count()
                         : req.preferences.count() == Count.EXACT ? Count.EXACT : null;
                 ReadSql.Statement statement = ReadSql.read(root, from, req.media, count, req.limits.maxRows());
+                if (req.explain != null) {
+                    return plan(req, readOnly, statement.page().statement(null));
+                }
                 Result result = executor.query(
                         req.caller, readOnly, statement.planned(), statement.page(), Responses.singleObject(req.media));
                 return Responses.page(req, result, plan.range().offset(), count);
             }
             default -> throw new IllegalStateException(plan.result().name());
         }
+    }
+
+    /** Accept: application/vnd.pgrst.plan: the EXPLAIN of the call instead of its result. */
+    private Reply plan(ApiRequest req, boolean readOnly, Sql sql) throws SQLException {
+        MediaType.Explain explain = java.util.Objects.requireNonNull(req.explain);
+        return Responses.plan(req, explain, executor.explain(req.caller, readOnly, sql, explain));
     }
 }
