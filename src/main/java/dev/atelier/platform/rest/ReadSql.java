@@ -174,6 +174,8 @@ final class ReadSql {
      * The bytes a column's value takes in JSON, estimated without reading a toasted value: text's
      * and bytea's lengths come from the header (octet_length does not detoast), other types' from
      * pg_column_size unless compressed (then the text form is measured, which reads the value once).
+     * The text form comes from format('%s'), which calls the type's output function: a cast to text
+     * may be a function of an extension (PostGIS's text(geometry)) that the caller may not execute.
      */
     static Sql columnSize(String alias, Catalog.Column column) {
         Sql ref = new Sql().ident(alias).sql(".").ident(column.name());
@@ -189,9 +191,9 @@ final class ReadSql {
                 .append(ref)
                 .sql(") IS NULL THEN pg_column_size(")
                 .append(ref)
-                .sql(") ELSE octet_length(")
+                .sql(") ELSE octet_length(format('%s', ")
                 .append(ref)
-                .sql("::text) END, 0)::bigint");
+                .sql(")) END, 0)::bigint");
     }
 
     /** How many rows match, ignoring limit and offset, joining only the embeddings that can drop parent rows. */
