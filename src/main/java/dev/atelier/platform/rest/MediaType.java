@@ -93,11 +93,14 @@ enum MediaType {
 
         static final List<String> OPTIONS = List.of("analyze", "verbose", "settings", "buffers", "wal");
 
-        /** The plan range of the header (the first, as negotiated). */
+        /** The plan range negotiation chose: the header's first plan range for a type produced here. */
         static Explain of(String accept) {
             for (String range : accept.split(",")) {
                 if (isPlan(type(range))) {
-                    return parse(range);
+                    Explain explain = parse(range);
+                    if (explain.target() != null) {
+                        return explain;
+                    }
                 }
             }
             throw new IllegalStateException("no plan media type in " + accept);

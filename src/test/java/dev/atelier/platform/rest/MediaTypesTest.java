@@ -179,6 +179,11 @@ class MediaTypesTest {
                 .isEqualTo(MediaType.PLAN);
         MediaType.Explain explain = MediaType.Explain.of("application/vnd.pgrst.plan+json; options=wal|analyze|drop");
         assertThat(explain.explainPrefix()).isEqualTo("EXPLAIN (FORMAT JSON, ANALYZE, WAL) ");
+        // A plan for a type not produced is skipped; a later plan range is the one taken.
+        String two = "application/vnd.pgrst.plan; for=\"text/xml\", application/vnd.pgrst.plan+json; for=\"text/csv\"";
+        assertThat(MediaType.negotiate(two, false, true)).isEqualTo(MediaType.PLAN);
+        assertThat(MediaType.Explain.of(two).target()).isEqualTo(MediaType.CSV);
+        assertThat(MediaType.Explain.of(two).json()).isTrue();
     }
 
     @Test
