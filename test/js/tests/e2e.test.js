@@ -20,6 +20,7 @@ import * as adminUsers from './scenarios/admin-users.js';
 import * as postgrest from './scenarios/postgrest.js';
 import * as postgrestAggregates from './scenarios/postgrest-aggregates.js';
 import * as postgrestPrefer from './scenarios/postgrest-prefer.js';
+import * as postgrestMedia from './scenarios/postgrest-media.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -42,4 +43,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   postgrest.register();
   postgrestAggregates.register();
   postgrestPrefer.register();
+  postgrestMedia.register();
 });

@@ -137,6 +137,8 @@ async function launch(port) {
     // Prefer: tx=rollback|commit is honoured (PostgREST's db-tx-end = commit-allow-override):
     // the postgrest-prefer scenario's dry runs. Requests without it commit.
     ATELIER_REST_TX_END: 'commit-allow-override',
+    // Execution plans (PostgREST's db-plan-enabled, off by default): scenarios/postgrest-media.js.
+    ATELIER_REST_PLAN_ENABLED: 'true',
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

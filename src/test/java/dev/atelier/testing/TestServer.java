@@ -109,6 +109,9 @@ public final class TestServer {
                 // The data API lets a request choose its transaction's end (Prefer: tx=rollback|commit):
                 // PreferencesTest's dry runs. Without the header every request still commits.
                 System.setProperty("atelier.rest.tx-end", "commit-allow-override");
+                // Execution plans (Accept: application/vnd.pgrst.plan, PostgREST's db-plan-enabled) are
+                // off by default; the suite enables them to test them (PlansTest).
+                System.setProperty("atelier.rest.plan-enabled", "true");
                 TestSchema.expose();
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));

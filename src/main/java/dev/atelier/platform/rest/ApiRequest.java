@@ -57,8 +57,10 @@ final class ApiRequest {
     final RestLimits limits;
     /** The query string: select, filters, logic, order, limit/offset, columns, on_conflict, GET /rpc arguments. */
     final QueryParams query;
-    /** The response format the Accept header chose. */
+    /** The response format the Accept header chose (for a plan, the format the plan is for). */
     final MediaType media;
+    /** Accept asked for the execution plan of the statement (PostgREST's db-plan-enabled): what and how. */
+    final MediaType.@Nullable Explain explain;
     /** The Accept header as sent (the media types offered, with their parameters), or null. */
     final @Nullable String accept;
     /** The body's Content-Type as sent, or null (taken as JSON). */
@@ -83,6 +85,7 @@ final class ApiRequest {
             RestLimits limits,
             QueryParams query,
             MediaType media,
+            MediaType.@Nullable Explain explain,
             @Nullable String accept,
             @Nullable String contentType,
             @Nullable Payload payload,
@@ -101,6 +104,7 @@ final class ApiRequest {
         this.limits = limits;
         this.query = query;
         this.media = media;
+        this.explain = explain;
         this.accept = accept;
         this.contentType = contentType;
         this.payload = payload;
@@ -144,7 +148,7 @@ final class ApiRequest {
         if (profile != null) {
             if (!schemas.contains(profile)) {
                 String exposed = String.join(", ", schemas);
-                throw ErrorCode.PGRST106.error(exposed).withHint("Only the following schemas are exposed: " + exposed);
+                throw ErrorCode.PGRST106.error(exposed);
             }
             schema = profile;
             negotiated = true;
@@ -187,7 +191,8 @@ final class ApiRequest {
             Caller caller,
             Set<String> argumentNames,
             long maxBodyBytes,
-            RestLimits limits) {
+            RestLimits limits,
+            boolean plansEnabled) {
         String method = route.method();
         boolean read = method.equals("GET") || method.equals("HEAD");
         String rangeHeader = http.getHeader("Range");
@@ -198,7 +203,7 @@ final class ApiRequest {
         switch (route.kind()) {
             case ROOT -> {
                 query = QueryParams.EMPTY;
-                media = MediaType.negotiate(http.getHeader("Accept"), true);
+                media = MediaType.negotiate(http.getHeader("Accept"), true, false);
             }
             case ROUTINE -> {
                 if (read) {
@@ -208,7 +213,7 @@ final class ApiRequest {
                     query = QueryParams.parse(http.getQueryString(), Set.of());
                     payload = Payload.parseAny(body(http, maxBodyBytes));
                 }
-                media = MediaType.negotiate(http.getHeader("Accept"), false);
+                media = MediaType.negotiate(http.getHeader("Accept"), false, plansEnabled);
             }
             case RELATION -> {
                 boolean hasBody = !read && !method.equals("DELETE");
@@ -219,7 +224,7 @@ final class ApiRequest {
                 if (read) {
                     range = RangeSpec.of(query, rangeHeader, true);
                 }
-                media = MediaType.negotiate(http.getHeader("Accept"), false);
+                media = MediaType.negotiate(http.getHeader("Accept"), false, plansEnabled);
                 if (hasBody) {
                     // With columns= an insert's objects may lack keys; everywhere else they must agree.
                     payload = Payload.parse(body(http, maxBodyBytes), !method.equals("POST") || query.columns == null);
@@ -227,12 +232,18 @@ final class ApiRequest {
             }
             default -> throw new IllegalStateException(route.kind().name());
         }
+        MediaType.Explain explain = null;
+        if (media == MediaType.PLAN) {
+            explain = MediaType.Explain.of(java.util.Objects.requireNonNull(http.getHeader("Accept")));
+            media = java.util.Objects.requireNonNull(explain.target());
+        }
         return new ApiRequest(
                 route,
                 caller,
                 limits,
                 query,
                 media,
+                explain,
                 http.getHeader("Accept"),
                 http.getContentType(),
                 payload,
@@ -283,7 +294,7 @@ final class ApiRequest {
         }
         String type = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !type.endsWith("+json") && !type.isEmpty()) {
-            throw ErrorCode.PGRST107_CONTENT_TYPE.error(type).withHint("Send the body as application/json.");
+            throw ErrorCode.PGRST102_CONTENT_TYPE.error(type);
         }
     }
 

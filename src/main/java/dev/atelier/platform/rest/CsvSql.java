@@ -5,9 +5,12 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code Accept: text/csv} for reads: a header line of the output keys, then one line per row with
- * every value quoted (embedded resources appear as their JSON text), built in PostgreSQL like the
- * JSON body.
+ * {@code Accept: text/csv} for reads, as PostgREST writes it: a header line of the output keys
+ * joined by commas (none when there are no rows), then one line per row that is PostgreSQL's text
+ * form of the row without its parentheses. So a value is quoted only where PostgreSQL's record
+ * output quotes it (empty, or holding a comma, quote, backslash, parenthesis or whitespace), quotes
+ * and backslashes are doubled inside, NULL is nothing, booleans are t/f, arrays {a,b} and embedded
+ * resources their JSON text. No newline ends the last line.
  */
 final class CsvSql {
 
@@ -19,12 +22,12 @@ final class CsvSql {
 
     /** As above, the count stopping at {@code countUpTo} rows when not null. */
     static Sql page(ReadPlan root, Sql from, boolean exactCount, @Nullable Long countUpTo) {
-        String header = root.outputs.stream().map(o -> quote(o.key())).collect(Collectors.joining(","));
+        String header = root.outputs.stream().map(ReadPlan.Output::key).collect(Collectors.joining(","));
         Sql sql = new Sql()
-                .sql("SELECT ")
+                .sql("SELECT CASE WHEN count(_p.line) = 0 THEN '' ELSE ")
                 .param(header)
                 .sql(
-                        "::text || coalesce(E'\\n' || string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
+                        "::text END || E'\\n' || coalesce(string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
         if (exactCount) {
             sql.sql("(").append(ReadSql.count(root, from, countUpTo)).sql(")");
         } else {
@@ -37,20 +40,18 @@ final class CsvSql {
     }
 
     private static Sql line(List<ReadSql.Pair> outputs, long maxBytes) {
+        // ROW(...)::text is "(v1,v2)": trimming one parenthesis at each end leaves the values, since
+        // a value that begins or ends with a parenthesis is quoted.
         Sql sql = new Sql();
-        for (int i = 0; i < outputs.size(); i++) {
-            sql.sql(i == 0 ? "" : " || ',' || ")
-                    .sql("coalesce('\"' || replace((")
-                    .append(outputs.get(i).value())
-                    .sql(")::text, '\"', '\"\"') || '\"', '')");
-        }
         if (outputs.isEmpty()) {
             sql.sql("''");
+        } else {
+            sql.sql("btrim(ROW(");
+            for (int i = 0; i < outputs.size(); i++) {
+                sql.sql(i == 0 ? "" : ", ").append(outputs.get(i).value());
+            }
+            sql.sql(")::text, '()')");
         }
         return new Sql().append(ReadSql.guarded(outputs, sql, "text", maxBytes)).sql(" AS line");
-    }
-
-    private static String quote(String value) {
-        return "\"" + value.replace("\"", "\"\"") + "\"";
     }
 }

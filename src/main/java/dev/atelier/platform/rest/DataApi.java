@@ -36,6 +36,7 @@ public final class DataApi implements Filter {
     private final long maxBodyBytes;
     private final RestLimits limits;
     private final TxEnd txEnd;
+    private final boolean plansEnabled;
     private final Executor executor;
     /** pg_timezone_names, read once when a request first asks for a time zone. */
     private volatile @Nullable Set<String> timezones;
@@ -50,13 +51,15 @@ public final class DataApi implements Filter {
             CallerResolver callers,
             long maxBodyBytes,
             RestLimits limits,
-            TxEnd txEnd) {
+            TxEnd txEnd,
+            boolean plansEnabled) {
         this.cache = cache;
         this.callers = callers;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
         this.txEnd = txEnd;
         this.executor = new Executor(database);
+        this.plansEnabled = plansEnabled;
         this.relations = new RelationHandler(executor);
         this.routines = new RpcHandler(executor);
         this.openApi = new OpenApi(executor);
@@ -104,7 +107,7 @@ public final class DataApi implements Filter {
             if (route.kind() != ApiRequest.Kind.ROOT) {
                 grants = cache.grantsOf(catalog, caller.role());
             }
-            ApiRequest api = ApiRequest.of(req, route, caller, argumentNames, maxBodyBytes, limits);
+            ApiRequest api = ApiRequest.of(req, route, caller, argumentNames, maxBodyBytes, limits, plansEnabled);
             // Stages 2 to 4: plan, render, execute and respond.
             reply = switch (api.kind) {
                 case ROOT -> openApi.handle(api, catalog);

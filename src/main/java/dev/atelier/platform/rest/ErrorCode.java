@@ -5,7 +5,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The one catalogue of errors the Data API raises itself: PostgREST's code, its HTTP status and
- * the message template ({@link String#format} with the arguments given to {@link #error}). Errors
+ * the message template ({@link String#format} with the arguments given to {@link #error}). The
+ * texts are PostgREST 12.2's (src/PostgREST/Error.hs), with 13's for the codes 12 does not have
+ * (PGRST125, PGRST127, PGRST205); see ADR 0028. Errors
  * the database raises are forwarded with their own SQLSTATE instead (see {@link PgErrors}).
  * Group 0 is the connection and schema cache, 1 the request, 2 the schema cache look-ups, as in
  * PostgREST; {@code PGRSTX..} are Atelier's own bounds.
@@ -29,12 +31,13 @@ enum ErrorCode {
     PGRST106(406, "The schema must be one of the following: %s"),
     /** No acceptable response media type. */
     PGRST107(406, "None of these media types are available: %s"),
-    /** The same code for a request body's Content-Type that is not taken. */
-    PGRST107_CONTENT_TYPE("PGRST107", 415, "Content-Type not acceptable: %s"),
+    /** A request body's Content-Type that is not taken: PostgREST's InvalidBody (PGRST102, 400). */
+    PGRST102_CONTENT_TYPE("PGRST102", 400, "Content-Type not acceptable: %s"),
     PGRST108(400, "'%s' is not an embedded resource in this request"),
     PGRST114(400, "limit/offset querystring parameters are not allowed for PUT"),
     PGRST115(400, "Payload values do not match URL in primary key column(s)"),
-    PGRST116(406, "Cannot coerce the result to a single JSON object"),
+    /** Details: "The result contains N rows". */
+    PGRST116(406, "JSON object requested, multiple (or no) rows returned"),
     PGRST117(405, "Unsupported HTTP method: %s"),
     PGRST118(400, "A related order on '%s' is not possible"),
     PGRST119(400, "A spread operation on '%s' is not possible"),

@@ -218,6 +218,33 @@ final class Executor {
         });
     }
 
+    /**
+     * PostgreSQL's EXPLAIN of {@code statement}, run as the caller in a transaction like the
+     * statement's own (same role, claims, RLS, statement timeout, read-only for reads): the plan's
+     * lines, each ended by a newline, as PostgREST answers them. With ANALYZE the statement runs,
+     * inside a savepoint that is rolled back, so a write planned with ANALYZE changes nothing.
+     */
+    String explain(Caller caller, boolean readOnly, Sql statement, MediaType.Explain explain) throws SQLException {
+        return database.transaction(caller, readOnly, tx -> {
+            Connection c = tx.connection();
+            java.sql.Savepoint savepoint = explain.analyze() ? c.setSavepoint() : null;
+            StringBuilder plan = new StringBuilder();
+            try (PreparedStatement ps = new Sql()
+                            .sql(explain.explainPrefix())
+                            .append(statement)
+                            .prepare(c);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            if (savepoint != null) {
+                c.rollback(savepoint);
+            }
+            return plan.toString();
+        });
+    }
+
     /** Any work in a transaction of its own, e.g. the OpenAPI privilege look-up. */
     <T> T run(Caller caller, Database.Work<T> work) throws SQLException {
         return database.transaction(caller, true, work);

@@ -89,33 +89,57 @@ final class PgErrors {
         };
     }
 
-    /** RAISE SQLSTATE 'PGRST' USING MESSAGE = '{"code":..,"message":..}', DETAIL = '{"status":..,"headers":{..}}'. */
-    private static ApiError raisedPgrst(String message, String detail) {
-        try {
-            JsonNode m = Payload.mapper().readTree(message);
-            JsonNode d = Payload.mapper().readTree(detail == null ? "" : detail);
-            if (m == null || !m.hasNonNull("code") || !m.hasNonNull("message") || d == null || !d.has("status")) {
-                throw new IllegalArgumentException("incomplete");
-            }
-            ApiError error = ApiError.forwarded(
-                    d.get("status").asInt(500),
-                    m.get("code").asText(),
-                    m.get("message").asText(),
-                    m.hasNonNull("details") ? m.get("details").asText() : null,
-                    m.hasNonNull("hint") ? m.get("hint").asText() : null);
-            if (d.has("headers") && d.get("headers").isObject()) {
-                for (var it = d.get("headers").fields(); it.hasNext(); ) {
-                    var h = it.next();
-                    error = error.withHeader(h.getKey(), h.getValue().asText());
-                }
-            }
-            return error;
-        } catch (Exception e) {
+    private static final String MESSAGE_HINT =
+            "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.";
+    private static final String DETAIL_HINT =
+            "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.";
+
+    /**
+     * RAISE SQLSTATE 'PGRST' USING MESSAGE = '{"code":..,"message":..}', DETAIL = '{"status":..,"headers":{..}}'.
+     * A MESSAGE or DETAIL that is not such an object is PGRST121, with PostgREST's details and hint
+     * for each case (a DETAIL without "headers" is taken, as before).
+     */
+    private static ApiError raisedPgrst(String message, @org.jspecify.annotations.Nullable String detail) {
+        JsonNode m = parse(message);
+        if (m == null || !m.isObject() || !m.hasNonNull("code") || !m.hasNonNull("message")) {
             return ErrorCode.PGRST121
                     .error()
-                    .withDetails("Invalid JSON value for MESSAGE or DETAIL")
-                    .withHint(
-                            "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.");
+                    .withDetails("Invalid JSON value for MESSAGE: '" + message + "'")
+                    .withHint(MESSAGE_HINT);
+        }
+        if (detail == null) {
+            return ErrorCode.PGRST121
+                    .error()
+                    .withDetails("DETAIL is missing in the RAISE statement")
+                    .withHint(DETAIL_HINT);
+        }
+        JsonNode d = parse(detail);
+        if (d == null || !d.isObject() || !d.has("status")) {
+            return ErrorCode.PGRST121
+                    .error()
+                    .withDetails("Invalid JSON value for DETAIL: '" + detail + "'")
+                    .withHint(DETAIL_HINT);
+        }
+        ApiError error = ApiError.forwarded(
+                d.get("status").asInt(500),
+                m.get("code").asText(),
+                m.get("message").asText(),
+                m.hasNonNull("details") ? m.get("details").asText() : null,
+                m.hasNonNull("hint") ? m.get("hint").asText() : null);
+        if (d.has("headers") && d.get("headers").isObject()) {
+            for (var it = d.get("headers").fields(); it.hasNext(); ) {
+                var h = it.next();
+                error = error.withHeader(h.getKey(), h.getValue().asText());
+            }
+        }
+        return error;
+    }
+
+    private static @org.jspecify.annotations.Nullable JsonNode parse(String text) {
+        try {
+            return Payload.mapper().readTree(text);
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 }

@@ -71,16 +71,18 @@ final class ReadSql {
         return new Statement(planned(root, from), estimate -> page, exactUpTo);
     }
 
-    /** One page of rows as JSON or, for Accept: text/csv, as CSV. */
+    /** One page of rows as JSON or, for Accept: text/csv and application/geo+json, as CSV and GeoJSON. */
     static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media) {
         return page(root, from, exactCount, media, null);
     }
 
     /** As above, the count stopping at {@code countUpTo} rows when not null. */
     static Sql page(ReadPlan root, Sql from, boolean exactCount, MediaType media, @Nullable Long countUpTo) {
-        return media == MediaType.CSV
-                ? CsvSql.page(root, from, exactCount, countUpTo)
-                : page(root, from, exactCount, true, countUpTo);
+        return switch (media) {
+            case CSV -> CsvSql.page(root, from, exactCount, countUpTo);
+            case GEOJSON -> GeoJsonSql.page(root, from, exactCount, countUpTo);
+            default -> page(root, from, exactCount, true, countUpTo);
+        };
     }
 
     static Sql page(ReadPlan root, Sql from, boolean exactCount, boolean ownConditions) {
@@ -193,6 +195,8 @@ final class ReadSql {
      * The bytes a column's value takes in JSON, estimated without reading a toasted value: text's
      * and bytea's lengths come from the header (octet_length does not detoast), other types' from
      * pg_column_size unless compressed (then the text form is measured, which reads the value once).
+     * The text form comes from format('%s'), which calls the type's output function: a cast to text
+     * may be a function of an extension (PostGIS's text(geometry)) that the caller may not execute.
      */
     static Sql columnSize(String alias, Catalog.Column column) {
         Sql ref = new Sql().ident(alias).sql(".").ident(column.name());
@@ -208,9 +212,9 @@ final class ReadSql {
                 .append(ref)
                 .sql(") IS NULL THEN pg_column_size(")
                 .append(ref)
-                .sql(") ELSE octet_length(")
+                .sql(") ELSE octet_length(format('%s', ")
                 .append(ref)
-                .sql("::text) END, 0)::bigint");
+                .sql(")) END, 0)::bigint");
     }
 
     /** How many rows match, ignoring limit and offset, joining only the embeddings that can drop parent rows. */

@@ -34,12 +34,23 @@ final class RelationHandler {
         Count count = req.preferences.count();
         ReadSql.Statement statement =
                 ReadSql.read(root, ReadSql.from(table, root), req.media, count, req.limits.maxRows());
+        if (req.explain != null) {
+            Sql page = statement.page().statement(null);
+            return Responses.plan(req, req.explain, executor.explain(req.caller, true, page, req.explain));
+        }
         Result result = executor.query(req, true, statement, Responses.singleObject(req.media));
         return Responses.page(req, result, range.offset(), count);
     }
 
     private Reply write(ApiRequest req, MutatePlan plan) throws SQLException {
         Sql statement = MutationSql.statement(plan);
+        if (req.explain != null) {
+            // The statement this write would run, with its representation when one is asked for.
+            Sql run = plan.returning() == Return.REPRESENTATION || statement == null
+                    ? MutationSql.withRepresentation(plan, statement)
+                    : statement;
+            return Responses.plan(req, req.explain, executor.explain(req.caller, false, run, req.explain));
+        }
         Executor.Check check = checks(Responses.singleObject(req.media), maxAffected(req, plan));
         boolean representation = plan.returning() == Return.REPRESENTATION;
         if (statement == null && !representation) {

@@ -132,6 +132,11 @@ final class Responses {
         return profile(req, applied(req, reply, applied, false));
     }
 
+    /** Accept: application/vnd.pgrst.plan: 200 with the plan as PostgreSQL wrote it, typed as PostgREST types it. */
+    static Reply plan(ApiRequest req, MediaType.Explain explain, String plan) {
+        return profile(req, new Reply(200, explain.contentType(), plan));
+    }
+
     /** A document of its own (the OpenAPI description). */
     static Reply document(ApiRequest req, String contentType, String body) {
         return profile(req, new Reply(200, contentType, body));

@@ -29,14 +29,16 @@ class RestConfiguration {
             @Value("${atelier.rest.max-select-items:200}") int maxSelectItems,
             @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes,
             @Value("${atelier.rest.aggregates-enabled:false}") boolean aggregatesEnabled,
-            @Value("${atelier.rest.tx-end:commit}") String txEnd) {
+            @Value("${atelier.rest.tx-end:commit}") String txEnd,
+            @Value("${atelier.rest.plan-enabled:false}") boolean planEnabled) {
         FilterRegistrationBean<DataApi> registration = new FilterRegistrationBean<>(new DataApi(
                 cache,
                 database,
                 callers,
                 maxBodyBytes,
                 new RestLimits(maxRows, maxSelectItems, maxResponseBytes, aggregatesEnabled),
-                TxEnd.parse(txEnd)));
+                TxEnd.parse(txEnd),
+                planEnabled));
         registration.addUrlPatterns(DataApi.BASE, DataApi.BASE + "/*");
         registration.setName("dataApi");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);

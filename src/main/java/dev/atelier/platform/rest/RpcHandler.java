@@ -36,11 +36,18 @@ final class RpcHandler {
         Count asked = req.preferences.count();
         switch (plan.result()) {
             case VOID -> {
+                if (req.explain != null) {
+                    return plan(req, readOnly, RpcSql.voidCall(call));
+                }
                 executor.update(req, readOnly, RpcSql.voidCall(call), true, null);
                 return Responses.empty(req, 204);
             }
             case SCALAR -> {
-                Result result = executor.query(req, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
+                Sql sql = RpcSql.scalar(call, req.limits.maxResponseBytes());
+                if (req.explain != null) {
+                    return plan(req, readOnly, sql);
+                }
+                Result result = executor.query(req, readOnly, sql, null);
                 return Responses.value(req, result.body(), true);
             }
             case SCALAR_SET -> {
@@ -51,6 +58,9 @@ final class RpcHandler {
                         range.offset() == 0 ? null : range.offset(),
                         req.limits.maxResponseBytes(),
                         asked == Count.EXACT || asked == Count.ESTIMATED);
+                if (req.explain != null) {
+                    return plan(req, readOnly, sql);
+                }
                 Result result = executor.query(req, readOnly, sql, single);
                 return Responses.page(req, result, range.offset(), asked);
             }
@@ -58,6 +68,9 @@ final class RpcHandler {
                 // One composite value: PostgREST answers the object itself, not an array of one.
                 ReadPlan root = plan.rows();
                 Sql sql = ReadSql.page(root, call.from(Sql.quote(root.alias)), false, true);
+                if (req.explain != null) {
+                    return plan(req, readOnly, sql);
+                }
                 Result result = executor.query(req, readOnly, sql, null);
                 return Responses.value(req, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
             }
@@ -67,10 +80,19 @@ final class RpcHandler {
                 // A GET may plan its count (EXPLAIN); a POST counts exactly or not at all, as PostgREST.
                 Count count = readOnly ? asked : asked == Count.EXACT || asked == Count.ESTIMATED ? Count.EXACT : null;
                 ReadSql.Statement statement = ReadSql.read(root, from, req.media, count, req.limits.maxRows());
+                if (req.explain != null) {
+                    return plan(req, readOnly, statement.page().statement(null));
+                }
                 Result result = executor.query(req, readOnly, statement, single);
                 return Responses.page(req, result, plan.range().offset(), asked);
             }
             default -> throw new IllegalStateException(plan.result().name());
         }
+    }
+
+    /** Accept: application/vnd.pgrst.plan: the EXPLAIN of the call instead of its result. */
+    private Reply plan(ApiRequest req, boolean readOnly, Sql sql) throws SQLException {
+        MediaType.Explain explain = java.util.Objects.requireNonNull(req.explain);
+        return Responses.plan(req, explain, executor.explain(req.caller, readOnly, sql, explain));
     }
 }

@@ -71,8 +71,8 @@ final class WritePlanner {
         // For inserts and PUT the query string shapes only the representation (its filters select nothing to write).
         ReadPlan rows =
                 new ReadPlanner(catalog, req.schema, req.limits, grants).plan(table, table.columns(), table.name(), q);
-        if (req.media == MediaType.CSV) {
-            throw ErrorCode.PGRST107.error("text/csv");
+        if (req.media == MediaType.CSV || req.media == MediaType.GEOJSON) {
+            throw ErrorCode.PGRST107.error(req.media.mime());
         }
         Return returning = req.preferences.returningOr(Return.MINIMAL);
         return new MutatePlan(

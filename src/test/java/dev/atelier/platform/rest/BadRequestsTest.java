@@ -93,8 +93,8 @@ class BadRequestsTest {
                 x -> x.user().post("/characters", "{\"name\":\"" + "x".repeat(1_100_000) + "\"}")));
         cases.add(c(
                 "non-JSON Content-Type on a write",
-                415,
-                "PGRST107",
+                400,
+                "PGRST102",
                 x -> x.user().with("Content-Type", "text/plain").post("/characters", "name=Ayla")));
         cases.add(c(
                 "NUL escaped inside a JSON string",
