@@ -39,3 +39,11 @@ CREATE VIEW rest_fixture.rel_author_names WITH (security_invoker = true) AS
     SELECT a.id AS author_id, upper(a.name) AS shout, a.name FROM rest_fixture.rel_authors a;
 CREATE VIEW rest_fixture.rel_book_titles WITH (security_invoker = true) AS
     SELECT c.title AS book_title, c.author_id AS written_by FROM rest_fixture.rel_book_cards c WHERE c.id < 4;
+
+-- Column names that pg_node_tree escapes ("(", "{", " ", "\"), a subquery between the view and its
+-- table, and a UNION whose columns have no single origin (no relationship then).
+CREATE VIEW rest_fixture.rel_odd_cards WITH (security_invoker = true) AS
+    SELECT s."x (y) {z} \ w" AS "odd (name) {1}", s."by ""who""" AS "written by"
+    FROM (SELECT id AS "x (y) {z} \ w", author_id AS "by ""who""" FROM rest_fixture.rel_books) s;
+CREATE VIEW rest_fixture.rel_everyone WITH (security_invoker = true) AS
+    SELECT id, name FROM rest_fixture.rel_authors UNION SELECT id, name FROM rest_fixture.rel_nodes;

@@ -1,10 +1,12 @@
 -- Grants and row-level security for V20/V21: the seeded tables are readable by every request role.
 
 GRANT SELECT ON rest_fixture.rel_authors, rest_fixture.rel_books, rest_fixture.rel_nodes,
-    rest_fixture.rel_book_cards, rest_fixture.rel_author_names, rest_fixture.rel_book_titles
+    rest_fixture.rel_book_cards, rest_fixture.rel_author_names, rest_fixture.rel_book_titles,
+    rest_fixture.rel_odd_cards, rest_fixture.rel_everyone
     TO anon, authenticated;
 GRANT ALL ON rest_fixture.rel_authors, rest_fixture.rel_books, rest_fixture.rel_nodes,
-    rest_fixture.rel_book_cards, rest_fixture.rel_author_names, rest_fixture.rel_book_titles TO service_role;
+    rest_fixture.rel_book_cards, rest_fixture.rel_author_names, rest_fixture.rel_book_titles,
+    rest_fixture.rel_odd_cards, rest_fixture.rel_everyone TO service_role;
 
 -- Functions are not executable by PUBLIC (V47's default privileges): sealed_rank stays the service role's.
 GRANT EXECUTE ON FUNCTION rest_fixture.full_name(rest_fixture.characters),

@@ -98,6 +98,17 @@ class ComputedRelationshipsTest {
     }
 
     @Test
+    void aMutationFiltersByAndReturnsComputedFieldsAndComputedRelationships() {
+        Rest.Response patched = rest.patch(
+                "/characters?full_name=eq.Bram the wise&select=name,full_name,top_tales(title)",
+                "{\"appearance\":\"grey hood\"}");
+        assertBody(patched, 200, "[{\"name\":\"Bram\",\"full_name\":\"Bram the wise\",\"top_tales\":[]}]");
+        // The stranger's filter on the same computed value changes none of the user's rows.
+        assertBody(
+                other.patch("/characters?full_name=eq.Bram the wise&select=name", "{\"appearance\":\"x\"}"), 200, "[]");
+    }
+
+    @Test
     void aComputedFieldTheRoleMayNotExecuteIsPostgresqlsPermissionError() {
         Rest.Response denied = rest.get("/characters?select=name,sealed_rank");
         assertThat(denied.status()).isEqualTo(403);
@@ -206,6 +217,37 @@ class ComputedRelationshipsTest {
                 anon.get("/rel_authors?select=name,rel_books_author_id_fkey(title)&id=eq.3"),
                 200,
                 "[{\"name\":\"Neil\",\"rel_books_author_id_fkey\":[]}]");
+    }
+
+    @Test
+    void viewColumnsWithEscapedNamesAndSubqueriesAreTracedAndAUnionIsNot() {
+        Rest anon = Fixtures.anon();
+        assertBody(
+                anon.get("/rel_odd_cards?select=rel_authors(name)&limit=1"),
+                200,
+                "[{\"rel_authors\":{\"name\":\"Ursula\"}}]");
+        assertBody(
+                anon.get("/rel_authors?select=name,rel_odd_cards(count:written by)&id=eq.3"),
+                200,
+                "[{\"name\":\"Neil\",\"rel_odd_cards\":[]}]");
+        Rest.Response union = anon.get("/rel_everyone?select=name,rel_books(title)");
+        assertThat(union.status()).isEqualTo(400);
+        assertThat(union.json().get("code").asText()).isEqualTo("PGRST200");
+    }
+
+    @Test
+    void nodeTreeTextIsReadAtTheTopQueryOnly() {
+        String tree = "({QUERY :commandType 1 :rtable ({RANGETBLENTRY :subquery {QUERY :targetList ({TARGETENTRY"
+                + " :resno 1 :resname a :resorigtbl 11 :resorigcol 5 :resjunk false})}}) :targetList ({TARGETENTRY"
+                + " :expr {VAR :varno 1} :resno 1 :resname x\\ \\(y\\)\\ \\{ :resorigtbl 42 :resorigcol 3"
+                + " :resjunk false} {TARGETENTRY :expr {FUNCEXPR :args ({VAR :varno 1})} :resno 2 :resname f"
+                + " :resorigtbl 0 :resorigcol 0 :resjunk false} {TARGETENTRY :resno 3 :resname j :resorigtbl 42"
+                + " :resorigcol 4 :resjunk true}) :setOperations <>})";
+        Map<Integer, long[]> origins = CatalogLoader.targetOrigins(tree);
+        assertThat(origins).containsOnlyKeys(1);
+        assertThat(origins.get(1)).containsExactly(42L, 3L);
+        assertThat(CatalogLoader.targetOrigins("({QUERY :commandType 1 :targetList <> :rtable <>})"))
+                .isEmpty();
     }
 
     @Test
