@@ -109,6 +109,17 @@ class ComputedRelationshipsTest {
     }
 
     @Test
+    void aFunctionReturningTheTablesRowsHasItsComputedFieldsAndRelationshipsAndCsvToo() {
+        assertBody(
+                rest.get("/rpc/characters_named?prefix=Ay&select=full_name,top_tales(title)&top_tales.order=title"),
+                200,
+                "[{\"full_name\":\"Ayla the brave\",\"top_tales\":[{\"title\":\"Dragon\"},{\"title\":\"Moon\"}]}]");
+        Rest.Response csv = rest.with("Accept", "text/csv").get("/characters?select=name,full_name&order=name");
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.body()).contains("Ayla the brave").contains("Bram the wise");
+    }
+
+    @Test
     void aComputedFieldTheRoleMayNotExecuteIsPostgresqlsPermissionError() {
         Rest.Response denied = rest.get("/characters?select=name,sealed_rank");
         assertThat(denied.status()).isEqualTo(403);
