@@ -106,6 +106,19 @@ export function register() {
       assert.deepEqual(nested.data, [{ book_title: 'Earthsea', rel_authors: { name: 'Ursula' } }]);
     });
 
+    test('views over tables of a schema the API does not expose embed each other', async () => {
+      const res = await anon.from('rel_shelves').select('label, rel_volumes(title)').order('id').order('id', { referencedTable: 'rel_volumes' });
+      assert.equal(res.error, null, explain(res));
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.data, [
+        { label: 'fiction', rel_volumes: [{ title: 'Dune' }, { title: 'Emma' }] },
+        { label: 'poetry', rel_volumes: [{ title: 'Odes' }] },
+      ]);
+      const up = await anon.from('rel_volumes').select('title, shelf:rel_shelves(label)').eq('id', 3).single();
+      assert.equal(up.error, null, explain(up));
+      assert.deepEqual(up.data, { title: 'Odes', shelf: { label: 'poetry' } });
+    });
+
     test('a self-reference by the table\'s name embeds the children; the column\'s name the parent', async () => {
       const children = await anon
         .from('rel_nodes')

@@ -231,6 +231,20 @@ class ComputedRelationshipsTest {
     }
 
     @Test
+    void viewsOverTablesOfAHiddenSchemaEmbedEachOther() {
+        Rest anon = Fixtures.anon();
+        assertBody(
+                anon.get("/rel_shelves?select=label,rel_volumes(title)&order=id&rel_volumes.order=id"),
+                200,
+                "[{\"label\":\"fiction\",\"rel_volumes\":[{\"title\":\"Dune\"},{\"title\":\"Emma\"}]},"
+                        + "{\"label\":\"poetry\",\"rel_volumes\":[{\"title\":\"Odes\"}]}]");
+        assertBody(
+                anon.get("/rel_volumes?select=title,shelf:rel_shelves(label)&id=eq.3"),
+                200,
+                "[{\"title\":\"Odes\",\"shelf\":{\"label\":\"poetry\"}}]");
+    }
+
+    @Test
     void viewColumnsWithEscapedNamesAndSubqueriesAreTracedAndAUnionIsNot() {
         Rest anon = Fixtures.anon();
         assertBody(
