@@ -21,6 +21,7 @@ import * as postgrest from './scenarios/postgrest.js';
 import * as postgrestAggregates from './scenarios/postgrest-aggregates.js';
 import * as postgrestPrefer from './scenarios/postgrest-prefer.js';
 import * as postgrestMedia from './scenarios/postgrest-media.js';
+import * as postgrestRelationships from './scenarios/postgrest-relationships.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -44,4 +45,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   postgrestAggregates.register();
   postgrestPrefer.register();
   postgrestMedia.register();
+  postgrestRelationships.register();
 });

@@ -21,12 +21,28 @@ final class Catalog {
     private final Map<String, Map<String, Table>> tables;
     private final Map<String, Map<String, List<Routine>>> routines;
     private final Map<Table, List<Relationship>> relationships = new HashMap<>();
+    private final Map<Table, Map<String, ComputedField>> computedFields = new HashMap<>();
 
     Catalog(
             List<String> schemas,
             Collection<Table> tableList,
             List<ForeignKey> foreignKeys,
             List<Routine> routineList) {
+        this(schemas, tableList, foreignKeys, routineList, List.of(), List.of());
+    }
+
+    /**
+     * @param computedFields        functions of one table's row returning a scalar: columns by another name
+     * @param computedRelationships functions of one table's row returning rows of another: embeddable by
+     *                              their name, replacing the foreign-key relationships to a table of that name
+     */
+    Catalog(
+            List<String> schemas,
+            Collection<Table> tableList,
+            List<ForeignKey> foreignKeys,
+            List<Routine> routineList,
+            List<ComputedField> computedFields,
+            List<Relationship> computedRelationships) {
         this.schemas = List.copyOf(schemas);
         Map<String, Map<String, Table>> byName = new HashMap<>();
         for (Table t : tableList) {
@@ -41,6 +57,29 @@ final class Catalog {
         }
         this.routines = fns;
         buildRelationships(foreignKeys);
+        for (ComputedField f : computedFields) {
+            this.computedFields
+                    .computeIfAbsent(f.table(), t -> new LinkedHashMap<>())
+                    .putIfAbsent(f.column().name(), f);
+        }
+        // PostgREST's override: a function named like a table replaces the detected relationships
+        // from its argument's table to that table (same schema); a function is one relationship.
+        for (Relationship r : computedRelationships) {
+            Function fn = java.util.Objects.requireNonNull(r.function());
+            List<Relationship> from = relationships.computeIfAbsent(r.source(), t -> new ArrayList<>());
+            from.removeIf(old -> old.function() == null
+                    && old.target().schema().equals(fn.schema())
+                    && old.target().name().equals(fn.name()));
+            from.add(r);
+        }
+    }
+
+    /** A computed field of {@code table} (a function of its row), or null. */
+    @Nullable
+    ComputedField computedField(@Nullable Table table, String name) {
+        return table == null
+                ? null
+                : computedFields.getOrDefault(table, Map.of()).get(name);
     }
 
     List<String> schemas() {
@@ -102,6 +141,7 @@ final class Catalog {
                             unique ? Cardinality.ONE_TO_ONE : Cardinality.MANY_TO_ONE,
                             fk.columns(),
                             fk.foreignColumns(),
+                            null,
                             null));
             add(
                     parent,
@@ -112,6 +152,7 @@ final class Catalog {
                             unique ? Cardinality.ONE_TO_ONE : Cardinality.ONE_TO_MANY,
                             fk.foreignColumns(),
                             fk.columns(),
+                            null,
                             null));
         }
         // Many-to-many: a junction whose primary key holds the columns of two foreign keys.
@@ -141,7 +182,8 @@ final class Catalog {
                                         Cardinality.MANY_TO_MANY,
                                         a.foreignColumns(),
                                         b.foreignColumns(),
-                                        new Junction(junction, a, b)));
+                                        new Junction(junction, a, b),
+                                        null));
                     }
                 }
             }
@@ -240,7 +282,8 @@ final class Catalog {
     /**
      * A way to embed {@code target} rows into a {@code source} row: target rows whose
      * {@code targetColumns} equal the source row's {@code sourceColumns} (through the junction's two
-     * foreign keys for many-to-many).
+     * foreign keys for many-to-many), or, for a computed relationship, the rows {@code function}
+     * returns for the source row (no columns then).
      */
     record Relationship(
             String constraint,
@@ -249,7 +292,20 @@ final class Catalog {
             Cardinality cardinality,
             List<String> sourceColumns,
             List<String> targetColumns,
-            @Nullable Junction junction) {}
+            @Nullable Junction junction,
+            @Nullable Function function) {
+
+        /** A foreign key of a table to itself (PostgREST's relIsSelf): its direction is picked by name. */
+        boolean self() {
+            return junction == null && function == null && source.equals(target);
+        }
+    }
+
+    /** The function of a computed relationship (or field): {@code schema.name(source row)}. */
+    record Function(String schema, String name) {}
+
+    /** A function of {@code table}'s row returning a scalar, selectable and filterable as {@code column}. */
+    record ComputedField(Table table, Function function, Column column) {}
 
     /** The junction of a many-to-many relationship: {@code toSource} points at the source, {@code toTarget} at the target. */
     record Junction(Table table, ForeignKey toSource, ForeignKey toTarget) {}

@@ -72,15 +72,35 @@ final class Expressions {
     static Column column(ReadPlan level, String name) {
         Column column = level.columns.get(name);
         if (column == null) {
-            throw ErrorCode.UNDEFINED_COLUMN.error(level.displayName, name);
+            Catalog.ComputedField computed = level.computed.get(name);
+            if (computed == null) {
+                throw ErrorCode.UNDEFINED_COLUMN.error(level.displayName, name);
+            }
+            return computed.column();
         }
         return column;
     }
 
-    /** {@code "t0"."col"} followed by its JSON path; keys and indexes are bind values. */
+    /**
+     * {@code "t0"."col"} followed by its JSON path; keys and indexes are bind values. A computed
+     * field is its function called on the row, {@code "s"."fn"("t0"::"s"."table")}: qualified, so the
+     * search path does not choose it, and cast, so a mutation's returned rows qualify too.
+     */
     static Sql field(ReadPlan level, Field field) {
         column(level, field.name());
-        Sql sql = new Sql().ident(level.alias).sql(".").ident(field.name());
+        Catalog.ComputedField computed =
+                level.columns.containsKey(field.name()) ? null : level.computed.get(field.name());
+        Sql sql = computed == null
+                ? new Sql().ident(level.alias).sql(".").ident(field.name())
+                : new Sql()
+                        .qualified(
+                                computed.function().schema(),
+                                computed.function().name())
+                        .sql("(")
+                        .ident(level.alias)
+                        .sql("::")
+                        .qualified(computed.table().schema(), computed.table().name())
+                        .sql(")");
         if (!field.hasPath()) {
             return sql;
         }

@@ -64,6 +64,8 @@ final class ReadPlan {
     final boolean grouped;
     /** Root only: columns the request names explicitly, so a mutation's RETURNING can include them. */
     final Set<String> named;
+    /** The computed fields (functions of this level's row) its outputs, filters and orders name. */
+    final Map<String, Catalog.ComputedField> computed;
 
     ReadPlan(
             @Nullable Table table,
@@ -86,7 +88,8 @@ final class ReadPlan {
             boolean spread,
             boolean restrictsParent,
             long maxBytes,
-            Set<String> named) {
+            Set<String> named,
+            Map<String, Catalog.ComputedField> computed) {
         this.grouped = outputs.stream()
                 .anyMatch(o -> o instanceof AggregateOutput || o instanceof SpreadOutput s && s.aggregate() != null);
         this.table = table;
@@ -110,6 +113,7 @@ final class ReadPlan {
         this.restrictsParent = restrictsParent;
         this.maxBytes = maxBytes;
         this.named = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(named));
+        this.computed = Map.copyOf(computed);
     }
 
     /** The relationship an embedded level joins along; only the root has none. */

@@ -160,7 +160,9 @@ final class ReadPlanner {
                     continue;
                 }
                 Column column = column(level, c.field().name());
-                level.named.add(column.name());
+                if (level.columns.containsKey(column.name())) {
+                    level.named.add(column.name());
+                }
                 String cast = c.cast() == null ? null : Expressions.castType(c.cast());
                 String key = c.alias() != null
                         ? c.alias()
@@ -297,7 +299,7 @@ final class ReadPlanner {
     }
 
     /** Every field of a boolean tree must be a column of its level. */
-    private static void check(Level level, LogicTree tree) {
+    private void check(Level level, LogicTree tree) {
         if (tree instanceof LogicTree.Leaf leaf) {
             column(level, leaf.filter().field().name());
         } else {
@@ -307,16 +309,22 @@ final class ReadPlanner {
         }
     }
 
-    private static Column column(Level level, String name) {
+    /** A column of the level or else a computed field of its table (a function of its row), as PostgreSQL resolves {@code t.name}. */
+    private Column column(Level level, String name) {
         Column column = level.columns.get(name);
         if (column == null) {
-            throw ErrorCode.UNDEFINED_COLUMN.error(level.displayName, name);
+            Catalog.ComputedField computed = catalog.computedField(level.table, name);
+            if (computed == null) {
+                throw ErrorCode.UNDEFINED_COLUMN.error(level.displayName, name);
+            }
+            level.computed.put(name, computed);
+            return computed.column();
         }
         return column;
     }
 
     /** {@code rel=is.null} / {@code rel=not.is.null}: keep parents without / with a (matching) embedded row. */
-    private static void addEmbedNullFilter(Level level, Level embedded, Filter filter) {
+    private void addEmbedNullFilter(Level level, Level embedded, Filter filter) {
         if (!(filter.operation() instanceof Filter.Is is) || is.value() != Filter.Trilean.NULL) {
             throw ErrorCode.PGRST120
                     .error(embedded.key)
@@ -399,6 +407,8 @@ final class ReadPlanner {
         final List<Level> embeds = new ArrayList<>();
         final List<ReadPlan.Exposed> exposed = new ArrayList<>();
         final Set<String> named = new LinkedHashSet<>();
+        /** The computed fields the request names at this level. */
+        final Map<String, Catalog.ComputedField> computed = new java.util.LinkedHashMap<>();
 
         @Nullable
         Long limit;
@@ -462,7 +472,8 @@ final class ReadPlanner {
                     spread,
                     restrictsParent,
                     maxBytes,
-                    named);
+                    named,
+                    computed);
         }
     }
 
@@ -499,7 +510,25 @@ final class ReadPlanner {
                         + ". Find the desired relationship in the 'details' key.");
     }
 
+    /**
+     * PostgREST's matching (Plan.findRel): a computed relationship by its function's name; a
+     * self-referencing foreign key by the table's name for the children (one-to-many, a hint naming
+     * the children's column) and by the column's name for the parent (many-to-one); otherwise by
+     * the target's name with an optional hint, or, for tables only, by constraint or column name.
+     */
     private static boolean matches(Relationship r, String target, @Nullable String hint) {
+        if (r.function() != null) {
+            return target.equals(r.function().name());
+        }
+        if (r.self()) {
+            if (hint == null) {
+                return target.equals(r.target().name()) && r.cardinality() == Catalog.Cardinality.ONE_TO_MANY
+                        || r.cardinality() == Catalog.Cardinality.MANY_TO_ONE && single(r.sourceColumns(), target);
+            }
+            return target.equals(r.target().name())
+                    && r.cardinality() == Catalog.Cardinality.ONE_TO_MANY
+                    && single(r.targetColumns(), hint);
+        }
         if (r.target().name().equals(target)) {
             if (hint == null) {
                 return true;
@@ -509,7 +538,10 @@ final class ReadPlanner {
                     || single(r.targetColumns(), hint)
                     || r.junction() != null && (hint.equals(r.junction().table().name()));
         }
-        if (r.junction() != null || hint != null) {
+        if (r.junction() != null
+                || hint != null
+                || r.target().kind() == 'v'
+                || r.target().kind() == 'm') {
             return false;
         }
         return target.equals(r.constraint()) || r.cardinality().toOne() && single(r.sourceColumns(), target);

@@ -269,10 +269,13 @@ final class ReadSql {
                 Pair pair = pair(level, out.output());
                 sql.sql(", ").append(pair.value()).sql(" AS ").ident(out.column());
                 // The value's size is estimated inside the lateral, where its column is.
-                sql.sql(", ")
-                        .append(Objects.requireNonNull(pair.size()))
-                        .sql(" AS ")
-                        .ident(out.size());
+                Sql size = pair.size() != null
+                        ? pair.size()
+                        : new Sql()
+                                .sql("coalesce(pg_column_size(")
+                                .append(pair.value())
+                                .sql("), 0)");
+                sql.sql(", ").append(size).sql(" AS ").ident(out.size());
             } else {
                 ReadPlan.ExposedField field = (ReadPlan.ExposedField) exposed;
                 sql.sql(", ")
@@ -439,6 +442,9 @@ final class ReadSql {
                         .sql(c.cast())
                         .sql(")");
             }
+            if (!level.columns.containsKey(c.column().name())) {
+                return new Pair(c.key(), value); // a computed field: its value's own size
+            }
             // A JSON path or a cast yields about what the column holds: the column's size is the estimate.
             return new Pair(c.key(), value, columnSize(level.alias, c.column()));
         }
@@ -477,13 +483,23 @@ final class ReadSql {
 
     private static Sql lateral(ReadPlan parent, ReadPlan child) {
         Relationship r = child.relationship();
-        Sql from = new Sql()
-                .qualified(r.target().schema(), r.target().name())
-                .sql(" AS ")
-                .ident(child.alias);
+        Catalog.Function function = r.function();
+        Sql from = function == null
+                ? new Sql().qualified(r.target().schema(), r.target().name())
+                // A computed relationship: the function's rows for the parent row, as PostgREST joins them.
+                : new Sql()
+                        .qualified(function.schema(), function.name())
+                        .sql("(")
+                        .ident(parent.alias)
+                        .sql("::")
+                        .qualified(r.source().schema(), r.source().name())
+                        .sql(")");
+        from.sql(" AS ").ident(child.alias);
         List<Sql> join = new ArrayList<>();
         Junction junction = r.junction();
-        if (junction == null) {
+        if (function != null) {
+            // no join condition: the function chose the rows
+        } else if (junction == null) {
             for (int i = 0; i < r.sourceColumns().size(); i++) {
                 join.add(new Sql()
                         .ident(child.alias)
