@@ -133,6 +133,9 @@ async function launch(port) {
     // The suite signs in many times from one address: never rate-limited (docs/adr/0017).
     ATELIER_RATELIMIT_EXEMPT: '127.0.0.1/32,::1/128',
     ATELIER_REST_SCHEMAS: exposedSchemas(),
+    // The fixture's pre-request function (docs/adr/0027): it does nothing unless a request's
+    // X-Pre-Request header asks it to (scenarios/postgrest-context.js).
+    ATELIER_REST_PRE_REQUEST: `${FIXTURE_SCHEMA}.pre_request`,
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

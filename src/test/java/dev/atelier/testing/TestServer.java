@@ -105,6 +105,9 @@ public final class TestServer {
                 System.setProperty("atelier.telemetry.capacity-rows", "5000");
                 System.setProperty("atelier.telemetry.performance-sample-rate", "0.1");
                 TestSchema.expose();
+                // The data API's pre-request function (ADR 27): the fixture's, which does nothing
+                // unless a request's X-Pre-Request header asks it to.
+                System.setProperty("atelier.rest.pre-request", TestSchema.PRE_REQUEST);
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
                 instance = new TestServer(server, dataDirectory);

@@ -31,8 +31,19 @@ final class ApiRequest {
         ROUTINE
     }
 
-    /** The path, method, schema and preferences of a request: what decides which catalog entries it needs. */
-    record Route(String method, Kind kind, String name, String schema, boolean profileNegotiated, Preferences prefs) {}
+    /**
+     * The path, method, schema and preferences of a request: what decides which catalog entries it needs.
+     *
+     * @param path the path under /rest/v1 as sent (not decoded), for {@code request.path}
+     */
+    record Route(
+            String method,
+            Kind kind,
+            String name,
+            String schema,
+            boolean profileNegotiated,
+            Preferences prefs,
+            String path) {}
 
     final String method;
     final Kind kind;
@@ -42,6 +53,9 @@ final class ApiRequest {
     final boolean profileNegotiated;
 
     final Caller caller;
+    /** What SQL sees of the HTTP request: request.method, request.path, request.headers, request.cookies. */
+    final RequestContext context;
+
     final Preferences preferences;
     final RestLimits limits;
     /** The query string: select, filters, logic, order, limit/offset, columns, on_conflict, GET /rpc arguments. */
@@ -69,6 +83,7 @@ final class ApiRequest {
     private ApiRequest(
             Route route,
             Caller caller,
+            RequestContext context,
             RestLimits limits,
             QueryParams query,
             MediaType media,
@@ -86,6 +101,7 @@ final class ApiRequest {
         this.profileNegotiated = route.profileNegotiated();
         this.preferences = route.prefs();
         this.caller = caller;
+        this.context = context;
         this.limits = limits;
         this.query = query;
         this.media = media;
@@ -155,7 +171,7 @@ final class ApiRequest {
         }
         Preferences preferences = Preferences.parse(http.getHeaders("Prefer"));
         preferences.rejectInvalidIfStrict();
-        return new Route(method, kind, name, schema, negotiated, preferences);
+        return new Route(method, kind, name, schema, negotiated, preferences, pathUnderBase);
     }
 
     /**
@@ -213,6 +229,7 @@ final class ApiRequest {
         return new ApiRequest(
                 route,
                 caller,
+                RequestContext.of(http, method, route.path()),
                 limits,
                 query,
                 media,

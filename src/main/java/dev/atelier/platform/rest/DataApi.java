@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,12 +39,22 @@ public final class DataApi implements Filter {
     private final RpcHandler routines;
     private final OpenApi openApi;
 
-    DataApi(SchemaCache cache, Database database, CallerResolver callers, long maxBodyBytes, RestLimits limits) {
+    /**
+     * @param preRequest PostgREST's db-pre-request: a function ({@code schema.name}) called in each
+     *                   request's transaction before its statement, or null for none
+     */
+    DataApi(
+            SchemaCache cache,
+            Database database,
+            CallerResolver callers,
+            long maxBodyBytes,
+            RestLimits limits,
+            @Nullable String preRequest) {
         this.cache = cache;
         this.callers = callers;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
-        Executor executor = new Executor(database);
+        Executor executor = new Executor(database, preRequest);
         this.relations = new RelationHandler(executor);
         this.routines = new RpcHandler(executor);
         this.openApi = new OpenApi(executor);

@@ -33,8 +33,8 @@ final class RelationHandler {
         Count count = req.preferences.count();
         ReadSql.Statement statement =
                 ReadSql.read(root, ReadSql.from(table, root), req.media, count, req.limits.maxRows());
-        Result result = executor.query(
-                req.caller, true, statement.planned(), statement.page(), Responses.singleObject(req.media));
+        Result result =
+                executor.query(req, true, statement.planned(), statement.page(), Responses.singleObject(req.media));
         return Responses.page(req, result, range.offset(), count);
     }
 
@@ -42,10 +42,12 @@ final class RelationHandler {
         Sql statement = MutationSql.statement(plan);
         Executor.Check single = Responses.singleObject(req.media);
         if (plan.returning() == Return.REPRESENTATION) {
-            Result result = executor.query(req.caller, false, MutationSql.withRepresentation(plan, statement), single);
-            return Responses.mutation(req, plan, result.body(), result.pageTotal());
+            Result result = executor.query(req, false, MutationSql.withRepresentation(plan, statement), single);
+            return Responses.mutation(req, plan, result);
         }
-        long rows = statement == null ? 0 : executor.update(req.caller, false, statement, false, single);
-        return Responses.mutation(req, plan, null, rows);
+        Result result = statement == null
+                ? new Result(null, 0, null, Responses.FromSql.NONE)
+                : executor.update(req, false, statement, false, single);
+        return Responses.mutation(req, plan, result);
     }
 }

@@ -27,9 +27,15 @@ class RestConfiguration {
             @Value("${atelier.rest.max-body-bytes:1048576}") long maxBodyBytes,
             @Value("${atelier.rest.max-rows:1000}") long maxRows,
             @Value("${atelier.rest.max-select-items:200}") int maxSelectItems,
-            @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes) {
+            @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes,
+            @Value("${atelier.rest.pre-request:}") String preRequest) {
         FilterRegistrationBean<DataApi> registration = new FilterRegistrationBean<>(new DataApi(
-                cache, database, callers, maxBodyBytes, new RestLimits(maxRows, maxSelectItems, maxResponseBytes)));
+                cache,
+                database,
+                callers,
+                maxBodyBytes,
+                new RestLimits(maxRows, maxSelectItems, maxResponseBytes),
+                preRequest.isBlank() ? null : preRequest.trim()));
         registration.addUrlPatterns(DataApi.BASE, DataApi.BASE + "/*");
         registration.setName("dataApi");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);

@@ -26,13 +26,12 @@ final class RpcHandler {
         boolean readOnly = plan.readOnly();
         switch (plan.result()) {
             case VOID -> {
-                executor.update(req.caller, readOnly, RpcSql.voidCall(call), true, null);
-                return Responses.empty(req, 204);
+                Result result = executor.update(req, readOnly, RpcSql.voidCall(call), true, null);
+                return Responses.empty(req, result, 204);
             }
             case SCALAR -> {
-                Result result =
-                        executor.query(req.caller, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
-                return Responses.value(req, result.body(), true);
+                Result result = executor.query(req, readOnly, RpcSql.scalar(call, req.limits.maxResponseBytes()), null);
+                return Responses.value(req, result, result.body(), true);
             }
             case SCALAR_SET -> {
                 RangeSpec range = plan.range();
@@ -41,15 +40,16 @@ final class RpcHandler {
                         req.limits.capRows(range.limit()),
                         range.offset() == 0 ? null : range.offset(),
                         req.limits.maxResponseBytes());
-                Result result = executor.query(req.caller, readOnly, sql, Responses.singleObject(req.media));
+                Result result = executor.query(req, readOnly, sql, Responses.singleObject(req.media));
                 return Responses.page(req, result, range.offset(), null);
             }
             case COMPOSITE -> {
                 // One composite value: PostgREST answers the object itself, not an array of one.
                 ReadPlan root = plan.rows();
                 Sql sql = ReadSql.page(root, call.from(Sql.quote(root.alias)), false, true);
-                Result result = executor.query(req.caller, readOnly, sql, null);
-                return Responses.value(req, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
+                Result result = executor.query(req, readOnly, sql, null);
+                return Responses.value(
+                        req, result, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
             }
             case COMPOSITE_SET -> {
                 ReadPlan root = plan.rows();
@@ -60,7 +60,7 @@ final class RpcHandler {
                         : req.preferences.count() == Count.EXACT ? Count.EXACT : null;
                 ReadSql.Statement statement = ReadSql.read(root, from, req.media, count, req.limits.maxRows());
                 Result result = executor.query(
-                        req.caller, readOnly, statement.planned(), statement.page(), Responses.singleObject(req.media));
+                        req, readOnly, statement.planned(), statement.page(), Responses.singleObject(req.media));
                 return Responses.page(req, result, plan.range().offset(), count);
             }
             default -> throw new IllegalStateException(plan.result().name());
