@@ -18,6 +18,7 @@ import * as flags from './scenarios/flags.js';
 import * as delula from './scenarios/delula.js';
 import * as adminUsers from './scenarios/admin-users.js';
 import * as postgrest from './scenarios/postgrest.js';
+import * as postgrestContext from './scenarios/postgrest-context.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -38,4 +39,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   delula.register();
   adminUsers.register();
   postgrest.register();
+  postgrestContext.register();
 });

@@ -149,6 +149,21 @@ class RequestContextTest {
     }
 
     @Test
+    void aServerWithALargerHeaderLimitIsStillBoundedAt431() {
+        org.springframework.mock.web.MockHttpServletRequest http =
+                new org.springframework.mock.web.MockHttpServletRequest("GET", "/rest/v1/characters");
+        http.addHeader("X-Fits", "v".repeat(RequestContext.MAX_JSON_CHARS / 2));
+        assertThat(RequestContext.of(http, "GET", "/characters").settings())
+                .containsKeys("request.method", "request.path", "request.headers", "request.cookies");
+        http.addHeader("X-Too-Much", "v".repeat(RequestContext.MAX_JSON_CHARS / 2));
+        assertThatThrownBy(() -> RequestContext.of(http, "GET", "/characters"))
+                .isInstanceOfSatisfying(ApiError.class, e -> {
+                    assertThat(e.status).isEqualTo(431);
+                    assertThat(e.code).isEqualTo("PGRSTX02");
+                });
+    }
+
+    @Test
     void theSettingsEndWithTheRequestsTransaction() throws Exception {
         for (int i = 0; i < 10; i++) {
             assertThat(rest.with("X-Leak", "yes").get("/characters?limit=1").status())
