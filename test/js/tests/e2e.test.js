@@ -22,6 +22,7 @@ import * as postgrestAggregates from './scenarios/postgrest-aggregates.js';
 import * as postgrestPrefer from './scenarios/postgrest-prefer.js';
 import * as postgrestMedia from './scenarios/postgrest-media.js';
 import * as postgrestRelationships from './scenarios/postgrest-relationships.js';
+import * as postgrestContext from './scenarios/postgrest-context.js';
 
 describe('Atelier through @supabase/supabase-js', () => {
   before(startServer, { timeout: 120_000 });
@@ -46,4 +47,5 @@ describe('Atelier through @supabase/supabase-js', () => {
   postgrestPrefer.register();
   postgrestMedia.register();
   postgrestRelationships.register();
+  postgrestContext.register();
 });

@@ -139,6 +139,9 @@ async function launch(port) {
     ATELIER_REST_TX_END: 'commit-allow-override',
     // Execution plans (PostgREST's db-plan-enabled, off by default): scenarios/postgrest-media.js.
     ATELIER_REST_PLAN_ENABLED: 'true',
+    // The fixture's pre-request function (docs/adr/0027): it does nothing unless a request's
+    // X-Pre-Request header asks it to (scenarios/postgrest-context.js).
+    ATELIER_REST_PRE_REQUEST: `${FIXTURE_SCHEMA}.pre_request`,
   };
   // A fresh embedded database every run: an inherited DATABASE_URL would point the suite at
   // someone's real data and make the row counts below meaningless.

@@ -17,6 +17,9 @@ import org.flywaydb.core.Flyway;
 public final class TestSchema {
 
     public static final String NAME = "rest_fixture";
+    /** The fixture's pre-request function (V40), which the test server names in atelier.rest.pre-request. */
+    public static final String PRE_REQUEST = NAME + ".pre_request";
+
     private static final String SCHEMAS_PROPERTY = "atelier.rest.schemas";
 
     private TestSchema() {}

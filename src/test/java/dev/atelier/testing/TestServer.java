@@ -113,6 +113,9 @@ public final class TestServer {
                 // off by default; the suite enables them to test them (PlansTest).
                 System.setProperty("atelier.rest.plan-enabled", "true");
                 TestSchema.expose();
+                // The data API's pre-request function (ADR 27): the fixture's, which does nothing
+                // unless a request's X-Pre-Request header asks it to.
+                System.setProperty("atelier.rest.pre-request", TestSchema.PRE_REQUEST);
                 Server server = Server.start(new Settings(
                         dataDirectory, "127.0.0.1", 0, System.getenv("ATELIER_TEST_DATABASE_URL"), null, null));
                 instance = new TestServer(server, dataDirectory);

@@ -45,6 +45,20 @@ public final class Database implements AutoCloseable {
                    set_config('statement_timeout', ?, true),
                    set_config('transaction_read_only', ?, true)""";
 
+    /** The most extra settings one transaction may make with its role. */
+    private static final int MAX_SETTINGS = 8;
+
+    /** BEGIN_AS followed by n more {@code set_config(?, ?, true)}, for n up to {@link #MAX_SETTINGS}. */
+    private static final String[] BEGIN_AS_WITH = new String[MAX_SETTINGS + 1];
+
+    static {
+        StringBuilder sql = new StringBuilder(BEGIN_AS);
+        for (int n = 0; n <= MAX_SETTINGS; n++) {
+            BEGIN_AS_WITH[n] = sql.toString();
+            sql.append(",\n       set_config(?, ?, true)");
+        }
+    }
+
     private static final long CONNECTION_TIMEOUT_MILLIS = 10_000;
 
     private final HikariDataSource pool;
@@ -104,6 +118,21 @@ public final class Database implements AutoCloseable {
      * also inside functions it calls, as PostgREST's GET requests do.
      */
     public <T> T transaction(Caller caller, boolean readOnly, Work<T> work) throws SQLException {
+        return transaction(caller, readOnly, Map.of(), work);
+    }
+
+    /**
+     * As {@link #transaction(Caller, boolean, Work)}, with more transaction-local settings made in the
+     * same statement as the role and the claims (no extra round trip): the data API's
+     * {@code request.method}, {@code request.path}, {@code request.headers} and {@code request.cookies}.
+     *
+     * @param settings custom settings only ({@code prefix.name}; not the claims, which are the caller's) and
+     *                 {@code timezone}, in
+     *                 the order they are to be made; at most {@value #MAX_SETTINGS}
+     */
+    public <T> T transaction(Caller caller, boolean readOnly, Map<String, String> settings, Work<T> work)
+            throws SQLException {
+        String begin = beginAs(settings);
         if (!serverUp.getAsBoolean()) {
             throw new SQLNonTransientConnectionException("the database is restarting", "08006");
         }
@@ -114,14 +143,20 @@ public final class Database implements AutoCloseable {
         acquire(share, caller.role());
         try (Connection connection = pool.getConnection()) {
             try {
-                try (PreparedStatement begin = connection.prepareStatement(BEGIN_AS)) {
-                    begin.setString(1, caller.role());
-                    begin.setString(2, caller.claimsJson());
-                    begin.setString(3, caller.subject() == null ? "" : caller.subject());
-                    begin.setString(4, caller.role());
-                    begin.setString(5, limits.statementTimeout(caller.role()).toMillis() + "ms");
-                    begin.setString(6, readOnly ? "on" : "off");
-                    begin.execute();
+                try (PreparedStatement statement = connection.prepareStatement(begin)) {
+                    statement.setString(1, caller.role());
+                    statement.setString(2, caller.claimsJson());
+                    statement.setString(3, caller.subject() == null ? "" : caller.subject());
+                    statement.setString(4, caller.role());
+                    statement.setString(
+                            5, limits.statementTimeout(caller.role()).toMillis() + "ms");
+                    statement.setString(6, readOnly ? "on" : "off");
+                    int i = 7;
+                    for (Map.Entry<String, String> setting : settings.entrySet()) {
+                        statement.setString(i++, setting.getKey());
+                        statement.setString(i++, setting.getValue());
+                    }
+                    statement.execute();
                 }
                 T result = work.run(new Transaction(connection));
                 connection.commit();
@@ -133,6 +168,21 @@ public final class Database implements AutoCloseable {
         } finally {
             share.release();
         }
+    }
+
+    private static String beginAs(Map<String, String> settings) {
+        if (settings.size() > MAX_SETTINGS) {
+            throw new IllegalArgumentException("at most " + MAX_SETTINGS + " settings per transaction");
+        }
+        for (String name : settings.keySet()) {
+            // Custom settings only, and the session's time zone (the data API's Prefer: timezone=):
+            // another built-in one (role, search_path, ...) or the claims would change who the
+            // transaction runs as or what it reads.
+            if (!name.equals("timezone") && (name.indexOf('.') <= 0 || name.startsWith("request.jwt"))) {
+                throw new IllegalArgumentException("not a custom setting a transaction may make: " + name);
+            }
+        }
+        return BEGIN_AS_WITH[settings.size()];
     }
 
     private static void acquire(Semaphore share, String role) throws SQLException {

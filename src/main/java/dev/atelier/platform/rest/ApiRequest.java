@@ -32,7 +32,11 @@ final class ApiRequest {
         ROUTINE
     }
 
-    /** The path, method, schema and preferences of a request: what decides which catalog entries it needs. */
+    /**
+     * The path, method, schema and preferences of a request: what decides which catalog entries it needs.
+     *
+     * @param path the path under /rest/v1 as sent (not decoded), for {@code request.path}
+     */
     record Route(
             String method,
             Kind kind,
@@ -40,7 +44,8 @@ final class ApiRequest {
             String schema,
             boolean profileNegotiated,
             Preferences prefs,
-            boolean rollback) {}
+            boolean rollback,
+            String path) {}
 
     final String method;
     final Kind kind;
@@ -50,6 +55,9 @@ final class ApiRequest {
     final boolean profileNegotiated;
 
     final Caller caller;
+    /** What SQL sees of the HTTP request: request.method, request.path, request.headers, request.cookies. */
+    final RequestContext context;
+
     final Preferences preferences;
     /** The transaction ends in a rollback (Prefer: tx=rollback, or atelier.rest.tx-end): a dry run. */
     final boolean rollback;
@@ -82,6 +90,7 @@ final class ApiRequest {
     private ApiRequest(
             Route route,
             Caller caller,
+            RequestContext context,
             RestLimits limits,
             QueryParams query,
             MediaType media,
@@ -101,6 +110,7 @@ final class ApiRequest {
         this.preferences = route.prefs();
         this.rollback = route.rollback();
         this.caller = caller;
+        this.context = context;
         this.limits = limits;
         this.query = query;
         this.media = media;
@@ -176,7 +186,8 @@ final class ApiRequest {
         }
         Preferences preferences = Preferences.parse(http.getHeaders("Prefer"), txEnd.allowOverride, knownZone);
         preferences.rejectInvalidIfStrict();
-        return new Route(method, kind, name, schema, negotiated, preferences, txEnd.rollsBack(preferences));
+        return new Route(
+                method, kind, name, schema, negotiated, preferences, txEnd.rollsBack(preferences), pathUnderBase);
     }
 
     /**
@@ -240,6 +251,7 @@ final class ApiRequest {
         return new ApiRequest(
                 route,
                 caller,
+                RequestContext.of(http, method, route.path()),
                 limits,
                 query,
                 media,

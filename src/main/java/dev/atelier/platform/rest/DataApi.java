@@ -45,6 +45,10 @@ public final class DataApi implements Filter {
     private final RpcHandler routines;
     private final OpenApi openApi;
 
+    /**
+     * @param preRequest PostgREST's db-pre-request: a function ({@code schema.name}) called in each
+     *                   request's transaction before its statement, or null for none
+     */
     DataApi(
             SchemaCache cache,
             Database database,
@@ -52,13 +56,14 @@ public final class DataApi implements Filter {
             long maxBodyBytes,
             RestLimits limits,
             TxEnd txEnd,
-            boolean plansEnabled) {
+            boolean plansEnabled,
+            @Nullable String preRequest) {
         this.cache = cache;
         this.callers = callers;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
         this.txEnd = txEnd;
-        this.executor = new Executor(database);
+        this.executor = new Executor(database, preRequest);
         this.plansEnabled = plansEnabled;
         this.relations = new RelationHandler(executor);
         this.routines = new RpcHandler(executor);

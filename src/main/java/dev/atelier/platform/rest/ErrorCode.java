@@ -34,6 +34,10 @@ enum ErrorCode {
     /** A request body's Content-Type that is not taken: PostgREST's InvalidBody (PGRST102, 400). */
     PGRST102_CONTENT_TYPE("PGRST102", 400, "Content-Type not acceptable: %s"),
     PGRST108(400, "'%s' is not an embedded resource in this request"),
+    /** response.headers set from SQL is not a JSON array of single-key objects with string values. */
+    PGRST111(500, "response.headers guc must be a JSON array composed of objects with a single key and a string value"),
+    /** response.status set from SQL is not a status code. */
+    PGRST112(500, "response.status guc must be a valid status code"),
     PGRST114(400, "limit/offset querystring parameters are not allowed for PUT"),
     PGRST115(400, "Payload values do not match URL in primary key column(s)"),
     /** Details: "The result contains N rows". */
@@ -69,7 +73,11 @@ enum ErrorCode {
     // Atelier's own.
     PGRSTX00(500, "Internal server error"),
     /** Too many select items or outputs: the message is built by RestLimits. */
-    PGRSTX01(400, "%s");
+    PGRSTX01(400, "%s"),
+    /** The headers and cookies to publish to SQL as request.headers and request.cookies are too large. */
+    PGRSTX02(
+            431,
+            "The request headers take %d characters as request.headers and request.cookies; at most %d are allowed");
 
     final String code;
     final int status;

@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,24 +16,56 @@ import org.jspecify.annotations.Nullable;
  * as in PostgREST, so a function called by GET cannot write (25006, 405). A {@link Check} runs
  * inside the transaction, so a result it refuses (say, a single object asked for and two rows
  * changed) rolls the writes back.
+ *
+ * <p>Round trips stay those of a request without these features: the request's settings
+ * ({@link RequestContext}, and {@code Prefer: timezone=}) go with the role and the claims
+ * ({@code Database.transaction}); the pre-request function (PostgREST's db-pre-request), the
+ * statement and the read of {@code response.headers} and {@code response.status} go to PostgreSQL
+ * as one pipelined batch (pgjdbc sends a multi-statement query with one Sync), so a pre-request
+ * that raises stops the statement, and what the statement and its AFTER triggers set is read once
+ * they have run. A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
  */
 final class Executor {
 
-    private final Database database;
+    /** What SQL set for the response, read after the statement in the same batch. */
+    private static final String READ_RESPONSE = ";\nSELECT nullif(current_setting('response.headers', true), ''),"
+            + " nullif(current_setting('response.status', true), '')";
 
-    Executor(Database database) {
+    private final Database database;
+    /** {@code SELECT "schema"."fn"();\n}, or empty without a pre-request function. */
+    private final String preRequestCall;
+
+    /**
+     * @param preRequest the pre-request function, {@code schema.name}, or null for none
+     */
+    Executor(Database database, @Nullable String preRequest) {
         this.database = database;
+        this.preRequestCall = preRequest == null ? "" : "SELECT " + preRequestFunction(preRequest) + "();\n";
     }
 
     /**
-     * The JSON body as text, the number of rows in it, the total when counted, and for an upsert
-     * the rows it inserted.
+     * {@code "schema"."name"} from atelier.rest.pre-request ({@code schema.name}, each part quoted
+     * as written, as PostgREST quotes db-pre-request).
+     */
+    static String preRequestFunction(String name) {
+        String[] parts = name.trim().split("\\.", -1);
+        if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            throw new IllegalArgumentException(
+                    "atelier.rest.pre-request must be a schema-qualified function name (schema.function): " + name);
+        }
+        return Sql.quote(parts[0]) + "." + Sql.quote(parts[1]);
+    }
+
+    /**
+     * The JSON body as text, the number of rows in it, the total when counted, for an upsert the
+     * rows it inserted, and what SQL set for the response.
      */
     record Result(
             @Nullable String body,
             long pageTotal,
             @Nullable Long total,
-            @Nullable Long inserted) {}
+            @Nullable Long inserted,
+            Responses.FromSql fromSql) {}
 
     @FunctionalInterface
     interface Check {
@@ -45,7 +79,7 @@ final class Executor {
     }
 
     Result query(ApiRequest req, boolean readOnly, Sql sql, @Nullable Check check) throws SQLException {
-        return query(req, readOnly, null, estimate -> sql, check);
+        return query(req, readOnly, null, estimate -> sql, null, check);
     }
 
     /** A read's statements ({@link ReadSql#read}), with count=planned or estimated as PostgREST counts. */
@@ -54,59 +88,67 @@ final class Executor {
         Long past = statement.estimatePast();
         Sql planned = statement.planned();
         if (past == null || planned == null) {
-            return query(req, readOnly, planned, statement.page(), check);
+            return query(req, readOnly, planned, statement.page(), null, check);
         }
-        return database.transaction(req.caller, readOnly, tx -> {
-            Connection c = tx.connection();
-            begin(c, req);
-            Result result;
-            try (PreparedStatement ps = statement.page().statement(null).prepare(c);
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                String body = rs.getString(1);
-                long page = rs.getLong(2);
-                long total = rs.getLong(3);
-                Long counted = rs.wasNull() ? null : Long.valueOf(total);
-                if (counted != null && counted > past) {
-                    // More rows than db-max-rows: the planner's estimate when it is larger.
+        // count=estimated: counted exactly up to db-max-rows, past it the planner's estimate
+        // when that is larger.
+        return query(
+                req,
+                readOnly,
+                null,
+                statement.page(),
+                (c, counted) -> {
+                    if (counted == null || counted <= past) {
+                        return counted;
+                    }
                     Long estimate = plannedRows(c, planned);
-                    counted = estimate == null ? counted : Long.valueOf(Math.max(counted, estimate));
-                }
-                result = new Result(body, page, counted, null);
-            }
-            if (check != null) {
-                check.accept(result);
-            }
-            end(c, req);
-            return result;
-        });
+                    return estimate == null ? counted : Long.valueOf(Math.max(counted, estimate));
+                },
+                check);
+    }
+
+    /** What a counted total becomes once the page is read (count=estimated past db-max-rows). */
+    @FunctionalInterface
+    private interface Recount {
+        @Nullable
+        Long total(Connection c, @Nullable Long counted) throws SQLException;
     }
 
     /**
      * @param planned when not null, a statement to EXPLAIN first: its row estimate goes to
      *                {@code choose} and stands in for a total the statement leaves null
      */
-    Result query(ApiRequest req, boolean readOnly, @Nullable Sql planned, ByEstimate choose, @Nullable Check check)
+    private Result query(
+            ApiRequest req,
+            boolean readOnly,
+            @Nullable Sql planned,
+            ByEstimate choose,
+            @Nullable Recount recount,
+            @Nullable Check check)
             throws SQLException {
-        return database.transaction(req.caller, readOnly, tx -> {
+        return database.transaction(req.caller, readOnly, settings(req), tx -> {
             Connection c = tx.connection();
-            begin(c, req);
             Long estimate = planned == null ? null : plannedRows(c, planned);
-            Result result;
-            try (PreparedStatement ps = choose.statement(estimate).prepare(c);
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                String body = rs.getString(1);
-                long page = rs.getLong(2);
-                long total = rs.getLong(3);
-                Long totalOrNull = rs.wasNull() ? estimate : Long.valueOf(total);
-                result = new Result(body, page, totalOrNull, null);
+            try (PreparedStatement ps = batch(choose.statement(estimate)).prepare(c)) {
+                if (!statementResult(ps)) {
+                    throw new SQLException("the statement returned no rows", "XX000");
+                }
+                String body;
+                long page;
+                Long total;
+                try (ResultSet rs = ps.getResultSet()) {
+                    rs.next();
+                    body = rs.getString(1);
+                    page = rs.getLong(2);
+                    long t = rs.getLong(3);
+                    total = rs.wasNull() ? estimate : Long.valueOf(t);
+                }
+                Responses.FromSql fromSql = fromSql(ps);
+                if (recount != null) {
+                    total = recount.total(c, total);
+                }
+                return finish(c, req, new Result(body, page, total, null, fromSql), check);
             }
-            if (check != null) {
-                check.accept(result);
-            }
-            end(c, req);
-            return result;
         });
     }
 
@@ -118,15 +160,16 @@ final class Executor {
      */
     Result write(ApiRequest req, Sql sql, boolean representation, boolean countInserted, @Nullable Check check)
             throws SQLException {
-        return database.transaction(req.caller, false, tx -> {
+        return database.transaction(req.caller, false, settings(req), tx -> {
             Connection c = tx.connection();
-            begin(c, req);
             String body = null;
             long rows;
             Long total = null;
-            try (PreparedStatement ps = sql.prepare(c)) {
-                if (representation) {
-                    try (ResultSet rs = ps.executeQuery()) {
+            Responses.FromSql fromSql;
+            try (PreparedStatement ps = batch(sql).prepare(c)) {
+                boolean isResultSet = statementResult(ps);
+                if (representation && isResultSet) {
+                    try (ResultSet rs = ps.getResultSet()) {
                         rs.next();
                         body = rs.getString(1);
                         rows = rs.getLong(2);
@@ -134,8 +177,9 @@ final class Executor {
                         total = rs.wasNull() ? null : Long.valueOf(t);
                     }
                 } else {
-                    rows = ps.executeLargeUpdate();
+                    rows = Math.max(0, ps.getLargeUpdateCount());
                 }
+                fromSql = fromSql(ps);
             }
             Long inserted = null;
             if (countInserted) {
@@ -147,66 +191,49 @@ final class Executor {
                     }
                 }
             }
-            Result result = new Result(body, rows, total, inserted);
-            if (check != null) {
-                check.accept(result);
-            }
-            end(c, req);
-            return result;
+            return finish(c, req, new Result(body, rows, total, inserted, fromSql), check);
         });
     }
 
     /** A statement without a result set (a mutation with return=minimal, a void function): rows affected. */
-    long update(ApiRequest req, boolean readOnly, Sql sql, boolean isQuery, @Nullable Check check) throws SQLException {
-        return database.transaction(req.caller, readOnly, tx -> {
+    Result update(ApiRequest req, boolean readOnly, Sql sql, boolean isQuery, @Nullable Check check)
+            throws SQLException {
+        return database.transaction(req.caller, readOnly, settings(req), tx -> {
             Connection c = tx.connection();
-            begin(c, req);
-            long rows;
-            try (PreparedStatement ps = sql.prepare(c)) {
-                if (isQuery) {
-                    try (ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = batch(sql).prepare(c)) {
+                boolean isResultSet = statementResult(ps);
+                long rows;
+                if (isQuery && isResultSet) {
+                    try (ResultSet rs = ps.getResultSet()) {
                         rows = rs.next() ? 1 : 0;
                     }
                 } else {
-                    rows = ps.executeLargeUpdate();
+                    rows = Math.max(0, ps.getLargeUpdateCount());
                 }
+                return finish(c, req, new Result(null, rows, null, null, fromSql(ps)), check);
             }
-            if (check != null) {
-                check.accept(new Result(null, rows, null, null));
-            }
-            end(c, req);
-            return rows;
         });
     }
 
-    /** Prefer: timezone=, known to PostgreSQL (checked while parsing): for this transaction only. */
-    private static void begin(Connection c, ApiRequest req) throws SQLException {
-        String zone = req.preferences.timezone();
-        if (zone != null) {
-            try (PreparedStatement ps = c.prepareStatement("select set_config('timezone', ?, true)")) {
-                ps.setString(1, zone);
-                ps.execute();
-            }
-        }
-    }
-
     /**
-     * A dry run (Prefer: tx=rollback, or atelier.rest.tx-end): deferred constraints are checked
-     * now, as a commit would, then everything is rolled back; what the response says is what a
-     * commit would have answered. The caller's transaction then commits nothing.
+     * Any work in a transaction of its own, e.g. the OpenAPI privilege look-up; the pre-request
+     * function runs first. What SQL sets for the response is not read (nor is it by PostgREST for
+     * its root).
      */
-    private static void end(Connection c, ApiRequest req) throws SQLException {
-        if (req.rollback) {
-            try (PreparedStatement ps = c.prepareStatement("SET CONSTRAINTS ALL IMMEDIATE")) {
-                ps.execute();
+    <T> T run(ApiRequest req, Database.Work<T> work) throws SQLException {
+        return database.transaction(req.caller, true, settings(req), tx -> {
+            if (!preRequestCall.isEmpty()) {
+                try (PreparedStatement ps = tx.connection().prepareStatement(preRequestCall)) {
+                    ps.execute();
+                }
             }
-            c.rollback();
-        }
+            return work.run(tx);
+        });
     }
 
     /** The time zone names PostgreSQL knows (pg_timezone_names), for Prefer: timezone=. */
     java.util.Set<String> timezones(Caller caller) throws SQLException {
-        return run(caller, tx -> {
+        return database.transaction(caller, true, tx -> {
             java.util.Set<String> names = new java.util.HashSet<>();
             try (PreparedStatement ps = tx.connection().prepareStatement("select name from pg_timezone_names");
                     ResultSet rs = ps.executeQuery()) {
@@ -224,8 +251,8 @@ final class Executor {
      * lines, each ended by a newline, as PostgREST answers them. With ANALYZE the statement runs,
      * inside a savepoint that is rolled back, so a write planned with ANALYZE changes nothing.
      */
-    String explain(Caller caller, boolean readOnly, Sql statement, MediaType.Explain explain) throws SQLException {
-        return database.transaction(caller, readOnly, tx -> {
+    String explain(ApiRequest req, boolean readOnly, Sql statement, MediaType.Explain explain) throws SQLException {
+        return database.transaction(req.caller, readOnly, settings(req), tx -> {
             Connection c = tx.connection();
             java.sql.Savepoint savepoint = explain.analyze() ? c.setSavepoint() : null;
             StringBuilder plan = new StringBuilder();
@@ -245,9 +272,64 @@ final class Executor {
         });
     }
 
-    /** Any work in a transaction of its own, e.g. the OpenAPI privilege look-up. */
-    <T> T run(Caller caller, Database.Work<T> work) throws SQLException {
-        return database.transaction(caller, true, work);
+    /** The request's settings, and Prefer: timezone= (a name PostgreSQL knows, checked while parsing). */
+    private static Map<String, String> settings(ApiRequest req) {
+        String zone = req.preferences.timezone();
+        if (zone == null) {
+            return req.context.settings();
+        }
+        Map<String, String> settings = new LinkedHashMap<>(req.context.settings());
+        settings.put("timezone", zone);
+        return settings;
+    }
+
+    /** [pre-request;] statement; read of response.headers and response.status: one batch. */
+    private Sql batch(Sql statement) {
+        return new Sql().sql(preRequestCall).append(statement).sql(READ_RESPONSE);
+    }
+
+    /** Runs the batch; whether the statement's own result (after the pre-request's) is rows. */
+    private boolean statementResult(PreparedStatement ps) throws SQLException {
+        boolean isResultSet = ps.execute();
+        if (!preRequestCall.isEmpty()) {
+            isResultSet = ps.getMoreResults();
+        }
+        return isResultSet;
+    }
+
+    /** What SQL set for the response, from the batch's last result. */
+    private static Responses.FromSql fromSql(PreparedStatement ps) throws SQLException {
+        String headers = null;
+        String status = null;
+        if (ps.getMoreResults()) {
+            try (ResultSet rs = ps.getResultSet()) {
+                if (rs.next()) {
+                    headers = rs.getString(1);
+                    status = rs.getString(2);
+                }
+            }
+        }
+        return Responses.fromSql(headers, status);
+    }
+
+    /**
+     * The check on the rows, then the end of a dry run (Prefer: tx=rollback, or
+     * atelier.rest.tx-end): deferred constraints are checked now, as a commit would, then
+     * everything is rolled back; what the response says is what a commit would have answered, and
+     * the caller's transaction then commits nothing.
+     */
+    private static Result finish(Connection c, ApiRequest req, Result result, @Nullable Check check)
+            throws SQLException {
+        if (check != null) {
+            check.accept(result);
+        }
+        if (req.rollback) {
+            try (PreparedStatement ps = c.prepareStatement("SET CONSTRAINTS ALL IMMEDIATE")) {
+                ps.execute();
+            }
+            c.rollback();
+        }
+        return result;
     }
 
     /** PostgreSQL's row estimate for the matching rows: PostgREST's count=planned. */

@@ -63,7 +63,7 @@ final class OpenApi {
         Set<String> functions = new HashSet<>();
         Set<String> readable = new HashSet<>();
         Set<String> documented = new HashSet<>();
-        executor.run(req.caller, tx -> {
+        executor.run(req, tx -> {
             try (PreparedStatement ps = tx.connection().prepareStatement(COLUMN_PRIVILEGES)) {
                 ps.setString(1, req.schema);
                 try (ResultSet rs = ps.executeQuery()) {

@@ -36,7 +36,7 @@ final class RelationHandler {
                 ReadSql.read(root, ReadSql.from(table, root), req.media, count, req.limits.maxRows());
         if (req.explain != null) {
             Sql page = statement.page().statement(null);
-            return Responses.plan(req, req.explain, executor.explain(req.caller, true, page, req.explain));
+            return Responses.plan(req, req.explain, executor.explain(req, true, page, req.explain));
         }
         Result result = executor.query(req, true, statement, Responses.singleObject(req.media));
         return Responses.page(req, result, range.offset(), count);
@@ -49,12 +49,12 @@ final class RelationHandler {
             Sql run = plan.returning() == Return.REPRESENTATION || statement == null
                     ? MutationSql.withRepresentation(plan, statement)
                     : statement;
-            return Responses.plan(req, req.explain, executor.explain(req.caller, false, run, req.explain));
+            return Responses.plan(req, req.explain, executor.explain(req, false, run, req.explain));
         }
         Executor.Check check = checks(Responses.singleObject(req.media), maxAffected(req, plan));
         boolean representation = plan.returning() == Return.REPRESENTATION;
         if (statement == null && !representation) {
-            return Responses.mutation(req, plan, null, 0, null);
+            return Responses.mutation(req, plan, new Result(null, 0, null, null, Responses.FromSql.NONE));
         }
         Result result = executor.write(
                 req,
@@ -65,7 +65,7 @@ final class RelationHandler {
                         && MutationSql.countsInserted(plan)
                         && (representation || plan.kind() == MutatePlan.Kind.INSERT),
                 check);
-        return Responses.mutation(req, plan, result.body(), result.pageTotal(), result.inserted());
+        return Responses.mutation(req, plan, result);
     }
 
     /**

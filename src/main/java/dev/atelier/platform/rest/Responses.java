@@ -7,19 +7,128 @@ import dev.atelier.platform.rest.Executor.Result;
 import dev.atelier.platform.rest.Preferences.Count;
 import dev.atelier.platform.rest.Preferences.Resolution;
 import dev.atelier.platform.rest.Preferences.Return;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Stage 4, the response: the one place that turns a result into PostgREST's status, headers
  * ({@code Content-Range}, {@code Preference-Applied}, {@code Content-Profile}) and body, and an
- * {@link ApiError} into its JSON.
+ * {@link ApiError} into its JSON. What SQL set through {@code response.status} and
+ * {@code response.headers} comes last and wins, as in PostgREST.
  */
 final class Responses {
 
+    /** Headers SQL may not set: the server frames the body itself. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection");
+
     private Responses() {}
+
+    /**
+     * What SQL set for the response: {@code response.headers} (in order, a name possibly repeated)
+     * and {@code response.status}.
+     */
+    record FromSql(
+            List<Map.Entry<String, String>> headers,
+            @Nullable Integer status) {
+        static final FromSql NONE = new FromSql(List.of(), null);
+    }
+
+    /**
+     * Checks the settings as SQL left them (null or empty when unset): {@code response.headers}
+     * must be a JSON array of objects of one key each with a string value (PGRST111), a header
+     * name an HTTP token and its value free of control characters; {@code response.status} a
+     * status code, 100 to 599 (PGRST112). Content-Length, Transfer-Encoding and Connection are
+     * left to the server.
+     */
+    static FromSql fromSql(@Nullable String headers, @Nullable String status) {
+        if ((headers == null || headers.isEmpty()) && (status == null || status.isEmpty())) {
+            return FromSql.NONE;
+        }
+        List<Map.Entry<String, String>> list = new ArrayList<>();
+        if (headers != null && !headers.isEmpty()) {
+            JsonNode array;
+            try {
+                array = Payload.mapper().readTree(headers);
+            } catch (IOException e) {
+                throw ErrorCode.PGRST111.error();
+            }
+            if (array == null || !array.isArray()) {
+                throw ErrorCode.PGRST111.error();
+            }
+            for (JsonNode item : array) {
+                if (!item.isObject() || item.size() != 1) {
+                    throw ErrorCode.PGRST111.error();
+                }
+                Iterator<Map.Entry<String, JsonNode>> fields = item.fields();
+                Map.Entry<String, JsonNode> field = fields.next();
+                String name = field.getKey();
+                if (!field.getValue().isTextual() || !isToken(name)) {
+                    throw ErrorCode.PGRST111.error();
+                }
+                String value = field.getValue().asText();
+                if (!isFieldValue(value)) {
+                    throw ErrorCode.PGRST111.error();
+                }
+                if (!FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
+                    list.add(Map.entry(name, value));
+                }
+            }
+        }
+        Integer code = null;
+        if (status != null && !status.isEmpty()) {
+            if (status.length() > 3 || !status.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw ErrorCode.PGRST112.error();
+            }
+            code = Integer.parseInt(status);
+            if (code < 100 || code > 599) {
+                throw ErrorCode.PGRST112.error();
+            }
+        }
+        return new FromSql(List.copyOf(list), code);
+    }
+
+    /** The reply with SQL's status and headers over its own. */
+    private static Reply withSql(Reply reply, FromSql sql) {
+        if (sql == FromSql.NONE) {
+            return reply;
+        }
+        Reply result = sql.status() == null ? reply : reply.withStatus(sql.status());
+        result.fromSql.addAll(sql.headers());
+        return result;
+    }
+
+    private static boolean isToken(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isFieldValue(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** 200, 206 or 416 with Content-Range, as PostgREST decides them for rows read. */
     static Reply page(ApiRequest req, Result result, long lower, @Nullable Count count) {
@@ -36,7 +145,8 @@ final class Responses {
         if (count != null) {
             applied.add("count=" + count.name().toLowerCase(Locale.ROOT));
         }
-        return profile(req, applied(req, reply, applied, req.kind == ApiRequest.Kind.ROUTINE));
+        return withSql(
+                profile(req, applied(req, reply, applied, req.kind == ApiRequest.Kind.ROUTINE)), result.fromSql());
     }
 
     /**
@@ -44,9 +154,12 @@ final class Responses {
      * none (201/204), the rows in Content-Range (inserts "*&#47;total", others "0-(n-1)/total") and
      * the preferences it applied.
      *
-     * @param body the representation, or null for return=minimal
+     * @param result the representation in its body, or none for return=minimal, and the rows written
      */
-    static Reply mutation(ApiRequest req, MutatePlan plan, @Nullable String body, long rows, @Nullable Long inserted) {
+    static Reply mutation(ApiRequest req, MutatePlan plan, Result result) {
+        String body = result.body();
+        long rows = result.pageTotal();
+        Long inserted = result.inserted();
         boolean insert = plan.kind() == MutatePlan.Kind.INSERT;
         // An upsert that inserted nothing, every row updated, is 200 (PostgREST 12+): a POST with
         // merge-duplicates whatever it returns, a PUT that returns its representation.
@@ -82,7 +195,7 @@ final class Responses {
             applied.add("count=exact");
         }
         boolean limited = plan.kind() == MutatePlan.Kind.UPDATE || plan.kind() == MutatePlan.Kind.DELETE;
-        return profile(req, applied(req, reply, applied, limited));
+        return withSql(profile(req, applied(req, reply, applied, limited)), result.fromSql());
     }
 
     /**
@@ -115,8 +228,12 @@ final class Responses {
         };
     }
 
-    /** A function's single result (a scalar or one composite value), as JSON or as the object asked for. */
-    static Reply value(ApiRequest req, @Nullable String body, boolean withRange) {
+    /**
+     * A function's single result (a scalar or one composite value), as JSON or as the object asked for.
+     *
+     * @param body the result's body as it is to be sent
+     */
+    static Reply value(ApiRequest req, Result result, @Nullable String body, boolean withRange) {
         String type =
                 req.media == MediaType.SINGLE_OBJECT ? MediaType.SINGLE_OBJECT.contentType : MediaType.JSON.contentType;
         Reply reply = new Reply(200, type, body);
@@ -129,7 +246,7 @@ final class Responses {
         if (count != null) {
             applied.add("count=" + count.name().toLowerCase(Locale.ROOT));
         }
-        return profile(req, applied(req, reply, applied, false));
+        return withSql(profile(req, applied(req, reply, applied, false)), result.fromSql());
     }
 
     /** Accept: application/vnd.pgrst.plan: 200 with the plan as PostgreSQL wrote it, typed as PostgREST types it. */
@@ -142,8 +259,8 @@ final class Responses {
         return profile(req, new Reply(200, contentType, body));
     }
 
-    static Reply empty(ApiRequest req, int status) {
-        return profile(req, applied(req, Reply.empty(status), new ArrayList<>(), false));
+    static Reply empty(ApiRequest req, Result result, int status) {
+        return withSql(profile(req, applied(req, Reply.empty(status), new ArrayList<>(), false)), result.fromSql());
     }
 
     /** PostgREST's error JSON, its status, its headers and Proxy-Status. */

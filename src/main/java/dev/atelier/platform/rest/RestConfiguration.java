@@ -30,7 +30,8 @@ class RestConfiguration {
             @Value("${atelier.rest.max-response-bytes:10485760}") long maxResponseBytes,
             @Value("${atelier.rest.aggregates-enabled:false}") boolean aggregatesEnabled,
             @Value("${atelier.rest.tx-end:commit}") String txEnd,
-            @Value("${atelier.rest.plan-enabled:false}") boolean planEnabled) {
+            @Value("${atelier.rest.plan-enabled:false}") boolean planEnabled,
+            @Value("${atelier.rest.pre-request:}") String preRequest) {
         FilterRegistrationBean<DataApi> registration = new FilterRegistrationBean<>(new DataApi(
                 cache,
                 database,
@@ -38,7 +39,8 @@ class RestConfiguration {
                 maxBodyBytes,
                 new RestLimits(maxRows, maxSelectItems, maxResponseBytes, aggregatesEnabled),
                 TxEnd.parse(txEnd),
-                planEnabled));
+                planEnabled,
+                preRequest.isBlank() ? null : preRequest.trim()));
         registration.addUrlPatterns(DataApi.BASE, DataApi.BASE + "/*");
         registration.setName("dataApi");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);

@@ -39,8 +39,8 @@ final class RpcHandler {
                 if (req.explain != null) {
                     return plan(req, readOnly, RpcSql.voidCall(call));
                 }
-                executor.update(req, readOnly, RpcSql.voidCall(call), true, null);
-                return Responses.empty(req, 204);
+                Result result = executor.update(req, readOnly, RpcSql.voidCall(call), true, null);
+                return Responses.empty(req, result, 204);
             }
             case SCALAR -> {
                 Sql sql = RpcSql.scalar(call, req.limits.maxResponseBytes());
@@ -48,7 +48,7 @@ final class RpcHandler {
                     return plan(req, readOnly, sql);
                 }
                 Result result = executor.query(req, readOnly, sql, null);
-                return Responses.value(req, result.body(), true);
+                return Responses.value(req, result, result.body(), true);
             }
             case SCALAR_SET -> {
                 RangeSpec range = plan.range();
@@ -72,7 +72,8 @@ final class RpcHandler {
                     return plan(req, readOnly, sql);
                 }
                 Result result = executor.query(req, readOnly, sql, null);
-                return Responses.value(req, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
+                return Responses.value(
+                        req, result, result.pageTotal() == 0 ? "null" : Responses.unwrap(result.body()), false);
             }
             case COMPOSITE_SET -> {
                 ReadPlan root = plan.rows();
@@ -93,6 +94,6 @@ final class RpcHandler {
     /** Accept: application/vnd.pgrst.plan: the EXPLAIN of the call instead of its result. */
     private Reply plan(ApiRequest req, boolean readOnly, Sql sql) throws SQLException {
         MediaType.Explain explain = java.util.Objects.requireNonNull(req.explain);
-        return Responses.plan(req, explain, executor.explain(req.caller, readOnly, sql, explain));
+        return Responses.plan(req, explain, executor.explain(req, readOnly, sql, explain));
     }
 }
