@@ -22,7 +22,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 SECS="${1:-8}"
 CLIENTS="${CLIENTS:-1 8 32}"
 WORKLOADS="${WORKLOADS:-get_one get_embed post_one post_many}"
-WARMUP="${WARMUP:-5}"
+WARMUP="${WARMUP:-10}"
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 PGOSUSER="${PGOSUSER:-postgres}"
 PGPORT="${PGPORT:-55441}"
@@ -237,24 +237,40 @@ rm -rf "$OUT"; mkdir -p "$OUT"; cp -r "$WORK/sql" "$OUT/sql"
 
 # ------------------------------------------------------------------ measurements
 RESULTS="$WORK/results.tsv"; : >"$RESULTS"   # workload clients system rps errors p99ms
-wrk_run() { # system workload clients seconds base path
-  local sys=$1 w=$2 c=$3 s=$4 base=$5 path=$6 t out
+# CPU time (clock ticks) of a process, and of the cluster: the postmaster, its live children and
+# the children it has reaped (cutime/cstime), so backends that exited during a run still count.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local pm; pm=$(head -1 "$WORK/pg/postmaster.pid")
+  { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+    for p in $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do ticks "$p"; done; } | awk '{s += $1} END {print s}'
+}
+CLK_TCK=$(getconf CLK_TCK)
+# one result line: workload clients system rps errors p99ms server-cpu-us/request pg-cpu-us/request
+wrk_run() { # system workload clients seconds base path server-pid
+  local sys=$1 w=$2 c=$3 s=$4 base=$5 path=$6 pid=$7 t out j0 p0 j1 p1
   t=$(( c < 2 ? c : 2 ))
+  j0=$(ticks "$pid"); p0=$(pg_ticks)
   out=$(wrk -t "$t" -c "$c" -d "${s}s" --timeout 10s -s "$HERE/load.lua" "$base" -- \
         "${METHOD[$w]}" "$path" "$TOKEN" "$ANON" "${BODY[$w]}" | awk '/^wrk-result/')
-  echo "$out" | awk -v sys="$sys" -v w="$w" -v c="$c" '{printf "%s\t%s\t%s\t%.1f\t%d\t%.2f\n", w, c, sys, ($2 - $3) / $4, $3, $5}'
+  j1=$(ticks "$pid"); p1=$(pg_ticks)
+  echo "$out" | awk -v sys="$sys" -v w="$w" -v c="$c" -v j=$((j1 - j0)) -v p=$((p1 - p0)) -v hz="$CLK_TCK" '
+    {n = $2 - $3; printf "%s\t%s\t%s\t%.1f\t%d\t%.2f\t%.0f\t%.0f\n", w, c, sys, n / $4, $3, $5, j * 1e6 / hz / n, p * 1e6 / hz / n}'
 }
 pgbench_run() { # workload clients seconds
-  local w=$1 c=$2 s=$3 t args=()
+  local w=$1 c=$2 s=$3 t args=() p0 p1
   t=$(( c < 2 ? c : 2 ))
   while IFS= read -r line; do args+=(-D "$line"); done <"$WORK/sql/$w.vars"
+  p0=$(pg_ticks)
   "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U bench_login -T "$s" -c "$c" -j "$t" \
     "${args[@]}" -f "$WORK/sql/$w.pgbench" atelier >"$WORK/pgbench-$w-$c.out" 2>&1 \
     || { cat "$WORK/pgbench-$w-$c.out" >&2; die "pgbench $w failed"; }
-  awk -v w="$w" -v c="$c" '/^tps/ {tps = $3} /failed transactions|^number of failed/ {f = $4}
-    END {printf "%s\t%s\tpgbench\t%.1f\t%d\t\n", w, c, tps, f}' "$WORK/pgbench-$w-$c.out"
+  p1=$(pg_ticks)
+  awk -v w="$w" -v c="$c" -v p=$((p1 - p0)) -v hz="$CLK_TCK" '/^tps/ {tps = $3} /^number of transactions actually processed/ {n = $NF}
+    /^number of failed/ {f = $5} END {printf "%s\t%s\tpgbench\t%.1f\t%d\t\t\t%.0f\n", w, c, tps, f, p * 1e6 / hz / n}' "$WORK/pgbench-$w-$c.out"
 }
-show() { awk -F'\t' '{printf "  %-10s %-3s clients %-12s %10s req/s%s\n", $1, $2, $3, $4, ($5 > 0 ? "  (" $5 " errors)" : "")}'; }
+show() { awk -F'\t' '{printf "  %-10s %-3s clients %-12s %10s req/s%s%s\n", $1, $2, $3, $4, ($5 > 0 ? "  (" $5 " errors)" : ""),
+  ($8 != "" ? sprintf("   CPU per request: %s %s us, PostgreSQL %s us", $3, ($7 == "" ? "-" : $7), $8) : "")}'; }
 
 log "HTTP ceiling: LimitsHttpServer (JDK HttpServer, pool 4) under wrk, ${SECS} s per client count"
 java -Xms256m -Xmx256m -Dsun.net.httpserver.nodelay=true "$LIMITS/LimitsHttpServer.java" "$CEILPORT" 4 >"$WORK/ceiling.out" 2>&1 &
@@ -271,14 +287,14 @@ kill "$CEIL_PID"; wait "$CEIL_PID" 2>/dev/null || true
 
 log "warm-up: every workload ${WARMUP} s at 8 clients on each JVM (not counted)"
 for w in $WORKLOADS; do
-  wrk_run atelier "$w" 8 "$WARMUP" "$API" "${APATH[$w]}" >/dev/null
-  wrk_run handwritten "$w" 8 "$WARMUP" "$PEER" "${HPATH[$w]}" >/dev/null
+  wrk_run atelier "$w" 8 "$WARMUP" "$API" "${APATH[$w]}" "$ATELIER_PID" >/dev/null
+  wrk_run handwritten "$w" 8 "$WARMUP" "$PEER" "${HPATH[$w]}" "$PEER_PID" >/dev/null
 done
 for w in $WORKLOADS; do
   log "${LABEL[$w]}: ${SECS} s per row"
   for c in $CLIENTS; do
-    wrk_run atelier "$w" "$c" "$SECS" "$API" "${APATH[$w]}" | tee -a "$RESULTS" | show
-    wrk_run handwritten "$w" "$c" "$SECS" "$PEER" "${HPATH[$w]}" | tee -a "$RESULTS" | show
+    wrk_run atelier "$w" "$c" "$SECS" "$API" "${APATH[$w]}" "$ATELIER_PID" | tee -a "$RESULTS" | show
+    wrk_run handwritten "$w" "$c" "$SECS" "$PEER" "${HPATH[$w]}" "$PEER_PID" | tee -a "$RESULTS" | show
     pgbench_run "$w" "$c" "$SECS" | tee -a "$RESULTS" | show
   done
 done
@@ -305,6 +321,20 @@ for w in $WORKLOADS; do
           f(v["pgbench"]), (e["pgbench"] ? " (" e["pgbench"] " failed)" : ""),
           f(ceil), mark, r(v["atelier"], v["handwritten"]), mark, mark, r(v["atelier"], v["pgbench"]), mark
       }' "$RESULTS"
+  done
+done
+echo
+echo "CPU time per request, in microseconds of the server's JVM + of PostgreSQL (all its processes), measured"
+echo "from /proc over each run (on a shared machine the CPU a request costs varies less than the rate):"
+echo
+echo "| CPU us per request (JVM + PostgreSQL) | clients | Atelier | hand-written | pgbench (PostgreSQL only) |"
+echo "|---|---:|---:|---:|---:|"
+for w in $WORKLOADS; do
+  for c in $CLIENTS; do
+    awk -F'\t' -v w="$w" -v c="$c" -v label="${LABEL[$w]}" '
+      $1 == w && $2 == c {j[$3] = $7; p[$3] = $8}
+      END { printf "| %s | %s | %s + %s | %s + %s | %s |\n", label, c, j["atelier"], p["atelier"],
+              j["handwritten"], p["handwritten"], p["pgbench"] }' "$RESULTS"
   done
 done
 echo
