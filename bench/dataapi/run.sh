@@ -11,6 +11,7 @@
 #   bench/dataapi/run.sh [SECONDS]     (default 8 s per measurement, ~7 min plus the builds)
 #   SKIP_BUILD=1 bench/dataapi/run.sh  reuses $BUILD/atelier.jar and $PEER_BUILD/dataapi-handwritten.jar
 #   CLIENTS="1 8 32" WORKLOADS="get_one get_embed post_one post_many" WARMUP=5 KEEP=1 (keep $WORK)
+#   STATS=1: pg_stat_statements on; after each run, the statements PostgreSQL ran (all sessions) in $OUT/stats/
 #   JAVA_OPTS (both JVMs, default -Xms512m -Xmx512m), ATELIER_JAVA_OPTS / PEER_JAVA_OPTS (one of them,
 #   e.g. ATELIER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/atelier.jfr,settings=profile)
 #
@@ -75,10 +76,12 @@ as_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --locale=C 
 { echo "port = $PGPORT"; echo "unix_socket_directories = '$WORK'"; cat "$LIMITS/postgresql.limits.conf"
   echo "shared_buffers = 512MB"; echo "max_connections = 200"
   echo "logging_collector = on"; echo "log_destination = 'csvlog'"; echo "log_directory = '$WORK/pglog'"
-  echo "log_filename = 'pg'"; echo "log_rotation_size = 0"; } >>"$WORK/pg/postgresql.conf"
+  echo "log_filename = 'pg'"; echo "log_rotation_size = 0"
+  [ "${STATS:-0}" = 1 ] && echo "shared_preload_libraries = 'pg_stat_statements'"; } >>"$WORK/pg/postgresql.conf"
 as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.out" -w start >/dev/null
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres)
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE atelier"
+[ "${STATS:-0}" = 1 ] && "${PSQL[@]}" -d atelier -c "CREATE EXTENSION pg_stat_statements"
 
 # ------------------------------------------------------------------ Atelier
 log "Atelier on port $APIPORT (bench schema exposed through atelier.rest.schemas)"
@@ -246,14 +249,26 @@ pg_ticks() {
     for p in $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do ticks "$p"; done; } | awk '{s += $1} END {print s}'
 }
 CLK_TCK=$(getconf CLK_TCK)
+stats_reset() { [ "${STATS:-0}" != 1 ] || "${PSQL[@]}" -d atelier -Atc "SELECT pg_stat_statements_reset()" >/dev/null; }
+stats_dump() { # name requests: the statements of the run, per request, most frequent first
+  [ "${STATS:-0}" = 1 ] || return 0
+  mkdir -p "$OUT/stats"
+  "${PSQL[@]}" -d atelier -F $'\t' -Atc "SELECT round(calls::numeric / $2, 3), round((total_exec_time / $2 * 1000)::numeric),
+      rolname, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+    FROM pg_stat_statements JOIN pg_roles r ON r.oid = userid
+    WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 15" >"$OUT/stats/$1.tsv"
+  awk -F'\t' -v n="$1" '{s += $1; t += $2} END {printf "    %s: %.2f statements and %d us of execution per request\n", n, s, t}' "$OUT/stats/$1.tsv" >&2
+}
 # one result line: workload clients system rps errors p99ms server-cpu-us/request pg-cpu-us/request
 wrk_run() { # system workload clients seconds base path server-pid
   local sys=$1 w=$2 c=$3 s=$4 base=$5 path=$6 pid=$7 t out j0 p0 j1 p1
   t=$(( c < 2 ? c : 2 ))
+  stats_reset
   j0=$(ticks "$pid"); p0=$(pg_ticks)
   out=$(wrk -t "$t" -c "$c" -d "${s}s" --timeout 10s -s "$HERE/load.lua" "$base" -- \
         "${METHOD[$w]}" "$path" "$TOKEN" "$ANON" "${BODY[$w]}" | awk '/^wrk-result/')
   j1=$(ticks "$pid"); p1=$(pg_ticks)
+  stats_dump "$w-$c-$sys" "$(echo "$out" | awk '{print $2 - $3}')"
   echo "$out" | awk -v sys="$sys" -v w="$w" -v c="$c" -v j=$((j1 - j0)) -v p=$((p1 - p0)) -v hz="$CLK_TCK" '
     {n = $2 - $3; printf "%s\t%s\t%s\t%.1f\t%d\t%.2f\t%.0f\t%.0f\n", w, c, sys, n / $4, $3, $5, j * 1e6 / hz / n, p * 1e6 / hz / n}'
 }
@@ -261,11 +276,13 @@ pgbench_run() { # workload clients seconds
   local w=$1 c=$2 s=$3 t args=() p0 p1
   t=$(( c < 2 ? c : 2 ))
   while IFS= read -r line; do args+=(-D "$line"); done <"$WORK/sql/$w.vars"
+  stats_reset
   p0=$(pg_ticks)
   "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U bench_login -T "$s" -c "$c" -j "$t" \
     "${args[@]}" -f "$WORK/sql/$w.pgbench" atelier >"$WORK/pgbench-$w-$c.out" 2>&1 \
     || { cat "$WORK/pgbench-$w-$c.out" >&2; die "pgbench $w failed"; }
   p1=$(pg_ticks)
+  stats_dump "$w-$c-pgbench" "$(awk '/^number of transactions actually processed/ {print $NF}' "$WORK/pgbench-$w-$c.out")"
   awk -v w="$w" -v c="$c" -v p=$((p1 - p0)) -v hz="$CLK_TCK" '/^tps/ {tps = $3} /^number of transactions actually processed/ {n = $NF}
     /^number of failed/ {f = $5} END {printf "%s\t%s\tpgbench\t%.1f\t%d\t\t\t%.0f\n", w, c, tps, f, p * 1e6 / hz / n}' "$WORK/pgbench-$w-$c.out"
 }
