@@ -11,7 +11,8 @@ a pgbench variable: those whose value is listed as VALUE=VARIABLE use that varia
 caller's \\set lines), the others get their captured value through pgbench -D, written to
 OUTDIR/NAME.vars (one NAME=VALUE a line). JDBC sends BEGIN in the same round trip as the first
 statement of a transaction; the script does the same with a pgbench pipeline. Writes OUTDIR/NAME.sql
-(the script body, without \\set lines) and OUTDIR/NAME.txt (the statements as logged, for reading).
+(the script body, without \\set lines) and OUTDIR/NAME.txt (the statements as logged, for reading) and
+OUTDIR/NAME.explain.sql (the transaction again in psql, its main statement under EXPLAIN ANALYZE, rolled back).
 """
 import csv
 import os
@@ -41,11 +42,24 @@ def main():
         sys.exit(f"capture.py: no statement of application {app!r} carries {marker!r} in {log}")
     key = (hits[-1][SESSION], hits[-1][VXID])
     tx = [(r, sql) for r, sql in rows if (r[SESSION], r[VXID]) == key]
-    script, readable, variables = [], [], []
+    script, readable, variables, explain = [], [], [], ["BEGIN;"]
     for i, (r, sql) in enumerate(tx, 1):
         values = {}
         for num, value in PARAM.findall(r[DETAIL] or ""):
             values[num] = None if value == "NULL" else value[1:-1].replace("''", "'")
+        body = sql.strip().rstrip(";")
+        if body.upper() not in ("BEGIN", "COMMIT", "BEGIN READ ONLY"):
+            nums = sorted(int(k) for k in values)
+            args = ", ".join("NULL" if values[str(k)] is None else "'" + values[str(k)].replace("'", "''") + "'"
+                             for k in range(1, (nums[-1] if nums else 0) + 1))
+            explain.append(f"PREPARE q{i} AS {body};")
+            call = f"EXECUTE q{i}" + (f"({args})" if args else "") + ";"
+            if i == len(tx) - 1:  # the main statement: its custom plan, then the generic plan a cached statement may use
+                explain.append("EXPLAIN (ANALYZE, BUFFERS) " + call)
+                explain.append("SET LOCAL plan_cache_mode = force_generic_plan;")
+                explain.append("EXPLAIN (ANALYZE, BUFFERS) " + call)
+            else:
+                explain.append(call)
         readable.append(sql.strip() + ";" + ("\n-- " + r[DETAIL] if r[DETAIL] else ""))
 
         def var(m, values=values, i=i):
@@ -73,6 +87,8 @@ def main():
         f.write("\n".join(script) + "\n")
     with open(f"{outdir}/{name}.vars", "w") as f:
         f.writelines(f"{k}={v}\n" for k, v in variables)
+    with open(f"{outdir}/{name}.explain.sql", "w") as f:
+        f.write("\n".join(explain + ["ROLLBACK;"]) + "\n")
     with open(f"{outdir}/{name}.txt", "w") as f:
         f.write("\n".join(readable) + "\n")
     print(f"{name}: {len(tx)} statements in one transaction")

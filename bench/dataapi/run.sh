@@ -231,6 +231,11 @@ out = [l.replace(cap_many, many).replace(cap_one, one) for l in lines]
 open(p, "w").write("".join(l + "\n" for l in out))
 PY
 done
+for w in $WORKLOADS; do # the main statement's plans, custom then generic (the transaction rolled back)
+  "${PSQL[@]}" -U bench_login -d atelier -f "$WORK/sql/$w.explain.sql" >"$WORK/sql/$w.plan" 2>&1 || true
+done
+echo; echo "== Execution time of each main statement under EXPLAIN ANALYZE (custom plan, generic plan; plans in $OUT/sql/*.plan)"
+for w in $WORKLOADS; do echo "  $w: $(grep -h 'Execution Time' "$WORK/sql/$w.plan" | awk '{printf "%s ms  ", $3}')"; done
 echo; echo "== SQL the data API sent (one request each; JDBC pipelines BEGIN with the next statement)"
 for w in $WORKLOADS; do echo "-- $w"; cut -c1-600 "$WORK/sql/$w.txt"; done
 echo; echo "== SQL the hand-written peer sent (one request each)"
@@ -281,6 +286,12 @@ pgbench_run() { # workload clients seconds
   "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U bench_login -T "$s" -c "$c" -j "$t" \
     "${args[@]}" -f "$WORK/sql/$w.pgbench" atelier >"$WORK/pgbench-$w-$c.out" 2>&1 \
     || { cat "$WORK/pgbench-$w-$c.out" >&2; die "pgbench $w failed"; }
+  # pgbench's backends exit when it does: count their CPU once the postmaster has reaped them
+  for _ in $(seq 1 50); do
+    [ "$("${PSQL[@]}" -d atelier -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" = 0 ] && break
+    sleep 0.1
+  done
+  sleep 0.2
   p1=$(pg_ticks)
   stats_dump "$w-$c-pgbench" "$(awk '/^number of transactions actually processed/ {print $NF}' "$WORK/pgbench-$w-$c.out")"
   awk -v w="$w" -v c="$c" -v p=$((p1 - p0)) -v hz="$CLK_TCK" '/^tps/ {tps = $3} /^number of transactions actually processed/ {n = $NF}
