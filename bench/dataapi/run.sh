@@ -12,6 +12,8 @@
 #   SKIP_BUILD=1 bench/dataapi/run.sh  reuses $BUILD/atelier.jar and $PEER_BUILD/dataapi-handwritten.jar
 #   CLIENTS="1 8 32" WORKLOADS="get_one get_embed post_one post_many" WARMUP=5 KEEP=1 (keep $WORK)
 #   STATS=1: pg_stat_statements on; after each run, the statements PostgreSQL ran (all sessions) in $OUT/stats/
+#     (per request: calls, us executing, plans, us planning, role, statement)
+#   PLAN_CACHE_MODE=force_generic_plan (or force_custom_plan): for every connection to the bench database
 #   JAVA_OPTS (both JVMs, default -Xms512m -Xmx512m), ATELIER_JAVA_OPTS / PEER_JAVA_OPTS (one of them,
 #   e.g. ATELIER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/atelier.jfr,settings=profile)
 #
@@ -77,11 +79,14 @@ as_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --locale=C 
   echo "shared_buffers = 512MB"; echo "max_connections = 200"
   echo "logging_collector = on"; echo "log_destination = 'csvlog'"; echo "log_directory = '$WORK/pglog'"
   echo "log_filename = 'pg'"; echo "log_rotation_size = 0"
-  [ "${STATS:-0}" = 1 ] && echo "shared_preload_libraries = 'pg_stat_statements'"; } >>"$WORK/pg/postgresql.conf"
+  [ "${STATS:-0}" = 1 ] && printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n"
+  true; } >>"$WORK/pg/postgresql.conf"
 as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.out" -w start >/dev/null
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres)
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE atelier"
 [ "${STATS:-0}" = 1 ] && "${PSQL[@]}" -d atelier -c "CREATE EXTENSION pg_stat_statements"
+# a diagnostic: every connection to the database (both servers', pgbench's) with this plan_cache_mode
+[ -n "${PLAN_CACHE_MODE:-}" ] && "${PSQL[@]}" -d postgres -c "ALTER DATABASE atelier SET plan_cache_mode = '$PLAN_CACHE_MODE'"
 
 # ------------------------------------------------------------------ Atelier
 log "Atelier on port $APIPORT (bench schema exposed through atelier.rest.schemas)"
@@ -259,10 +264,12 @@ stats_dump() { # name requests: the statements of the run, per request, most fre
   [ "${STATS:-0}" = 1 ] || return 0
   mkdir -p "$OUT/stats"
   "${PSQL[@]}" -d atelier -F $'\t' -Atc "SELECT round(calls::numeric / $2, 3), round((total_exec_time / $2 * 1000)::numeric),
+      round(plans::numeric / $2, 3), round((total_plan_time / $2 * 1000)::numeric),
       rolname, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
     FROM pg_stat_statements JOIN pg_roles r ON r.oid = userid
     WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 15" >"$OUT/stats/$1.tsv"
-  awk -F'\t' -v n="$1" '{s += $1; t += $2} END {printf "    %s: %.2f statements and %d us of execution per request\n", n, s, t}' "$OUT/stats/$1.tsv" >&2
+  awk -F'\t' -v n="$1" '{s += $1; t += $2; p += $3; q += $4} END {
+    printf "    %s: per request %.2f statements, %d us executing; %.2f plans, %d us planning\n", n, s, t, p, q}' "$OUT/stats/$1.tsv" >&2
 }
 # one result line: workload clients system rps errors p99ms server-cpu-us/request pg-cpu-us/request
 wrk_run() { # system workload clients seconds base path server-pid
