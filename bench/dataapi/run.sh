@@ -322,8 +322,8 @@ kill "$CEIL_PID"; wait "$CEIL_PID" 2>/dev/null || true
 
 log "warm-up: every workload ${WARMUP} s at 8 clients on each JVM (not counted)"
 for w in $WORKLOADS; do
-  wrk_run atelier "$w" 8 "$WARMUP" "$API" "${APATH[$w]}" "$ATELIER_PID" >/dev/null
-  wrk_run handwritten "$w" 8 "$WARMUP" "$PEER" "${HPATH[$w]}" "$PEER_PID" >/dev/null
+  STATS=0 wrk_run atelier "$w" 8 "$WARMUP" "$API" "${APATH[$w]}" "$ATELIER_PID" >/dev/null
+  STATS=0 wrk_run handwritten "$w" 8 "$WARMUP" "$PEER" "${HPATH[$w]}" "$PEER_PID" >/dev/null
 done
 for w in $WORKLOADS; do
   log "${LABEL[$w]}: ${SECS} s per row"
