@@ -8,9 +8,10 @@
 #    Maven project) doing the same query in the same transaction shape,
 # all on one private PostgreSQL 15 cluster; wrk is the HTTP load (a process of its own).
 #
-#   bench/dataapi/run.sh [SECONDS]     (default 8 s per measurement, ~7 min plus the builds)
+#   bench/dataapi/run.sh [SECONDS]     (default 8 s per measurement, ~8 min plus the builds)
 #   SKIP_BUILD=1 bench/dataapi/run.sh  reuses $BUILD/atelier.jar and $PEER_BUILD/dataapi-handwritten.jar
-#   CLIENTS="1 8 32" WORKLOADS="get_one get_embed post_one post_many" WARMUP=5 KEEP=1 (keep $WORK)
+#   CLIENTS="1 8 32" WORKLOADS="get_one get_embed post_one post_many" WARMUP=10 (s per workload and JVM)
+#   KEEP=1 keeps the work directory (cluster data, logs); OUT=/tmp/dataapi-bench (SQL, plans, results)
 #   STATS=1: pg_stat_statements on; after each run, the statements PostgreSQL ran (all sessions) in $OUT/stats/
 #     (per request: calls, us executing, plans, us planning, role, statement)
 #   PLAN_CACHE_MODE=force_generic_plan (or force_custom_plan): for every connection to the bench database
