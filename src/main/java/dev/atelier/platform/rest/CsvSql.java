@@ -28,15 +28,8 @@ final class CsvSql {
                 .param(header)
                 .sql(
                         "::text END || E'\\n' || coalesce(string_agg(_p.line, E'\\n'), '') AS body, count(_p.line) AS page_total, ");
-        if (exactCount) {
-            sql.sql("(").append(ReadSql.count(root, from, countUpTo)).sql(")");
-        } else {
-            sql.sql("NULL::bigint");
-        }
         Sql rows = ReadSql.level(root, from, List.of(), true, line(ReadSql.pairs(root), root.maxBytes));
-        return sql.sql(" AS total FROM (")
-                .append(ReadSql.runningTotal(rows, "line", root.maxBytes))
-                .sql(") AS _p");
+        return ReadSql.withTotal(sql, root, from, exactCount, countUpTo, rows, "line");
     }
 
     private static Sql line(List<ReadSql.Pair> outputs, long maxBytes) {

@@ -133,21 +133,10 @@ final class Executor {
                 if (!statementResult(ps)) {
                     throw new SQLException("the statement returned no rows", "XX000");
                 }
-                String body;
-                long page;
-                Long total;
-                try (ResultSet rs = ps.getResultSet()) {
-                    rs.next();
-                    body = rs.getString(1);
-                    page = rs.getLong(2);
-                    long t = rs.getLong(3);
-                    total = rs.wasNull() ? estimate : Long.valueOf(t);
-                }
+                Page page = Page.read(ps, estimate);
                 Responses.FromSql fromSql = fromSql(ps);
-                if (recount != null) {
-                    total = recount.total(c, total);
-                }
-                return finish(c, req, new Result(body, page, total, null, fromSql), check);
+                Long total = recount == null ? page.total() : recount.total(c, page.total());
+                return finish(c, req, new Result(page.body(), page.rows(), total, null, fromSql), check);
             }
         });
     }
@@ -162,23 +151,13 @@ final class Executor {
             throws SQLException {
         return database.transaction(req.caller, false, settings(req), tx -> {
             Connection c = tx.connection();
-            String body = null;
-            long rows;
-            Long total = null;
+            Page page;
             Responses.FromSql fromSql;
             try (PreparedStatement ps = batch(sql).prepare(c)) {
                 boolean isResultSet = statementResult(ps);
-                if (representation && isResultSet) {
-                    try (ResultSet rs = ps.getResultSet()) {
-                        rs.next();
-                        body = rs.getString(1);
-                        rows = rs.getLong(2);
-                        long t = rs.getLong(3);
-                        total = rs.wasNull() ? null : Long.valueOf(t);
-                    }
-                } else {
-                    rows = Math.max(0, ps.getLargeUpdateCount());
-                }
+                page = representation && isResultSet
+                        ? Page.read(ps, null)
+                        : new Page(null, Math.max(0, ps.getLargeUpdateCount()), null);
                 fromSql = fromSql(ps);
             }
             Long inserted = null;
@@ -191,7 +170,7 @@ final class Executor {
                     }
                 }
             }
-            return finish(c, req, new Result(body, rows, total, inserted, fromSql), check);
+            return finish(c, req, new Result(page.body(), page.rows(), page.total(), inserted, fromSql), check);
         });
     }
 
@@ -281,6 +260,20 @@ final class Executor {
         Map<String, String> settings = new LinkedHashMap<>(req.context.settings());
         settings.put("timezone", zone);
         return settings;
+    }
+
+    /** A page statement's one row: body, page_total and total ({@code totalIfNull} when null). */
+    private record Page(
+            @Nullable String body, long rows, @Nullable Long total) {
+        static Page read(PreparedStatement ps, @Nullable Long totalIfNull) throws SQLException {
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                String body = rs.getString(1);
+                long rows = rs.getLong(2);
+                long total = rs.getLong(3);
+                return new Page(body, rows, rs.wasNull() ? totalIfNull : Long.valueOf(total));
+            }
+        }
     }
 
     /** [pre-request;] statement; read of response.headers and response.status: one batch. */

@@ -19,15 +19,8 @@ final class GeoJsonSql {
         Sql sql = new Sql()
                 .sql("SELECT json_build_object('type', 'FeatureCollection', 'features', "
                         + "coalesce(json_agg(_p.j), '[]'))::text AS body, count(*) AS page_total, ");
-        if (exactCount) {
-            sql.sql("(").append(ReadSql.count(root, from, countUpTo)).sql(")");
-        } else {
-            sql.sql("NULL::bigint");
-        }
         Sql rows = ReadSql.level(root, from, List.of(), true, feature(ReadSql.pairs(root), root.maxBytes));
-        return sql.sql(" AS total FROM (")
-                .append(ReadSql.runningTotal(rows, "j", root.maxBytes))
-                .sql(") AS _p");
+        return ReadSql.withTotal(sql, root, from, exactCount, countUpTo, rows, "j");
     }
 
     /** {@code (SELECT ST_AsGeoJSON(_g)::json FROM (SELECT v1 AS "k1", ...) AS _g)}: the row's Feature. */

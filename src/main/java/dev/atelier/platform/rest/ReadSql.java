@@ -96,14 +96,31 @@ final class ReadSql {
      * @param ownConditions false when the root rows were already filtered (a mutation's RETURNING)
      */
     static Sql page(ReadPlan root, Sql from, boolean exactCount, boolean ownConditions, @Nullable Long countUpTo) {
-        Sql sql = new Sql().sql("SELECT coalesce(json_agg(_p.j), '[]')::text AS body, count(*) AS page_total, ");
+        Sql select = new Sql().sql("SELECT coalesce(json_agg(_p.j), '[]')::text AS body, count(*) AS page_total, ");
+        return withTotal(select, root, from, exactCount, countUpTo, level(root, from, List.of(), ownConditions), "j");
+    }
+
+    /**
+     * A page statement's end, after its body and page_total: the total (the count of matching rows
+     * when asked for, stopping at {@code countUpTo} when not null; else null), then {@code FROM} the
+     * rows {@code column} of {@code rows} as {@code _p}, bounded in bytes ({@link #runningTotal}).
+     * Shared by the JSON, CSV and GeoJSON pages.
+     */
+    static Sql withTotal(
+            Sql select,
+            ReadPlan root,
+            Sql from,
+            boolean exactCount,
+            @Nullable Long countUpTo,
+            Sql rows,
+            String column) {
         if (exactCount) {
-            sql.sql("(").append(count(root, from, countUpTo)).sql(")");
+            select.sql("(").append(count(root, from, countUpTo)).sql(")");
         } else {
-            sql.sql("NULL::bigint");
+            select.sql("NULL::bigint");
         }
-        return sql.sql(" AS total FROM (")
-                .append(runningTotal(level(root, from, List.of(), ownConditions), "j", root.maxBytes))
+        return select.sql(" AS total FROM (")
+                .append(runningTotal(rows, column, root.maxBytes))
                 .sql(") AS _p");
     }
 
