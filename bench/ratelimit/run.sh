@@ -3,7 +3,7 @@
 # PostgreSQL 15 cluster: Atelier through HTTP (and, for the analysis, HTTP alone and its limiter
 # in process) with `atelier bench ratelimit`, then bucket4j 8.14.0's PostgreSQL backend in process
 # (bench.Bucket4jBench) on the same database. Needs Debian's postgresql-15 server and mvn.
-#   bench/ratelimit/run.sh [SECONDS]        (default 5 per measurement)
+#   bench/ratelimit/run.sh [SECONDS]        (default 5 per measurement; LEASES=on|off|both, default both)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -36,7 +36,7 @@ PGPASSWORD="$PW" psql -h 127.0.0.1 -p "$PGPORT" -U postgres -q -c "create databa
 echo "== Atelier (atelier bench ratelimit), $SECONDS_EACH s each"
 DATABASE_URL="postgres://postgres:$PW@127.0.0.1:$PGPORT/atelier" \
   ATELIER_JWT_SECRET="bench-secret-bench-secret-bench-secret-42" \
-  java -jar "$BUILD/atelier.jar" bench ratelimit --clients "$CLIENTS" --seconds "$SECONDS_EACH" \
+  java -jar "$BUILD/atelier.jar" bench ratelimit --clients "$CLIENTS" --seconds "$SECONDS_EACH" --leases "${LEASES:-both}" \
   | tee "$PGROOT/atelier.txt"
 echo "== bucket4j 8.14.0 PostgreSQL (select for update), same database"
 java -cp "$BENCH_BUILD/ratelimit-peers-1.jar:$BENCH_BUILD/lib/*" bench.Bucket4jBench \

@@ -39,7 +39,7 @@ public final class Atelier {
                          write a logical dump of the database (embedded or DATABASE_URL)
               import FILE
                          load a dump into an empty database (embedded or DATABASE_URL)
-              bench ratelimit [--clients 1,8,32] [--seconds S]
+              bench ratelimit [--clients 1,8,32] [--seconds S] [--leases on|off|both]
                          rate-limit checks per second through HTTP and in process (bench/ratelimit)
 
             Options:
