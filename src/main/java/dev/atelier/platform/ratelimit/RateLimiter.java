@@ -407,6 +407,9 @@ public final class RateLimiter implements AutoCloseable {
                 outcomes.add(taken);
                 continue;
             }
+            if (lease != null) {
+                leases.remove(key, lease); // used up or past its window: a new one comes with the count
+            }
             Long until = blockedUntilNanos.get(key);
             if (until != null) {
                 long left = until - now;
