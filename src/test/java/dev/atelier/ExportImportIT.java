@@ -30,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExportImportIT {
 
-    private static final Path POSTGRES_15 = Path.of("/usr/lib/postgresql/15");
     /** Generous: on a loaded machine (several builds on two cores) a start has taken over a minute. */
     private static final Duration START = Duration.ofSeconds(120);
     /** The installation's own rows (its login role, its migration history), made by each database for itself. */
@@ -45,9 +44,6 @@ class ExportImportIT {
 
     @Test
     void anExportOfTheEmbeddedDatabaseImportsIntoPostgres15WithEveryTableEqual() throws Exception {
-        assertThat(POSTGRES_15.resolve("bin/postgres"))
-                .as("the PostgreSQL 15 server (Debian: apt-get install postgresql-15; .ci/run installs it)")
-                .exists();
         Path data = dir.resolve("data");
         Path dump = dir.resolve("atelier.dump");
         Map<String, String> env = Map.of("ATELIER_BACKUP_ENABLED", "false");
@@ -95,8 +91,7 @@ class ExportImportIT {
         }
         assertThat(source.get("auth.users")[0]).isEqualTo("3");
 
-        try (EmbeddedDatabase pg15 =
-                EmbeddedDatabase.start(POSTGRES_15, dir.resolve("pg15"), dir.resolve("pg15-password"))) {
+        try (EmbeddedDatabase pg15 = DebianPostgres15.start(dir)) {
             String password = pg15.target().ownerPassword();
             try (Connection c = DriverManager.getConnection(pg15.target().jdbcUrl(), "postgres", password);
                     Statement st = c.createStatement()) {

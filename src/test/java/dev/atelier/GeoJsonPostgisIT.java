@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GeoJsonPostgisIT {
 
-    private static final Path POSTGRES_15 = Path.of("/usr/lib/postgresql/15");
     private static final String SECRET = "geojson-".repeat(6);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,8 +34,7 @@ class GeoJsonPostgisIT {
         assertThat(Path.of("/usr/share/postgresql/15/extension/postgis.control"))
                 .as("PostGIS for PostgreSQL 15 (Debian: apt-get install postgresql-15-postgis-3; .ci/run installs it)")
                 .exists();
-        try (EmbeddedDatabase cluster =
-                EmbeddedDatabase.start(POSTGRES_15, dir.resolve("pg15"), dir.resolve("pg15-password"))) {
+        try (EmbeddedDatabase cluster = DebianPostgres15.start(dir)) {
             String superuser = cluster.target().ownerPassword();
             try (Connection c = DriverManager.getConnection(cluster.target().jdbcUrl(), "postgres", superuser);
                     Statement st = c.createStatement()) {

@@ -37,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SharedClusterIT {
 
-    private static final Path POSTGRES_15 = Path.of("/usr/lib/postgresql/15");
     private static final Duration START = Duration.ofSeconds(90);
     private static final Duration TRAFFIC = Duration.ofSeconds(60);
     private static final Duration AFTER_RESTARTS = Duration.ofSeconds(10);
@@ -46,11 +45,7 @@ class SharedClusterIT {
 
     @Test
     void twoAtelierDatabasesInOneClusterServeSideBySideThroughRestarts(@TempDir Path dir) throws Exception {
-        assertThat(POSTGRES_15.resolve("bin/postgres"))
-                .as("the PostgreSQL 15 server (Debian: apt-get install " + "postgresql-15; .ci/run installs it)")
-                .exists();
-        try (EmbeddedDatabase cluster =
-                EmbeddedDatabase.start(POSTGRES_15, dir.resolve("pg15"), dir.resolve("pg15-password"))) {
+        try (EmbeddedDatabase cluster = DebianPostgres15.start(dir)) {
             String superuser = cluster.target().ownerPassword();
             try (Connection c = DriverManager.getConnection(cluster.target().jdbcUrl(), "postgres", superuser);
                     Statement st = c.createStatement()) {

@@ -33,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TwoServersIT {
 
-    private static final Path POSTGRES_15 = Path.of("/usr/lib/postgresql/15");
     private static final Duration START = Duration.ofSeconds(90);
     private static final String SECRET = "two-servers-".repeat(4);
     private static final int LIMIT = 40;
@@ -50,11 +49,7 @@ class TwoServersIT {
 
     @Test
     void flagChangesAndRateLimitsHoldAcrossTwoServers(@TempDir Path dir) throws Exception {
-        assertThat(POSTGRES_15.resolve("bin/postgres"))
-                .as("the PostgreSQL 15 server (Debian: apt-get install postgresql-15; .ci/run installs it)")
-                .exists();
-        try (EmbeddedDatabase cluster =
-                EmbeddedDatabase.start(POSTGRES_15, dir.resolve("pg15"), dir.resolve("pg15-password"))) {
+        try (EmbeddedDatabase cluster = DebianPostgres15.start(dir)) {
             String superuser = cluster.target().ownerPassword();
             String jdbc = cluster.target().jdbcUrl();
             Map<String, String> env = Map.of(
