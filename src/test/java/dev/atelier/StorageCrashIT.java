@@ -17,9 +17,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,9 @@ class StorageCrashIT {
 
     private static final int UPLOADS = 20;
     private static final int SIZE = 8 * 1024 * 1024;
+    /** Uploads that stream straight through; the others stop halfway until the kill. */
+    private static final int FREE = 3;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -39,6 +44,14 @@ class StorageCrashIT {
 
     /** The same bytes for upload {@code i}, every time: seeded, generated as they are read. */
     private static InputStream bytesOf(int i) {
+        return bytesOf(i, null);
+    }
+
+    /**
+     * As {@link #bytesOf(int)}; with a {@code halfway} latch, the stream waits for it after half
+     * the bytes, so the upload is surely under way when the server is killed.
+     */
+    private static InputStream bytesOf(int i, @Nullable CountDownLatch halfway) {
         Random random = new Random(i);
         return new InputStream() {
             private int left = SIZE;
@@ -54,7 +67,15 @@ class StorageCrashIT {
                 if (left == 0) {
                     return -1;
                 }
-                int n = Math.min(len, left);
+                if (halfway != null && left <= SIZE / 2) {
+                    try {
+                        halfway.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return -1;
+                    }
+                }
+                int n = Math.min(len, halfway != null && left > SIZE / 2 ? left - SIZE / 2 : left);
                 byte[] chunk = new byte[n];
                 random.nextBytes(chunk);
                 System.arraycopy(chunk, 0, b, off, n);
@@ -79,6 +100,7 @@ class StorageCrashIT {
         HttpClient http = HttpClient.newHttpClient();
         AtomicInteger answered = new AtomicInteger();
         boolean[] done = new boolean[UPLOADS];
+        CountDownLatch killed = new CountDownLatch(1);
         String key;
         try (ServerProcess server = ServerProcess.start("serve", "--data-dir", dataDir.toString(), "--port", "0")) {
             String url = server.awaitApiUrl(Duration.ofSeconds(60)) + "/storage/v1";
@@ -96,7 +118,9 @@ class StorageCrashIT {
                                     ServerProcess.authorized(url + "/object/crash/file-" + i + ".bin", key)
                                             .header("Content-Type", "application/octet-stream")
                                             .POST(HttpRequest.BodyPublishers.fromPublisher(
-                                                    HttpRequest.BodyPublishers.ofInputStream(() -> bytesOf(i)), SIZE))
+                                                    HttpRequest.BodyPublishers.ofInputStream(
+                                                            () -> bytesOf(i, i < FREE ? null : killed)),
+                                                    SIZE))
                                             .build(),
                                     HttpResponse.BodyHandlers.ofString())
                             .thenAccept(r -> {
@@ -106,8 +130,9 @@ class StorageCrashIT {
                                 answered.incrementAndGet();
                             }))
                     .toList();
-            Poll.until("the first uploads to finish", Duration.ofSeconds(20), () -> answered.get() >= 3);
+            Poll.until("the first uploads to finish", Duration.ofSeconds(20), () -> answered.get() >= FREE);
             server.kill9();
+            killed.countDown();
             CompletableFuture.allOf(uploads.stream()
                             .map(f -> f.exceptionally(e -> null))
                             .toArray(CompletableFuture[]::new))
