@@ -6,9 +6,9 @@ import dev.atelier.platform.db.Database;
 import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
-import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,14 +19,17 @@ import org.springframework.stereotype.Component;
 @Component
 public final class CallerResolver {
 
-    private static final Set<String> REQUEST_ROLES = Set.of("anon", "authenticated", "service_role");
-
-    private final JwtKeys keys;
+    private final VerifiedTokens tokens;
     private final Clock clock;
     private final Database database;
 
-    CallerResolver(JwtKeys keys, Clock clock, Database database) {
-        this.keys = keys;
+    /** @param cacheEntries verified tokens remembered until they expire (PostgREST's JWT cache); 0: none */
+    CallerResolver(
+            JwtKeys keys,
+            Clock clock,
+            Database database,
+            @Value("${atelier.auth.jwt-cache-max-entries:1000}") long cacheEntries) {
+        this.tokens = new VerifiedTokens(keys, cacheEntries);
         this.clock = clock;
         this.database = database;
     }
@@ -45,13 +48,7 @@ public final class CallerResolver {
         if (token == null) {
             return Caller.anon();
         }
-        JWTClaimsSet claims = keys.verify(token, clock.instant());
-        Object role = claims.getClaim("role");
-        if (!(role instanceof String roleName) || !REQUEST_ROLES.contains(roleName)) {
-            throw new InvalidTokenException(
-                    "PGRST301", "JWT role " + (role == null ? "is missing" : "\"" + role + "\" is not allowed"));
-        }
-        return new Caller(roleName, claims.getSubject(), claims.toString());
+        return tokens.caller(token, clock.instant());
     }
 
     /**

@@ -23,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * statement and the read of {@code response.headers} and {@code response.status} go to PostgreSQL
  * as one pipelined batch (pgjdbc sends a multi-statement query with one Sync), so a pre-request
  * that raises stops the statement, and what the statement and its AFTER triggers set is read once
- * they have run. A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
+ * they have run. A read's page statement reads those settings itself, in its last columns
+ * ({@link ReadSql#RESPONSE_SETTINGS}; no trigger fires in a read), so a read sends one statement.
+ * A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
  */
 final class Executor {
 
@@ -79,7 +81,7 @@ final class Executor {
     }
 
     Result query(ApiRequest req, boolean readOnly, Sql sql, @Nullable Check check) throws SQLException {
-        return query(req, readOnly, null, estimate -> sql, null, check);
+        return query(req, readOnly, null, estimate -> sql, null, false, check);
     }
 
     /** A read's statements ({@link ReadSql#read}), with count=planned or estimated as PostgREST counts. */
@@ -88,7 +90,7 @@ final class Executor {
         Long past = statement.estimatePast();
         Sql planned = statement.planned();
         if (past == null || planned == null) {
-            return query(req, readOnly, planned, statement.page(), null, check);
+            return query(req, readOnly, planned, statement.page(), null, true, check);
         }
         // count=estimated: counted exactly up to db-max-rows, past it the planner's estimate
         // when that is larger.
@@ -104,6 +106,7 @@ final class Executor {
                     Long estimate = plannedRows(c, planned);
                     return estimate == null ? counted : Long.valueOf(Math.max(counted, estimate));
                 },
+                true,
                 check);
     }
 
@@ -117,6 +120,9 @@ final class Executor {
     /**
      * @param planned when not null, a statement to EXPLAIN first: its row estimate goes to
      *                {@code choose} and stands in for a total the statement leaves null
+     * @param pageStatement the statement is a page statement of {@link ReadSql}: it reads what SQL
+     *                set for the response itself ({@link ReadSql#RESPONSE_SETTINGS}), so no second
+     *                statement is sent for it
      */
     private Result query(
             ApiRequest req,
@@ -124,17 +130,19 @@ final class Executor {
             @Nullable Sql planned,
             ByEstimate choose,
             @Nullable Recount recount,
+            boolean pageStatement,
             @Nullable Check check)
             throws SQLException {
         return database.transaction(req.caller, readOnly, settings(req), tx -> {
             Connection c = tx.connection();
             Long estimate = planned == null ? null : plannedRows(c, planned);
-            try (PreparedStatement ps = batch(choose.statement(estimate)).prepare(c)) {
+            Sql statement = choose.statement(estimate);
+            try (PreparedStatement ps = (pageStatement ? withPreRequest(statement) : batch(statement)).prepare(c)) {
                 if (!statementResult(ps)) {
                     throw new SQLException("the statement returned no rows", "XX000");
                 }
                 Page page = Page.read(ps, estimate);
-                Responses.FromSql fromSql = fromSql(ps);
+                Responses.FromSql fromSql = pageStatement ? page.fromSql() : fromSql(ps);
                 Long total = recount == null ? page.total() : recount.total(c, page.total());
                 return finish(c, req, new Result(page.body(), page.rows(), total, null, fromSql), check);
             }
@@ -262,23 +270,49 @@ final class Executor {
         return settings;
     }
 
-    /** A page statement's one row: body, page_total and total ({@code totalIfNull} when null). */
+    /**
+     * A page statement's one row: body, page_total and total ({@code totalIfNull} when null), and
+     * for a statement of {@link ReadSql} what SQL set for the response (columns 4 and 5).
+     */
     private record Page(
-            @Nullable String body, long rows, @Nullable Long total) {
+            @Nullable String body,
+            long rows,
+            @Nullable Long total,
+            @Nullable String responseHeaders,
+            @Nullable String responseStatus) {
+        Page(@Nullable String body, long rows, @Nullable Long total) {
+            this(body, rows, total, null, null);
+        }
+
         static Page read(PreparedStatement ps, @Nullable Long totalIfNull) throws SQLException {
             try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
                 String body = rs.getString(1);
                 long rows = rs.getLong(2);
                 long total = rs.getLong(3);
-                return new Page(body, rows, rs.wasNull() ? totalIfNull : Long.valueOf(total));
+                Long counted = rs.wasNull() ? totalIfNull : Long.valueOf(total);
+                if (rs.getMetaData().getColumnCount() < 5) {
+                    return new Page(body, rows, counted);
+                }
+                return new Page(body, rows, counted, rs.getString(4), rs.getString(5));
             }
+        }
+
+        Responses.FromSql fromSql() {
+            return Responses.fromSql(responseHeaders, responseStatus);
         }
     }
 
     /** [pre-request;] statement; read of response.headers and response.status: one batch. */
     private Sql batch(Sql statement) {
         return new Sql().sql(preRequestCall).append(statement).sql(READ_RESPONSE);
+    }
+
+    /** [pre-request;] statement. */
+    private Sql withPreRequest(Sql statement) {
+        return preRequestCall.isEmpty()
+                ? statement
+                : new Sql().sql(preRequestCall).append(statement);
     }
 
     /** Runs the batch; whether the statement's own result (after the pre-request's) is rows. */

@@ -119,10 +119,21 @@ final class ReadSql {
         } else {
             select.sql("NULL::bigint");
         }
-        return select.sql(" AS total FROM (")
+        return select.sql(" AS total, ")
+                .sql(RESPONSE_SETTINGS)
+                .sql(" FROM (")
                 .append(runningTotal(rows, column, root.maxBytes))
                 .sql(") AS _p");
     }
+
+    /**
+     * What SQL set for the response ({@code response.headers}, {@code response.status}), read in the
+     * page statement itself as PostgREST reads them in its main query: the page is an aggregate, so
+     * these are evaluated once every row (and every function its filters or computed fields call)
+     * has been read. Columns 4 and 5 of every page statement.
+     */
+    static final String RESPONSE_SETTINGS = "nullif(current_setting('response.headers', true), '') AS response_headers,"
+            + " nullif(current_setting('response.status', true), '') AS response_status";
 
     /**
      * Rows {@code j} of {@code rows}, in their order, raising as soon as the bytes so far pass
@@ -159,8 +170,8 @@ final class ReadSql {
      * text is not fetched) and counts a value selected under several aliases each time.
      */
     static Sql guarded(List<Pair> outputs, Sql row, String type, long maxBytes) {
-        if (outputs.isEmpty()) {
-            return row;
+        if (outputs.isEmpty() || (fixedOnly(outputs) && estimatedBytes(outputs) <= maxBytes)) {
+            return row; // nothing to measure: every output's size is known, and together they fit
         }
         Sql estimate = estimate(outputs);
         return new Sql()
@@ -181,13 +192,32 @@ final class ReadSql {
                 .sql(" END");
     }
 
+    private static boolean fixedOnly(List<Pair> outputs) {
+        for (Pair o : outputs) {
+            if (o.fixedBytes() < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The part of the outputs' estimate known before any row is read: overheads, keys, fixed-size values. */
+    private static long estimatedBytes(List<Pair> outputs) {
+        long constant = 0;
+        for (Pair o : outputs) {
+            constant += PER_OUTPUT_OVERHEAD + o.key().length() + Math.max(0, o.fixedBytes());
+        }
+        return constant;
+    }
+
     /** The sum of the outputs' sizes, each distinct size expression computed once and multiplied by its uses. */
     static Sql estimate(List<Pair> outputs) {
         java.util.Map<String, Sql> expressions = new java.util.LinkedHashMap<>();
         java.util.Map<String, Integer> uses = new java.util.HashMap<>();
-        long constant = 0;
         for (Pair o : outputs) {
-            constant += PER_OUTPUT_OVERHEAD + o.key().length();
+            if (o.fixedBytes() >= 0) {
+                continue;
+            }
             Sql size = o.size() != null
                     ? o.size()
                     : new Sql()
@@ -198,7 +228,7 @@ final class ReadSql {
             expressions.putIfAbsent(identity, size);
             uses.merge(identity, 1, Integer::sum);
         }
-        Sql sum = new Sql().sql("(").sql(Long.toString(constant));
+        Sql sum = new Sql().sql("(").sql(Long.toString(estimatedBytes(outputs)));
         for (java.util.Map.Entry<String, Sql> e : expressions.entrySet()) {
             sum.sql(" + ")
                     .sql(Integer.toString(Objects.requireNonNull(uses.get(e.getKey()))))
@@ -207,6 +237,33 @@ final class ReadSql {
         }
         return sum.sql(")");
     }
+
+    /**
+     * The bytes a value of a fixed-size type takes (its {@code typlen}, what pg_column_size answers
+     * for it), or -1 for a type whose values vary in size. Such a value needs no measuring.
+     */
+    static long fixedSize(Catalog.Column column) {
+        Integer bytes = FIXED_SIZES.get(column.baseType());
+        return bytes == null ? -1 : bytes;
+    }
+
+    private static final java.util.Map<String, Integer> FIXED_SIZES = java.util.Map.ofEntries(
+            java.util.Map.entry("bool", 1),
+            java.util.Map.entry("char", 1),
+            java.util.Map.entry("int2", 2),
+            java.util.Map.entry("int4", 4),
+            java.util.Map.entry("int8", 8),
+            java.util.Map.entry("oid", 4),
+            java.util.Map.entry("float4", 4),
+            java.util.Map.entry("float8", 8),
+            java.util.Map.entry("money", 8),
+            java.util.Map.entry("date", 4),
+            java.util.Map.entry("time", 8),
+            java.util.Map.entry("timetz", 12),
+            java.util.Map.entry("timestamp", 8),
+            java.util.Map.entry("timestamptz", 8),
+            java.util.Map.entry("interval", 16),
+            java.util.Map.entry("uuid", 16));
 
     /**
      * The bytes a column's value takes in JSON, estimated without reading a toasted value: text's
@@ -390,9 +447,18 @@ final class ReadSql {
      * adds to the row's JSON that PostgreSQL can compute without building the value (sizes of
      * toasted values are read from their headers, not detoasted).
      */
-    record Pair(String key, Sql value, @Nullable Sql size) {
+    record Pair(String key, Sql value, @Nullable Sql size, long fixedBytes) {
         Pair(String key, Sql value) {
-            this(key, value, null);
+            this(key, value, null, -1);
+        }
+
+        Pair(String key, Sql value, @Nullable Sql size) {
+            this(key, value, size, -1);
+        }
+
+        /** A value whose size is known without reading it. */
+        static Pair fixed(String key, Sql value, long bytes) {
+            return new Pair(key, value, null, bytes);
         }
     }
 
@@ -429,7 +495,7 @@ final class ReadSql {
             return new Pair(a.key(), aggregate(a.aggregate(), argument, a.aggregateCast()));
         }
         if (output instanceof ReadPlan.PresenceOutput p) {
-            return new Pair(p.key(), Sql.of("1"), Sql.of("0::bigint"));
+            return Pair.fixed(p.key(), Sql.of("1"), 0);
         }
         if (output instanceof ReadPlan.EmbedOutput e && level.grouped) {
             return new Pair(e.key(), new Sql().ident(e.lateral()).sql(".j::jsonb"));
@@ -463,7 +529,10 @@ final class ReadSql {
                 return new Pair(c.key(), value); // a computed field: its value's own size
             }
             // A JSON path or a cast yields about what the column holds: the column's size is the estimate.
-            return new Pair(c.key(), value, columnSize(level.alias, c.column()));
+            long fixed = fixedSize(c.column());
+            return fixed >= 0
+                    ? Pair.fixed(c.key(), value, fixed)
+                    : new Pair(c.key(), value, columnSize(level.alias, c.column()));
         }
         if (output instanceof ReadPlan.EmbedOutput e) {
             Sql j = new Sql().ident(e.lateral()).sql(".j");
