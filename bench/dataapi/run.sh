@@ -213,10 +213,12 @@ sleep 0.5
 "${PSQL[@]}" -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
 mkdir -p "$WORK/sql"
 CSV="$WORK/pglog/pg.csv"
-python3 "$HERE/capture.py" "$CSV" 77770 "$WORK/sql" get_one 77770=id
-python3 "$HERE/capture.py" "$CSV" 55553 "$WORK/sql" get_embed 55553=after
-python3 "$HERE/capture.py" "$CSV" capture-post-one "$WORK/sql" post_one
-python3 "$HERE/capture.py" "$CSV" capture-post-many "$WORK/sql" post_many
+# pgbench pipelines what the data API sends in one round trip: a read's whole transaction, a write's
+# statements before its COMMIT (Executor's javadoc); the peer sends BEGIN with its first statement.
+CAPTURE_PIPELINE=all python3 "$HERE/capture.py" "$CSV" 77770 "$WORK/sql" get_one 77770=id
+CAPTURE_PIPELINE=all python3 "$HERE/capture.py" "$CSV" 55553 "$WORK/sql" get_embed 55553=after
+CAPTURE_PIPELINE=all-but-commit python3 "$HERE/capture.py" "$CSV" capture-post-one "$WORK/sql" post_one
+CAPTURE_PIPELINE=all-but-commit python3 "$HERE/capture.py" "$CSV" capture-post-many "$WORK/sql" post_many
 export CAPTURE_APP=handwritten
 python3 "$HERE/capture.py" "$CSV" 77770 "$WORK/sql" peer_get_one >/dev/null
 python3 "$HERE/capture.py" "$CSV" 55553 "$WORK/sql" peer_get_embed >/dev/null

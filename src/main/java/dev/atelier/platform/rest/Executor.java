@@ -17,15 +17,16 @@ import org.jspecify.annotations.Nullable;
  * inside the transaction, so a result it refuses (say, a single object asked for and two rows
  * changed) rolls the writes back.
  *
- * <p>Round trips stay those of a request without these features: the request's settings
- * ({@link RequestContext}, and {@code Prefer: timezone=}) go with the role and the claims
- * ({@code Database.transaction}); the pre-request function (PostgREST's db-pre-request), the
- * statement and the read of {@code response.headers} and {@code response.status} go to PostgreSQL
- * as one pipelined batch (pgjdbc sends a multi-statement query with one Sync), so a pre-request
- * that raises stops the statement, and what the statement and its AFTER triggers set is read once
- * they have run. A read's page statement reads those settings itself, in its last columns
- * ({@link ReadSql#RESPONSE_SETTINGS}; no trigger fires in a read), so a read sends one statement.
- * A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
+ * <p>Round trips: the request's settings ({@link RequestContext}, and {@code Prefer: timezone=})
+ * go with the role and the claims, and the pre-request function (PostgREST's db-pre-request), the
+ * statement and the read of {@code response.headers} and {@code response.status} follow in the
+ * same round trip (pgjdbc sends a multi-statement query with one Sync; {@code Database.transaction}
+ * with a first statement), so a pre-request that raises stops the statement, and what the
+ * statement and its AFTER triggers set is read once they have run. A write then commits in a
+ * second round trip, after the checks. A read's page statement reads the response settings itself,
+ * in its last columns ({@link ReadSql#RESPONSE_SETTINGS}; no trigger fires in a read), and its
+ * COMMIT goes in the same round trip: a plain read is one round trip. A dry run
+ * ({@code Prefer: tx=rollback}) rolls back at the end.
  */
 final class Executor {
 
@@ -133,11 +134,28 @@ final class Executor {
             boolean pageStatement,
             @Nullable Check check)
             throws SQLException {
+        if (pageStatement && readOnly && planned == null && recount == null && !req.rollback) {
+            // A plain read: one round trip (opening, [pre-request,] page, COMMIT).
+            Sql statement = withPreRequest(choose.statement(null));
+            return database.transaction(
+                    req.caller, true, settings(req), statement.text(), statement::bind, true, (tx, ps) -> {
+                        if (!statementResult(ps)) {
+                            throw new SQLException("the statement returned no rows", "XX000");
+                        }
+                        Page page = Page.read(ps, null);
+                        Result result = new Result(page.body(), page.rows(), page.total(), null, page.fromSql());
+                        if (check != null) {
+                            check.accept(result);
+                        }
+                        return result;
+                    });
+        }
         return database.transaction(req.caller, readOnly, settings(req), tx -> {
             Connection c = tx.connection();
             Long estimate = planned == null ? null : plannedRows(c, planned);
             Sql statement = choose.statement(estimate);
             try (PreparedStatement ps = (pageStatement ? withPreRequest(statement) : batch(statement)).prepare(c)) {
+                ps.execute();
                 if (!statementResult(ps)) {
                     throw new SQLException("the statement returned no rows", "XX000");
                 }
@@ -157,21 +175,18 @@ final class Executor {
      */
     Result write(ApiRequest req, Sql sql, boolean representation, boolean countInserted, @Nullable Check check)
             throws SQLException {
-        return database.transaction(req.caller, false, settings(req), tx -> {
+        Sql batch = batch(sql);
+        return database.transaction(req.caller, false, settings(req), batch.text(), batch::bind, false, (tx, ps) -> {
             Connection c = tx.connection();
-            Page page;
-            Responses.FromSql fromSql;
-            try (PreparedStatement ps = batch(sql).prepare(c)) {
-                boolean isResultSet = statementResult(ps);
-                page = representation && isResultSet
-                        ? Page.read(ps, null)
-                        : new Page(null, Math.max(0, ps.getLargeUpdateCount()), null);
-                fromSql = fromSql(ps);
-            }
+            boolean isResultSet = statementResult(ps);
+            Page page = representation && isResultSet
+                    ? Page.read(ps, null)
+                    : new Page(null, Math.max(0, ps.getLargeUpdateCount()), null);
+            Responses.FromSql fromSql = fromSql(ps);
             Long inserted = null;
             if (countInserted) {
-                try (PreparedStatement ps = c.prepareStatement(MutationSql.INSERTED_ROWS);
-                        ResultSet rs = ps.executeQuery()) {
+                try (PreparedStatement count = c.prepareStatement(MutationSql.INSERTED_ROWS);
+                        ResultSet rs = count.executeQuery()) {
                     if (rs.next()) {
                         long n = rs.getLong(1);
                         inserted = rs.wasNull() ? Long.valueOf(0) : Long.valueOf(n);
@@ -185,20 +200,18 @@ final class Executor {
     /** A statement without a result set (a mutation with return=minimal, a void function): rows affected. */
     Result update(ApiRequest req, boolean readOnly, Sql sql, boolean isQuery, @Nullable Check check)
             throws SQLException {
-        return database.transaction(req.caller, readOnly, settings(req), tx -> {
-            Connection c = tx.connection();
-            try (PreparedStatement ps = batch(sql).prepare(c)) {
-                boolean isResultSet = statementResult(ps);
-                long rows;
-                if (isQuery && isResultSet) {
-                    try (ResultSet rs = ps.getResultSet()) {
-                        rows = rs.next() ? 1 : 0;
-                    }
-                } else {
-                    rows = Math.max(0, ps.getLargeUpdateCount());
+        Sql batch = batch(sql);
+        return database.transaction(req.caller, readOnly, settings(req), batch.text(), batch::bind, false, (tx, ps) -> {
+            boolean isResultSet = statementResult(ps);
+            long rows;
+            if (isQuery && isResultSet) {
+                try (ResultSet rs = ps.getResultSet()) {
+                    rows = rs.next() ? 1 : 0;
                 }
-                return finish(c, req, new Result(null, rows, null, null, fromSql(ps)), check);
+            } else {
+                rows = Math.max(0, ps.getLargeUpdateCount());
             }
+            return finish(tx.connection(), req, new Result(null, rows, null, null, fromSql(ps)), check);
         });
     }
 
@@ -315,13 +328,12 @@ final class Executor {
                 : new Sql().sql(preRequestCall).append(statement);
     }
 
-    /** Runs the batch; whether the statement's own result (after the pre-request's) is rows. */
+    /**
+     * On an executed batch positioned at its first result: moves past the pre-request function's
+     * result, when there is one, and answers whether the statement's own result is rows.
+     */
     private boolean statementResult(PreparedStatement ps) throws SQLException {
-        boolean isResultSet = ps.execute();
-        if (!preRequestCall.isEmpty()) {
-            isResultSet = ps.getMoreResults();
-        }
-        return isResultSet;
+        return preRequestCall.isEmpty() ? ps.getResultSet() != null : ps.getMoreResults();
     }
 
     /** What SQL set for the response, from the batch's last result. */

@@ -76,7 +76,13 @@ final class Sql {
 
     PreparedStatement prepare(java.sql.Connection connection) throws SQLException {
         PreparedStatement ps = connection.prepareStatement(text.toString());
-        int i = 1;
+        bind(ps, 1);
+        return ps;
+    }
+
+    /** Binds the values to the statement's parameters from index {@code first}. */
+    void bind(PreparedStatement ps, int first) throws SQLException {
+        int i = first;
         for (Object value : params) {
             if (value == null) {
                 ps.setNull(i++, Types.VARCHAR);
@@ -88,7 +94,6 @@ final class Sql {
                 ps.setString(i++, value.toString());
             }
         }
-        return ps;
     }
 
     static String quote(String identifier) {
