@@ -165,8 +165,8 @@ final class Catalog {
                         .toList();
                 for (ForeignKey a : fks) {
                     for (ForeignKey b : fks) {
-                        if (a == b) {
-                            continue;
+                        if (a.name().equals(b.name())) {
+                            continue; // one constraint seen at a table and at a view over it is no pair
                         }
                         Table from = table(a.foreignSchema(), a.foreignTable());
                         Table to = table(b.foreignSchema(), b.foreignTable());
