@@ -1,8 +1,10 @@
 // PostgREST's computed fields, computed relationships, relationships through views and
 // self-referencing embeds, through postgrest-js as supabase-js exposes it, on the fixture schema
-// (test migrations V20–V22: seeded books, authors and nodes; characters and tales under RLS).
+// (test migrations V20–V22: seeded books, authors and nodes; characters and tales under RLS; V50–V51:
+// views that get their tables' keys).
 // Raw fetch where the wire matters (status, Content-Type, Content-Range).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { client, explain, http, newUser } from '../support/clients.js';
 import { FIXTURE_SCHEMA, server } from '../support/server.js';
@@ -117,6 +119,57 @@ export function register() {
       const up = await anon.from('rel_volumes').select('title, shelf:rel_shelves(label)').eq('id', 3).single();
       assert.equal(up.error, null, explain(up));
       assert.deepEqual(up.data, { title: 'Odes', shelf: { label: 'poetry' } });
+    });
+
+    test('a view of a hidden junction table joins many-to-many (the view has the junction\'s key)', async () => {
+      const res = await anon
+        .from('rel_books')
+        .select('title, rel_tags(name)')
+        .order('id')
+        .order('id', { referencedTable: 'rel_tags' });
+      assert.equal(res.error, null, explain(res));
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.data, [
+        { title: 'Earthsea', rel_tags: [{ name: 'fantasy' }] },
+        { title: 'The Dispossessed', rel_tags: [{ name: 'utopia' }] },
+        { title: 'Mort', rel_tags: [{ name: 'fantasy' }, { name: 'satire' }] },
+        { title: 'Good Omens', rel_tags: [{ name: 'satire' }] },
+      ]);
+      const hinted = await anon.from('rel_tags').select('name, rel_books!rel_book_tags(title)').eq('id', 3).single();
+      assert.equal(hinted.error, null, explain(hinted));
+      assert.equal(hinted.status, 200);
+      assert.deepEqual(hinted.data, { name: 'utopia', rel_books: [{ title: 'The Dispossessed' }] });
+    });
+
+    test('a foreign key that is also a view\'s key embeds one-to-one: an object, not an array', async () => {
+      const res = await anon.from('rel_authors').select('name, rel_author_bios(bio)').order('id');
+      assert.equal(res.error, null, explain(res));
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.data, [
+        { name: 'Ursula', rel_author_bios: { bio: 'Wrote of Earthsea' } },
+        { name: 'Terry', rel_author_bios: { bio: 'Wrote of the Disc' } },
+        { name: 'Neil', rel_author_bios: null },
+      ]);
+      // A view on the view, from a view: raw, for the wire.
+      const raw = await http(`/rest/v1/rel_author_names?select=name,rel_bio_lines(line)&author_id=eq.1`, {
+        apikey: server.anonKey,
+        headers: { 'Accept-Profile': FIXTURE_SCHEMA },
+      });
+      assert.equal(raw.status, 200);
+      assert.match(raw.headers.get('content-type'), /^application\/json/);
+      assert.deepEqual(raw.json, [{ name: 'Ursula', rel_bio_lines: { line: 'Wrote of Earthsea' } }]);
+    });
+
+    test('an upsert on a view merges on the key it has from its table', async () => {
+      const pin = randomUUID();
+      const created = await db.from('rel_pins').upsert({ pin, label: 'first' }).select('pin, label');
+      assert.equal(created.error, null, explain(created));
+      assert.equal(created.status, 201);
+      assert.deepEqual(created.data, [{ pin, label: 'first' }]);
+      const merged = await db.from('rel_pins').upsert({ pin, label: 'second' }).select('pin, label');
+      assert.equal(merged.error, null, explain(merged));
+      assert.equal(merged.status, 200);
+      assert.deepEqual(merged.data, [{ pin, label: 'second' }]);
     });
 
     test('a self-reference by the table\'s name embeds the children; the column\'s name the parent', async () => {

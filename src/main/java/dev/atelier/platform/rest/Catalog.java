@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * One immutable snapshot of the exposed schemas as pg_catalog described them: relations with their
  * columns and keys, the relationships that foreign keys make between them (both directions, plus
- * many-to-many through junction tables), and functions. Every identifier the SQL builders write
+ * many-to-many through junction tables or views), and functions. Every identifier the SQL builders write
  * comes from here.
  */
 final class Catalog {
@@ -165,8 +165,8 @@ final class Catalog {
                         .toList();
                 for (ForeignKey a : fks) {
                     for (ForeignKey b : fks) {
-                        if (a == b) {
-                            continue;
+                        if (a.name().equals(b.name())) {
+                            continue; // one constraint seen at a table and at a view over it is no pair
                         }
                         Table from = table(a.foreignSchema(), a.foreignTable());
                         Table to = table(b.foreignSchema(), b.foreignTable());

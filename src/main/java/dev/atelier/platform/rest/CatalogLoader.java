@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Reads the exposed schemas out of pg_catalog in three queries: relations and columns, keys,
@@ -98,20 +99,25 @@ final class CatalogLoader {
             join pg_rewrite r on r.ev_class = c.oid and r.rulename = '_RETURN'
             where c.relkind in ('v', 'm') and n.nspname = any(?)""";
 
-    /** Foreign keys whose either end is one of the given relations (the base tables of views). */
+    /**
+     * Foreign keys whose either end is one of the given relations (the base tables of views), and
+     * the primary and unique keys of those relations (a view showing all of one's columns has it).
+     */
     private static final String BASE_KEYS = """
             select con.conname, con.conrelid::bigint, con.conkey::int[], con.confrelid::bigint, con.confkey::int[],
                    n.nspname, c.relname, fn.nspname, fc.relname,
                    array(select a.attname::text from unnest(con.conkey) with ordinality k(num, ord)
                          join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num order by k.ord),
                    array(select a.attname::text from unnest(con.confkey) with ordinality k(num, ord)
-                         join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num order by k.ord)
+                         join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num order by k.ord),
+                   con.contype::text
             from pg_constraint con
             join pg_class c on c.oid = con.conrelid
             join pg_namespace n on n.oid = c.relnamespace
-            join pg_class fc on fc.oid = con.confrelid
-            join pg_namespace fn on fn.oid = fc.relnamespace
-            where con.contype = 'f' and (con.conrelid = any(?) or con.confrelid = any(?))
+            left join pg_class fc on fc.oid = con.confrelid
+            left join pg_namespace fn on fn.oid = fc.relnamespace
+            where (con.contype = 'f' and (con.conrelid = any(?) or con.confrelid = any(?)))
+               or (con.contype in ('p', 'u') and con.conrelid = any(?))
             order by con.conname""";
 
     private CatalogLoader() {}
@@ -272,6 +278,12 @@ final class CatalogLoader {
      * base tables also joins a view over either side that shows all of its columns. The stored
      * query of a view ({@code pg_rewrite.ev_action}) names each output column's origin
      * ({@code resorigtbl}, {@code resorigcol}); the first view column showing a base column is used.
+     *
+     * <p>Views get their base tables' keys the same way (PostgREST's {@code addViewPrimaryKeys}): a
+     * view showing every column of a base table's primary key has that key under its own column
+     * names (a view over several tables, each such key, in constraint-name order), and likewise each
+     * unique constraint it shows whole. One-to-one and many-to-many detection, the upsert's default
+     * conflict target, PUT and OpenAPI then treat the view as its table.
      */
     private static List<ForeignKey> viewForeignKeys(
             Connection connection, Array schemaArray, Map<Long, TableBuilder> byOid) throws SQLException {
@@ -313,8 +325,14 @@ final class CatalogLoader {
         try (PreparedStatement ps = connection.prepareStatement(BASE_KEYS)) {
             ps.setArray(1, oids);
             ps.setArray(2, oids);
+            ps.setArray(3, oids);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    String type = rs.getString(12);
+                    if (!type.equals("f")) {
+                        viewKeys(shown.getOrDefault(rs.getLong(2), Map.of()), ints(rs.getArray(3)), type, byOid);
+                        continue;
+                    }
                     List<String[]> children = sides(
                             rs.getLong(2),
                             ints(rs.getArray(3)),
@@ -352,6 +370,28 @@ final class CatalogLoader {
             }
         }
         return keys;
+    }
+
+    /** Gives every view that shows all of a base table's primary ({@code p}) or unique key that key. */
+    private static void viewKeys(
+            Map<Long, Map<Integer, String>> views, List<Integer> attnums, String type, Map<Long, TableBuilder> byOid) {
+        for (Map.Entry<Long, Map<Integer, String>> view : views.entrySet()) {
+            TableBuilder v = byOid.get(view.getKey());
+            if (v == null || attnums.isEmpty() || !view.getValue().keySet().containsAll(attnums)) {
+                continue; // a partial key is no key
+            }
+            List<String> columns = new ArrayList<>(attnums.size());
+            for (int attnum : attnums) {
+                columns.add(view.getValue().get(attnum));
+            }
+            if (type.equals("p")) {
+                List<String> key = new ArrayList<>(v.primaryKey);
+                key.addAll(columns);
+                v.primaryKey = key;
+            } else {
+                v.uniqueKeys.add(Set.copyOf(columns));
+            }
+        }
     }
 
     /**
@@ -393,7 +433,7 @@ final class CatalogLoader {
      * Only the top query's target list is read; escaped characters ({@code \(}) are skipped.
      */
     static Map<Integer, long[]> targetOrigins(String tree) {
-        Map<Integer, long[]> origins = new HashMap<>();
+        Map<Integer, long[]> origins = new TreeMap<>(); // by view column number: the first showing a column wins
         int braces = 0;
         int parens = 0;
         int listParens = -1; // the paren depth inside the top query's target list, while in it

@@ -177,9 +177,9 @@ final class Responses {
         // PostgREST's order: resolution, missing, return, count, then tx, handling, timezone, max-affected.
         List<String> applied = new ArrayList<>();
         Preferences prefs = req.preferences;
-        if (plan.kind() == MutatePlan.Kind.INSERT && prefs.resolution() != null) {
+        if (plan.kind() == MutatePlan.Kind.INSERT && plan.resolution() != null) {
             applied.add(
-                    prefs.resolution() == Resolution.MERGE_DUPLICATES
+                    plan.resolution() == Resolution.MERGE_DUPLICATES
                             ? "resolution=merge-duplicates"
                             : "resolution=ignore-duplicates");
         }

@@ -35,13 +35,15 @@ final class WritePlanner {
                 kind = MutatePlan.Kind.INSERT;
                 payload = req.payload();
                 columns = writtenColumns(table, q, payload);
-                resolution = req.preferences.resolution();
                 conflictColumns = q.onConflict != null ? q.onConflict : table.primaryKey();
                 for (String c : conflictColumns) {
                     if (table.column(c) == null) {
                         throw ErrorCode.UNDEFINED_COLUMN.error(table.name(), c);
                     }
                 }
+                // No conflict target (no on_conflict, no primary key, e.g. a view hiding its table's key):
+                // a plain insert, and the resolution is not applied (PostgREST's answer).
+                resolution = conflictColumns.isEmpty() ? null : req.preferences.resolution();
                 missingDefault = req.preferences.missingDefault();
                 body = payload.asArrayText();
             }
