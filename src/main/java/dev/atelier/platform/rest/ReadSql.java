@@ -372,11 +372,14 @@ final class ReadSql {
         if (!level.orderBy.isEmpty()) {
             sql.sql(" ORDER BY ").join(orderBy(level), ", ");
         }
+        // Numbers written into the text, as PostgREST writes them: with the limit a parameter, the
+        // plan cache's generic plan is costed for an unknown limit (dearer than any custom plan),
+        // so PostgreSQL planned such a statement afresh on every request. They are parsed longs.
         if (level.limit != null) {
-            sql.sql(" LIMIT ").param(level.limit);
+            sql.sql(" LIMIT ").sql(Long.toString(level.limit));
         }
         if (level.offset != null) {
-            sql.sql(" OFFSET ").param(level.offset);
+            sql.sql(" OFFSET ").sql(Long.toString(level.offset));
         }
         return sql;
     }

@@ -76,7 +76,9 @@ class SqlBuilderTest {
                 "select=alias:name,data->>k&name=eq." + encoded + "&or=(name.like." + quoted + ",name.in.(" + quoted
                         + "))&data->" + quoted + "=eq.1&order=name.desc&limit=3");
         assertThat(sql.text()).doesNotContain("DROP").doesNotContain("alias");
-        assertThat(sql.params()).contains(EVIL, "alias", 3L);
+        assertThat(sql.params()).contains(EVIL, "alias");
+        // The limit is a parsed number, written into the text so the plan cache can cost it.
+        assertThat(sql.text()).contains(" LIMIT 3");
         assertThat(sql.text().chars().filter(c -> c == '?').count())
                 .isEqualTo(sql.params().size());
     }
@@ -119,8 +121,8 @@ class SqlBuilderTest {
         String text = sql.text();
         int lateral = text.indexOf("LEFT JOIN LATERAL");
         assertThat(text.indexOf("\"t1\".\"n\" > ?", lateral)).isPositive();
-        assertThat(text.indexOf("ORDER BY \"t1\".\"n\" DESC", lateral)).isPositive();
-        assertThat(sql.params()).contains("1", 2L);
+        assertThat(text.indexOf("ORDER BY \"t1\".\"n\" DESC LIMIT 2", lateral)).isPositive();
+        assertThat(sql.params()).contains("1");
     }
 
     @Test
