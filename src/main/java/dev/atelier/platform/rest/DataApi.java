@@ -155,8 +155,9 @@ public final class DataApi implements Filter {
      * the body cap, or the response says it closes the connection.
      */
     private void finishReadingBody(HttpServletRequest req, HttpServletResponse res) {
-        if (req.getContentLengthLong() == 0) {
-            return;
+        long length = req.getContentLengthLong();
+        if (length == 0 || (length < 0 && req.getHeader("Transfer-Encoding") == null)) {
+            return; // no body (a GET's usual case): nothing to read
         }
         try {
             InputStream in = req.getInputStream();
