@@ -659,9 +659,36 @@ final class ReadSql {
                     .ident(child.lateral())
                     .sql(child.inner ? " ON json_array_length(" + Sql.quote(child.lateral()) + ".j) > 0" : " ON TRUE");
         } else {
-            sql.append(body).sql(") AS ").ident(child.lateral()).sql(" ON TRUE");
+            sql.append(body);
+            if (atMostOneRow(child)) {
+                // Changes no answer, and keeps PostgreSQL from pulling the subquery up into a join,
+                // which it planned as a scan of the whole target (RLS-filtered, materialized) for
+                // every page, the join condition a filter; now each row looks its row up by key.
+                sql.sql(" LIMIT 1");
+            }
+            sql.sql(") AS ").ident(child.lateral()).sql(" ON TRUE");
         }
         return sql;
+    }
+
+    /**
+     * A to-one embedding along a foreign key between two tables, without a limit of its own: at
+     * most one row matches (the referenced columns are a key; a one-to-one's referencing columns
+     * too). Not for views (a view may repeat a key's value) nor computed relationships (a function
+     * may return more rows than it declares).
+     */
+    private static boolean atMostOneRow(ReadPlan child) {
+        Relationship r = child.relationship();
+        return r.function() == null
+                && r.junction() == null
+                && isTable(r.source())
+                && isTable(r.target())
+                && child.limit == null
+                && child.offset == null;
+    }
+
+    private static boolean isTable(Catalog.Table table) {
+        return table.kind() == 'r' || table.kind() == 'p';
     }
 
     /** {@code json_build_object(?, v1, ?, v2, ...)}, split and spliced as text past 50 pairs so that order is kept. */

@@ -91,7 +91,11 @@ class SqlBuilderTest {
                 .contains("LEFT JOIN LATERAL (SELECT CASE WHEN (")
                 .contains("ELSE json_build_object(")
                 .doesNotContain("json_agg(_e.j)");
-        assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"tale_id\"");
+        assertThat(toOne).contains("\"t1\".\"id\" = \"t0\".\"tale_id\") LIMIT 1) AS");
+        // A limit of the client's own stays the only one.
+        assertThat(page(SCENES, "select=n,tales(title)&tales.limit=3").text())
+                .contains(" LIMIT 3) AS")
+                .doesNotContain("LIMIT 1)");
         String toMany = page(TALES, "select=title,scenes(n)").text();
         assertThat(toMany).contains("coalesce(json_agg(_e.j), '[]'::json)");
         assertThat(toMany).contains("\"t1\".\"tale_id\" = \"t0\".\"id\"");
