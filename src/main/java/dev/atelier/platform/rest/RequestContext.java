@@ -102,7 +102,11 @@ record RequestContext(String method, String path, String headersJson, String coo
     /** A flat object of strings (a JSON generator per request cost more than the escaping). */
     private static String json(Map<String, String> entries) {
         JsonStringEncoder encoder = JsonStringEncoder.getInstance();
-        StringBuilder out = new StringBuilder(64 + 48 * entries.size()).append('{');
+        int size = 2;
+        for (Map.Entry<String, String> e : entries.entrySet()) {
+            size += e.getKey().length() + e.getValue().length() + 6;
+        }
+        StringBuilder out = new StringBuilder(size + 16).append('{'); // grown only by escapes
         for (Map.Entry<String, String> e : entries.entrySet()) {
             if (out.length() > 1) {
                 out.append(',');
