@@ -1,5 +1,6 @@
 package dev.atelier.platform.rest;
 
+import static dev.atelier.platform.rest.Fixtures.assertBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,19 +47,6 @@ class ComputedRelationshipsTest {
     private static Map<String, Object> withPlays(Map<String, Object> tale, int plays) {
         tale.put("play_count", plays);
         return tale;
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return Rest.JSON.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void assertBody(Rest.Response response, int status, String body) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.json()).isEqualTo(json(body));
     }
 
     // ---- computed fields -------------------------------------------------------------------------

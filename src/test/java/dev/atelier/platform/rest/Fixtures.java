@@ -1,5 +1,8 @@
 package dev.atelier.platform.rest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.testing.Rest;
 import dev.atelier.testing.TestSchema;
 import dev.atelier.testing.TestServer;
@@ -33,6 +36,21 @@ final class Fixtures {
     /** Requests with {@code accessToken}, to the test schema. */
     static Rest as(String accessToken) {
         return inSchema(Rest.as(accessToken));
+    }
+
+    /** {@code text} parsed as JSON. */
+    static JsonNode json(String text) {
+        try {
+            return Rest.JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The response's status is {@code status} and its body the JSON {@code body} (compared as JSON). */
+    static void assertBody(Rest.Response response, int status, String body) {
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        assertThat(response.json()).isEqualTo(json(body));
     }
 
     /** Reads and writes go to the test schema, through the profile headers supabase-js's .schema() sends. */

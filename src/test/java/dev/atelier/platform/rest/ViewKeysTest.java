@@ -1,5 +1,6 @@
 package dev.atelier.platform.rest;
 
+import static dev.atelier.platform.rest.Fixtures.assertBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,19 +45,6 @@ class ViewKeysTest {
 
     private static Table table(String name) {
         return Objects.requireNonNull(catalog.table(Fixtures.SCHEMA, name), name);
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return Rest.JSON.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void assertBody(Rest.Response response, int status, String body) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.json()).isEqualTo(json(body));
     }
 
     // ---- the keys --------------------------------------------------------------------------------
