@@ -188,7 +188,7 @@ public final class Database implements AutoCloseable {
         void bind(PreparedStatement statement, int first) throws SQLException;
     }
 
-    /** Work on a transaction's executed first statement ({@link #transaction(Caller, boolean, Map, String, Binder, boolean, FirstStatementWork)}). */
+    /** Work on the executed first statement of a transaction that began with it. */
     @FunctionalInterface
     public interface FirstStatementWork<T> {
         T run(Transaction tx, PreparedStatement executed) throws SQLException;

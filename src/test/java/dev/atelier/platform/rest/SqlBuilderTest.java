@@ -102,6 +102,23 @@ class SqlBuilderTest {
     }
 
     @Test
+    void fixedSizeColumnsAreCountedWithoutAnExpressionAndARowOfThemAloneIsNotGuarded() {
+        Map<String, Column> cols = new LinkedHashMap<>();
+        cols.put("id", new Column("id", "bigint", "int8", 'S', true, null, null, false, List.of()));
+        cols.put(
+                "at",
+                new Column("at", "timestamp with time zone", "timestamptz", 'S', true, null, null, false, List.of()));
+        cols.put("note", column("note", "text"));
+        Table events = new Table("s", "events", 'r', true, true, true, null, cols, List.of("id"), List.of());
+        String fixed = page(events, "select=id,at").text();
+        assertThat(fixed).doesNotContain(ReadSql.TOO_LARGE + "((").doesNotContain("pg_column_size(\"t0\"");
+        // With a text column, its size is the only expression; the fixed ones are in the constant:
+        // 3 outputs of 40 bytes, keys of 2 + 2 + 4 characters, 8 + 8 bytes of values.
+        assertThat(page(events, "select=id,at,note").text())
+                .contains("(144 + 1::bigint * coalesce(octet_length(\"t0\".\"note\"), 0)::bigint) > ?");
+    }
+
+    @Test
     void rowsAreSizedFromValueHeadersBeforeTheyAreBuiltAndPagesByRunningTotal() {
         String sql = page(CHARACTERS, "select=a:name,b:name,c:name,data").text();
         // One size expression per distinct value, multiplied by its uses; text's length from its header.
