@@ -10,10 +10,7 @@ transaction is every statement of the same session and virtual transaction. Each
 a pgbench variable: those whose value is listed as VALUE=VARIABLE use that variable (set by the
 caller's \\set lines), the others get their captured value through pgbench -D, written to
 OUTDIR/NAME.vars (one NAME=VALUE a line). JDBC sends BEGIN in the same round trip as the first
-statement of a transaction; the script does the same with a pgbench pipeline. CAPTURE_PIPELINE says
-which statements the captured client sent in one round trip, and the script pipelines them alike:
-`first` (the default: BEGIN and the statement after it), `all` (the whole transaction: the data API's
-reads), `all-but-commit` (everything before the COMMIT: the data API's writes). Writes OUTDIR/NAME.sql
+statement of a transaction; the script does the same with a pgbench pipeline. Writes OUTDIR/NAME.sql
 (the script body, without \\set lines) and OUTDIR/NAME.txt (the statements as logged, for reading) and
 OUTDIR/NAME.explain.sql (the transaction again in psql, its main statement under EXPLAIN ANALYZE, rolled back).
 """
@@ -81,12 +78,8 @@ def main():
             if ";" in text:
                 sys.exit(f"capture.py: statement {i} holds a ';' pgbench would split on")
         script.append(text + ";")
-    pipeline = os.environ.get("CAPTURE_PIPELINE", "first")
-    together = {"first": 2, "all": len(script), "all-but-commit": len(script) - 1}.get(pipeline)
-    if together is None:
-        sys.exit(f"capture.py: CAPTURE_PIPELINE must be first, all or all-but-commit, not {pipeline!r}")
-    if script and script[0].upper() == "BEGIN;" and together > 1:
-        script = ["\\startpipeline"] + script[:together] + ["\\endpipeline"] + script[together:]
+    if script and script[0].upper() == "BEGIN;" and len(script) > 1:
+        script = ["\\startpipeline", script[0], script[1], "\\endpipeline"] + script[2:]
     for k, v in variables:
         if "\n" in v:
             sys.exit(f"capture.py: parameter {k} holds a line break")

@@ -48,13 +48,19 @@ public final class Database implements AutoCloseable {
     /** The most extra settings one transaction may make with its role. */
     private static final int MAX_SETTINGS = 8;
 
-    /** BEGIN_AS followed by n more {@code set_config(?, ?, true)}, for n up to {@link #MAX_SETTINGS}. */
+    /**
+     * BEGIN_AS followed by n more {@code set_config(?, ?, true)}, for n up to {@link #MAX_SETTINGS},
+     * answering only how many rows it made (one). pgjdbc waits for the results of a statement of a
+     * multi-statement query whose result size it cannot bound (the settings' text) before it sends
+     * the next one; a count it can bound, so a statement sent after the opening goes with it. The
+     * volatile {@code set_config} calls are evaluated although their values are not used.
+     */
     private static final String[] BEGIN_AS_WITH = new String[MAX_SETTINGS + 1];
 
     static {
         StringBuilder sql = new StringBuilder(BEGIN_AS);
         for (int n = 0; n <= MAX_SETTINGS; n++) {
-            BEGIN_AS_WITH[n] = sql.toString();
+            BEGIN_AS_WITH[n] = "select count(*) from (" + sql + ") as opening";
             sql.append(",\n       set_config(?, ?, true)");
         }
     }
@@ -146,11 +152,12 @@ public final class Database implements AutoCloseable {
 
     /**
      * As {@link #transaction(Caller, boolean, Map, Work)}, with the work's first statement sent to
-     * PostgreSQL in the same round trip as the role, the claims and the settings, and, for a
-     * read-only transaction with {@code commitWithIt}, its COMMIT too: a request of one statement
-     * then costs one round trip instead of three. The statement may hold several statements
-     * separated by {@code ;} (pgjdbc sends them with one Sync); {@code binder} binds its parameters
-     * from the index it is given. The work receives the statement executed, positioned on its first
+     * PostgreSQL with the role, the claims and the settings as one multi-statement query, and, for
+     * a read-only transaction with {@code commitWithIt}, its COMMIT too, so no separate COMMIT is
+     * sent. (pgjdbc 42.7.11 still sends its own BEGIN apart, and syncs and waits before a statement
+     * that follows one whose result size it cannot bound, such as the opening's text: a read is
+     * three exchanges, BEGIN, the opening, the statement with its COMMIT.) The statement may hold several statements
+     * separated by {@code ;}; {@code binder} binds its parameters from the index it is given. The work receives the statement executed, positioned on its first
      * result; with {@code commitWithIt} the transaction has ended when the work runs, so it must not
      * run another statement.
      */
@@ -167,7 +174,10 @@ public final class Database implements AutoCloseable {
             // A write's work may still refuse what it changed (and roll back): it commits after.
             throw new IllegalArgumentException("only a read-only transaction commits with its first statement");
         }
-        String sql = beginAs(settings) + ";\n" + firstStatement + (commitWithIt ? ";\nCOMMIT" : "");
+        if (commitWithIt) {
+            return readInOneQuery(caller, settings, firstStatement, binder, work);
+        }
+        String sql = beginAs(settings) + ";\n" + firstStatement;
         return withConnection(caller, connection -> {
             T result;
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -177,9 +187,56 @@ public final class Database implements AutoCloseable {
                 statement.getMoreResults(); // the first statement's first result
                 result = work.run(new Transaction(connection), statement);
             }
-            connection.commit(); // nothing is sent when the COMMIT went with the statement
+            connection.commit();
             return result;
         });
+    }
+
+    /**
+     * A read-only transaction as one query of its own BEGIN, the opening, the statement and COMMIT.
+     * The connection is in autocommit mode meanwhile: pgjdbc would otherwise send a BEGIN of its
+     * own first and wait for it. A failure rolls back with a ROLLBACK statement (autocommit mode has
+     * no {@code rollback()}); the pool gets the connection back idle and out of autocommit mode.
+     */
+    private <T> T readInOneQuery(
+            Caller caller,
+            Map<String, String> settings,
+            String firstStatement,
+            Binder binder,
+            FirstStatementWork<T> work)
+            throws SQLException {
+        String sql = "BEGIN;\n" + beginAs(settings) + ";\n" + firstStatement + ";\nCOMMIT";
+        return withConnection(caller, connection -> {
+            connection.setAutoCommit(true);
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int next = bindOpening(statement, caller, true, settings);
+                binder.bind(statement, next);
+                statement.execute(); // BEGIN
+                statement.getMoreResults(); // the opening's row
+                statement.getMoreResults(); // the first statement's first result
+                return work.run(new Transaction(connection), statement);
+            } catch (SQLException | RuntimeException | Error e) {
+                endQuietly(connection, e);
+                throw e;
+            } finally {
+                connection.setAutoCommit(false);
+            }
+        });
+    }
+
+    /** Ends a transaction left open or failed by an explicit BEGIN, if one is. */
+    private static void endQuietly(Connection connection, Throwable cause) {
+        try {
+            var state =
+                    connection.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState();
+            if (state != org.postgresql.core.TransactionState.IDLE) {
+                try (var rollback = connection.createStatement()) {
+                    rollback.execute("ROLLBACK");
+                }
+            }
+        } catch (SQLException failure) {
+            cause.addSuppressed(failure);
+        }
     }
 
     /** Binds a statement's parameters from index {@code first}. */

@@ -19,14 +19,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Round trips: the request's settings ({@link RequestContext}, and {@code Prefer: timezone=})
  * go with the role and the claims, and the pre-request function (PostgREST's db-pre-request), the
- * statement and the read of {@code response.headers} and {@code response.status} follow in the
- * same round trip (pgjdbc sends a multi-statement query with one Sync; {@code Database.transaction}
- * with a first statement), so a pre-request that raises stops the statement, and what the
- * statement and its AFTER triggers set is read once they have run. A write then commits in a
- * second round trip, after the checks. A read's page statement reads the response settings itself,
- * in its last columns ({@link ReadSql#RESPONSE_SETTINGS}; no trigger fires in a read), and its
- * COMMIT goes in the same round trip: a plain read is one round trip. A dry run
- * ({@code Prefer: tx=rollback}) rolls back at the end.
+ * statement and the read of {@code response.headers} and {@code response.status} are sent with
+ * them as one multi-statement query ({@code Database.transaction} with a first statement), so a
+ * pre-request that raises stops the statement, and what the statement and its AFTER triggers set
+ * is read once they have run. A write then commits after the checks. A read's page statement
+ * reads the response settings itself, in its last columns ({@link ReadSql#RESPONSE_SETTINGS}; no
+ * trigger fires in a read), and its COMMIT is sent with it. pgjdbc still waits for the results of
+ * a statement whose result size it cannot bound (text) before sending the next one, so a read is
+ * three exchanges with PostgreSQL (BEGIN, the role statement, the page and COMMIT), down from five
+ * (ADR 0029). A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
  */
 final class Executor {
 
@@ -135,7 +136,7 @@ final class Executor {
             @Nullable Check check)
             throws SQLException {
         if (pageStatement && readOnly && planned == null && recount == null && !req.rollback) {
-            // A plain read: one round trip (opening, [pre-request,] page, COMMIT).
+            // A plain read: opening, [pre-request,] page and COMMIT in one multi-statement query.
             Sql statement = withPreRequest(choose.statement(null));
             return database.transaction(
                     req.caller, true, settings(req), statement.text(), statement::bind, true, (tx, ps) -> {
