@@ -9,8 +9,9 @@ CAPTURE_APP (default atelier, the data API's pool) is the application_name to lo
 transaction is every statement of the same session and virtual transaction. Each parameter becomes
 a pgbench variable: those whose value is listed as VALUE=VARIABLE use that variable (set by the
 caller's \\set lines), the others get their captured value through pgbench -D, written to
-OUTDIR/NAME.vars (one NAME=VALUE a line). JDBC sends BEGIN in the same round trip as the first
-statement of a transaction; the script does the same with a pgbench pipeline. Writes OUTDIR/NAME.sql
+OUTDIR/NAME.vars (one NAME=VALUE a line). The script sends the statements in the exchanges the
+client made (pgbench pipelines): CAPTURE_GROUPS lists how many statements each exchange held, in
+order, the rest one by one; the default `2` is JDBC's BEGIN with the statement after it. Writes OUTDIR/NAME.sql
 (the script body, without \\set lines) and OUTDIR/NAME.txt (the statements as logged, for reading) and
 OUTDIR/NAME.explain.sql (the transaction again in psql, its main statement under EXPLAIN ANALYZE, rolled back).
 """
@@ -78,8 +79,11 @@ def main():
             if ";" in text:
                 sys.exit(f"capture.py: statement {i} holds a ';' pgbench would split on")
         script.append(text + ";")
-    if script and script[0].upper() == "BEGIN;" and len(script) > 1:
-        script = ["\\startpipeline", script[0], script[1], "\\endpipeline"] + script[2:]
+    grouped, rest = [], list(script)
+    for size in (int(n) for n in os.environ.get("CAPTURE_GROUPS", "2").split(",")):
+        group, rest = rest[:size], rest[size:]
+        grouped += ["\\startpipeline"] + group + ["\\endpipeline"] if len(group) > 1 else group
+    script = grouped + rest
     for k, v in variables:
         if "\n" in v:
             sys.exit(f"capture.py: parameter {k} holds a line break")

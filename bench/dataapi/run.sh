@@ -141,9 +141,17 @@ CREATE POLICY own ON bench.todos TO authenticated USING (user_id = (select auth.
 GRANT USAGE ON SCHEMA bench TO authenticated;
 GRANT SELECT, INSERT ON bench.lists, bench.todos TO authenticated;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA bench TO authenticated;
--- the hand-written peer's and pgbench's login: no privileges of its own, may switch to authenticated
+-- the hand-written peer's login: no privileges of its own, may switch to authenticated
 CREATE ROLE bench_login LOGIN NOINHERIT;
 GRANT authenticated TO bench_login;
+-- pgbench's: the same, and it may look up names in the schemas the statements name. pgbench prepares
+-- every statement of a pipeline before it runs the first (pgjdbc parses each after the one before
+-- has run), so a write pipelined with the role switch is parsed before the switch has run; parsing
+-- resolves names (schema USAGE) but checks no table privilege and no policy: they apply when the
+-- statement runs, as authenticated.
+CREATE ROLE bench_pgbench LOGIN NOINHERIT;
+GRANT authenticated TO bench_pgbench;
+GRANT USAGE ON SCHEMA bench, platform TO bench_pgbench;
 VACUUM (ANALYZE) bench.lists, bench.todos;
 SQL
 
@@ -213,10 +221,14 @@ sleep 0.5
 "${PSQL[@]}" -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
 mkdir -p "$WORK/sql"
 CSV="$WORK/pglog/pg.csv"
-python3 "$HERE/capture.py" "$CSV" 77770 "$WORK/sql" get_one 77770=id
-python3 "$HERE/capture.py" "$CSV" 55553 "$WORK/sql" get_embed 55553=after
-python3 "$HERE/capture.py" "$CSV" capture-post-one "$WORK/sql" post_one
-python3 "$HERE/capture.py" "$CSV" capture-post-many "$WORK/sql" post_many
+# pgbench sends the statements in the exchanges pgjdbc made for the data API (strace of a backend,
+# ../data-api-round-trips.sh; ADR 0029): a read, BEGIN with the role statement, then the page with
+# COMMIT; a write, BEGIN, the role statement and the write, then the response settings, then COMMIT.
+# The peer's: BEGIN with its first statement, then each statement (the default).
+CAPTURE_GROUPS=2,2 python3 "$HERE/capture.py" "$CSV" 77770 "$WORK/sql" get_one 77770=id
+CAPTURE_GROUPS=2,2 python3 "$HERE/capture.py" "$CSV" 55553 "$WORK/sql" get_embed 55553=after
+CAPTURE_GROUPS=3 python3 "$HERE/capture.py" "$CSV" capture-post-one "$WORK/sql" post_one
+CAPTURE_GROUPS=3 python3 "$HERE/capture.py" "$CSV" capture-post-many "$WORK/sql" post_many
 export CAPTURE_APP=handwritten
 python3 "$HERE/capture.py" "$CSV" 77770 "$WORK/sql" peer_get_one >/dev/null
 python3 "$HERE/capture.py" "$CSV" 55553 "$WORK/sql" peer_get_embed >/dev/null
@@ -291,7 +303,7 @@ pgbench_run() { # workload clients seconds
   while IFS= read -r line; do args+=(-D "$line"); done <"$WORK/sql/$w.vars"
   stats_reset
   p0=$(pg_ticks)
-  "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U bench_login -T "$s" -c "$c" -j "$t" \
+  "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U bench_pgbench -T "$s" -c "$c" -j "$t" \
     "${args[@]}" -f "$WORK/sql/$w.pgbench" atelier >"$WORK/pgbench-$w-$c.out" 2>&1 \
     || { cat "$WORK/pgbench-$w-$c.out" >&2; die "pgbench $w failed"; }
   # pgbench's backends exit when it does: count their CPU once the postmaster has reaped them

@@ -154,12 +154,13 @@ public final class Database implements AutoCloseable {
      * As {@link #transaction(Caller, boolean, Map, Work)}, with the work's first statement sent to
      * PostgreSQL with the role, the claims and the settings as one multi-statement query, and, for
      * a read-only transaction with {@code commitWithIt}, its COMMIT too, so no separate COMMIT is
-     * sent. (pgjdbc 42.7.11 still sends its own BEGIN apart, and syncs and waits before a statement
-     * that follows one whose result size it cannot bound, such as the opening's text: a read is
-     * three exchanges, BEGIN, the opening, the statement with its COMMIT.) The statement may hold several statements
-     * separated by {@code ;}; {@code binder} binds its parameters from the index it is given. The work receives the statement executed, positioned on its first
-     * result; with {@code commitWithIt} the transaction has ended when the work runs, so it must not
-     * run another statement.
+     * sent. (pgjdbc syncs and waits before a statement that follows one whose result size it cannot
+     * bound, so a statement returning text is an exchange of its own: a read is two, its BEGIN
+     * and the opening, then the statement with its COMMIT.) The statement may hold several
+     * statements separated by {@code ;}; {@code binder} binds its parameters from the index it is
+     * given. The work receives the statement executed, positioned on its first result; with
+     * {@code commitWithIt} the transaction has ended when the work runs, so it must not run
+     * another statement.
      */
     public <T> T transaction(
             Caller caller,

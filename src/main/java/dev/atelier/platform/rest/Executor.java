@@ -24,10 +24,9 @@ import org.jspecify.annotations.Nullable;
  * pre-request that raises stops the statement, and what the statement and its AFTER triggers set
  * is read once they have run. A write then commits after the checks. A read's page statement
  * reads the response settings itself, in its last columns ({@link ReadSql#RESPONSE_SETTINGS}; no
- * trigger fires in a read), and its COMMIT is sent with it. pgjdbc still waits for the results of
- * a statement whose result size it cannot bound (text) before sending the next one, so a read is
- * three exchanges with PostgreSQL (BEGIN, the role statement, the page and COMMIT), down from five
- * (ADR 0029). A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
+ * trigger fires in a read), and its BEGIN and COMMIT are sent with it: a read is two exchanges
+ * with PostgreSQL (BEGIN and the role statement; the page and COMMIT, since pgjdbc waits before a
+ * statement that follows one whose result it cannot bound), down from five (ADR 0029). A dry run ({@code Prefer: tx=rollback}) rolls back at the end.
  */
 final class Executor {
 
