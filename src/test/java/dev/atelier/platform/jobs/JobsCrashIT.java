@@ -44,17 +44,23 @@ class JobsCrashIT {
         try {
             String killed = awaitReady(a);
             awaitReady(b);
-            // killed while it holds jobs, early enough that the other server has work left
-            Poll.until(
-                    "the first server runs jobs",
-                    Duration.ofSeconds(60),
-                    () -> count(
-                                            "select count(*) from platform.jobs where kind = ? and state = 'running' "
-                                                    + "and lease_owner = ?",
-                                            kind,
-                                            killed)
-                                    > 0
-                            && count("select count(*) from jobs_test.effects where kind = ?", kind) >= JOBS / 20);
+            // killed while it holds jobs, early enough that the other server has work left. It is
+            // stopped (SIGSTOP) before its jobs are counted, so it still holds them when it is
+            // killed: between a count and the kill a running server could finish what it held.
+            Poll.until("the first server is stopped holding jobs", Duration.ofSeconds(60), () -> {
+                signal(a, "STOP");
+                boolean holds = count(
+                                        "select count(*) from platform.jobs where kind = ? and state = 'running' "
+                                                + "and lease_owner = ?",
+                                        kind,
+                                        killed)
+                                > 0
+                        && count("select count(*) from jobs_test.effects where kind = ?", kind) >= JOBS / 20;
+                if (!holds) {
+                    signal(a, "CONT");
+                }
+                return holds;
+            });
             a.destroyForcibly(); // SIGKILL: no shutdown, its leases are left behind
             a.waitFor();
             try {
@@ -104,6 +110,15 @@ class JobsCrashIT {
             last[0] = System.nanoTime();
             return condition.holds();
         };
+    }
+
+    /** Sends the process SIGSTOP or SIGCONT ({@code kill -STOP pid}). */
+    private static void signal(Process p, String signal) throws Exception {
+        int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
+        assertThat(exit).as("kill -" + signal).isZero();
     }
 
     private static Process worker(DatabaseTarget db, String kind) throws Exception {
