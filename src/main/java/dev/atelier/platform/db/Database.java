@@ -180,17 +180,35 @@ public final class Database implements AutoCloseable {
         }
         String sql = beginAs(settings) + ";\n" + firstStatement;
         return withConnection(caller, connection -> {
-            T result;
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                int next = bindOpening(statement, caller, readOnly, settings);
-                binder.bind(statement, next);
-                statement.execute(); // the opening's row
-                statement.getMoreResults(); // the first statement's first result
-                result = work.run(new Transaction(connection), statement);
-            }
+            T result = runFirst(connection, sql, 1, caller, readOnly, settings, binder, work);
             connection.commit();
             return result;
         });
+    }
+
+    /**
+     * Prepares {@code sql}, binds the opening's parameters and then the statement's, executes it,
+     * moves past the results of the {@code leading} statements before the work's (BEGIN, the
+     * opening) and hands the work the statement on its first result.
+     */
+    private <T> T runFirst(
+            Connection connection,
+            String sql,
+            int leading,
+            Caller caller,
+            boolean readOnly,
+            Map<String, String> settings,
+            Binder binder,
+            FirstStatementWork<T> work)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            binder.bind(statement, bindOpening(statement, caller, readOnly, settings));
+            statement.execute();
+            for (int i = 0; i < leading; i++) {
+                statement.getMoreResults();
+            }
+            return work.run(new Transaction(connection), statement);
+        }
     }
 
     /**
@@ -209,13 +227,8 @@ public final class Database implements AutoCloseable {
         String sql = "BEGIN;\n" + beginAs(settings) + ";\n" + firstStatement + ";\nCOMMIT";
         return withConnection(caller, connection -> {
             connection.setAutoCommit(true);
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                int next = bindOpening(statement, caller, true, settings);
-                binder.bind(statement, next);
-                statement.execute(); // BEGIN
-                statement.getMoreResults(); // the opening's row
-                statement.getMoreResults(); // the first statement's first result
-                return work.run(new Transaction(connection), statement);
+            try {
+                return runFirst(connection, sql, 2, caller, true, settings, binder, work);
             } catch (SQLException | RuntimeException | Error e) {
                 endQuietly(connection, e);
                 throw e;

@@ -142,7 +142,7 @@ final class Executor {
                         if (!statementResult(ps)) {
                             throw new SQLException("the statement returned no rows", "XX000");
                         }
-                        Page page = Page.read(ps, null);
+                        Page page = Page.read(ps, null, true);
                         Result result = new Result(page.body(), page.rows(), page.total(), null, page.fromSql());
                         if (check != null) {
                             check.accept(result);
@@ -159,7 +159,7 @@ final class Executor {
                 if (!statementResult(ps)) {
                     throw new SQLException("the statement returned no rows", "XX000");
                 }
-                Page page = Page.read(ps, estimate);
+                Page page = Page.read(ps, estimate, pageStatement);
                 Responses.FromSql fromSql = pageStatement ? page.fromSql() : fromSql(ps);
                 Long total = recount == null ? page.total() : recount.total(c, page.total());
                 return finish(c, req, new Result(page.body(), page.rows(), total, null, fromSql), check);
@@ -180,7 +180,7 @@ final class Executor {
             Connection c = tx.connection();
             boolean isResultSet = statementResult(ps);
             Page page = representation && isResultSet
-                    ? Page.read(ps, null)
+                    ? Page.read(ps, null, false)
                     : new Page(null, Math.max(0, ps.getLargeUpdateCount()), null);
             Responses.FromSql fromSql = fromSql(ps);
             Long inserted = null;
@@ -297,17 +297,17 @@ final class Executor {
             this(body, rows, total, null, null);
         }
 
-        static Page read(PreparedStatement ps, @Nullable Long totalIfNull) throws SQLException {
+        /** @param withResponse a page statement of {@link ReadSql}, with the response settings */
+        static Page read(PreparedStatement ps, @Nullable Long totalIfNull, boolean withResponse) throws SQLException {
             try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
                 String body = rs.getString(1);
                 long rows = rs.getLong(2);
                 long total = rs.getLong(3);
                 Long counted = rs.wasNull() ? totalIfNull : Long.valueOf(total);
-                if (rs.getMetaData().getColumnCount() < 5) {
-                    return new Page(body, rows, counted);
-                }
-                return new Page(body, rows, counted, rs.getString(4), rs.getString(5));
+                return withResponse
+                        ? new Page(body, rows, counted, rs.getString(4), rs.getString(5))
+                        : new Page(body, rows, counted);
             }
         }
 
