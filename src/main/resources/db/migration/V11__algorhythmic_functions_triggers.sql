@@ -6,85 +6,16 @@
 -- updated_at / last_updated on every table that has one.
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION algorhythmic.update_updated_at_column()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = ''
-AS $$
-BEGIN
-    NEW.updated_at = pg_catalog.now();
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER update_users_updated_at BEFORE UPDATE ON algorhythmic.users
-    FOR EACH ROW EXECUTE FUNCTION algorhythmic.update_updated_at_column();
-CREATE TRIGGER update_subscription_tiers_updated_at BEFORE UPDATE ON algorhythmic.subscription_tiers
-    FOR EACH ROW EXECUTE FUNCTION algorhythmic.update_updated_at_column();
-
--- user_credits calls its column last_updated; same pattern.
-CREATE FUNCTION algorhythmic.update_last_updated_column()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = ''
-AS $$
-BEGIN
-    NEW.last_updated = pg_catalog.now();
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER update_user_credits_last_updated BEFORE UPDATE ON algorhythmic.user_credits
-    FOR EACH ROW EXECUTE FUNCTION algorhythmic.update_last_updated_column();
+-- The platform's kit keeps them (V48): V49 puts its trigger on each table (last_updated for
+-- user_credits). The first bodies stood here with their triggers until they were folded into V49
+-- (docs/adr/0007-migrations.md, "Folding").
 
 -- ---------------------------------------------------------------------------------------------
--- Identities: every auth.users row has its algorhythmic.users row, created at sign-up.
--- This runs inside every sign-up of every app, so it must not fail for a valid identity:
---   * the id is the identity's own (unique by construction); a row already there is kept;
---   * users.email is UNIQUE here but only case-insensitively unique in auth.users, and the
---     service role may have written an e-mail into this table first: on any clash the row is
---     created without an e-mail rather than failing the sign-up;
---   * names and avatar come from the sign-up metadata (supabase-js options.data) when present;
---     ->> on a non-object yields NULL, never an error.
--- SECURITY DEFINER: the auth endpoints' role has no rights on this schema.
+-- Identities: every auth.users row has its algorhythmic.users row, made at sign-up by
+-- algorhythmic.create_app_user (V52, V56) through the platform's one identity hook (V48, V53),
+-- with the rules that stood here. This file's sign-up trigger, its function and its backfill stood
+-- here until they were folded (docs/adr/0007-migrations.md, "Folding"); V53 provisions identities made before.
 -- ---------------------------------------------------------------------------------------------
-
-CREATE FUNCTION algorhythmic.handle_new_auth_user()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-BEGIN
-    INSERT INTO algorhythmic.users (id, email, first_name, last_name, profile_image_url)
-    VALUES (NEW.id::text, NEW.email,
-            NEW.raw_user_meta_data ->> 'first_name',
-            NEW.raw_user_meta_data ->> 'last_name',
-            NEW.raw_user_meta_data ->> 'avatar_url')
-    ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        INSERT INTO algorhythmic.users (id, first_name, last_name, profile_image_url)
-        VALUES (NEW.id::text,
-                NEW.raw_user_meta_data ->> 'first_name',
-                NEW.raw_user_meta_data ->> 'last_name',
-                NEW.raw_user_meta_data ->> 'avatar_url')
-        ON CONFLICT (id) DO NOTHING;
-    END IF;
-    RETURN NULL; -- AFTER ROW trigger: the result is ignored
-END;
-$$;
-
-CREATE TRIGGER on_auth_user_created_algorhythmic AFTER INSERT ON auth.users
-    FOR EACH ROW EXECUTE FUNCTION algorhythmic.handle_new_auth_user();
-
--- Identities that signed up before this migration ran.
-INSERT INTO algorhythmic.users (id, email, first_name, last_name, profile_image_url)
-SELECT u.id::text, u.email,
-       u.raw_user_meta_data ->> 'first_name',
-       u.raw_user_meta_data ->> 'last_name',
-       u.raw_user_meta_data ->> 'avatar_url'
-FROM auth.users u
-ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------------------------
 -- The app's admin: auth.uid()'s users row has role 'admin'. SECURITY DEFINER so that policies

@@ -77,16 +77,14 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
 -- ---------------------------------------------------------------------------------------------
 -- Functions. PUBLIC's default EXECUTE is taken away from all of them, then given back where a
 -- role needs it: the policy helpers (a policy runs them as the querying role) and the pure
--- functions to every request role; evaluate_feature_flag to every request role (it is the
--- rpc clients call); the maintenance jobs and the Discogs import to service_role only.
+-- functions to every request role (evaluate_feature_flag and evaluate_flag_condition get theirs
+-- where they are defined, V90 and V45); the maintenance jobs and the Discogs import to service_role only.
 -- Trigger functions need no EXECUTE (it is checked when a trigger is created, not when it fires).
 -- ---------------------------------------------------------------------------------------------
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA rotation FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     rotation.current_user_id(), rotation.is_admin(), rotation.managed_store_ids(),
-    rotation.evaluate_feature_flag(text, integer, jsonb),
-    rotation.evaluate_flag_condition(jsonb, jsonb),
     rotation.murmur3_32(text, integer), rotation.murmur3_32_bytes(bytea, integer),
     rotation.feature_flag_bucket(text, text)
     TO anon, authenticated, service_role;

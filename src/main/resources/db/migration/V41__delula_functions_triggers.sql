@@ -12,79 +12,16 @@
 -- updated_at on every table that has the column.
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION delula.update_updated_at_column()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = ''
-AS $$
-BEGIN
-    NEW.updated_at = pg_catalog.now();
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER update_users_updated_at BEFORE UPDATE ON delula.users
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_tags_updated_at BEFORE UPDATE ON delula.tags
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_recipes_updated_at BEFORE UPDATE ON delula.recipes
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_providers_updated_at BEFORE UPDATE ON delula.providers
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_provider_credentials_updated_at BEFORE UPDATE ON delula.provider_credentials
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_services_updated_at BEFORE UPDATE ON delula.services
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_generations_updated_at BEFORE UPDATE ON delula.generations
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_backlog_videos_updated_at BEFORE UPDATE ON delula.backlog_videos
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_recipe_samples_updated_at BEFORE UPDATE ON delula.recipe_samples
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_user_assets_updated_at BEFORE UPDATE ON delula.user_assets
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_system_assets_updated_at BEFORE UPDATE ON delula.system_assets
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_market_assets_updated_at BEFORE UPDATE ON delula.market_assets
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_component_registry_updated_at BEFORE UPDATE ON delula.component_registry
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_component_input_channels_updated_at BEFORE UPDATE ON delula.component_input_channels
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
-CREATE TRIGGER update_component_output_channels_updated_at BEFORE UPDATE ON delula.component_output_channels
-    FOR EACH ROW EXECUTE FUNCTION delula.update_updated_at_column();
+-- The platform's kit keeps it (V48): V49 puts its trigger on each table. The first body stood
+-- here with its triggers until they were folded into V49 (docs/adr/0007-migrations.md, "Folding").
 
 -- ---------------------------------------------------------------------------------------------
--- Identities. Anyone who signs up can use Delula at once: the sign-up trigger makes their
--- users row (id = the identity's uuid as text). Nothing in it can collide (the id is the
--- identity's own, e-mail is a plain copy without a unique constraint), so it cannot fail for a
--- valid new identity. An identity without an e-mail is a Guest (2), otherwise Registered (3).
--- SECURITY DEFINER: the auth endpoints insert identities as atelier_auth, which may not write
--- delula.users itself.
+-- Identities. Anyone who signs up can use Delula at once: delula.create_app_user (V52) makes
+-- their users row through the platform's one identity hook (V48, V53); an identity without an
+-- e-mail is a Guest (2), otherwise Registered (3). This file's sign-up trigger, its function and
+-- its backfill stood here until they were folded (docs/adr/0007-migrations.md, "Folding");
+-- V53 provisions identities made before.
 -- ---------------------------------------------------------------------------------------------
-
-CREATE FUNCTION delula.handle_new_auth_user()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-BEGIN
-    INSERT INTO delula.users (id, email, account_type)
-    VALUES (NEW.id::text, NEW.email, CASE WHEN NEW.email IS NULL THEN 2 ELSE 3 END)
-    ON CONFLICT (id) DO NOTHING;
-    RETURN NULL; -- AFTER ROW trigger: the result is ignored
-END;
-$$;
-
-CREATE TRIGGER on_auth_user_created_delula AFTER INSERT ON auth.users
-    FOR EACH ROW EXECUTE FUNCTION delula.handle_new_auth_user();
-
--- Identities that signed up before this migration.
-INSERT INTO delula.users (id, email, account_type)
-SELECT a.id::text, a.email, CASE WHEN a.email IS NULL THEN 2 ELSE 3 END
-FROM auth.users a
-ON CONFLICT (id) DO NOTHING;
 
 -- ---------------------------------------------------------------------------------------------
 -- The app's admin: access role 3 (Admin) in shared/access-roles.ts. SECURITY DEFINER so that
@@ -176,56 +113,11 @@ CREATE TRIGGER enforce_generation_status_flow BEFORE INSERT OR UPDATE ON delula.
     FOR EACH ROW EXECUTE FUNCTION delula.enforce_generation_status_flow();
 
 -- ---------------------------------------------------------------------------------------------
--- The credit ledger. A row moves the balance: the BEFORE INSERT trigger locks the user's row,
--- skips the row if its idempotency key was already applied for that user (a retry does nothing
--- twice, also under INSERT ... ON CONFLICT DO NOTHING, whose conflict check comes after BEFORE
--- triggers), refuses a balance below zero, writes users.credits and records balance_after.
--- Taking the user's row lock before looking for the key serialises every ledger insert of one
--- user, so the look-up always sees a concurrent insert that committed first.
--- SECURITY DEFINER: the balance is written as the owner, which guard_user_credits lets through.
+-- The credit ledger's trigger (apply_credit_transaction: idempotency, no balance below zero,
+-- users.credits and balance_after) is defined in V55, where it took its present form over the
+-- platform's ledger engine, with the description that stood here (folded there:
+-- docs/adr/0007-migrations.md, "Folding").
 -- ---------------------------------------------------------------------------------------------
-
-CREATE FUNCTION delula.apply_credit_transaction()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-DECLARE
-    balance integer;
-BEGIN
-    IF NEW.amount IS NULL THEN
-        RETURN NEW; -- the NOT NULL on amount rejects the row
-    END IF;
-
-    SELECT u.credits INTO balance FROM delula.users u WHERE u.id = NEW.user_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no delula user %', NEW.user_id
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'credit_transactions_user_id_fkey',
-                  TABLE = 'credit_transactions', SCHEMA = 'delula';
-    END IF;
-
-    IF NEW.idempotency_key IS NOT NULL AND EXISTS (
-        SELECT 1 FROM delula.credit_transactions t
-        WHERE t.user_id = NEW.user_id AND t.idempotency_key = NEW.idempotency_key) THEN
-        RETURN NULL; -- already applied
-    END IF;
-
-    balance := balance + NEW.amount;
-    IF balance < 0 THEN
-        RAISE EXCEPTION 'insufficient credits: % has % and needs %', NEW.user_id, balance - NEW.amount, -NEW.amount
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'users_credits_non_negative',
-                  TABLE = 'users', SCHEMA = 'delula';
-    END IF;
-
-    UPDATE delula.users SET credits = balance WHERE id = NEW.user_id;
-    NEW.balance_after := balance;
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER apply_credit_transaction BEFORE INSERT ON delula.credit_transactions
-    FOR EACH ROW EXECUTE FUNCTION delula.apply_credit_transaction();
 
 -- Append-only for every request role, service_role included: none has UPDATE, DELETE or
 -- TRUNCATE on the table (V42); this trigger holds even if one is granted by mistake.
@@ -275,35 +167,10 @@ $$;
 CREATE TRIGGER guard_user_credits BEFORE UPDATE ON delula.users
     FOR EACH ROW EXECUTE FUNCTION delula.guard_user_credits();
 
--- A generation costs its credits_cost when it is stored and gives it back when refunded_at is
--- first set. Both go through the ledger with idempotency keys 'generation:<id>' and
--- 'refund:<id>', so clearing and setting refunded_at again refunds nothing twice, and a user
--- without enough credits cannot store the generation (the charge fails, and with it the insert).
-CREATE FUNCTION delula.apply_generation_credits()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-BEGIN
-    IF NEW.credits_cost = 0 THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO delula.credit_transactions (user_id, amount, type, description, generation_id, idempotency_key)
-        VALUES (NEW.user_id, -NEW.credits_cost, 'generation', 'Generation ' || NEW.short_id, NEW.id,
-                'generation:' || NEW.id);
-    ELSIF OLD.refunded_at IS NULL AND NEW.refunded_at IS NOT NULL THEN
-        INSERT INTO delula.credit_transactions (user_id, amount, type, description, generation_id, idempotency_key)
-        VALUES (NEW.user_id, NEW.credits_cost, 'refund', 'Refund of generation ' || NEW.short_id, NEW.id,
-                'refund:' || NEW.id);
-    END IF;
-    RETURN NULL; -- AFTER ROW trigger: the result is ignored
-END;
-$$;
-
-CREATE TRIGGER apply_generation_credits AFTER INSERT OR UPDATE OF refunded_at ON delula.generations
-    FOR EACH ROW EXECUTE FUNCTION delula.apply_generation_credits();
+-- A generation's charge and refund (apply_generation_credits and its trigger on generations) are
+-- defined in V78, where they took their present form (a held generation is charged by its
+-- capture), with the description that stood here (folded there: docs/adr/0007-migrations.md,
+-- "Folding").
 
 -- The daily refresh: every user not refreshed since the start of the current UTC day is topped
 -- up to p_daily_credits (a 'daily_refresh' ledger row, key 'daily_refresh:<date>', so a second
@@ -345,31 +212,10 @@ END;
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- Recipe usage: each generation made from a recipe counts one use in recipe_usage (the hot
--- counter). recipes.usage_count is the catalogue's copy, brought up to date in bulk by
--- sync_recipe_usage_counts(), so that counting never rewrites or locks the catalogue row.
+-- Recipe usage (track_recipe_usage and its trigger on generations) is defined in V78, where it took
+-- its present form (counted when a generation completes), with the description that stood here
+-- (folded there: docs/adr/0007-migrations.md, "Folding").
 -- ---------------------------------------------------------------------------------------------
-
-CREATE FUNCTION delula.track_recipe_usage()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-BEGIN
-    IF NEW.recipe_id IS NOT NULL THEN
-        INSERT INTO delula.recipe_usage AS ru (recipe_id, usage_count, last_used_at)
-        VALUES (NEW.recipe_id, 1, pg_catalog.now())
-        ON CONFLICT (recipe_id) DO UPDATE
-            SET usage_count = ru.usage_count + 1,
-                last_used_at = EXCLUDED.last_used_at;
-    END IF;
-    RETURN NULL; -- AFTER ROW trigger: the result is ignored
-END;
-$$;
-
-CREATE TRIGGER track_recipe_usage AFTER INSERT ON delula.generations
-    FOR EACH ROW EXECUTE FUNCTION delula.track_recipe_usage();
 
 CREATE FUNCTION delula.sync_recipe_usage_counts()
 RETURNS integer

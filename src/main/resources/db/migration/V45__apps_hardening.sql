@@ -169,6 +169,19 @@ ALTER TABLE infinitestories.api_usage     ALTER COLUMN user_id SET DEFAULT auth.
 ALTER TABLE infinitestories.rate_limits   ALTER COLUMN user_id SET DEFAULT auth.uid();
 
 -- ---------------------------------------------------------------------------------------------
+-- Conditions of 'condition' flags (feature_flags.conditions), evaluated against the context
+-- argument of evaluate_feature_flag. Format (documented in docs/apps/rotation.md):
+--   {"attribute": "country", "operator": "in", "values": ["NL", "DE"]}
+--   {"attribute": "app.version", "operator": "gt", "value": 3}     -- dotted path into the context
+--   {"all": [c, ...]}, {"any": [c, ...]}, {"not": c}                -- combinations, nestable
+-- Operators: eq, neq (value), in, not_in (values), gt, lt (value; numbers with numbers, strings
+-- with strings), contains (value: substring of a string attribute, or element of an array one).
+-- An attribute missing from the context (or JSON null) makes neq and not_in true and every
+-- other operator false. Anything malformed (unknown operator, empty condition, empty all/any)
+-- is false: a broken condition turns a flag off, never on for everyone.
+-- ---------------------------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------------------------
 -- 4a. Conditions nest at most 32 JSON levels. The evaluator recurses once per level of all/any/
 -- not, and a deep enough condition (900 levels, from anyone through rpc) exhausted the stack: a
 -- 500 with a max_stack_depth hint. 32 levels are 16 nested all/any or 32 nested not, far more than
@@ -274,90 +287,12 @@ BEGIN
 END;
 $$;
 
+-- V22 granted it to service_role (V47 took only what anon and authenticated had); since the fold it
+-- is defined here, so the grant is too.
+GRANT EXECUTE ON FUNCTION rotation.evaluate_flag_condition(jsonb, jsonb) TO service_role;
+
 -- ---------------------------------------------------------------------------------------------
--- 4b. evaluate_feature_flag appended whatever context it was given to feature_flag_evaluations:
--- twenty anonymous calls stored 20 MB. Now:
---   * a context over 4 KB (its JSON text) is refused, whoever calls, before anything is looked
---     up or stored: 22023, so the data API answers 400 naming the limit. A targeting context
---     (country, app version, plan, session id) is a few hundred bytes; refusing rather than
---     truncating keeps conditions from being evaluated against a context the caller did not send;
---   * an anonymous caller's evaluation is still recorded (exposure counts per flag, bucket and
---     session are what percentage rollouts are checked with) but without its context: the
---     context is free-form input from someone without an account, and keeping it would let anyone
---     fill the table with whatever they like; the session id is kept up to 128 characters.
--- "Anonymous" is a client request without a Rotation user: rotation.current_user_id() is NULL and
--- the request runs as anon or authenticated (the session's role setting, which SECURITY DEFINER
--- does not change). The platform (service_role, the owner) is never anonymous.
+-- 4b. evaluate_feature_flag's bound on its context (4 KB; none of an anonymous caller's context
+-- kept) is in its body, defined since the fold in V90 with the reasons that stood here
+-- (docs/adr/0007-migrations.md, "Folding").
 -- ---------------------------------------------------------------------------------------------
-
-CREATE OR REPLACE FUNCTION rotation.evaluate_feature_flag(key text, user_id integer DEFAULT NULL,
-                                                          context jsonb DEFAULT '{}'::jsonb)
-RETURNS boolean
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = ''
-AS $$
-DECLARE
-    max_context_bytes constant integer := 4096;
-    flag       rotation.feature_flags%ROWTYPE;
-    caller     integer := rotation.current_user_id();
-    uid        integer := coalesce(evaluate_feature_flag.user_id, caller);
-    ctx        jsonb := coalesce(evaluate_feature_flag.context, '{}'::jsonb);
-    sess       text;
-    stickiness text;
-    bucket     integer;
-    result     boolean := false;
-    anonymous  boolean;
-BEGIN
-    -- A bucket or a user list says which flags someone has: a request may ask only about its own
-    -- user. The platform (service role, the owner) and Rotation admins may ask about anyone.
-    IF evaluate_feature_flag.user_id IS NOT NULL
-       AND coalesce(auth.role(), '') IN ('anon', 'authenticated')
-       AND evaluate_feature_flag.user_id IS DISTINCT FROM caller
-       AND NOT rotation.is_admin() THEN
-        RAISE EXCEPTION 'a user may evaluate feature flags only for themselves'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-
-    IF pg_catalog.octet_length(ctx::text) > max_context_bytes THEN
-        RAISE EXCEPTION 'the evaluation context is % bytes of JSON; at most % are accepted',
-                pg_catalog.octet_length(ctx::text), max_context_bytes
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Send only the attributes the flag conditions use.';
-    END IF;
-    sess := coalesce(ctx ->> 'sessionId', ctx ->> 'session_id');
-
-    SELECT f.* INTO flag FROM rotation.feature_flags f WHERE f.key = evaluate_feature_flag.key;
-    IF NOT FOUND THEN
-        RETURN false;
-    END IF;
-
-    IF flag.is_enabled THEN
-        CASE flag.flag_type
-            WHEN 'boolean' THEN
-                result := true;
-            WHEN 'percentage' THEN
-                stickiness := coalesce(uid::text, sess);
-                IF stickiness IS NOT NULL THEN
-                    bucket := rotation.feature_flag_bucket(flag.key, stickiness);
-                    result := bucket <= flag.rollout_percentage;
-                END IF;
-            WHEN 'user_list' THEN
-                result := coalesce(uid = ANY (flag.target_users), false);
-            WHEN 'condition' THEN
-                result := coalesce(rotation.evaluate_flag_condition(flag.conditions, ctx), false);
-        END CASE;
-    END IF;
-
-    IF flag.track_evaluations THEN
-        anonymous := caller IS NULL AND pg_catalog.current_setting('role') IN ('anon', 'authenticated');
-        INSERT INTO rotation.feature_flag_evaluations (feature_flag_id, user_id, session_id,
-                                                       evaluation_result, bucket, evaluation_context)
-        VALUES (flag.id, (SELECT u.id FROM rotation.users u WHERE u.id = uid),
-                CASE WHEN anonymous THEN pg_catalog.left(sess, 128) ELSE sess END,
-                result, bucket, CASE WHEN anonymous THEN '{}'::jsonb ELSE ctx END);
-    END IF;
-    RETURN result;
-END;
-$$;

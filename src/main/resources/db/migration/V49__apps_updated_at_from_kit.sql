@@ -65,7 +65,8 @@ CREATE OR REPLACE FUNCTION rotation.update_updated_at_column() RETURNS trigger
     LANGUAGE plpgsql SET search_path = '' AS 'BEGIN RETURN platform.touch(NEW); END';
 COMMENT ON FUNCTION rotation.update_updated_at_column() IS 'seeds/rotation.md''s name for platform.set_updated_at()';
 
--- Algorhythmic's and Delula's copies are named by no document and used by no trigger any more.
-DROP FUNCTION algorhythmic.update_updated_at_column();
-DROP FUNCTION algorhythmic.update_last_updated_column();
-DROP FUNCTION delula.update_updated_at_column();
+-- Algorhythmic's and Delula's copies are named by no document and used by no trigger any more. A
+-- database made since the fold never had them (V11, V41; docs/adr/0007-migrations.md, "Folding").
+DROP FUNCTION IF EXISTS algorhythmic.update_updated_at_column();
+DROP FUNCTION IF EXISTS algorhythmic.update_last_updated_column();
+DROP FUNCTION IF EXISTS delula.update_updated_at_column();

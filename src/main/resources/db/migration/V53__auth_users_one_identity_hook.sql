@@ -4,11 +4,12 @@
 -- MoodScale's or Delula's provisioning failed every sign-up of all five apps. The kit's hook
 -- (V48) provisions each registered app (V52) in its own subtransaction and records a failure
 -- in platform.provisioning_failures instead. The triggers are swapped in one transaction, so no
--- sign-up sees both or neither.
+-- sign-up sees both or neither. Since the fold (docs/adr/0007-migrations.md, "Folding"), a new
+-- database never had Algorhythmic's and Delula's: V11 and V41 no longer make them.
 -- =============================================================================================
 
-DROP TRIGGER on_auth_user_created_algorhythmic ON auth.users;
-DROP TRIGGER on_auth_user_created_delula ON auth.users;
+DROP TRIGGER IF EXISTS on_auth_user_created_algorhythmic ON auth.users;
+DROP TRIGGER IF EXISTS on_auth_user_created_delula ON auth.users;
 DROP TRIGGER on_auth_user_created_moodscale ON auth.users;
 DROP TRIGGER on_auth_user_created_rotation ON auth.users;
 
@@ -16,8 +17,8 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
     FOR EACH ROW EXECUTE FUNCTION platform.on_identity_created();
 
 -- Their trigger functions have no trigger left (the logic lives on in V52's provisioners).
-DROP FUNCTION algorhythmic.handle_new_auth_user();
-DROP FUNCTION delula.handle_new_auth_user();
+DROP FUNCTION IF EXISTS algorhythmic.handle_new_auth_user();
+DROP FUNCTION IF EXISTS delula.handle_new_auth_user();
 DROP FUNCTION moodscale.handle_new_auth_user();
 DROP FUNCTION rotation.handle_new_auth_user();
 

@@ -103,6 +103,15 @@ CREATE TRIGGER apply_credit_ledger_entry BEFORE INSERT ON algorhythmic.credit_le
     FOR EACH ROW EXECUTE FUNCTION algorhythmic.apply_credit_ledger_entry();
 
 -- ---------------------------------------------------------------------------------------------
+-- Delula's credit ledger (V41). A row moves the balance: the BEFORE INSERT trigger locks the user's row,
+-- skips the row if its idempotency key was already applied for that user (a retry does nothing
+-- twice, also under INSERT ... ON CONFLICT DO NOTHING, whose conflict check comes after BEFORE
+-- triggers), refuses a balance below zero, writes users.credits and records balance_after.
+-- Taking the user's row lock before looking for the key serialises every ledger insert of one
+-- user, so the look-up always sees a concurrent insert that committed first.
+-- SECURITY DEFINER: the balance is written as the owner, which guard_user_credits lets through.
+-- ---------------------------------------------------------------------------------------------
+-- ---------------------------------------------------------------------------------------------
 -- Delula: the same trigger name and the same rules as V41 (a retried key does nothing, the
 -- error for a short balance), now through the engine, which also keeps credits on hold from
 -- being spent. A user's first row may be the opening balance (signup_bonus, key 'opening'),
@@ -149,6 +158,10 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+
+-- V41 created the trigger with the function's first body; since the fold both are defined here.
+CREATE OR REPLACE TRIGGER apply_credit_transaction BEFORE INSERT ON delula.credit_transactions
+    FOR EACH ROW EXECUTE FUNCTION delula.apply_credit_transaction();
 
 CREATE FUNCTION delula.open_credit_account()
 RETURNS trigger

@@ -31,6 +31,11 @@ ALTER TABLE delula.generations
 -- The capture's ledger row finds its generation by the hold.
 CREATE UNIQUE INDEX idx_generations_hold ON delula.generations (hold_id) WHERE hold_id IS NOT NULL;
 
+-- A generation (V41) costs its credits_cost when it is stored and gives it back when refunded_at is
+-- first set. Both go through the ledger with idempotency keys 'generation:<id>' and
+-- 'refund:<id>', so clearing and setting refunded_at again refunds nothing twice, and a user
+-- without enough credits cannot store the generation (the charge fails, and with it the insert).
+-- Since this migration, a generation stored with a hold is charged by the hold's capture instead.
 CREATE OR REPLACE FUNCTION delula.apply_generation_credits()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -58,6 +63,10 @@ BEGIN
 END;
 $$;
 
+-- V41 created the trigger with the function's first body; since the fold both are defined here.
+CREATE OR REPLACE TRIGGER apply_generation_credits AFTER INSERT OR UPDATE OF refunded_at ON delula.generations
+    FOR EACH ROW EXECUTE FUNCTION delula.apply_generation_credits();
+
 UPDATE platform.ledger_bindings
 SET append_sql =
     'INSERT INTO delula.credit_transactions (user_id, amount, type, description, idempotency_key, metadata, '
@@ -66,6 +75,12 @@ SET append_sql =
     || 'WHERE g.hold_id = ($6 ->> ''hold_id'')::uuid)), 0) RETURNING id::text, balance_after'
 WHERE app = 'delula';
 
+-- ---------------------------------------------------------------------------------------------
+-- Recipe usage (V41): each generation made from a recipe counts one use in recipe_usage (the hot
+-- counter); recipes.usage_count is the catalogue's copy, which sync_recipe_usage_counts() brings
+-- up to date in bulk. Since this migration a use is counted when the generation completes, and
+-- recipes.usage_count moves with it in the completing transaction.
+-- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION delula.track_recipe_usage()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -86,6 +101,5 @@ BEGIN
 END;
 $$;
 
-DROP TRIGGER track_recipe_usage ON delula.generations;
-CREATE TRIGGER track_recipe_usage AFTER INSERT OR UPDATE OF status ON delula.generations
+CREATE OR REPLACE TRIGGER track_recipe_usage AFTER INSERT OR UPDATE OF status ON delula.generations
     FOR EACH ROW EXECUTE FUNCTION delula.track_recipe_usage();

@@ -26,7 +26,37 @@ ALTER TABLE rotation.feature_flags
         AND pg_catalog.octet_length(variants::text) <= 65536
         AND pg_catalog.octet_length(dependencies::text) <= 8192);
 
--- The V45 function, with an ELSE for the new type (CASE without ELSE raised 20000 for it).
+-- ---------------------------------------------------------------------------------------------
+-- evaluate_feature_flag(key, user_id, context). A missing or disabled flag is false. Then:
+--   boolean    -> true
+--   percentage -> feature_flag_bucket(key, stickiness) <= rollout_percentage, where stickiness
+--                 is the user id (argument, else the caller's) or else context sessionId /
+--                 session_id; with neither it is false
+--   user_list  -> user id in target_users
+--   condition  -> evaluate_flag_condition(conditions, context)
+-- Each evaluation of an existing flag is recorded in feature_flag_evaluations when the flag's
+-- track_evaluations is on. SECURITY DEFINER: callers (anon included) evaluate flags without
+-- being able to read feature_flags.
+-- ---------------------------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------------------------
+-- V45 (4b): evaluate_feature_flag appended whatever context it was given to feature_flag_evaluations:
+-- twenty anonymous calls stored 20 MB. Now:
+--   * a context over 4 KB (its JSON text) is refused, whoever calls, before anything is looked
+--     up or stored: 22023, so the data API answers 400 naming the limit. A targeting context
+--     (country, app version, plan, session id) is a few hundred bytes; refusing rather than
+--     truncating keeps conditions from being evaluated against a context the caller did not send;
+--   * an anonymous caller's evaluation is still recorded (exposure counts per flag, bucket and
+--     session are what percentage rollouts are checked with) but without its context: the
+--     context is free-form input from someone without an account, and keeping it would let anyone
+--     fill the table with whatever they like; the session id is kept up to 128 characters.
+-- "Anonymous" is a client request without a Rotation user: rotation.current_user_id() is NULL and
+-- the request runs as anon or authenticated (the session's role setting, which SECURITY DEFINER
+-- does not change). The platform (service_role, the owner) is never anonymous.
+-- ---------------------------------------------------------------------------------------------
+
+-- V45's body, with an ELSE for the new type (CASE without ELSE raised 20000 for it). The seed's
+-- first body (V21) and V45's were folded into this one (docs/adr/0007-migrations.md, "Folding").
 CREATE OR REPLACE FUNCTION rotation.evaluate_feature_flag(key text, user_id integer DEFAULT NULL,
                                                           context jsonb DEFAULT '{}'::jsonb)
 RETURNS boolean
@@ -98,3 +128,6 @@ BEGIN
     RETURN result;
 END;
 $$;
+
+-- The rpc clients call (V22, V47 granted it where it was first defined).
+GRANT EXECUTE ON FUNCTION rotation.evaluate_feature_flag(text, integer, jsonb) TO anon, authenticated, service_role;

@@ -3,26 +3,8 @@
 -- hears of a change within a second (docs/adr/0016). A statement that changes one of the three
 -- tables notifies channel atelier_settings when it commits; each server LISTENs on a connection of
 -- its own (platform.notify.ChangeListener, shared with the flag cache of V94) and reloads.
+-- The triggers (settings_notify, config_profiles_notify, maintenance_windows_notify) are defined
+-- in V127, on V102's one notify function for any table. This file's own copy of that function,
+-- and the triggers calling it, stood here until they were folded (docs/adr/0007-migrations.md,
+-- "Folding").
 -- =============================================================================================
-
-CREATE FUNCTION platform.notify_settings_changed()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = ''
-AS $$
-BEGIN
-    PERFORM pg_catalog.pg_notify('atelier_settings', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME);
-    RETURN NULL;
-END;
-$$;
-REVOKE ALL ON FUNCTION platform.notify_settings_changed() FROM PUBLIC;
-
-CREATE TRIGGER settings_notify
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotation.settings
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_settings_changed();
-CREATE TRIGGER config_profiles_notify
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotation.config_profiles
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_settings_changed();
-CREATE TRIGGER maintenance_windows_notify
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotation.maintenance_windows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_settings_changed();

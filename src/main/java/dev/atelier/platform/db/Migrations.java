@@ -60,7 +60,14 @@ public final class Migrations {
         }
     }
 
-    private static MigrateResult migrate(DatabaseTarget target, @Nullable String version) {
+    /** Applies the migrations up to {@code version} (all when null), accepting rewritten ones first. */
+    static MigrateResult migrate(DatabaseTarget target, @Nullable String version) {
+        try (Connection owner = connectAsOwner(target)) {
+            RewrittenMigrations.accept(owner);
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "cannot read the migration history of " + where(target) + ": " + e.getMessage(), e);
+        }
         var configuration = Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword())
                 .locations("classpath:db/migration")

@@ -1,26 +1,24 @@
-package dev.atelier.platform.sql;
+package dev.atelier.platform.db;
 
 import static dev.atelier.testing.OwnerSql.exec;
 import static dev.atelier.testing.OwnerSql.queryString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.atelier.platform.db.DatabaseTarget;
 import dev.atelier.testing.TestServer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationVersion;
 import org.junit.jupiter.api.Test;
 
 /**
  * A database made by the release before the SQL kit (migrations up to V42, the last of the apps'
- * blocks of ten) is upgraded with today's migrations (docs/adr/0007-migrations.md): what its users
- * wrote survives, and the new behaviour works on the old rows. A database of its own in the test
- * server's cluster, so the shared test database is not touched.
+ * blocks of ten, as {@link LastRelease} shipped them) is upgraded with today's migrations
+ * (docs/adr/0007-migrations.md): what its users wrote survives, and the new behaviour works on the
+ * old rows. A database of its own in the test server's cluster, so the shared test database is not
+ * touched.
  */
 class MigrationUpgradeTest {
 
@@ -30,12 +28,12 @@ class MigrationUpgradeTest {
     @Test
     void dataWrittenBeforeTheKitSurvivesItAndGetsTheKitsBehaviour() throws SQLException {
         DatabaseTarget target = TestServer.get().scratchDatabase("upgrade");
-        assertThat(migrate(target, MigrationVersion.fromVersion("42"))).isEqualTo("42");
+        LastRelease.migrate(target, "42");
         try (Connection owner = connect(target)) {
             writeAsTheOldReleaseDid(owner);
         }
 
-        String latest = migrate(target, MigrationVersion.LATEST);
+        String latest = Migrations.migrate(target, null).targetSchemaVersion;
         assertThat(Integer.parseInt(latest)).isGreaterThanOrEqualTo(53);
 
         try (Connection owner = connect(target)) {
@@ -134,19 +132,6 @@ class MigrationUpgradeTest {
                 "insert into infinitestories.heroes (user_id, name, primary_trait, secondary_trait, updated_at) "
                         + "values ('" + ADA + "', 'Mira', 'brave', 'kind', '2001-01-01T00:00:00Z')");
         exec(owner, "insert into rotation.usage_metrics (event_type, event_name) values ('click', 'before-upgrade')");
-    }
-
-    /** Migrates as the server does (Migrations.prepare), up to {@code target}; returns the version reached. */
-    private static String migrate(DatabaseTarget target, MigrationVersion version) {
-        Flyway flyway = Flyway.configure()
-                .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword())
-                .locations("classpath:db/migration")
-                .schemas("platform")
-                .createSchemas(true)
-                .target(version)
-                .load();
-        flyway.migrate();
-        return flyway.info().current().getVersion().getVersion();
     }
 
     private static Connection connect(DatabaseTarget target) throws SQLException {

@@ -1,0 +1,97 @@
+package dev.atelier.platform.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atelier.testing.TestServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A database made by the last release and migrated with today's files has exactly the schema of a
+ * fresh one (docs/adr/0007-migrations.md, "Folding"): {@link LastRelease}'s files up to a stop,
+ * then today's. The stops lie between a rewritten file and the later one that took its function
+ * over, so each fold is crossed by a database that applied the released text of the earlier file
+ * but not yet the later one.
+ */
+class ReleaseUpgradeTest {
+
+    private static TreeSet<String> fresh = new TreeSet<>();
+    private static List<String> freshHistory = List.of();
+
+    @BeforeAll
+    static void migrateAFreshDatabase() throws SQLException {
+        DatabaseTarget target = TestServer.get().scratchDatabase("fresh");
+        Migrations.migrate(target, null);
+        try (Connection owner = connect(target)) {
+            fresh = CatalogSnapshot.of(owner);
+            freshHistory = history(owner);
+        }
+        assertThat(fresh).hasSizeGreaterThan(2000)
+                .anyMatch(line -> line.startsWith("function rotation.evaluate_feature_flag(text,integer,jsonb)"))
+                .anyMatch(line -> line.startsWith("trigger CREATE TRIGGER feature_flags_notify"));
+    }
+
+    @ParameterizedTest(name = "made by the release at V{0}")
+    @ValueSource(strings = {"10", "42", "50", "60", "100", "127"})
+    void aDatabaseMadeByTheReleaseUpgradesToTheSchemaOfAFreshOne(String stop) throws SQLException {
+        DatabaseTarget target = TestServer.get().scratchDatabase("release");
+        LastRelease.migrate(target, stop);
+
+        Migrations.migrate(target, null);
+
+        try (Connection owner = connect(target)) {
+            TreeSet<String> upgraded = CatalogSnapshot.of(owner);
+            assertThat(difference(upgraded, fresh)).as("only in the upgraded database").isEmpty();
+            assertThat(difference(fresh, upgraded)).as("only in the fresh database").isEmpty();
+            assertThat(history(owner)).isEqualTo(freshHistory);
+        }
+    }
+
+    @Test
+    void everyRewrittenFileIsOneTheReleaseApplied() throws SQLException {
+        DatabaseTarget target = TestServer.get().scratchDatabase("released");
+        LastRelease.migrate(target, null);
+        List<String> released = new ArrayList<>();
+        try (Connection owner = connect(target)) {
+            for (String row : history(owner)) {
+                released.add(row.split(" ")[0] + " " + row.split(" ")[2]);
+            }
+        }
+        for (RewrittenMigrations.Rewrite rewrite : RewrittenMigrations.list()) {
+            assertThat(released).contains(rewrite.version() + " " + rewrite.releasedChecksum());
+            assertThat(freshHistory).anyMatch(row -> row.startsWith(rewrite.version() + " ")
+                    && row.split(" ")[2].equals(Integer.toString(rewrite.currentChecksum())));
+        }
+    }
+
+    private static List<String> difference(TreeSet<String> a, TreeSet<String> b) {
+        return a.stream().filter(line -> !b.contains(line)).toList();
+    }
+
+    /** Version, script and checksum of each applied migration, in the order applied. */
+    private static List<String> history(Connection owner) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Statement st = owner.createStatement();
+                ResultSet rs = st.executeQuery("select version, script, checksum, success"
+                        + " from platform.flyway_schema_history where version is not null order by installed_rank")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getBoolean(4));
+            }
+        }
+        return rows;
+    }
+
+    private static Connection connect(DatabaseTarget target) throws SQLException {
+        return DriverManager.getConnection(target.jdbcUrl(), target.ownerUser(), target.ownerPassword());
+    }
+}
