@@ -12,9 +12,10 @@
 
 -- ---------------------------------------------------------------------------------------------
 -- Identities: every auth.users row has its algorhythmic.users row, made at sign-up by
--- algorhythmic.create_app_user (V52, V56) through the platform's one identity hook (V48, V53),
--- with the rules that stood here. This file's sign-up trigger, its function and its backfill stood
--- here until they were folded (docs/adr/0007-migrations.md, "Folding"); V53 provisions identities made before.
+-- algorhythmic.create_app_user (V52, V56) through the platform's one identity hook (V48, V53), with
+-- the rules that stood here. This file's sign-up trigger, its function and its backfill stood here
+-- until they were folded (docs/adr/0007-migrations.md, "Folding"); V53 provisions identities made
+-- before.
 -- ---------------------------------------------------------------------------------------------
 
 -- ---------------------------------------------------------------------------------------------
@@ -36,35 +37,9 @@ AS $$
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- credit_ledger is append-only ("Immutable transaction log"). Grants already keep UPDATE,
--- DELETE and TRUNCATE from every role but the owner (V12); this trigger is the second lock, for
--- a grant given by mistake later: it raises unless the current role is the table's owner (or a
--- member of it, which includes superusers). Deleting an account still removes its ledger rows:
--- PostgreSQL runs ON DELETE CASCADE actions as the owner of the referencing table.
--- Not SECURITY DEFINER on purpose: current_user must be the caller.
+-- credit_ledger is append-only ("Immutable transaction log"): grants keep UPDATE, DELETE and
+-- TRUNCATE from every request role (V12), and the platform's one ledger guard refuses them to
+-- anyone without the owner's privileges, even with a grant given by mistake (V48, put on the
+-- table by V50). This file's own guard and its triggers stood here until they were folded
+-- (docs/adr/0007-migrations.md, "Folding").
 -- ---------------------------------------------------------------------------------------------
-
-CREATE FUNCTION algorhythmic.credit_ledger_append_only()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = ''
-AS $$
-DECLARE
-    table_owner oid := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID);
-BEGIN
-    IF NOT pg_catalog.pg_has_role(current_user, table_owner, 'MEMBER') THEN
-        RAISE EXCEPTION 'algorhythmic.credit_ledger is append-only: % is not allowed', TG_OP
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Correct a balance with a new entry (refund or admin_adjustment).';
-    END IF;
-    IF TG_LEVEL = 'STATEMENT' THEN
-        RETURN NULL;
-    END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-END;
-$$;
-
-CREATE TRIGGER credit_ledger_no_update_or_delete BEFORE UPDATE OR DELETE ON algorhythmic.credit_ledger
-    FOR EACH ROW EXECUTE FUNCTION algorhythmic.credit_ledger_append_only();
-CREATE TRIGGER credit_ledger_no_truncate BEFORE TRUNCATE ON algorhythmic.credit_ledger
-    FOR EACH STATEMENT EXECUTE FUNCTION algorhythmic.credit_ledger_append_only();

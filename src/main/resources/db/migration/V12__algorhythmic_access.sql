@@ -63,7 +63,6 @@ REVOKE UPDATE, DELETE, TRUNCATE ON algorhythmic.credit_ledger FROM service_role;
 -- the request roles (policies call it). Trigger functions are never called directly.
 -- ---------------------------------------------------------------------------------------------
 
-REVOKE ALL ON FUNCTION algorhythmic.credit_ledger_append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION algorhythmic.is_admin() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION algorhythmic.is_admin() TO anon, authenticated, service_role;
 

@@ -9,8 +9,8 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The platform's kit keeps it (V48): V49 puts its trigger on each table and makes
--- update_updated_at_column, this document's name, a thin declaration over it. The first body
--- stood here with its triggers until they were folded into V49 (docs/adr/0007-migrations.md, "Folding").
+-- update_updated_at_column, this document's name, a thin declaration over it. The first body stood
+-- here with its triggers until they were folded into V49 (docs/adr/0007-migrations.md, "Folding").
 
 -- ---------------------------------------------------------------------------------------------
 -- Who is calling. SECURITY DEFINER so policies can look the caller up in rotation.users without
@@ -167,46 +167,10 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Append-only ledgers: audit_logs, audio_match_history, feature_flag_history,
 -- feature_flag_evaluations, job_logs, usage_metrics, performance_metrics. No request role has
--- UPDATE or DELETE on them (V22); this trigger also refuses anyone who is not the table's owner
--- (or a member of it, superusers included). What still may change them runs as the owner:
--- migrations, the SECURITY DEFINER retention function, and foreign-key actions (PostgreSQL
--- runs ON DELETE CASCADE / SET NULL as the referencing table's owner).
+-- UPDATE or DELETE on them (V22); the platform's one ledger guard refuses them to anyone
+-- without the owner's privileges (V48, put on each table by V50). This file's own guard and its
+-- triggers stood here until they were folded (docs/adr/0007-migrations.md, "Folding").
 -- ---------------------------------------------------------------------------------------------
-
-CREATE FUNCTION rotation.prevent_ledger_change()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = ''
-AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                   WHERE c.oid = TG_RELID
-                     AND pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')) THEN
-        RAISE EXCEPTION 'rotation.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
-            USING ERRCODE = '42501';
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY[
-        'audit_logs', 'audio_match_history', 'feature_flag_history', 'feature_flag_evaluations',
-        'job_logs', 'usage_metrics', 'performance_metrics']
-    LOOP
-        EXECUTE pg_catalog.format(
-            'CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON rotation.%I '
-            'FOR EACH ROW EXECUTE FUNCTION rotation.prevent_ledger_change()',
-            t || '_append_only', t);
-    END LOOP;
-END
-$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Stores: a store manager may edit their store's profile but not what the platform decides

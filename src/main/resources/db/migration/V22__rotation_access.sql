@@ -75,11 +75,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
     TO authenticated;
 
 -- ---------------------------------------------------------------------------------------------
--- Functions. PUBLIC's default EXECUTE is taken away from all of them, then given back where a
--- role needs it: the policy helpers (a policy runs them as the querying role) and the pure
--- functions to every request role (evaluate_feature_flag and evaluate_flag_condition get theirs
--- where they are defined, V90 and V45); the maintenance jobs and the Discogs import to service_role only.
--- Trigger functions need no EXECUTE (it is checked when a trigger is created, not when it fires).
+-- Functions. PUBLIC's default EXECUTE is taken away from all of them, then given back where a role
+-- needs it: the policy helpers (a policy runs them as the querying role) and the pure functions to
+-- every request role (evaluate_feature_flag and evaluate_flag_condition get theirs where they are
+-- defined, V90 and V45); the maintenance jobs and the Discogs import to service_role only. Trigger
+-- functions need no EXECUTE (it is checked when a trigger is created, not when it fires).
 -- ---------------------------------------------------------------------------------------------
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA rotation FROM PUBLIC;

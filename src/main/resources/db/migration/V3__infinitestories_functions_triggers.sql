@@ -7,8 +7,8 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The platform's kit keeps it (V48): V49 puts its trigger on each of the four tables and makes
--- update_updated_at_column, this document's name, a thin declaration over it. The first body
--- stood here with its triggers until they were folded into V49 (docs/adr/0007-migrations.md, "Folding").
+-- update_updated_at_column, this document's name, a thin declaration over it. The first body stood
+-- here with its triggers until they were folded into V49 (docs/adr/0007-migrations.md, "Folding").
 
 -- ---------------------------------------------------------------------------------------------
 -- Play counting. SECURITY DEFINER so that recording a play updates the story even when the

@@ -80,9 +80,10 @@ GRANT EXECUTE ON FUNCTION platform.rest_response_too_large(bigint, bigint) TO an
 GRANT EXECUTE ON FUNCTION algorhythmic.is_admin() TO anon, authenticated;
 
 -- Rotation: policy helpers (is_admin also in the protect_store_columns trigger, SECURITY INVOKER);
--- current_user_id is also the default of user_id columns and documented as rpc; evaluate_feature_flag
--- is the rpc clients call, granted where it is defined (V90) (SECURITY DEFINER: murmur3_32, murmur3_32_bytes, feature_flag_bucket and
--- evaluate_flag_condition run inside it as its owner and stay service_role's).
+-- current_user_id is also the default of user_id columns and documented as rpc;
+-- evaluate_feature_flag is the rpc clients call, granted where it is defined (V90) (SECURITY
+-- DEFINER: murmur3_32, murmur3_32_bytes, feature_flag_bucket and evaluate_flag_condition run inside
+-- it as its owner and stay service_role's).
 GRANT EXECUTE ON FUNCTION rotation.current_user_id(), rotation.is_admin(), rotation.managed_store_ids()
     TO anon, authenticated;
 

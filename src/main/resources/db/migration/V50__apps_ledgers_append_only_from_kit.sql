@@ -11,7 +11,7 @@
 -- row trigger, which took another; no row is touched.
 -- =============================================================================================
 
-DROP TRIGGER credit_ledger_no_update_or_delete ON algorhythmic.credit_ledger;
+DROP TRIGGER IF EXISTS credit_ledger_no_update_or_delete ON algorhythmic.credit_ledger;
 CALL platform.make_append_only('algorhythmic.credit_ledger',
                                'Correct a balance with a new entry (refund or admin_adjustment).');
 
@@ -26,7 +26,8 @@ CALL platform.make_append_only('rotation.job_logs');
 CALL platform.make_append_only('rotation.usage_metrics');
 CALL platform.make_append_only('rotation.performance_metrics');
 
--- The three per-app guards guard nothing now.
-DROP FUNCTION algorhythmic.credit_ledger_append_only();
-DROP FUNCTION rotation.prevent_ledger_change();
-DROP FUNCTION delula.prevent_ledger_mutation();
+-- The three per-app guards guard nothing now. A database made since the fold never had them
+-- (V11, V21, V41; docs/adr/0007-migrations.md, "Folding").
+DROP FUNCTION IF EXISTS algorhythmic.credit_ledger_append_only();
+DROP FUNCTION IF EXISTS rotation.prevent_ledger_change();
+DROP FUNCTION IF EXISTS delula.prevent_ledger_mutation();

@@ -103,13 +103,13 @@ CREATE TRIGGER apply_credit_ledger_entry BEFORE INSERT ON algorhythmic.credit_le
     FOR EACH ROW EXECUTE FUNCTION algorhythmic.apply_credit_ledger_entry();
 
 -- ---------------------------------------------------------------------------------------------
--- Delula's credit ledger (V41). A row moves the balance: the BEFORE INSERT trigger locks the user's row,
--- skips the row if its idempotency key was already applied for that user (a retry does nothing
+-- Delula's credit ledger (V41). A row moves the balance: the BEFORE INSERT trigger locks the user's
+-- row, skips the row if its idempotency key was already applied for that user (a retry does nothing
 -- twice, also under INSERT ... ON CONFLICT DO NOTHING, whose conflict check comes after BEFORE
--- triggers), refuses a balance below zero, writes users.credits and records balance_after.
--- Taking the user's row lock before looking for the key serialises every ledger insert of one
--- user, so the look-up always sees a concurrent insert that committed first.
--- SECURITY DEFINER: the balance is written as the owner, which guard_user_credits lets through.
+-- triggers), refuses a balance below zero, writes users.credits and records balance_after. Taking
+-- the user's row lock before looking for the key serialises every ledger insert of one user, so the
+-- look-up always sees a concurrent insert that committed first. SECURITY DEFINER: the balance is
+-- written as the owner, which guard_user_credits lets through.
 -- ---------------------------------------------------------------------------------------------
 -- ---------------------------------------------------------------------------------------------
 -- Delula: the same trigger name and the same rules as V41 (a retried key does nothing, the

@@ -40,8 +40,8 @@ ALTER TABLE rotation.feature_flags
 -- ---------------------------------------------------------------------------------------------
 
 -- ---------------------------------------------------------------------------------------------
--- V45 (4b): evaluate_feature_flag appended whatever context it was given to feature_flag_evaluations:
--- twenty anonymous calls stored 20 MB. Now:
+-- V45 (4b): evaluate_feature_flag appended whatever context it was given to
+-- feature_flag_evaluations: twenty anonymous calls stored 20 MB. Now:
 --   * a context over 4 KB (its JSON text) is refused, whoever calls, before anything is looked
 --     up or stored: 22023, so the data API answers 400 naming the limit. A targeting context
 --     (country, app version, plan, session id) is a few hundred bytes; refusing rather than

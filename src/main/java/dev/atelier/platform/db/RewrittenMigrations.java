@@ -54,8 +54,7 @@ final class RewrittenMigrations {
                 if (fields.length != 3) {
                     throw new IllegalStateException(LIST + ": expected 'version released current', got: " + line);
                 }
-                rewrites.add(
-                        new Rewrite(fields[0], Integer.parseInt(fields[1]), Integer.parseInt(fields[2])));
+                rewrites.add(new Rewrite(fields[0], Integer.parseInt(fields[1]), Integer.parseInt(fields[2])));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -21,19 +21,19 @@ final class CatalogSnapshot {
 
     private static final String[] QUERIES = {
         // functions and procedures (aggregates have no functiondef), with their privileges and owner
-        "select 'function ' || p.oid::regprocedure || ' owner ' || pg_get_userbyid(p.proowner) || ' acl '"
-                + " || " + acl("p.proacl") + " || E'\\n' || case when p.prokind in ('f', 'p')"
+        "select 'function ' || p.oid::regprocedure || ' owner ' || pg_get_userbyid(p.proowner)"
+                + " || ' acl ' || " + acl("p.proacl") + " || E'\\n' || case when p.prokind in ('f', 'p')"
                 + " then pg_get_functiondef(p.oid) else p.prosrc end"
                 + " from pg_proc p join pg_namespace n on n.oid = p.pronamespace where " + OWN,
         "select 'relation ' || c.oid::regclass || ' ' || c.relkind::text || ' rls ' || c.relrowsecurity || '/'"
-                + " || c.relforcerowsecurity || ' owner ' || pg_get_userbyid(c.relowner) || ' acl '"
-                + " || " + acl("c.relacl") + " || ' options ' || coalesce(c.reloptions::text, '-')"
+                + " || c.relforcerowsecurity || ' owner ' || pg_get_userbyid(c.relowner)"
+                + " || ' acl ' || " + acl("c.relacl") + " || ' options ' || coalesce(c.reloptions::text, '-')"
                 + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f', 'c') and " + OWN,
         "select 'column ' || a.attrelid::regclass || '.' || a.attname || ' #' || a.attnum || ' '"
                 + " || format_type(a.atttypid, a.atttypmod) || ' notnull ' || a.attnotnull || ' default '"
                 + " || coalesce(pg_get_expr(d.adbin, d.adrelid), '-') || ' generated ' || a.attgenerated::text"
-                + " || ' identity ' || a.attidentity::text || ' acl ' || " + acl("a.attacl") + ""
+                + " || ' identity ' || a.attidentity::text || ' acl ' || " + acl("a.attacl")
                 + " from pg_attribute a join pg_class c on c.oid = a.attrelid"
                 + " join pg_namespace n on n.oid = c.relnamespace"
                 + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
@@ -62,11 +62,11 @@ final class CatalogSnapshot {
         "select 'sequence ' || s.seqrelid::regclass || ' ' || s.seqtypid::regtype || ' ' || s.seqstart || ' '"
                 + " || s.seqincrement || ' ' || s.seqmax || ' ' || s.seqmin || ' ' || s.seqcache || ' '"
                 + " || s.seqcycle from pg_sequence s",
-        "select 'schema ' || n.nspname || ' owner ' || pg_get_userbyid(n.nspowner) || ' acl '"
-                + " || " + acl("n.nspacl") + " from pg_namespace n where " + OWN,
+        "select 'schema ' || n.nspname || ' owner ' || pg_get_userbyid(n.nspowner) || ' acl ' || " + acl("n.nspacl")
+                + " from pg_namespace n where " + OWN,
         "select 'default acl ' || pg_get_userbyid(d.defaclrole) || ' '"
-                + " || coalesce(d.defaclnamespace::regnamespace::text, '-') || ' ' || d.defaclobjtype::text || ' '"
-                + " || " + acl("d.defaclacl") + " from pg_default_acl d",
+                + " || coalesce(d.defaclnamespace::regnamespace::text, '-') || ' ' || d.defaclobjtype::text"
+                + " || ' ' || " + acl("d.defaclacl") + " from pg_default_acl d",
         "select 'extension ' || extname || ' ' || extversion || ' in ' || extnamespace::regnamespace"
                 + " from pg_extension",
     };

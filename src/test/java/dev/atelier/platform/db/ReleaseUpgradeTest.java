@@ -1,6 +1,7 @@
 package dev.atelier.platform.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.atelier.testing.TestServer;
 import java.sql.Connection;
@@ -9,7 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +39,8 @@ class ReleaseUpgradeTest {
             fresh = CatalogSnapshot.of(owner);
             freshHistory = history(owner);
         }
-        assertThat(fresh).hasSizeGreaterThan(2000)
+        assertThat(fresh)
+                .hasSizeGreaterThan(2000)
                 .anyMatch(line -> line.startsWith("function rotation.evaluate_feature_flag(text,integer,jsonb)"))
                 .anyMatch(line -> line.startsWith("trigger CREATE TRIGGER feature_flags_notify"));
     }
@@ -51,27 +55,56 @@ class ReleaseUpgradeTest {
 
         try (Connection owner = connect(target)) {
             TreeSet<String> upgraded = CatalogSnapshot.of(owner);
-            assertThat(difference(upgraded, fresh)).as("only in the upgraded database").isEmpty();
-            assertThat(difference(fresh, upgraded)).as("only in the fresh database").isEmpty();
+            assertThat(difference(upgraded, fresh))
+                    .as("only in the upgraded database")
+                    .isEmpty();
+            assertThat(difference(fresh, upgraded))
+                    .as("only in the fresh database")
+                    .isEmpty();
             assertThat(history(owner)).isEqualTo(freshHistory);
         }
     }
 
     @Test
-    void everyRewrittenFileIsOneTheReleaseApplied() throws SQLException {
+    void theListNamesExactlyTheFilesThatDifferFromTheRelease() throws SQLException {
         DatabaseTarget target = TestServer.get().scratchDatabase("released");
         LastRelease.migrate(target, null);
-        List<String> released = new ArrayList<>();
+        Map<String, String> current = new HashMap<>();
+        for (String row : freshHistory) {
+            String[] fields = row.split(" ");
+            current.put(fields[0], fields[2]);
+        }
+        List<String> expected = new ArrayList<>();
         try (Connection owner = connect(target)) {
             for (String row : history(owner)) {
-                released.add(row.split(" ")[0] + " " + row.split(" ")[2]);
+                String[] fields = row.split(" ");
+                if (!fields[2].equals(current.get(fields[0]))) {
+                    expected.add(fields[0] + " " + fields[2] + " " + current.get(fields[0]) + "  # " + fields[1]);
+                }
             }
         }
-        for (RewrittenMigrations.Rewrite rewrite : RewrittenMigrations.list()) {
-            assertThat(released).contains(rewrite.version() + " " + rewrite.releasedChecksum());
-            assertThat(freshHistory).anyMatch(row -> row.startsWith(rewrite.version() + " ")
-                    && row.split(" ")[2].equals(Integer.toString(rewrite.currentChecksum())));
+        List<String> listed = RewrittenMigrations.list().stream()
+                .map(r -> r.version() + " " + r.releasedChecksum() + " " + r.currentChecksum())
+                .toList();
+        assertThat(listed)
+                .as("db/rewritten-migrations.txt should list these lines:%n%s", String.join("\n", expected))
+                .isEqualTo(expected.stream()
+                        .map(line -> line.substring(0, line.indexOf("  #")))
+                        .toList());
+    }
+
+    @Test
+    void aRewrittenFileAppliedFromAnyOtherTextIsStillRefused() throws SQLException {
+        DatabaseTarget target = TestServer.get().scratchDatabase("edited");
+        LastRelease.migrate(target, "60");
+        try (Connection owner = connect(target);
+                Statement st = owner.createStatement()) {
+            st.execute("update platform.flyway_schema_history set checksum = checksum + 1 where version = '41'");
         }
+
+        assertThatThrownBy(() -> Migrations.migrate(target, null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Migration checksum mismatch for migration version 41");
     }
 
     private static List<String> difference(TreeSet<String> a, TreeSet<String> b) {
