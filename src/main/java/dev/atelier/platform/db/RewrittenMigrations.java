@@ -11,23 +11,24 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Set;
 
 /**
  * Applied migrations whose text a release deliberately rewrote (docs/adr/0007-migrations.md,
  * "Folding"): a function's earlier bodies were taken out of the files a later migration replaces
  * them in. Flyway would refuse such a file on every database that applied its released text, so
- * before migrating, a history row holding exactly the released checksum is moved to the current
- * one. Any other difference (a file edited by mistake) is still refused by Flyway's validation.
+ * {@link Migrations} lets a checksum mismatch pass only where the history holds exactly the
+ * released checksum of a listed file; any other difference (a file edited by mistake) is refused
+ * as before. The history is left as it is, so the releases before the rewrite still validate the
+ * database and can share it during a rolling upgrade.
  *
  * <p>The list is {@code db/rewritten-migrations.txt}: one line per file, {@code version
  * released-checksum current-checksum}; {@code #} starts a comment.
  */
 final class RewrittenMigrations {
 
-    private static final Logger log = LoggerFactory.getLogger(RewrittenMigrations.class);
     private static final String LIST = "db/rewritten-migrations.txt";
 
     /** One rewritten file: the checksum Flyway recorded for its released text, and its current one. */
@@ -63,35 +64,23 @@ final class RewrittenMigrations {
     }
 
     /**
-     * Moves each listed migration's history row from its released checksum to its current one, in
-     * {@code platform.flyway_schema_history} when there is one; returns how many rows moved.
+     * The listed versions that {@code platform.flyway_schema_history} (which must exist) records
+     * with their released checksum: a checksum mismatch on one of these is a rewrite, not an edit.
      */
-    static int accept(Connection owner) throws SQLException {
-        try (PreparedStatement exists =
-                        owner.prepareStatement("select to_regclass('platform.flyway_schema_history') is not null");
-                ResultSet rs = exists.executeQuery()) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return 0;
-            }
-        }
-        int moved = 0;
-        try (PreparedStatement update = owner.prepareStatement(
-                "update platform.flyway_schema_history set checksum = ? where version = ? and checksum = ?")) {
+    static Set<String> appliedFromReleasedText(Connection owner) throws SQLException {
+        Set<String> versions = new LinkedHashSet<>(); // in the list's order
+        try (PreparedStatement applied = owner.prepareStatement(
+                "select 1 from platform.flyway_schema_history where version = ? and checksum = ? and success")) {
             for (Rewrite rewrite : list()) {
-                update.setInt(1, rewrite.currentChecksum());
-                update.setString(2, rewrite.version());
-                update.setInt(3, rewrite.releasedChecksum());
-                int rows = update.executeUpdate();
-                if (rows > 0) {
-                    log.info(
-                            "migration V{} was applied from its released text; accepting its rewritten text "
-                                    + "(docs/adr/0007-migrations.md, folding)",
-                            rewrite.version());
+                applied.setString(1, rewrite.version());
+                applied.setInt(2, rewrite.releasedChecksum());
+                try (ResultSet rs = applied.executeQuery()) {
+                    if (rs.next()) {
+                        versions.add(rewrite.version());
+                    }
                 }
-                moved += rows;
             }
         }
-        return moved;
+        return versions;
     }
 }

@@ -10,6 +10,8 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.core.api.output.ValidateResult;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,15 +30,24 @@ final class LastRelease {
 
     /** Migrates {@code target} with the release's files, up to {@code version} (all when null). */
     static void migrate(DatabaseTarget target, @Nullable String version) {
-        var configuration = Flyway.configure()
-                .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword())
-                .locations("filesystem:" + files().resolve("db/migration"))
-                .schemas("platform")
-                .createSchemas(true);
+        var configuration = configure(target);
         if (version != null) {
             configuration = configuration.target(version);
         }
         configuration.load().migrate();
+    }
+
+    /** Validates {@code target} as the release's server does before it migrates. */
+    static ValidateResult validate(DatabaseTarget target) {
+        return configure(target).load().validateWithResult();
+    }
+
+    private static FluentConfiguration configure(DatabaseTarget target) {
+        return Flyway.configure()
+                .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword())
+                .locations("filesystem:" + files().resolve("db/migration"))
+                .schemas("platform")
+                .createSchemas(true);
     }
 
     private static synchronized Path files() {
