@@ -110,8 +110,7 @@ CREATE TRIGGER apply_credit_ledger_entry BEFORE INSERT ON algorhythmic.credit_le
 -- the user's row lock before looking for the key serialises every ledger insert of one user, so the
 -- look-up always sees a concurrent insert that committed first. SECURITY DEFINER: the balance is
 -- written as the owner, which guard_user_credits lets through.
--- ---------------------------------------------------------------------------------------------
--- ---------------------------------------------------------------------------------------------
+--
 -- Delula: the same trigger name and the same rules as V41 (a retried key does nothing, the
 -- error for a short balance), now through the engine, which also keeps credits on hold from
 -- being spent. A user's first row may be the opening balance (signup_bonus, key 'opening'),

@@ -89,11 +89,13 @@ class ReleaseUpgradeTest {
             current.put(fields[0], fields[2]);
         }
         List<String> expected = new ArrayList<>();
+        List<String> lines = new ArrayList<>(); // as the file writes them, with the file's name
         try (Connection owner = connect(target)) {
             for (String row : history(owner)) {
                 String[] fields = row.split(" ");
                 if (!fields[2].equals(current.get(fields[0]))) {
-                    expected.add(fields[0] + " " + fields[2] + " " + current.get(fields[0]) + "  # " + fields[1]);
+                    expected.add(fields[0] + " " + fields[2] + " " + current.get(fields[0]));
+                    lines.add(expected.get(expected.size() - 1) + "  # " + fields[1]);
                 }
             }
         }
@@ -101,10 +103,8 @@ class ReleaseUpgradeTest {
                 .map(r -> r.version() + " " + r.releasedChecksum() + " " + r.currentChecksum())
                 .toList();
         assertThat(listed)
-                .as("db/rewritten-migrations.txt should list these lines:%n%s", String.join("\n", expected))
-                .isEqualTo(expected.stream()
-                        .map(line -> line.substring(0, line.indexOf("  #")))
-                        .toList());
+                .as("db/rewritten-migrations.txt should list these lines:%n%s", String.join("\n", lines))
+                .isEqualTo(expected);
     }
 
     @Test
