@@ -64,20 +64,38 @@ final class RewrittenMigrations {
     }
 
     /**
-     * The listed versions that {@code platform.flyway_schema_history} (which must exist) records
-     * with their released checksum: a checksum mismatch on one of these is a rewrite, not an edit.
+     * The listed versions that {@code platform.flyway_schema_history} records with their released
+     * checksum (none when there is no history): a checksum mismatch on one of these is a rewrite,
+     * not an edit.
      */
     static Set<String> appliedFromReleasedText(Connection owner) throws SQLException {
+        List<Rewrite> rewrites = list();
         Set<String> versions = new LinkedHashSet<>(); // in the list's order
-        try (PreparedStatement applied = owner.prepareStatement(
-                "select 1 from platform.flyway_schema_history where version = ? and checksum = ? and success")) {
-            for (Rewrite rewrite : list()) {
-                applied.setString(1, rewrite.version());
-                applied.setInt(2, rewrite.releasedChecksum());
-                try (ResultSet rs = applied.executeQuery()) {
-                    if (rs.next()) {
-                        versions.add(rewrite.version());
-                    }
+        try (PreparedStatement exists =
+                        owner.prepareStatement("select to_regclass('platform.flyway_schema_history') is not null");
+                ResultSet rs = exists.executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return versions;
+            }
+        }
+        try (PreparedStatement applied = owner.prepareStatement("""
+                select r.version from unnest(?::text[], ?::int[]) with ordinality as r(version, checksum, n)
+                 where exists (select 1 from platform.flyway_schema_history h
+                                where h.version = r.version and h.checksum = r.checksum and h.success)
+                 order by r.n""")) {
+            applied.setArray(
+                    1,
+                    owner.createArrayOf(
+                            "text", rewrites.stream().map(Rewrite::version).toArray()));
+            applied.setArray(
+                    2,
+                    owner.createArrayOf(
+                            "int4",
+                            rewrites.stream().map(Rewrite::releasedChecksum).toArray()));
+            try (ResultSet rs = applied.executeQuery()) {
+                while (rs.next()) {
+                    versions.add(rs.getString(1));
                 }
             }
         }
